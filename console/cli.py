@@ -1,0 +1,88 @@
+"""The `tranche` command: headless subcommands, and the console when none is given."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+# Each module in console/commands registers one subcommand; kept as names so the headless
+# commands never import Textual.
+COMMANDS = [
+    "console",
+    "config",
+    "size",
+    "route",
+    "exec",
+    "venues",
+    "report",
+    "sim",
+    "train",
+    "evaluate",
+    "recover",
+]
+
+
+class CliError(Exception):
+    """A user error: printed to stderr as one line, exit code 2."""
+
+
+def add_common(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+    """Flags every subcommand accepts."""
+    p.add_argument("--config", metavar="FILE", help="YAML configuration file (else $TRANCHE_CONFIG)")
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def emit(args: argparse.Namespace, data: dict[str, Any], human: Callable[[dict[str, Any]], str]) -> None:
+    """Print `data` as one JSON object with --json, else the human rendering."""
+    if getattr(args, "json", False):
+        sys.stdout.write(json.dumps(data, default=str) + "\n")
+    else:
+        sys.stdout.write(human(data).rstrip("\n") + "\n")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tranche", description="Tranche: a terminal execution console.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"console.commands.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"console.commands.{name}":
+                continue  # not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from engine.config import ConfigError
+    from engine.models import InputError
+
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.command is None:
+        args = parser.parse_args(["console", *([] if argv is None else argv)])
+    handler: Callable[[argparse.Namespace], int | None] = args.handler
+    try:
+        return int(handler(args) or 0)
+    except (InputError, ConfigError, CliError) as e:
+        sys.stderr.write(f"tranche {args.command}: {e}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The shapes the engine's public API returns: previews and execution reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from engine.models import OrderStatus, OrderType, Side
+
+
+@dataclass(frozen=True, slots=True)
+class SizingResult:
+    """Half-Kelly (or fixed / percent-equity) sizing of one ticket, with the reason for any cap."""
+
+    mode: str
+    kelly_fraction: float
+    half_kelly_fraction: float
+    uncapped_quantity: Decimal
+    quantity: Decimal
+    notional: Decimal
+    capped: bool
+    cap_reason: str
+    stop_price: Decimal | None
+    limit_price: Decimal | None
+    reason: str = ""  # why there is no order (f* <= 0), if so
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDecision:
+    """Order type chosen for one ticket, with the rule that fired."""
+
+    order_type: OrderType
+    rule: str
+    limit_price: Decimal | None
+    slices: int
+    interval_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One venue's share of a parent, with the figures the router ranked it by."""
+
+    venue: str
+    quantity: Decimal
+    notional: Decimal
+    share: float
+    spread_bps: float
+    price_worse_bps: float
+    expected_slippage_bps: float
+    effective_cost_bps: float
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    slippage_source: str = "static"
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What would happen if the trader sent this ticket now; nothing is sent."""
+
+    symbol: str
+    side: Side
+    quantity: Decimal
+    sizing: SizingResult | None
+    route: RouteDecision | None
+    legs: tuple[Leg, ...] = ()
+    dropped: tuple[tuple[str, str], ...] = ()
+    errors: tuple[tuple[str, str], ...] = ()  # (field, message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.quantity > 0
+
+
+@dataclass(frozen=True, slots=True)
+class SliceReport:
+    leg: str
+    index: int
+    total: int
+    quantity: Decimal
+    filled: Decimal
+    avg_price: Decimal | None
+    decided_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionReport:
+    """How one parent ended: the figures `tranche exec` prints."""
+
+    parent_id: str
+    status: OrderStatus
+    symbol: str
+    side: Side
+    quantity: Decimal
+    filled_qty: Decimal
+    avg_price: Decimal | None
+    fills: int
+    slippage_bps: float | None
+    shortfall_bps: float | None
+    elapsed_s: float
+    fees: Decimal
+    algo: str
+    legs: tuple[dict[str, object], ...] = ()
+    slices: tuple[SliceReport, ...] = field(default=())
+    reason: str = ""

@@ -1,0 +1,1 @@
+"""Venue adapters behind one protocol: simulated market, paper, CCXT, Interactive Brokers."""

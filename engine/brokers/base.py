@@ -1,0 +1,172 @@
+"""The broker protocol every venue adapter implements, with capability flags the console reads."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from engine.models import ChildOrder, Fill, Instrument, OrderStatus, PortfolioSnapshot, Position, Quote
+
+
+class BrokerError(Exception):
+    """A venue refused or failed a request; `retryable` says whether the same request may be resent."""
+
+    retryable = False
+
+    def __init__(self, venue: str, message: str) -> None:
+        super().__init__(f"{venue}: {message}")
+        self.venue = venue
+        self.message = message
+
+
+class VenueUnavailable(BrokerError):
+    """Network down, timeout, or venue maintenance: retry idempotently, then report."""
+
+    retryable = True
+
+
+class RateLimited(BrokerError):
+    """The venue asked us to slow down: back off before retrying."""
+
+    retryable = True
+
+
+class OrderRejected(BrokerError):
+    """The venue refused the order (bad price, size, post-only would cross, ...)."""
+
+
+class InsufficientFunds(OrderRejected):
+    """Not enough cash or inventory at the venue."""
+
+
+class OrderNotFound(BrokerError):
+    """The venue does not know this order (already gone, or never arrived)."""
+
+
+class AuthenticationFailed(BrokerError):
+    """Credentials were refused; the message never contains the credential."""
+
+
+class UnknownSymbol(BrokerError):
+    """The venue does not list this symbol."""
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a venue can do natively; the engine and console adapt to these."""
+
+    native_cancel_all: bool = False
+    fractional_quantities: bool = False
+    market_data_streaming: bool = False
+    post_only: bool = False
+    ioc: bool = True
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """A venue's answer to a submit."""
+
+    venue_order_id: str
+    status: OrderStatus
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    """What the venue says of one order now, with every fill it knows for it."""
+
+    client_order_id: str
+    venue_order_id: str
+    status: OrderStatus
+    filled_qty: Decimal
+    fills: tuple[Fill, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    connected: bool
+    latency_ms: float
+    markets: int = 0
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class OrderUpdate:
+    """Pushed by a venue when an order changes without being asked (fill, cancel, reject)."""
+
+    client_order_id: str
+    status: OrderStatus
+    fill: Fill | None = None
+    reason: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+UpdateHandler = Callable[[OrderUpdate], None]
+
+
+class Broker(ABC):
+    """One venue. Quantities and prices are Decimal; every call may raise a BrokerError subclass."""
+
+    name: str
+    capabilities: Capabilities = Capabilities()
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._handlers: list[UpdateHandler] = []
+
+    def on_update(self, handler: UpdateHandler) -> None:
+        """Register for pushed order updates (fills, unsolicited cancels and rejects)."""
+        self._handlers.append(handler)
+
+    def _emit(self, update: OrderUpdate) -> None:
+        for h in self._handlers:
+            h(update)
+
+    async def connect(self) -> None:  # noqa: B027 - optional hook
+        """Open connections; raise VenueUnavailable or AuthenticationFailed if it cannot."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+    @abstractmethod
+    async def instrument(self, symbol: str) -> Instrument: ...
+
+    @abstractmethod
+    async def top_of_book(self, symbol: str) -> Quote: ...
+
+    @abstractmethod
+    async def submit(self, order: ChildOrder) -> Ack: ...
+
+    @abstractmethod
+    async def cancel(self, order: ChildOrder) -> None: ...
+
+    @abstractmethod
+    async def order_status(self, order: ChildOrder) -> OrderState: ...
+
+    @abstractmethod
+    async def open_orders(self) -> list[OrderState]: ...
+
+    @abstractmethod
+    async def positions(self) -> dict[str, Position]: ...
+
+    @abstractmethod
+    async def portfolio(self) -> PortfolioSnapshot: ...
+
+    @abstractmethod
+    async def health(self) -> Health: ...
+
+    async def adv(self, symbol: str) -> Decimal | None:
+        """Average daily volume, where the venue knows it."""
+        return None
+
+    async def book(self, symbol: str, depth: int = 10) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        """(bids, asks) as (price, size), best first; the default is the top of book only."""
+        q = await self.top_of_book(symbol)
+        return [(q.bid, q.bid_size)], [(q.ask, q.ask_size)]
+
+    async def symbols(self) -> list[str]:
+        return []

@@ -1,0 +1,102 @@
+"""Injected time: a simulated clock that runs as fast as the CPU allows, and a live wall clock."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """What the engine needs of time: read it, and wait on it."""
+
+    def now(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+    @property
+    def simulated(self) -> bool: ...
+
+
+class LiveClock:
+    """Wall time, optionally sped up by `speed` (the console's simulated venues)."""
+
+    simulated = False
+
+    def __init__(self, speed: float = 1.0) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed: must be > 0, got {speed}")
+        self.speed = speed
+        self._t0 = time.time()
+        self._m0 = time.monotonic()
+
+    def now(self) -> float:
+        return self._t0 + (time.monotonic() - self._m0) * self.speed
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self.speed)
+
+
+class SimClock:
+    """Virtual time: a sleeper wakes as soon as every runnable task has had its turn.
+
+    Listeners (the simulated market) are told of every advance before sleepers wake, so the
+    market has moved to the new time by the time an algorithm looks at it.
+    """
+
+    simulated = True
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self._now = start
+        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+        self._driver: asyncio.Task[None] | None = None
+        self._listeners: list[Callable[[float], None]] = []
+
+    def now(self) -> float:
+        return self._now
+
+    def add_listener(self, fn: Callable[[float], None]) -> None:
+        self._listeners.append(fn)
+
+    def advance_to(self, t: float) -> None:
+        """Move time forward (never back) and tell listeners."""
+        if t > self._now:
+            self._now = t
+            for fn in self._listeners:
+                fn(t)
+
+    async def sleep(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        heapq.heappush(self._heap, (self._now + max(0.0, seconds), next(self._seq), fut))
+        if self._driver is None or self._driver.done():
+            self._driver = loop.create_task(self._drive())
+        await fut
+
+    async def _settle(self) -> None:
+        """Let every ready callback run, including those they schedule in turn."""
+        loop = asyncio.get_running_loop()
+        ready = getattr(loop, "_ready", None)
+        for _ in range(10_000):
+            await asyncio.sleep(0)
+            if ready is not None and len(ready) == 0:
+                # one more round for tasks woken by I/O threads finishing right now
+                await asyncio.sleep(0)
+                if len(ready) == 0:
+                    return
+        return
+
+    async def _drive(self) -> None:
+        while self._heap:
+            await self._settle()
+            if not self._heap:
+                break
+            t, _, fut = heapq.heappop(self._heap)
+            if fut.cancelled():
+                continue
+            self.advance_to(t)
+            fut.set_result(None)

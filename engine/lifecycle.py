@@ -1,0 +1,61 @@
+"""The order state machine: legal transitions only, no overfills, each venue fill counted once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.models import ChildOrder, Fill, OrderStatus
+
+S = OrderStatus
+LEGAL: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.PENDING: frozenset({S.SUBMITTED, S.CANCELLED, S.REJECTED}),
+    S.SUBMITTED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, S.REJECTED}),
+    S.PARTIALLY_FILLED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED}),
+    S.FILLED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+
+
+class IllegalTransition(Exception):
+    """An order was asked to move to a state its current state does not allow."""
+
+
+class Overfill(Exception):
+    """A fill would take an order past its quantity."""
+
+
+def transition(order: ChildOrder, new: OrderStatus, reason: str = "") -> None:
+    """Move `order` to `new` or raise without changing anything."""
+    if new not in LEGAL[order.status]:
+        raise IllegalTransition(
+            f"order {order.client_order_id}: {order.status.value} -> {new.value} is not allowed"
+        )
+    order.status = new
+    if reason:
+        order.reason = reason
+
+
+def apply_fill(order: ChildOrder, fill: Fill) -> bool:
+    """Book a fill on its order; False if this venue fill id was already counted."""
+    if fill.fill_id in order.fill_ids:
+        return False
+    if order.status not in (S.SUBMITTED, S.PARTIALLY_FILLED):
+        raise IllegalTransition(
+            f"order {order.client_order_id}: fill {fill.fill_id} arrived in state {order.status.value}"
+        )
+    if fill.quantity <= 0:
+        raise Overfill(f"order {order.client_order_id}: fill {fill.fill_id} has quantity {fill.quantity}")
+    new_filled = order.filled_qty + fill.quantity
+    if new_filled > order.quantity:
+        raise Overfill(
+            f"order {order.client_order_id}: fill {fill.fill_id} of {fill.quantity} would make "
+            f"{new_filled} > ordered {order.quantity}"
+        )
+    prev_notional = (order.avg_price or Decimal(0)) * order.filled_qty
+    order.avg_price = (prev_notional + fill.price * fill.quantity) / new_filled
+    order.filled_qty = new_filled
+    order.fees += fill.fee
+    order.fill_ids.add(fill.fill_id)
+    order.status = S.FILLED if new_filled == order.quantity else S.PARTIALLY_FILLED
+    return True
