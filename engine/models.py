@@ -239,6 +239,7 @@ class ParentOrder:
     fees: Decimal = Decimal("0")
     reason: str = ""
     children: list[str] = field(default_factory=list)
+    shortfall_bps: float | None = None
 
     @property
     def avg_price(self) -> Decimal | None:

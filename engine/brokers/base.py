@@ -84,6 +84,7 @@ class OrderState:
     filled_qty: Decimal
     fills: tuple[Fill, ...] = ()
     reason: str = ""
+    symbol: str = ""  # lets a kill switch cancel orders the journal does not know
 
 
 @dataclass(frozen=True, slots=True)

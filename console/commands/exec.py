@@ -1,0 +1,107 @@
+"""`tranche exec`: one parent order headless, in simulated time by default, then its report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from console.cli import add_common, emit
+from engine.api import ExecutionReport
+from engine.config import load_settings
+from engine.events import FillRecorded, ParentProgress
+from engine.models import Signal, Ticket, parse_side, to_decimal
+from engine.planner import ALGOS
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("exec", help="run one parent order headless and print the execution report")
+    p.add_argument("--symbol", required=True)
+    p.add_argument("--side", required=True)
+    p.add_argument("--qty", required=True, help="parent quantity")
+    p.add_argument("--algo", default="auto", help=f"one of {', '.join(ALGOS)}")
+    p.add_argument("--strength", type=float, default=0.5, help="signal strength in [0, 1]")
+    p.add_argument("--limit", help="limit price (algo limit)")
+    p.add_argument("--venue", help="send everything to this venue")
+    p.add_argument("--db", metavar="FILE", help="fill-history database (default: the configured one)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_common(p)
+    p.set_defaults(handler=run)
+
+
+def report_dict(r: ExecutionReport) -> dict[str, Any]:
+    return {
+        "parent_id": r.parent_id,
+        "status": r.status.value,
+        "symbol": r.symbol,
+        "side": r.side.value,
+        "quantity": str(r.quantity),
+        "filled_qty": str(r.filled_qty),
+        "avg_price": str(r.avg_price) if r.avg_price is not None else None,
+        "fills": r.fills,
+        "slippage_bps": None if r.slippage_bps is None else round(r.slippage_bps, 4),
+        "shortfall_bps": None if r.shortfall_bps is None else round(r.shortfall_bps, 4),
+        "elapsed_s": round(r.elapsed_s, 3),
+        "fees": str(r.fees),
+        "algo": r.algo,
+        "legs": list(r.legs),
+        "slices": [{"leg": s.leg, "index": s.index, "total": s.total, "quantity": str(s.quantity), "filled": str(s.filled), "decided_by": s.decided_by} for s in r.slices],
+        "reason": r.reason,
+    }
+
+
+def human(d: dict[str, Any]) -> str:
+    lines = [
+        f"{d['parent_id']}  {d['side']} {d['quantity']} {d['symbol']}  algo {d['algo']}  -> {d['status']}",
+        f"filled {d['filled_qty']} @ {d['avg_price']}  fills {d['fills']}  fees {d['fees']}",
+        f"slippage vs arrival {d['slippage_bps']} bps  shortfall {d['shortfall_bps']} bps  elapsed {d['elapsed_s']} s (engine time)",
+    ]
+    for leg in d["legs"]:
+        lines.append(f"  leg {leg['venue']:<10} {leg['algo']:<12} {leg['filled']}/{leg['quantity']} @ {leg['avg_price']}  {leg['status']} {leg['reason']}")
+    for s in d["slices"]:
+        lines.append(f"    slice {s['index']}/{s['total']} on {s['leg']}: {s['filled']}/{s['quantity']} {s['decided_by']}")
+    if d["reason"]:
+        lines.append(f"note: {d['reason']}")
+    return "\n".join(lines)
+
+
+async def execute(args: argparse.Namespace) -> dict[str, Any]:
+    from engine.factory import build_engine
+
+    settings = load_settings(args.config)
+    ticket = Ticket(
+        symbol=args.symbol.strip().upper(),
+        side=parse_side(args.side),
+        quantity=to_decimal(args.qty, "qty"),
+        signal=Signal(strength=args.strength),
+        limit_price=to_decimal(args.limit, "limit") if args.limit is not None else None,
+        algo=args.algo,
+        venue=args.venue,
+    )
+    engine = build_engine(settings, db_path=args.db)
+    await engine.start()
+    try:
+        q = engine.subscribe()
+        pid = await engine.submit(ticket)
+        waiter = asyncio.ensure_future(engine.wait(pid))
+        while not waiter.done():
+            getter = asyncio.ensure_future(q.get())
+            await asyncio.wait({getter, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if getter.done() and not args.quiet:
+                ev = getter.result()
+                if isinstance(ev, FillRecorded):
+                    sys.stderr.write(f"fill {ev.venue} {ev.quantity} @ {ev.price} slip {ev.slippage_bps:.2f} bps\n")
+                elif isinstance(ev, ParentProgress) and ev.detail:
+                    sys.stderr.write(f"{ev.leg} {ev.detail}: {ev.filled_qty}/{ev.quantity}\n")
+            elif not getter.done():
+                getter.cancel()
+        return report_dict(waiter.result())
+    finally:
+        await engine.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    data = asyncio.run(execute(args))
+    emit(args, data, human)
+    return 0 if data["status"] in ("filled", "partially_filled") else 1

@@ -1,0 +1,1 @@
+"""Execution algorithms: how one venue leg of a parent becomes child orders over time."""

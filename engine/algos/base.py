@@ -1,0 +1,74 @@
+"""What an algorithm may do with one leg: quote, send, cancel, wait, report; nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from engine.clock import Clock
+from engine.config import Settings
+from engine.models import ChildOrder, Instrument, OrderType, ParentOrder, Quote, Side, TimeInForce
+
+
+@dataclass(slots=True)
+class LegState:
+    """Progress of one venue leg, shared by the algorithm and the engine's reports."""
+
+    venue: str
+    quantity: Decimal
+    algo: str
+    filled: Decimal = Decimal(0)
+    notional: Decimal = Decimal(0)
+    slice_index: int = 0
+    slice_total: int = 0
+    status: str = "pending"
+    reason: str = ""
+    slices: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.quantity - self.filled
+
+
+class LegContext(Protocol):
+    """The engine's services for one leg; every child still passes the risk gate."""
+
+    parent: ParentOrder
+    leg: LegState
+    settings: Settings
+    clock: Clock
+    instrument: Instrument
+
+    @property
+    def side(self) -> Side: ...
+
+    @property
+    def stopped(self) -> bool: ...
+
+    async def quote(self) -> Quote: ...
+
+    async def send(
+        self,
+        quantity: Decimal,
+        *,
+        order_type: OrderType,
+        limit_price: Decimal | None = None,
+        tif: TimeInForce = TimeInForce.GTC,
+        post_only: bool = False,
+        meta: dict[str, Any] | None = None,
+    ) -> ChildOrder: ...
+
+    async def cancel(self, child: ChildOrder) -> ChildOrder: ...
+
+    async def wait(self, child: ChildOrder, timeout_s: float) -> ChildOrder: ...
+
+    async def sleep(self, seconds: float) -> bool:
+        """Sleep on the engine clock; False if the parent was stopped meanwhile."""
+        ...
+
+    def progress(self, *, next_slice_ts: float | None = None, decided_by: str = "", detail: str = "") -> None: ...
+
+
+Algo = Callable[[LegContext], Awaitable[None]]

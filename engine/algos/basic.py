@@ -1,0 +1,58 @@
+"""Single-shot algorithms: market (a protected marketable limit) and limit (rest, then complete)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.algos.base import LegContext
+from engine.algos.pricing import crossing_price, offset_price
+from engine.models import OrderStatus, OrderType, TimeInForce
+
+MAX_CROSS_ATTEMPTS = 5
+
+
+async def cross_remaining(ctx: LegContext, meta: dict[str, object] | None = None) -> Decimal:
+    """Take the leg's remainder with IOC marketable limits, a few attempts at most; return filled."""
+    filled = Decimal(0)
+    for attempt in range(MAX_CROSS_ATTEMPTS):
+        qty = ctx.leg.remaining
+        if qty <= 0 or ctx.stopped:
+            break
+        q = await ctx.quote()
+        px = crossing_price(q, ctx.side, ctx.settings.execution.max_slippage_pct, ctx.instrument)
+        child = await ctx.send(qty, order_type=OrderType.LIMIT, limit_price=px, tif=TimeInForce.IOC, meta={**(meta or {}), "cross_attempt": attempt + 1})
+        if child.status is OrderStatus.REJECTED:
+            break
+        child = await ctx.wait(child, 5.0)
+        filled += child.filled_qty
+        if child.status.is_open:
+            await ctx.cancel(child)
+        if ctx.leg.remaining > 0 and not await ctx.sleep(1.0):
+            break
+    return filled
+
+
+async def run_market(ctx: LegContext) -> None:
+    """Cross now; price protection keeps a thin book from filling at any price."""
+    ctx.leg.slice_total = 1
+    ctx.leg.slice_index = 1
+    ctx.progress(detail="crossing")
+    await cross_remaining(ctx)
+
+
+async def run_limit(ctx: LegContext) -> None:
+    """Rest one limit for the horizon; then cross the rest or leave it, per configuration."""
+    ctx.leg.slice_total = 1
+    ctx.leg.slice_index = 1
+    q = await ctx.quote()
+    px = ctx.parent.ticket.limit_price or offset_price(q, ctx.side, ctx.settings.execution.limit_offset_pct, ctx.instrument)
+    horizon = ctx.settings.router.twap_interval_seconds * ctx.settings.router.twap_num_slices
+    child = await ctx.send(ctx.leg.remaining, order_type=OrderType.LIMIT, limit_price=px)
+    ctx.progress(next_slice_ts=ctx.clock.now() + horizon, detail=f"resting at {px}")
+    if child.status is OrderStatus.REJECTED:
+        return
+    child = await ctx.wait(child, horizon)
+    if child.status.is_open:
+        await ctx.cancel(child)
+    if ctx.leg.remaining > 0 and ctx.settings.execution.complete_with_cross and ctx.parent.ticket.limit_price is None:
+        await cross_remaining(ctx, {"completion": True})

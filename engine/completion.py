@@ -1,0 +1,101 @@
+"""Running a leg with its algorithm, re-routing a leg whose venue fails, and closing the parent."""
+
+from __future__ import annotations
+
+import importlib
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from engine.algos.base import Algo, LegContext, LegState
+from engine.algos.basic import run_limit, run_market
+from engine.algos.twap import run_twap
+from engine.events import ParentCompleted
+from engine.leg import LegRunner
+from engine.models import InputError, OrderStatus, ParentOrder
+
+if TYPE_CHECKING:
+    from engine.engine import Engine
+
+
+async def _passive_twap(ctx: LegContext) -> None:
+    await run_twap(ctx, passive=True)
+
+
+BUILTIN: dict[str, Algo] = {"market": run_market, "limit": run_limit, "twap": run_twap, "passive-twap": _passive_twap}
+# algorithms that live in their own modules: name -> "module:function"
+PLUGGED = {"maker": "engine.algos.maker:run_maker", "adaptive": "engine.algos.adaptive:run_adaptive", "drl": "engine.algos.policy:run_policy"}
+
+
+def resolve_algo(name: str) -> Algo:
+    if name in BUILTIN:
+        return BUILTIN[name]
+    if name in PLUGGED:
+        mod, fn = PLUGGED[name].split(":")
+        try:
+            algo: Algo = getattr(importlib.import_module(mod), fn)
+            return algo
+        except (ImportError, AttributeError):
+            raise InputError("algo", f"algorithm {name!r} is not available in this build") from None
+    raise InputError("algo", f"unknown algorithm {name!r}")
+
+
+async def run_leg(engine: Engine, parent: ParentOrder, leg: LegState) -> None:
+    """Run one leg; if its venue goes away, move the rest to the best other venue or pause it."""
+    symbol = parent.ticket.symbol
+    inst = await engine.instrument(leg.venue, symbol)
+    leg.status = "running"
+    await resolve_algo(leg.algo)(LegRunner(engine, parent, leg, inst))
+    if engine.is_stopped(parent.parent_id):
+        leg.status = "stopped"
+        return
+    if leg.remaining > 0 and leg.reason.startswith("venue unavailable"):
+        others = [v for v, ok in engine.venue_connected.items() if ok and v != leg.venue and v not in {x.venue for x in engine.legs[parent.parent_id]}]
+        quotes, _ = await engine.market.probe(symbol, others) if others else ({}, [])
+        if quotes:
+            target = min(quotes.values(), key=lambda q: q.far(parent.ticket.side) * parent.ticket.side.sign).venue
+            moved = LegState(target, leg.remaining, leg.algo)
+            leg.quantity = leg.filled
+            leg.status = f"re-routed to {target}"
+            engine.legs[parent.parent_id].append(moved)
+            engine.log("warning", f"{parent.parent_id}: leg {leg.venue} re-routed {moved.quantity} to {target} ({leg.reason})")
+            await run_leg(engine, parent, moved)
+            return
+        leg.status = "paused"
+        engine.log("error", f"{parent.parent_id}: leg {leg.venue} paused with {leg.remaining} left: {leg.reason}; no other venue")
+        return
+    leg.status = "done" if leg.remaining == 0 else "incomplete"
+
+
+def shortfall_bps(parent: ParentOrder, final_mid: Decimal) -> float | None:
+    """Implementation shortfall against the arrival mid: executed cost, unfilled opportunity cost, fees."""
+    arrival = parent.arrival_mid
+    qty = parent.ticket.quantity
+    if arrival <= 0 or qty <= 0:
+        return None
+    sign = parent.ticket.side.sign
+    executed = sign * (parent.notional_filled - parent.filled_qty * arrival)
+    opportunity = sign * (qty - parent.filled_qty) * (final_mid - arrival)
+    return float((executed + opportunity + parent.fees) / (qty * arrival) * 10000)
+
+
+async def finish_parent(engine: Engine, parent: ParentOrder) -> None:
+    """Set the parent's final status and shortfall, store them, and tell everyone."""
+    if parent.filled_qty == parent.ticket.quantity:
+        parent.status = OrderStatus.FILLED
+    elif parent.filled_qty > 0:
+        parent.status = OrderStatus.PARTIALLY_FILLED
+        parent.reason = parent.reason or f"{parent.remaining} left unfilled"
+    else:
+        kids = [engine.children[c] for c in parent.children]
+        rejected = kids and all(k.status is OrderStatus.REJECTED for k in kids)
+        parent.status = OrderStatus.REJECTED if rejected else OrderStatus.CANCELLED
+        if rejected and not parent.reason:
+            parent.reason = kids[-1].reason
+    final_mid = parent.arrival_mid
+    quotes = [q for (v, s), q in engine.market.quotes.items() if s == parent.ticket.symbol]
+    if quotes:
+        final_mid = (max(q.bid for q in quotes) + min(q.ask for q in quotes)) / 2
+    parent.shortfall_bps = shortfall_bps(parent, final_mid)
+    if engine.store is not None:
+        engine.store.update_parent(parent)
+    engine.publish(ParentCompleted(engine.clock.now(), parent.parent_id, parent.status, parent.filled_qty, parent.avg_price, parent.shortfall_bps, parent.reason))

@@ -1,0 +1,96 @@
+"""One venue leg of a parent: the LegContext an algorithm runs against."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from engine.algos.base import LegState
+from engine.events import ParentProgress
+from engine.models import ChildOrder, Instrument, OrderType, ParentOrder, Quote, Side, TimeInForce, round_down, round_price
+
+if TYPE_CHECKING:
+    from engine.engine import Engine
+
+
+class LegRunner:
+    """Binds an algorithm to one venue; sends go through the engine (risk gate, journal, broker)."""
+
+    def __init__(self, engine: Engine, parent: ParentOrder, leg: LegState, instrument: Instrument) -> None:
+        self.engine = engine
+        self.parent = parent
+        self.leg = leg
+        self.instrument = instrument
+        self.settings = engine.settings
+        self.clock = engine.clock
+        self._children: list[ChildOrder] = []
+
+    @property
+    def side(self) -> Side:
+        return self.parent.ticket.side
+
+    @property
+    def stopped(self) -> bool:
+        return self.engine.is_stopped(self.parent.parent_id)
+
+    async def quote(self) -> Quote:
+        return await self.engine.market.quote(self.leg.venue, self.parent.ticket.symbol)
+
+    async def send(
+        self,
+        quantity: Decimal,
+        *,
+        order_type: OrderType,
+        limit_price: Decimal | None = None,
+        tif: TimeInForce = TimeInForce.GTC,
+        post_only: bool = False,
+        meta: dict[str, Any] | None = None,
+    ) -> ChildOrder:
+        qty = min(round_down(quantity, self.instrument.step), self.leg.remaining - self._working())
+        px = round_price(limit_price, self.instrument.tick, self.side) if limit_price is not None else None
+        child = await self.engine.send_child(self.parent, self.leg, qty, order_type, px, tif, post_only, meta or {})
+        self._children.append(child)
+        return child
+
+    def _working(self) -> Decimal:
+        """Quantity still live at the venue: never send more than the leg has left."""
+        return sum((c.remaining for c in self._children if c.status.is_open), Decimal(0))
+
+    async def cancel(self, child: ChildOrder) -> ChildOrder:
+        await self.engine.cancel_child(child)
+        return child
+
+    async def wait(self, child: ChildOrder, timeout_s: float) -> ChildOrder:
+        """Until the child is terminal or `timeout_s` of engine time passes, whichever is first."""
+        deadline = self.clock.now() + timeout_s
+        while not child.status.is_terminal and not self.stopped:
+            left = deadline - self.clock.now()
+            if left <= 0:
+                break
+            ev = self.engine.child_event(child.client_order_id)
+            waiter = asyncio.ensure_future(ev.wait())
+            sleeper = asyncio.ensure_future(self.clock.sleep(left))
+            try:
+                await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for t in (waiter, sleeper):
+                    if not t.done():
+                        t.cancel()
+            ev.clear()
+        return child
+
+    async def sleep(self, seconds: float) -> bool:
+        if seconds > 0 and not self.stopped:
+            await self.clock.sleep(seconds)
+        return not self.stopped
+
+    def progress(self, *, next_slice_ts: float | None = None, decided_by: str = "", detail: str = "") -> None:
+        p = self.parent
+        self.engine.publish(
+            ParentProgress(
+                self.clock.now(), p.parent_id, self.leg.algo, p.filled_qty, p.ticket.quantity, p.avg_price,
+                self.engine.slippage_so_far(p), self.leg.slice_index, self.leg.slice_total, next_slice_ts,
+                self.leg.venue, decided_by, detail,
+            )
+        )

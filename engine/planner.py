@@ -1,0 +1,109 @@
+"""From ticket to plan: quotes, order-type decision, venue legs; shared by preview and submit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from engine.api import Leg, Preview, RouteDecision, SizingResult
+from engine.models import InputError, Quote, Ticket, to_decimal
+from engine.routing.order_type import decide_order_type
+from engine.routing.scores import venue_scores
+from engine.routing.sor import allocate
+from engine.sizing import size_ticket
+
+if TYPE_CHECKING:
+    from engine.engine import Engine
+
+ALGOS = ("auto", "market", "limit", "twap", "passive-twap", "maker", "adaptive", "drl", "sor")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    algo: str
+    leg_algo: str
+    legs: tuple[Leg, ...]
+    dropped: tuple[tuple[str, str], ...]
+    arrival_mid: Decimal
+    decision: RouteDecision
+
+
+def validate_ticket(engine: Engine, t: Ticket) -> None:
+    """Refuse a ticket that cannot trade, naming the field."""
+    if not t.symbol or not t.symbol.strip():
+        raise InputError("symbol", "is empty")
+    to_decimal(t.quantity, "quantity")
+    if t.limit_price is not None:
+        to_decimal(t.limit_price, "limit_price")
+    if t.algo not in ALGOS:
+        raise InputError("algo", f"unknown algorithm {t.algo!r}; expected one of {', '.join(ALGOS)}")
+    if t.venue is not None and t.venue not in engine.brokers:
+        raise InputError("venue", f"unknown venue {t.venue!r}; configured: {', '.join(engine.brokers)}")
+    if not 0 <= t.signal.strength <= 1:
+        raise InputError("strength", f"must be within [0, 1], got {t.signal.strength}")
+
+
+async def market_view(engine: Engine, t: Ticket) -> tuple[dict[str, Quote], list[tuple[str, str]]]:
+    venues = [t.venue] if t.venue else [v for v, ok in engine.venue_connected.items() if ok]
+    if not venues:
+        raise InputError("venue", "no venue is connected")
+    quotes, failed = await engine.market.probe(t.symbol, venues)
+    if not quotes:
+        why = "; ".join(f"{v}: {r}" for v, r in failed) or "no quotes"
+        raise InputError("symbol", f"no venue quotes {t.symbol!r} ({why})")
+    return quotes, failed
+
+
+async def plan_ticket(engine: Engine, t: Ticket, quantity: Decimal | None = None) -> Plan:
+    validate_ticket(engine, t)
+    qty = quantity if quantity is not None else t.quantity
+    quotes, failed = await market_view(engine, t)
+    s = engine.settings
+    best_bid = max(q.bid for q in quotes.values())
+    best_ask = min(q.ask for q in quotes.values())
+    arrival = (best_bid + best_ask) / 2 if best_ask > best_bid else next(iter(quotes.values())).mid
+    tight = min(quotes.values(), key=lambda q: q.spread_bps)
+    adv = await engine.brokers[tight.venue].adv(t.symbol) or s.router.default_adv
+    decision = decide_order_type(side=t.side, quantity=qty, strength=t.signal.strength, bid=tight.bid, ask=tight.ask, adv=adv, router=s.router, execution=s.execution)
+    algo = decision.order_type.value if t.algo == "auto" else t.algo
+    steps = {v: (await engine.instrument(v, t.symbol)).step for v in quotes}
+    scores = await venue_scores(engine.store, list(quotes), t.symbol, engine.clock.now(), s.router)
+    split = t.venue is None and len(quotes) > 1 and (algo == "sor" or (t.algo == "auto" and qty * arrival > s.router.sor_min_notional))
+    cfg = s.router if split else s.router.model_copy(update={"sor_max_legs": 1, "sor_max_price_worse_bps": 1e9})
+    legs, dropped = allocate(t.side, qty, quotes, scores, cfg, steps)
+    if not split:
+        dropped = []
+    leg_algo = decision.order_type.value if algo == "sor" else algo
+    if not legs:
+        raise InputError("symbol", f"no venue can take this order ({'; '.join(r for _, r in dropped)})")
+    return Plan(algo, leg_algo, tuple(legs), tuple(failed) + tuple(dropped), arrival, decision)
+
+
+async def preview_ticket(engine: Engine, t: Ticket, *, cash: Decimal | None, equity: Decimal | None) -> Preview:
+    """Sizing, decision and legs for the ticket as it stands; errors listed, nothing raised."""
+    errors: list[tuple[str, str]] = []
+    sizing: SizingResult | None = None
+    qty = t.quantity
+    try:
+        validate_ticket(engine, t) if t.quantity > 0 else None
+        quotes, _ = await market_view(engine, t)
+        sig = t.signal
+        if sig.win_rate is not None and sig.avg_win is not None and sig.avg_loss is not None:
+            if cash is None or equity is None:
+                snaps = [await b.portfolio() for n, b in engine.brokers.items() if engine.venue_connected.get(n)]
+                cash = cash if cash is not None else sum((p.cash for p in snaps), Decimal(0))
+                equity = equity if equity is not None else sum((p.equity for p in snaps), Decimal(0))
+            price = t.limit_price or min(q.far(t.side) * t.side.sign for q in quotes.values()) * t.side.sign
+            step = (await engine.instrument(next(iter(quotes)), t.symbol)).step
+            sizing = size_ticket(price=price, cash=cash, equity=equity, side=t.side, win_rate=sig.win_rate, avg_win=sig.avg_win, avg_loss=sig.avg_loss, step=step, cfg=engine.settings.execution)
+            if t.quantity <= 0:
+                qty = sizing.quantity
+        if qty <= 0:
+            errors.append(("quantity", sizing.reason if sizing and sizing.reason else "must be > 0 (or size by Kelly)"))
+            return Preview(t.symbol, t.side, qty, sizing, None, errors=tuple(errors))
+        plan = await plan_ticket(engine, t, qty)
+        return Preview(t.symbol, t.side, qty, sizing, plan.decision, plan.legs, plan.dropped)
+    except InputError as e:
+        errors.append((e.field, e.message))
+        return Preview(t.symbol, t.side, qty, sizing, None, errors=tuple(errors))

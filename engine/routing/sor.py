@@ -1,0 +1,80 @@
+"""Multi-venue split: filter by effective cost, allocate by 1/spread, fold small legs into the best."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from engine.api import Leg
+from engine.config import RouterConfig
+from engine.models import Quote, Side, round_down
+
+
+@dataclass(frozen=True, slots=True)
+class VenueScore:
+    """Expected slippage of one venue and where the figure came from (own / global / static)."""
+
+    venue: str
+    expected_slippage_bps: float
+    samples: int
+    source: str
+
+
+def _worse_bps(price: Decimal, best: Decimal, side: Side) -> float:
+    return float((price - best) / best * 10000) * side.sign
+
+
+def allocate(
+    side: Side,
+    quantity: Decimal,
+    quotes: dict[str, Quote],
+    scores: dict[str, VenueScore],
+    cfg: RouterConfig,
+    steps: dict[str, Decimal] | None = None,
+) -> tuple[list[Leg], list[tuple[str, str]]]:
+    """Split `quantity` into at most `sor_max_legs` venue legs that sum exactly to it."""
+    dropped: list[tuple[str, str]] = []
+    live = {v: q for v, q in quotes.items() if q.bid > 0 and q.ask > q.bid}
+    for v, q in quotes.items():
+        if v not in live:
+            dropped.append((v, f"no usable quote (bid {q.bid}, ask {q.ask})"))
+    if not live or quantity <= 0:
+        return [], dropped
+    best_far = min(q.far(side) * side.sign for q in live.values()) * side.sign
+    rows = []
+    for v, q in live.items():
+        worse = _worse_bps(q.far(side), best_far, side)
+        sc = scores.get(v) or VenueScore(v, cfg.static_slippage_bps, 0, "static")
+        rows.append((worse + sc.expected_slippage_bps, v, q, worse, sc))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    best_cost = rows[0][0]
+    kept = []
+    for r in rows:
+        if r[0] - best_cost > cfg.sor_max_price_worse_bps:
+            dropped.append((r[1], f"effective cost {r[0]:.2f} bps is {r[0] - best_cost:.2f} bps worse than the best (limit {cfg.sor_max_price_worse_bps:g})"))
+        elif len(kept) >= cfg.sor_max_legs:
+            dropped.append((r[1], f"at most {cfg.sor_max_legs} legs"))
+        else:
+            kept.append(r)
+    weights = {r[1]: 1.0 / max(r[2].spread_bps, 1e-6) for r in kept}
+    total_w = sum(weights.values())
+    price = {r[1]: r[2].far(side) for r in kept}
+    steps = steps or {}
+    qty: dict[str, Decimal] = {}
+    for r in kept:
+        v = r[1]
+        qty[v] = round_down(quantity * Decimal(weights[v] / total_w), steps.get(v, Decimal(0)))
+    best = kept[0][1]
+    # legs below the minimum notional give their share to the best leg (unless only one is left)
+    for r in kept[1:]:
+        v = r[1]
+        if qty[v] * price[v] < cfg.sor_min_leg_notional:
+            dropped.append((v, f"leg notional {qty[v] * price[v]:.2f} below minimum {cfg.sor_min_leg_notional}"))
+            del qty[v]
+    qty[best] = quantity - sum((q for v, q in qty.items() if v != best), Decimal(0))
+    legs = []
+    for cost, v, q, worse, sc in kept:
+        if v not in qty or qty[v] <= 0:
+            continue
+        legs.append(Leg(v, qty[v], qty[v] * price[v], float(qty[v] / quantity), q.spread_bps, worse, sc.expected_slippage_bps, cost, q.bid, q.ask, sc.source))
+    return legs, dropped
