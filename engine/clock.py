@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 
@@ -19,6 +21,10 @@ class Clock(Protocol):
 
     @property
     def simulated(self) -> bool: ...
+
+    def busy(self) -> contextlib.AbstractContextManager[None]:
+        """Hold time still while awaiting I/O that belongs to the current instant (journal writes)."""
+        ...
 
 
 class LiveClock:
@@ -39,6 +45,10 @@ class LiveClock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self.speed)
 
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        yield  # wall time does not wait for anyone
+
 
 class SimClock:
     """Virtual time: a sleeper wakes as soon as every runnable task has had its turn.
@@ -55,6 +65,8 @@ class SimClock:
         self._seq = itertools.count()
         self._driver: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[float], None]] = []
+        self._holds = 0
+        self._released: asyncio.Event | None = None
 
     def now(self) -> float:
         return self._now
@@ -68,6 +80,17 @@ class SimClock:
             self._now = t
             for fn in self._listeners:
                 fn(t)
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        """While held, time does not advance: I/O in a thread (SQLite) would look like idleness."""
+        self._holds += 1
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            if self._holds == 0 and self._released is not None:
+                self._released.set()
 
     async def sleep(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
@@ -93,6 +116,10 @@ class SimClock:
     async def _drive(self) -> None:
         while self._heap:
             await self._settle()
+            while self._holds:
+                self._released = asyncio.Event()
+                await self._released.wait()
+                await self._settle()
             if not self._heap:
                 break
             t, _, fut = heapq.heappop(self._heap)

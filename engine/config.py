@@ -33,6 +33,9 @@ class VenueConfig(Section):
     options: dict[str, Any] = Field(default_factory=dict, description="Passed to the ccxt exchange.")
     symbols: list[str] = Field(default_factory=list, description="Symbols to load; empty = all.")
     timeout_ms: int = Field(10_000, gt=0, description="Per-request timeout.")
+    cash_currency: str = Field("USDT", description="Balance counted as cash; other balances are positions.")
+    poll_interval_s: float = Field(2.0, gt=0, description="Seconds between polls of the venue's trades for fills.")
+    rate_limit: bool = Field(True, description="Let ccxt pace requests to the exchange's published rate limit.")
 
 
 class BrokerConfig(Section):
@@ -45,6 +48,8 @@ class BrokerConfig(Section):
     ibkr_client_id: int = Field(1, ge=0, description="Broker connection id; data +1, feed +2.")
     ibkr_account_id: str = Field("", description="IB account; empty = the first managed account.")
     ibkr_timeout_s: float = Field(5.0, gt=0, description="Connect and request timeout.")
+    ibkr_backoff_initial_s: float = Field(0.5, gt=0, description="First wait before reconnecting to IB; doubles per failed attempt.")
+    ibkr_backoff_max_s: float = Field(30.0, gt=0, description="Longest wait between IB reconnect attempts.")
     venues: list[VenueConfig] = Field(default_factory=list, description="CCXT venues.")
     probe_timeout_s: float = Field(2.0, gt=0, description="Top-of-book probe timeout per venue.")
 
@@ -80,6 +85,7 @@ class RouterConfig(Section):
 class AlgoConfig(Section):
     maker_timeout_s: float = Field(10.0, gt=0, description="Rest at the touch this long before repricing.")
     maker_max_reprices: int = Field(2, ge=0, description="Reprices (touch -> mid -> cross) per slice.")
+    maker_post_only: bool = Field(True, description="Passive maker children are post-only (never take).")
     adaptive_enabled: bool = Field(True)
     adaptive_fraction: float = Field(0.5, ge=0, le=1, description="Share of parents on the adaptive path.")
     adaptive_min_samples: int = Field(5, gt=0, description="Fewer fills in a bucket: static defaults.")
@@ -88,6 +94,7 @@ class AlgoConfig(Section):
     adaptive_max_slices: int = Field(20, gt=0)
     adaptive_min_interval_s: float = Field(5.0, gt=0)
     adaptive_max_interval_s: float = Field(300.0, gt=0)
+    adaptive_target_bps: float = Field(4.0, gt=0, description="Bucket median slippage the static TWAP suits; above it slice finer and slower.")
     guardrail_margin_bps: float = Field(2.0, ge=0, description="Adaptive worse than baseline by this: alert.")
     guardrail_min_samples: int = Field(20, gt=0)
     guardrail_auto_disable: bool = Field(True)
@@ -104,8 +111,8 @@ class RiskConfig(Section):
 
 
 class QualityConfig(Section):
-    slippage_alert_bps: float = Field(10.0, ge=0)
-    latency_alert_ms: float = Field(5000.0, ge=0)
+    slippage_alert_bps: float = Field(10.0, ge=0, description="Alert when a fill's slippage exceeds this (strictly), bps.")
+    latency_alert_ms: float = Field(5000.0, ge=0, description="Alert when signal-to-fill latency exceeds this (strictly), ms.")
 
 
 class StoreConfig(Section):
@@ -124,6 +131,7 @@ class SimConfig(Section):
     params_path: str = Field("", description="Calibrated market parameters; empty = packaged defaults.")
     speed: float = Field(1.0, gt=0, description="Live clock speed factor in the console.")
     starting_cash: Decimal = Field(Decimal("1000000"), ge=0)
+    step_s: float = Field(0.5, gt=0, le=60, description="Time grid of the synthetic market, seconds: smaller is finer and slower.")
 
 
 class ConsoleConfig(Section):

@@ -146,7 +146,8 @@ class Engine:
         self.legs[pid] = [LegState(leg.venue, leg.quantity, plan.leg_algo) for leg in plan.legs]
         self._done[pid] = asyncio.Event()
         if self.store is not None:
-            await self.store.journal_parent(parent)
+            with self.clock.busy():
+                await self.store.journal_parent(parent)
         self.publish(ParentAccepted(self.clock.now(), pid, ticket.symbol, ticket.side, ticket.quantity, plan.algo, plan.arrival_mid, tuple((leg.venue, leg.quantity) for leg in plan.legs)))
         self._tasks[pid] = asyncio.get_running_loop().create_task(self._run_parent(parent, plan))
         return pid
@@ -237,7 +238,8 @@ class Engine:
             self._child_changed(child)
             return child
         if self.store is not None:
-            await self.store.journal_child(child)  # the journal is durable before the venue sees the order
+            with self.clock.busy():  # the journal is durable before the venue sees the order
+                await self.store.journal_child(child)
         try:
             ack = await self.brokers[leg.venue].submit(child)
         except BrokerError as e:

@@ -53,6 +53,10 @@ class UnknownSymbol(BrokerError):
     """The venue does not list this symbol."""
 
 
+class NonceRejected(BrokerError):
+    """The venue refused the request's nonce or timestamp: clock skew, or the key shared by two processes."""
+
+
 @dataclass(frozen=True, slots=True)
 class Capabilities:
     """What a venue can do natively; the engine and console adapt to these."""

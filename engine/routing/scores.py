@@ -13,13 +13,17 @@ def hour_bucket(ts: float) -> int:
     return int(ts // 3600) % 24
 
 
-async def venue_scores(store: Any, venues: list[str], symbol: str, now: float, cfg: RouterConfig) -> dict[str, VenueScore]:
+async def venue_scores(
+    store: Any, venues: list[str], symbol: str, now: float, cfg: RouterConfig
+) -> dict[str, VenueScore]:
     """Own history for (venue, symbol, hour), else the global median, else the static figure."""
     since = now - cfg.lookback_days * 86400
     own: dict[str, tuple[float, int]] = {}
     glob: tuple[float, int] | None = None
     if store is not None:
-        own = await store.venue_slippage(symbol=symbol, hour_bucket=hour_bucket(now), since_ts=since)
+        own = await store.venue_slippage(
+            symbol=symbol, hour_bucket=hour_bucket(now), since_ts=since
+        )
         glob = await store.global_slippage(symbol=symbol, since_ts=since)
     out = {}
     for v in venues:

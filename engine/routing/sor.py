@@ -51,7 +51,12 @@ def allocate(
     kept = []
     for r in rows:
         if r[0] - best_cost > cfg.sor_max_price_worse_bps:
-            dropped.append((r[1], f"effective cost {r[0]:.2f} bps is {r[0] - best_cost:.2f} bps worse than the best (limit {cfg.sor_max_price_worse_bps:g})"))
+            dropped.append(
+                (
+                    r[1],
+                    f"effective cost {r[0]:.2f} bps is {r[0] - best_cost:.2f} bps worse than the best (limit {cfg.sor_max_price_worse_bps:g})",
+                )
+            )
         elif len(kept) >= cfg.sor_max_legs:
             dropped.append((r[1], f"at most {cfg.sor_max_legs} legs"))
         else:
@@ -69,12 +74,31 @@ def allocate(
     for r in kept[1:]:
         v = r[1]
         if qty[v] * price[v] < cfg.sor_min_leg_notional:
-            dropped.append((v, f"leg notional {qty[v] * price[v]:.2f} below minimum {cfg.sor_min_leg_notional}"))
+            dropped.append(
+                (
+                    v,
+                    f"leg notional {qty[v] * price[v]:.2f} below minimum {cfg.sor_min_leg_notional}",
+                )
+            )
             del qty[v]
     qty[best] = quantity - sum((q for v, q in qty.items() if v != best), Decimal(0))
     legs = []
     for cost, v, q, worse, sc in kept:
         if v not in qty or qty[v] <= 0:
             continue
-        legs.append(Leg(v, qty[v], qty[v] * price[v], float(qty[v] / quantity), q.spread_bps, worse, sc.expected_slippage_bps, cost, q.bid, q.ask, sc.source))
+        legs.append(
+            Leg(
+                v,
+                qty[v],
+                qty[v] * price[v],
+                float(qty[v] / quantity),
+                q.spread_bps,
+                worse,
+                sc.expected_slippage_bps,
+                cost,
+                q.bid,
+                q.ask,
+                sc.source,
+            )
+        )
     return legs, dropped

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
-from engine.brokers.paper import PaperBroker
 from engine.clock import SimClock
 from engine.config import Settings
 from engine.factory import build_engine
-
-
-def paper_venues(clock: SimClock, n: int = 4) -> dict[str, PaperBroker]:
-    return {f"V{i}": PaperBroker(f"V{i}", clock, cash=Decimal(10_000_000), spread_bps=Decimal(2 + i), seed=i + 1) for i in range(n)}
+from tests.fakes.paper_venues import paper_venues
 
 
 @pytest.fixture

@@ -27,3 +27,20 @@ async def test_sim_clock_tells_listeners_before_waking_sleepers():
     await clock.sleep(2.5)
     assert seen == [2.5]
     assert clock.now() == 2.5
+
+
+async def test_sim_clock_holds_time_still_while_io_of_this_instant_is_in_flight():
+    clock = SimClock(start=0.0)
+    done_at: list[float] = []
+
+    async def journal_write() -> None:
+        with clock.busy():
+            await asyncio.to_thread(time.sleep, 0.05)  # a SQLite commit in its thread
+            done_at.append(clock.now())
+
+    async def other_leg() -> None:
+        await clock.sleep(60)
+
+    await asyncio.gather(journal_write(), other_leg())
+    assert done_at == [0.0]
+    assert clock.now() == 60.0

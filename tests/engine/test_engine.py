@@ -7,10 +7,15 @@ from decimal import Decimal
 
 import pytest
 
+from engine.config import Settings
 from engine.events import KillReport, TradingStateChanged
 from engine.models import InputError, OrderStatus, Side, Signal, Ticket, TradingState
-from tests.engine.conftest import paper_venues
+from tests.fakes.paper_venues import paper_venues
 from tests.fakes.faulty_broker import FaultyBroker
+
+
+async def open_count(eng) -> int:
+    return sum([len(await b.open_orders()) for b in eng.brokers.values()])
 
 
 def ticket(qty="300", algo="twap", side=Side.BUY, **kw) -> Ticket:
@@ -53,7 +58,7 @@ async def test_every_child_is_journaled_before_the_venue_sees_it(make_engine, cl
 
 
 async def test_kill_switch_cancels_200_open_orders_across_4_venues_and_halts(make_engine, clock):
-    eng = await make_engine()
+    eng = await make_engine(settings=Settings.model_validate({"risk": {"max_orders_per_second_per_venue": 1000}}))
     events = eng.subscribe()
     pids = []
     for i in range(200):
@@ -61,11 +66,10 @@ async def test_kill_switch_cancels_200_open_orders_across_4_venues_and_halts(mak
         q = await eng.brokers[venue].top_of_book("AAPL")
         pids.append(await eng.submit(ticket(qty="1", algo="limit", venue=venue, limit_price=q.bid - Decimal("1.00"))))
     await clock.sleep(1)
-    open_before = sum(len(await b.open_orders()) for b in eng.brokers.values())
-    assert open_before == 200
+    assert await open_count(eng) == 200
     report = await eng.kill()
     assert report.cancelled == 200 and report.failed == ()
-    assert sum(len(await b.open_orders()) for b in eng.brokers.values()) == 0
+    assert await open_count(eng) == 0
     assert all(c.status is OrderStatus.CANCELLED for c in eng.children.values())
     assert eng.trading_state is TradingState.HALTED
     again = await eng.kill()  # harmless the second time
@@ -115,3 +119,17 @@ async def test_bad_tickets_are_refused_with_the_field_named_and_nothing_sent(mak
         await eng.submit(ticket(algo="yolo"))
     assert e.value.field == "algo"
     assert eng.children == {}
+
+
+async def test_risk_denials_are_rejected_children_with_the_reason_and_recorded(make_engine, tmp_path):
+    eng = await make_engine(settings=Settings.model_validate({"risk": {"max_child_quantity": 10}}))
+    rep = await eng.wait(await eng.submit(ticket(qty="50", algo="market", venue="V0")))
+    assert rep.filled_qty == 0
+    kids = [eng.children[c] for c in eng.parents[rep.parent_id].children]
+    assert kids and all(k.status is OrderStatus.REJECTED and k.reason.startswith("risk:") for k in kids)
+    assert await open_count(eng) == 0
+    await eng.store.flush()
+    con = sqlite3.connect(tmp_path / "fills.db")
+    tables = [r[0] for r in con.execute("select name from sqlite_master where type='table'")]
+    denials = next(t for t in tables if "denial" in t)
+    assert con.execute(f"select count(*) from {denials}").fetchone()[0] == len(kids)

@@ -1,0 +1,282 @@
+"""The Tranche console: renders what the embedded engine says and sends what the trader asks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.worker import Worker, WorkerState
+
+from console.bindings import app_bindings
+from console.ingest import BLOTTER, HEADER, KILL, LOG, MARKET, PROGRESS, QUALITY, SCORES, ConsoleState
+from console.palette import TrancheCommands
+from console.screens.confirm import ConfirmModal
+from console.screens.help import HelpScreen
+from console.screens.main import MainScreen
+from engine.api import Preview
+from engine.clock import Clock
+from engine.config import Settings
+from engine.engine import Engine
+from engine.models import InputError, Ticket, TradingState
+from themes import THEME_NAMES, THEMES
+from widgets.order_ticket import Draft, OrderTicket
+
+ALL_PANES = {HEADER, MARKET, PROGRESS, BLOTTER, SCORES, QUALITY, LOG, KILL, "legs"}
+
+
+class TrancheApp(App[None]):
+    CSS_PATH = "tranche.tcss"
+    TITLE = "Tranche"
+    BINDINGS = app_bindings()
+    COMMANDS = App.COMMANDS | {TrancheCommands}
+
+    def __init__(self, settings: Settings, engine: Engine, *, coalesce: bool = True, fetch_interval_s: float = 1.0) -> None:
+        super().__init__()
+        self.settings = settings
+        self.engine = engine
+        self.state = ConsoleState()
+        self.draft = Draft(symbol=settings.sim.symbols[0] if settings.sim.symbols else "")
+        self.preview: Preview | None = None
+        self.preview_ticket: Ticket | None = None
+        self.coalesce = coalesce  # False only to measure per-tick repaint against coalesced repaint
+        self.fetch_interval_s = fetch_interval_s
+        self.book_venue: str | None = None
+        self.scores_rows: list[dict[str, Any]] | None = None
+        self.engine_started = asyncio.Event()
+        self.on_paint: Callable[[set[str]], None] | None = None  # benchmark probe
+        self._queue = engine.subscribe()  # before start(): venue connection events are not missed
+        self._last_fetch = 0.0
+        self.main: MainScreen | None = None
+
+    # -- start-up -------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        wanted = self.settings.console.theme
+        self.theme = wanted if wanted in THEME_NAMES or wanted in self.available_themes else THEME_NAMES[0]
+        if wanted != self.theme:
+            self.state.log(0.0, "warning", f"console.theme: unknown theme {wanted!r}; using {self.theme}")
+        self.state.venues = dict(self.engine.venue_connected)
+        self.main = MainScreen()
+        self.push_screen(self.main)
+        self.set_interval(1 / self.settings.console.refresh_hz, self.repaint)
+        self.set_interval(1.0, self._tick)
+        self.start_engine()
+        self.ingest()
+
+    @work(group="engine", exit_on_error=False)
+    async def start_engine(self) -> None:
+        await self.engine.start()
+        self.state.venues = dict(self.engine.venue_connected)
+        self.state.dirty.add(HEADER)
+        self.engine_started.set()
+        self.request_preview()
+        self.fetch_tables()
+
+    @work(group="ingest", exit_on_error=False)
+    async def ingest(self) -> None:
+        """Fold engine events into plain dicts; painting happens on the frame timer, not here."""
+        q = self._queue
+        while True:
+            ev = await q.get()
+            self.state.apply(ev)
+            while not q.empty():
+                self.state.apply(q.get_nowait())
+            urgent = self.state.dirty & {HEADER, KILL}
+            if not self.coalesce:
+                self.repaint()
+            elif urgent:
+                self.repaint(urgent)  # a halt is shown at once, not at the next frame
+
+    def _tick(self) -> None:
+        self.state.dirty.add(HEADER)  # the clock
+        if self.engine_started.is_set():
+            self.fetch_tables()
+
+    # -- painting ---------------------------------------------------------------------------
+    def repaint_all(self) -> None:
+        self.state.dirty |= ALL_PANES
+        self.repaint()
+
+    def repaint(self, only: set[str] | None = None) -> None:
+        """Paint each dirty pane once from the state, however many events arrived since."""
+        main = self.main
+        if main is None or not main.is_mounted:
+            return
+        if only is None:
+            dirty = self.state.take_dirty()
+        else:
+            dirty = self.state.dirty & only
+            self.state.dirty -= dirty
+        if not dirty:
+            return
+        from console import painter
+
+        painter.paint(self, main, dirty)
+        if {BLOTTER, SCORES} & dirty:
+            self.fetch_tables()
+        if self.on_paint is not None:
+            self.on_paint(dirty)
+
+    # -- preview and submit ---------------------------------------------------------------
+    def on_order_ticket_changed(self, _: OrderTicket.Changed) -> None:
+        self.request_preview()
+
+    def request_preview(self) -> None:
+        ticket, local = self.draft.to_ticket()
+        main = self.main
+        if ticket is None:
+            self.preview, self.preview_ticket = None, None
+            if main is not None and main.is_mounted:
+                main.query_one(OrderTicket).show_errors(local)
+                main.query_one(OrderTicket).set_submittable(False, "fix the marked fields")
+            return
+        self.run_preview(ticket)
+
+    @work(group="preview", exclusive=True, exit_on_error=False)
+    async def run_preview(self, ticket: Ticket) -> None:
+        """A newer keystroke cancels this one: only the latest ticket's preview is shown."""
+        await self.engine_started.wait()
+        preview = await self.engine.preview(ticket)
+        self.preview, self.preview_ticket = preview, ticket
+        from console import painter
+
+        if self.main is not None:
+            painter.paint_preview(self, self.main)
+
+    def on_order_ticket_submit_requested(self, _: OrderTicket.SubmitRequested) -> None:
+        self.run_action("submit")
+
+    def action_submit(self) -> None:
+        preview, ticket = self.preview, self.preview_ticket
+        current, _ = self.draft.to_ticket()
+        if preview is None or ticket is None or not preview.ok or current != ticket:
+            self.notify("The ticket is not valid yet: see the marked fields.", severity="warning")
+            return
+        from console.painter import confirmation_text
+
+        send = Ticket(ticket.symbol, ticket.side, preview.quantity, ticket.signal, ticket.limit_price, ticket.algo, ticket.venue)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send_ticket(send)
+
+        self.push_screen(ConfirmModal("Send this order?", confirmation_text(preview, ticket)), answered)
+
+    @work(group="submit", exit_on_error=False)
+    async def send_ticket(self, ticket: Ticket) -> None:
+        pid = await self.engine.submit(ticket)
+        self.notify(f"Sent {pid}: {ticket.side.value} {ticket.quantity} {ticket.symbol}", title="Order accepted")
+
+    # -- kill switch ------------------------------------------------------------------------
+    def action_kill(self) -> None:
+        self.do_kill()
+
+    def on_kill_switch_kill_requested(self) -> None:
+        self.do_kill()
+
+    @work(group="kill", exit_on_error=False)
+    async def do_kill(self) -> None:
+        report = await self.engine.kill()
+        self.state.trading_state = self.engine.trading_state
+        self.repaint({HEADER, KILL})
+        failed = f", {len(report.failed)} failed" if report.failed else ""
+        self.notify(f"HALTED: cancelled {report.cancelled}{failed} in {report.elapsed_ms:.0f} ms", severity="error", title="Kill switch")
+
+    def on_kill_switch_reset_requested(self) -> None:
+        self.action_reset()
+
+    def action_reset(self) -> None:
+        if self.engine.trading_state is TradingState.ACTIVE:
+            self.notify("Trading is already ACTIVE.")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.engine.reset(confirm=True)
+
+        body = f"Trading is {self.engine.trading_state.value.upper()}. Return to ACTIVE and allow new orders?"
+        self.push_screen(ConfirmModal("Reset the kill switch?", body, yes="Yes, resume", danger=True), answered)
+
+    def action_cancel_last(self) -> None:
+        working = [p for p in self.state.parents.values() if p.status == "working"]
+        if not working:
+            self.notify("No working parent order.")
+            return
+        self.cancel_parent(max(working, key=lambda p: p.accepted_ts).parent_id)
+
+    @work(group="cancel", exit_on_error=False)
+    async def cancel_parent(self, parent_id: str) -> None:
+        await self.engine.cancel(parent_id)
+        self.notify(f"Cancel sent for {parent_id}")
+
+    # -- tables fetched from the store --------------------------------------------------------
+    def fetch_tables(self) -> None:
+        now = time.monotonic()
+        if now - self._last_fetch < self.fetch_interval_s:
+            return
+        self._last_fetch = now
+        self.fetch_store()
+
+    @work(group="store", exclusive=True, exit_on_error=False)
+    async def fetch_store(self) -> None:
+        from console import painter
+
+        await painter.fetch_and_show(self)
+
+    def on_order_book_venue_chosen(self, event: Any) -> None:
+        self.book_venue = event.venue
+        self._last_fetch = 0.0
+        self.fetch_tables()
+
+    # -- navigation, themes, help ------------------------------------------------------------
+    def action_show_tab(self, tab: str) -> None:
+        if self.main is not None:
+            self.main.show_tab(tab)
+
+    def action_focus_ticket(self) -> None:
+        if self.main is not None:
+            self.main.show_tab("ticket")
+            self.main.query_one("#symbol").focus()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEME_NAMES[1] if self.theme == THEME_NAMES[0] else THEME_NAMES[0]
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.exit()
+
+    async def on_unmount(self) -> None:
+        try:
+            await self.engine.stop()
+        except Exception as e:  # leaving must never print a traceback over the terminal
+            self.log.error(f"engine stop failed: {e}")
+
+    # -- errors -------------------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every background failure ends here: a notification and a log line, never a traceback."""
+        if event.state is not WorkerState.ERROR:
+            return
+        err = event.worker.error
+        text = f"{err.field}: {err.message}" if isinstance(err, InputError) else f"{type(err).__name__}: {err}"
+        where = event.worker.group or event.worker.name
+        self.state.log(self.engine.clock.now(), "error", f"{where}: {text}")
+        self.notify(text, title=f"{where} failed", severity="error")
+        self.state.dirty.add(LOG)
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None, db_path: str | Path | None = None, coalesce: bool = True) -> TrancheApp:
+    """The console on `engine`, or on a fresh engine from settings (simulated venues, live clock)."""
+    if engine is None:
+        from engine.factory import build_engine, live_clock
+
+        engine = build_engine(settings, clock=clock or live_clock(settings), db_path=db_path)
+    return TrancheApp(settings, engine, coalesce=coalesce)

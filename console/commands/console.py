@@ -1,0 +1,29 @@
+"""`tranche console`: the Textual trading screen on the embedded engine (the default command)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from console.cli import CliError, add_common
+from engine.config import load_settings
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("console", help="open the trading console (the default)")
+    add_common(p, json_flag=False)
+    p.add_argument("--db", metavar="FILE", help="fill-history database (default: the configured one)")
+    p.add_argument("--speed", type=float, help="clock speed factor for the simulated venues (default: sim.speed)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    if args.speed is not None and not args.speed > 0:
+        raise CliError(f"--speed: must be > 0, got {args.speed}")
+    from console.app import create_app  # Textual only for this subcommand
+    from engine.factory import build_engine, live_clock
+
+    engine = build_engine(settings, clock=live_clock(settings, args.speed), db_path=args.db)
+    create_app(settings, engine=engine).run()
+    return 0

@@ -1,0 +1,139 @@
+"""`tranche route`: the order-type decision for one ticket against given or live quotes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from console.cli import CliError, add_common, emit
+from console.commands.size import as_flag_error
+from engine.api import RouteDecision
+from engine.config import Settings, load_settings
+from engine.models import InputError, Side, parse_side, to_decimal
+from engine.routing.order_type import decide_order_type, describe_rule
+
+_FLAG = {"quantity": "qty"}  # engine field -> this command's flag, where they differ
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("route", help="order-type decision for one ticket against the market")
+    p.add_argument("--symbol", required=True)
+    p.add_argument("--side", required=True, help="buy or sell")
+    p.add_argument("--qty", required=True, help="parent quantity")
+    p.add_argument("--strength", default="0.5", help="signal strength in [0, 1]; default 0.5")
+    p.add_argument("--bid", help="best bid (else read from the configured market)")
+    p.add_argument("--ask", help="best ask (else read from the configured market)")
+    p.add_argument("--adv", help="average daily volume (else from the configured market)")
+    p.add_argument("--tick", help="price tick: round limit prices passively to it")
+    add_common(p)
+    p.set_defaults(handler=run)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """The route request as parsed from the flags."""
+
+    symbol: str
+    side: Side
+    quantity: Decimal
+    strength: str
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    """Top of book and ADV the decision is made against, and where they came from."""
+
+    bid: Decimal
+    ask: Decimal
+    adv: Decimal
+    source: str
+
+
+def parse_ticket(args: argparse.Namespace) -> Ticket:
+    symbol = (args.symbol or "").strip()
+    if not symbol:
+        raise InputError("--symbol", "must not be empty")
+    return Ticket(symbol, parse_side(args.side), to_decimal(args.qty, "qty"), args.strength)
+
+
+def read_market(args: argparse.Namespace, settings: Settings, symbol: str) -> Market:
+    """Flags where given; whatever is missing comes from the configured broker's market."""
+    given = {k: getattr(args, k) for k in ("bid", "ask", "adv")}
+    if all(v is not None for v in given.values()):
+        b, a, v = (to_decimal(given[k], k) for k in ("bid", "ask", "adv"))
+        return Market(b, a, v, "flags")
+    try:
+        from engine.factory import market_snapshot
+    except ImportError:  # TODO: drop once engine.factory is always present
+        raise CliError("--bid/--ask/--adv are required until a market is configured") from None
+    snap = asyncio.run(market_snapshot(settings, symbol))
+    pick = {k: given[k] if given[k] is not None else getattr(snap, k) for k in given}
+    b, a, v = (to_decimal(pick[k], k) for k in ("bid", "ask", "adv"))
+    return Market(b, a, v, str(getattr(snap, "venue", "market")))
+
+
+def decide(t: Ticket, m: Market, settings: Settings, tick: str | None) -> RouteDecision:
+    return decide_order_type(
+        side=t.side,
+        quantity=t.quantity,
+        strength=t.strength,
+        bid=m.bid,
+        ask=m.ask,
+        adv=m.adv,
+        router=settings.router,
+        execution=settings.execution,
+        tick=tick,
+    )
+
+
+def route_dict(t: Ticket, m: Market, d: RouteDecision, settings: Settings) -> dict[str, Any]:
+    mid = (m.bid + m.ask) / 2
+    return {
+        "symbol": t.symbol,
+        "side": t.side.value,
+        "quantity": str(t.quantity),
+        "order_type": d.order_type.value,
+        "rule": d.rule,
+        "why": describe_rule(d.rule, settings.router, settings.execution),
+        "limit_price": None if d.limit_price is None else str(d.limit_price),
+        "slices": d.slices,
+        "interval_s": d.interval_s,
+        "bid": str(m.bid),
+        "ask": str(m.ask),
+        "adv": str(m.adv),
+        "spread_bps": round(float((m.ask - m.bid) / mid * 10_000), 4),
+        "size_pct_adv": round(float(t.quantity / m.adv * 100), 6),
+        "market_source": m.source,
+    }
+
+
+def human(d: dict[str, Any]) -> str:
+    price = f" @ {d['limit_price']}" if d["limit_price"] is not None else ""
+    slices = f" in {d['slices']} slices {d['interval_s']:g} s apart" if d["slices"] > 1 else ""
+    return "\n".join(
+        [
+            f"{d['side']} {d['quantity']} {d['symbol']}: {d['order_type'].upper()}{price}{slices}",
+            f"rule {d['rule']}: {d['why']}",
+            f"bid {d['bid']}  ask {d['ask']}  spread {d['spread_bps']} bps  "
+            f"size {d['size_pct_adv']}% of ADV {d['adv']}  ({d['market_source']})",
+        ]
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    try:
+        ticket = parse_ticket(args)
+        market = read_market(args, settings, ticket.symbol)
+        decision = decide(ticket, market, settings, args.tick)
+    except InputError as e:
+        if e.field.startswith("--"):
+            raise
+        raise as_flag_error(InputError(_FLAG.get(e.field, e.field), e.message)) from None
+    data = route_dict(ticket, market, decision, settings)
+    # Venue legs (SOR) attach here: data["legs"] = ... computed from the same ticket and market.
+    emit(args, data, human)
+    return 0

@@ -1,0 +1,110 @@
+"""`tranche venues`: connectivity of every configured venue (`--check`); further modes plug in by flag."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from console.cli import CliError, add_common, emit
+from engine.config import Settings, load_settings
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("venues", help="venue connectivity (--check)")
+    add_common(p)
+    p.add_argument(
+        "--check", action="store_true", help="connect to every configured venue and report"
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="give up on a venue after S seconds (default 15)",
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    for flag, mode in MODES:
+        if getattr(args, flag, None):
+            return mode(args)
+    raise CliError("give a mode: " + " or ".join(f"--{f}" for f, _ in MODES))
+
+
+# -- --check --------------------------------------------------------------------------------
+
+
+async def _check_one(name: str, broker: Any, timeout: float) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "name": name,
+        "connected": False,
+        "latency_ms": None,
+        "markets": 0,
+        "error": None,
+    }
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(broker.connect(), timeout)
+        health = await asyncio.wait_for(broker.health(), timeout)
+        row.update(
+            connected=health.connected,
+            latency_ms=round(health.latency_ms, 1),
+            markets=health.markets,
+            error=health.detail or None,
+        )
+        if not health.markets:
+            row["markets"] = len(await broker.symbols())
+    except TimeoutError:
+        row.update(
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            error=f"no answer within {timeout:g} s",
+        )
+    except Exception as e:  # one venue's failure is its row, never the command's crash
+        row["error"] = getattr(e, "message", None) or str(e) or type(e).__name__
+    finally:
+        # closing a venue that never opened may fail; there is nothing more to report
+        with contextlib.suppress(Exception):
+            await broker.close()
+    return row
+
+
+async def check_venues(settings: Settings, timeout: float) -> list[dict[str, Any]]:
+    """Connect to every configured venue concurrently; one row per venue."""
+    from engine.clock import LiveClock
+    from engine.factory import build_brokers
+
+    brokers = build_brokers(settings, LiveClock())
+    return list(await asyncio.gather(*(_check_one(n, b, timeout) for n, b in brokers.items())))
+
+
+def _human(data: dict[str, Any]) -> str:
+    rows = data["venues"]
+    if not rows:
+        return "no venues configured"
+    width = max(len(r["name"]) for r in rows)
+    lines = [f"{'venue':<{width}}  connected  latency_ms  markets  error"]
+    for r in rows:
+        latency = "-" if r["latency_ms"] is None else f"{r['latency_ms']:.1f}"
+        lines.append(
+            f"{r['name']:<{width}}  {'yes' if r['connected'] else 'NO':<9}  {latency:>10}  {r['markets']:>7}  {r['error'] or ''}"
+        )
+    return "\n".join(lines)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every venue connected, 1 otherwise (the report is printed either way)."""
+    if not args.timeout > 0:
+        raise CliError(f"--timeout: must be > 0, got {args.timeout}")
+    settings = load_settings(args.config)
+    rows = asyncio.run(check_venues(settings, args.timeout))
+    emit(args, {"venues": rows}, _human)
+    return 0 if rows and all(r["connected"] for r in rows) else 1
+
+
+# Each mode: (argparse dest of its flag, handler). A new mode adds its flag in register() and a row here.
+MODES: list[tuple[str, Callable[[argparse.Namespace], int]]] = [("check", run_check)]

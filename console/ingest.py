@@ -1,0 +1,149 @@
+"""What the console knows, kept in plain dicts and bounded deques; panes repaint from it on a timer."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.events import (
+    AlertRaised,
+    ChildUpdated,
+    Event,
+    FillRecorded,
+    KillReport,
+    LogMessage,
+    ParentAccepted,
+    ParentCompleted,
+    ParentProgress,
+    QuoteUpdated,
+    RiskDenied,
+    TradingStateChanged,
+    VenueStateChanged,
+)
+from engine.models import OrderStatus, Quote, TradingState
+
+# pane names: each event marks the panes that must repaint on the next frame
+HEADER, MARKET, PROGRESS, LEGS, SCORES, QUALITY, BLOTTER, LOG, KILL = (
+    "header",
+    "market",
+    "progress",
+    "legs",
+    "scores",
+    "quality",
+    "blotter",
+    "log",
+    "kill",
+)
+
+
+@dataclass(slots=True)
+class ParentView:
+    """One parent as the engine last described it; leg rows keyed by venue."""
+
+    parent_id: str
+    symbol: str
+    side: str
+    quantity: Any
+    algo: str
+    arrival_mid: Any
+    accepted_ts: float
+    status: str = "working"
+    filled_qty: Any = 0
+    avg_price: Any = None
+    slippage_bps: float | None = None
+    shortfall_bps: float | None = None
+    reason: str = ""
+    legs: dict[str, ParentProgress] = field(default_factory=dict)
+    leg_plan: tuple[tuple[str, Any], ...] = ()
+    children: dict[str, ChildUpdated] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ConsoleState:
+    """Everything the panes render; `apply` is cheap so a burst of events costs no painting."""
+
+    trading_state: TradingState = TradingState.ACTIVE
+    state_reason: str = ""
+    venues: dict[str, bool] = field(default_factory=dict)
+    venue_detail: dict[str, str] = field(default_factory=dict)
+    quotes: dict[tuple[str, str], Quote] = field(default_factory=dict)
+    quote_seen: dict[tuple[str, str], float] = field(default_factory=dict)  # perf_counter at ingest
+    parents: dict[str, ParentView] = field(default_factory=dict)
+    fills: deque[FillRecorded] = field(default_factory=lambda: deque(maxlen=2000))
+    alerts: deque[AlertRaised] = field(default_factory=lambda: deque(maxlen=200))
+    denials: deque[RiskDenied] = field(default_factory=lambda: deque(maxlen=200))
+    logs: deque[tuple[float, str, str]] = field(default_factory=lambda: deque(maxlen=1000))
+    log_seq: int = 0  # total log lines ever appended, so the log pane writes only new ones
+    last_kill: KillReport | None = None
+    engine_now: float = 0.0
+    dirty: set[str] = field(default_factory=set)
+
+    def log(self, ts: float, level: str, message: str) -> None:
+        self.logs.append((ts, level, message))
+        self.log_seq += 1
+        self.dirty.add(LOG)
+
+    def apply(self, ev: Event) -> None:
+        """Fold one engine event into the state and mark the panes it touches."""
+        self.engine_now = max(self.engine_now, ev.ts)
+        if isinstance(ev, QuoteUpdated):
+            key = (ev.quote.venue, ev.quote.symbol)
+            self.quotes[key] = ev.quote
+            self.quote_seen[key] = time.perf_counter()
+            self.dirty.add(MARKET)
+        elif isinstance(ev, ParentProgress):
+            p = self.parents.get(ev.parent_id)
+            if p is not None:
+                p.legs[ev.leg or "-"] = ev  # the figures are the parent's; slice counters are the leg's
+                p.filled_qty, p.avg_price, p.slippage_bps = ev.filled_qty, ev.avg_price, ev.slippage_bps
+                self.dirty.add(PROGRESS)
+        elif isinstance(ev, ChildUpdated):
+            p = self.parents.get(ev.parent_id)
+            if p is not None:
+                p.children[ev.client_order_id] = ev
+            self.dirty.update((PROGRESS, BLOTTER))
+        elif isinstance(ev, FillRecorded):
+            self.fills.append(ev)
+            self.dirty.update((QUALITY, SCORES, BLOTTER, PROGRESS))
+        elif isinstance(ev, ParentAccepted):
+            self.parents[ev.parent_id] = ParentView(ev.parent_id, ev.symbol, ev.side.value, ev.quantity, ev.algo, ev.arrival_mid, ev.ts, leg_plan=ev.legs)
+            self.log(ev.ts, "info", f"accepted {ev.parent_id}: {ev.side.value} {ev.quantity} {ev.symbol} ({ev.algo})")
+            self.dirty.update((PROGRESS, BLOTTER))
+        elif isinstance(ev, ParentCompleted):
+            p = self.parents.get(ev.parent_id)
+            if p is not None:
+                p.status, p.filled_qty, p.avg_price, p.reason = ev.status.value, ev.filled_qty, ev.avg_price, ev.reason
+                p.shortfall_bps = ev.shortfall_bps
+            self.log(ev.ts, "info", f"{ev.parent_id} {ev.status.value}: filled {ev.filled_qty} @ {ev.avg_price} {ev.reason}".rstrip())
+            self.dirty.update((PROGRESS, BLOTTER, QUALITY))
+        elif isinstance(ev, TradingStateChanged):
+            self.trading_state, self.state_reason = ev.new, ev.reason
+            self.log(ev.ts, "warning", f"trading state {ev.old.value.upper()} -> {ev.new.value.upper()}: {ev.reason}")
+            self.dirty.update((HEADER, KILL))
+        elif isinstance(ev, KillReport):
+            self.last_kill = ev
+            failed = "; ".join(f"{who}: {why}" for who, why in ev.failed) or "none"
+            self.log(ev.ts, "warning", f"kill: cancelled {ev.cancelled}, failed {failed}, {ev.elapsed_ms:.1f} ms")
+            self.dirty.add(KILL)
+        elif isinstance(ev, VenueStateChanged):
+            self.venues[ev.venue] = ev.connected
+            self.venue_detail[ev.venue] = ev.detail
+            self.dirty.add(HEADER)
+        elif isinstance(ev, AlertRaised):
+            self.alerts.append(ev)
+            self.log(ev.ts, "warning", f"alert {ev.kind}: {ev.message}")
+            self.dirty.add(QUALITY)
+        elif isinstance(ev, RiskDenied):
+            self.denials.append(ev)
+            self.log(ev.ts, "warning", f"risk denied {ev.client_order_id} on {ev.venue}: {ev.check}: {ev.reason}")
+        elif isinstance(ev, LogMessage):
+            self.log(ev.ts, ev.level, ev.message)
+
+    def take_dirty(self) -> set[str]:
+        out, self.dirty = self.dirty, set()
+        return out
+
+    def open_children(self) -> list[ChildUpdated]:
+        return [c for p in self.parents.values() for c in p.children.values() if c.status.is_open or c.status is OrderStatus.PENDING]

@@ -1,0 +1,145 @@
+"""Pane painting from the console state and from engine answers: display only, no trading logic."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from console.ingest import HEADER, KILL, LOG, MARKET, PROGRESS, QUALITY
+from engine.api import Preview
+from engine.models import Ticket
+from widgets.alert_list import AlertList
+from widgets.blotter import Blotter
+from widgets.execution_progress import ExecutionProgress
+from widgets.guardrail_chart import GuardrailChart
+from widgets.halted_banner import HaltedBanner
+from widgets.kelly_preview import KellyPreview, fmt
+from widgets.kill_switch import KillSwitch
+from widgets.latency_chart import LatencyChart
+from widgets.log_pane import LogPane
+from widgets.market_board import MarketBoard
+from widgets.order_book import OrderBook
+from widgets.order_ticket import OrderTicket
+from widgets.slippage_chart import SlippageChart
+from widgets.sor_legs import SorLegs
+from widgets.status_bar import StatusBar
+from widgets.venue_scores import VenueScores
+
+if TYPE_CHECKING:
+    from console.app import TrancheApp
+    from console.screens.main import MainScreen
+
+BASELINE_ALGOS = ("twap", "passive-twap")  # what the adaptive path is compared against
+
+
+def paint(app: TrancheApp, main: MainScreen, dirty: set[str]) -> None:
+    st = app.state
+    if HEADER in dirty or KILL in dirty:
+        main.query_one(StatusBar).show(st.venues, st.trading_state, app.engine.clock.now(), app.engine.clock.simulated)
+        main.query_one(HaltedBanner).show(st.trading_state, st.state_reason)
+        main.query_one(KillSwitch).show(st.trading_state, st.state_reason, st.last_kill)
+    if MARKET in dirty:
+        symbol = app.draft.symbol.strip().upper()
+        main.query_one(MarketBoard).show(q for (_, s), q in st.quotes.items() if s == symbol)
+    if PROGRESS in dirty:
+        main.query_one(ExecutionProgress).show(st.parents.values(), app.engine.clock.now())
+        paint_legs(app, main)
+    if "legs" in dirty:
+        paint_legs(app, main)
+    if QUALITY in dirty:
+        main.query_one(SlippageChart).show(st.fills)
+        main.query_one(LatencyChart).show(st.fills)
+        main.query_one(GuardrailChart).show(shortfalls_by_family(app))
+        main.query_one(AlertList).show(st.alerts)
+    if LOG in dirty:
+        main.query_one(LogPane).show(st.logs, st.log_seq)
+
+
+def shortfalls_by_family(app: TrancheApp) -> dict[str, list[float]]:
+    """The engine's shortfall of each completed parent, grouped adaptive / baseline for the guardrail."""
+    out: dict[str, list[float]] = {"adaptive": [], "baseline": []}
+    for p in app.state.parents.values():
+        sf = p.shortfall_bps
+        if p.status == "working" or sf is None:
+            continue
+        if p.algo == "adaptive":
+            out["adaptive"].append(sf)
+        elif p.algo in BASELINE_ALGOS:
+            out["baseline"].append(sf)
+    return out
+
+
+def live_legs(app: TrancheApp) -> dict[str, tuple[str, Decimal, Decimal]]:
+    """Per venue of the newest working parent: status, filled and planned leg quantity."""
+    working = [p for p in app.state.parents.values() if p.status == "working"]
+    if not working:
+        return {}
+    p = max(working, key=lambda p: p.accepted_ts)
+    out: dict[str, tuple[str, Decimal, Decimal]] = {}
+    for venue, qty in p.leg_plan:
+        kids = [c for c in p.children.values() if c.venue == venue]
+        filled = sum((Decimal(c.filled_qty) for c in kids), Decimal(0))
+        prog = p.legs.get(venue)
+        status = kids[-1].status.value if kids else "pending"
+        if prog is not None and prog.slice_total:
+            status = f"{status} {prog.slice_index}/{prog.slice_total}"
+        out[venue] = (status, filled, Decimal(qty))
+    return out
+
+
+def paint_legs(app: TrancheApp, main: MainScreen) -> None:
+    pv = app.preview
+    main.query_one(SorLegs).show(pv.legs if pv else (), pv.dropped if pv else (), live_legs(app))
+
+
+def paint_preview(app: TrancheApp, main: MainScreen) -> None:
+    pv = app.preview
+    ticket = main.query_one(OrderTicket)
+    main.query_one(KellyPreview).show(pv)
+    paint_legs(app, main)
+    if pv is None:
+        return
+    ticket.show_errors(dict(pv.errors))
+    halted = app.engine.trading_state.value != "active"
+    if pv.ok and not halted:
+        ticket.set_submittable(True, f"ready: {pv.quantity} {pv.symbol}")
+    else:
+        ticket.set_submittable(False, "trading halted" if halted and pv.ok else "not valid")
+    app.state.dirty.add(MARKET)
+
+
+def confirmation_text(pv: Preview, ticket: Ticket) -> str:
+    notional = sum((leg.notional for leg in pv.legs), Decimal(0))
+    if not notional and pv.sizing is not None:
+        notional = pv.sizing.notional
+    lines = [
+        f"{ticket.side.value.upper()} {fmt(pv.quantity)} {pv.symbol}   algo {ticket.algo}"
+        + (f" -> {pv.route.order_type.value.upper()} ({pv.route.rule})" if pv.route else ""),
+        f"notional {fmt(notional)}" + (f"   limit {fmt(ticket.limit_price)}" if ticket.limit_price else ""),
+        "venues:",
+    ]
+    lines += [f"  {leg.venue:<10} {fmt(leg.quantity)} ({leg.share:.0%})  ~{fmt(leg.notional)}" for leg in pv.legs]
+    return "\n".join(lines)
+
+
+async def fetch_and_show(app: TrancheApp) -> None:
+    """Blotter, venue scores and book from the engine's own queries; a missing query shows no data."""
+    main = app.main
+    if main is None:
+        return
+    eng = app.engine
+    symbol = app.draft.symbol.strip().upper()
+    if hasattr(eng, "blotter"):
+        main.query_one(Blotter).show(await eng.blotter(200))
+    if hasattr(eng, "venue_scores") and symbol:
+        main.query_one(VenueScores).show(await eng.venue_scores(symbol))
+    venues = [v for v, ok in eng.venue_connected.items() if ok]
+    book = main.query_one(OrderBook)
+    if app.book_venue not in venues:
+        app.book_venue = venues[0] if venues else None
+    book.set_venues(venues, app.book_venue)
+    if hasattr(eng, "book") and app.book_venue and symbol:
+        bids, asks = await eng.book(app.book_venue, symbol, 10)
+        book.show(app.book_venue, symbol, bids, asks)
+    else:
+        book.show(app.book_venue, symbol, [], [])

@@ -1,0 +1,1 @@
+"""The console's screens: main layout, help, confirmation modals."""

@@ -1,0 +1,31 @@
+"""The help screen: every binding with its id, key and meaning, straight from console.bindings."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from console.bindings import ACTIONS
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        t = Table(title="Tranche keys (ctrl+p: command palette)", expand=True)
+        t.add_column("key", no_wrap=True)
+        t.add_column("action")
+        t.add_column("id", no_wrap=True)
+        t.add_column("what it does")
+        for a in ACTIONS:
+            key = self.app.get_key_display(Binding(a.key, a.action))
+            t.add_row(key, a.title, a.id, a.help)
+        t.add_row("tab / shift+tab", "Move focus", "", "Next / previous field or pane")
+        t.add_row("ctrl+p", "Command palette", "", "Every action and theme, searchable")
+        with VerticalScroll(id="help-box"):
+            yield Static(t)
+            yield Static("escape closes this screen", id="help-hint")

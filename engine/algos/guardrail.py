@@ -1,0 +1,141 @@
+"""Guardrail for adaptive TWAP: an A/B split of parents and a per-bucket check of realised cost.
+
+Parents go to the adaptive or the baseline (static TWAP) path by a hash of their id, so the
+split is deterministic, reproducible and independent of anything the market does. After each
+parent's leg ends, its realised implementation shortfall (bps against the arrival mid, the
+unfilled rest marked at the final mid) is recorded under its bucket and path. When, in one
+bucket, both paths have at least `guardrail_min_samples` results and the adaptive mean exceeds
+the baseline mean by more than `guardrail_margin_bps`, an alert (kind "guardrail") is raised
+once for that bucket and, with `guardrail_auto_disable`, every later parent runs the baseline.
+The mean, not the median, is compared: expected cost is what the trader pays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict, deque
+from collections.abc import Callable
+from decimal import Decimal
+from statistics import fmean
+from typing import Any
+
+from engine.config import AlgoConfig
+from engine.events import AlertRaised
+
+ADAPTIVE = "adaptive"
+BASELINE = "baseline"
+KEEP = 1000  # results per bucket and path: the comparison follows the recent past
+
+
+def hash_share(parent_id: str) -> float:
+    """A stable number in [0, 1) from the parent id (not Python's salted hash())."""
+    return int.from_bytes(hashlib.sha256(parent_id.encode()).digest()[:8], "big") / 2**64
+
+
+def leg_shortfall_bps(
+    quantity: Decimal,
+    filled: Decimal,
+    notional: Decimal,
+    arrival: Decimal,
+    final_mid: Decimal,
+    sign: int,
+) -> float:
+    """Executed cost plus the unfilled rest marked at the final mid, bps of the leg at arrival."""
+    if arrival <= 0 or quantity <= 0:
+        return 0.0
+    executed = sign * (notional - filled * arrival)
+    opportunity = sign * (quantity - filled) * (final_mid - arrival)
+    return float((executed + opportunity) / (quantity * arrival) * 10000)
+
+
+class Guardrail:
+    """Assigns parents to a path and watches whether the adaptive path is paying more."""
+
+    def __init__(
+        self, cfg: AlgoConfig, alert: Callable[[str, float, float, str], Any] | None = None
+    ) -> None:
+        self.cfg = cfg
+        self._alert = alert
+        self.enabled = cfg.adaptive_enabled
+        self.disabled_reason = "" if self.enabled else "adaptive_enabled is false"
+        self.results: dict[tuple[str, int, str], dict[str, deque[float]]] = defaultdict(
+            lambda: {ADAPTIVE: deque(maxlen=KEEP), BASELINE: deque(maxlen=KEEP)}
+        )
+        self.tripped: set[tuple[str, int, str]] = set()
+        self.alerts: list[str] = []
+
+    def assign(self, parent_id: str) -> str:
+        """ADAPTIVE for a `adaptive_fraction` share of parent ids; BASELINE for the rest or when off."""
+        if not self.enabled:
+            return BASELINE
+        return ADAPTIVE if hash_share(parent_id) < self.cfg.adaptive_fraction else BASELINE
+
+    def gap_bps(self, bucket: tuple[str, int, str]) -> tuple[float, int, int] | None:
+        """(adaptive mean - baseline mean, n adaptive, n baseline), or None without both paths."""
+        r = self.results.get(bucket)
+        if not r or not r[ADAPTIVE] or not r[BASELINE]:
+            return None
+        return fmean(r[ADAPTIVE]) - fmean(r[BASELINE]), len(r[ADAPTIVE]), len(r[BASELINE])
+
+    def record(
+        self, bucket: tuple[str, int, str], path: str, shortfall_bps: float, *, venue: str = ""
+    ) -> bool:
+        """Add one realised result; True if this result tripped the guardrail."""
+        self.results[bucket][path].append(shortfall_bps)
+        gap = self.gap_bps(bucket)
+        if gap is None or bucket in self.tripped:
+            return False
+        diff, n_a, n_b = gap
+        need = self.cfg.guardrail_min_samples
+        if n_a < need or n_b < need or diff <= self.cfg.guardrail_margin_bps:
+            return False
+        self.tripped.add(bucket)
+        action = (
+            "adaptive path switched off"
+            if self.cfg.guardrail_auto_disable
+            else "adaptive path left on"
+        )
+        msg = f"adaptive TWAP costs {diff:.2f} bps more than baseline in {bucket[0]} {bucket[1]:02d}h {bucket[2]} ({n_a} vs {n_b} parents; margin {self.cfg.guardrail_margin_bps:g}): {action}"
+        self.alerts.append(msg)
+        if self.cfg.guardrail_auto_disable:
+            self.enabled = False
+            self.disabled_reason = msg
+        if self._alert is not None:
+            self._alert(msg, diff, self.cfg.guardrail_margin_bps, bucket[0])
+        return True
+
+
+def engine_alert(engine: Any) -> Callable[[str, float, float, str], None]:
+    """Route a guardrail trip to the engine's quality tracker (event + stored alert) and its log."""
+
+    def alert(message: str, value: float, threshold: float, symbol: str) -> None:
+        quality = getattr(engine, "quality", None)
+        if quality is not None and hasattr(quality, "raise_guardrail_alert"):
+            quality.raise_guardrail_alert(
+                message=message, value=value, threshold=threshold, symbol=symbol
+            )
+        else:
+            engine.publish(
+                AlertRaised(engine.clock.now(), "guardrail", message, value, threshold, "", symbol)
+            )
+        engine.log("warning", message)
+
+    return alert
+
+
+def guardrail_for(ctx: Any) -> Guardrail:
+    """The engine's one guardrail (created on first use), so every parent shares the comparison."""
+    own = getattr(ctx, "guardrail", None)
+    if isinstance(own, Guardrail):
+        return own
+    engine = getattr(ctx, "engine", None)
+    if engine is None:
+        g = Guardrail(ctx.settings.algos)
+        ctx.guardrail = g
+        return g
+    found = getattr(engine, "guardrail", None)
+    if isinstance(found, Guardrail):
+        return found
+    g = Guardrail(engine.settings.algos, engine_alert(engine))
+    engine.guardrail = g
+    return g

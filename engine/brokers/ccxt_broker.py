@@ -1,0 +1,490 @@
+"""Any exchange ccxt supports, as one engine venue: markets, books, orders, balances, polled fills."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import ccxt.async_support as ccxt
+
+from engine.brokers.base import (
+    Ack,
+    Broker,
+    BrokerError,
+    Capabilities,
+    Health,
+    OrderNotFound,
+    OrderState,
+    OrderUpdate,
+    UnknownSymbol,
+    VenueUnavailable,
+)
+from engine.brokers.ccxt_errors import (
+    REDACTOR,
+    install_log_redaction,
+    is_rate_limit,
+    is_transient,
+    to_engine_error,
+)
+from engine.brokers.ccxt_fills import FillPoller
+from engine.brokers.ccxt_parse import (
+    CLIENT_ID_PARAM,
+    dec,
+    instrument_from_market,
+    rewrite_urls,
+    state_from_order,
+    venue_client_id,
+)
+from engine.clock import Clock, LiveClock
+from engine.config import ConfigError, Settings, VenueConfig
+from engine.models import (
+    ChildOrder,
+    Instrument,
+    OrderType,
+    PortfolioSnapshot,
+    Position,
+    Quote,
+    TimeInForce,
+    round_price,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+# Binance would otherwise also call margin and currency endpoints in load_markets, and refuse
+# fetchOpenOrders without a symbol (the kill switch needs every open order).
+_DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
+    "binance": {
+        "fetchMarkets": {"types": ["spot"]},
+        "fetchCurrencies": False,
+        "fetchMargins": False,
+        "warnOnFetchOpenOrdersWithoutSymbol": False,
+    },
+}
+
+
+class CcxtBroker(Broker):
+    """One configured venue over ccxt.async_support; credentials come from the named env vars only."""
+
+    capabilities = Capabilities(fractional_quantities=True, post_only=True, ioc=True)
+
+    def __init__(
+        self,
+        venue: VenueConfig,
+        *,
+        environ: Mapping[str, str] | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        poll_interval_s: float | None = None,
+        max_retries: int = 3,
+        backoff_s: float = 0.5,
+    ) -> None:
+        super().__init__(venue.name)
+        self.venue = venue
+        self.clock: Clock = clock or LiveClock()
+        self._sleep: Sleep = sleep or self.clock.sleep
+        self.poll_interval_s = venue.poll_interval_s if poll_interval_s is None else poll_interval_s
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        env = os.environ if environ is None else environ
+        self._credential_names = ", ".join(
+            n for n in (venue.api_key_env, venue.secret_env, venue.password_env) if n
+        )
+        secrets = {
+            k: env.get(n, "")
+            for k, n in (
+                ("apiKey", venue.api_key_env),
+                ("secret", venue.secret_env),
+                ("password", venue.password_env),
+            )
+            if n
+        }
+        self.exchange = _make_exchange(venue, {k: v for k, v in secrets.items() if v})
+        REDACTOR.register(self, secrets.values())
+        install_log_redaction()
+        self._symbols: dict[str, str] = {}  # engine symbol -> ccxt symbol
+        self._instruments: dict[str, Instrument] = {}
+        self._marks: dict[str, Decimal] = {}
+        self.fills = FillPoller(self)
+        self._poll_task: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        return f"CcxtBroker(name={self.name!r}, exchange={self.venue.exchange!r}, sandbox={self.venue.sandbox})"
+
+    # -- connection ---------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Load markets (syncing time with the venue), then start polling for fills."""
+        await self.call("connect", self.exchange.load_markets)
+        self._index_markets()
+        if self.poll_interval_s > 0 and self._poll_task is None:
+            self._poll_task = asyncio.get_running_loop().create_task(
+                self._poll_loop(), name=f"{self.name}-fills"
+            )
+
+    async def close(self) -> None:
+        """Stop polling and release the HTTP session."""
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._poll_task
+            self._poll_task = None
+        await self.exchange.close()
+
+    async def _poll_loop(self) -> None:
+        while True:
+            await self.clock.sleep(self.poll_interval_s)
+            try:
+                await self.fills.poll()
+            except BrokerError as e:  # a bad poll must not end polling: the next one catches up
+                log.warning("%s: fill poll failed: %s", self.name, e.message)
+
+    def _index_markets(self) -> None:
+        markets: dict[str, Any] = self.exchange.markets or {}
+        wanted = self.venue.symbols or list(markets)
+        tick_mode = (
+            self.exchange.precisionMode == ccxt.TICK_SIZE if hasattr(ccxt, "TICK_SIZE") else True
+        )
+        for sym in wanted:
+            market = self._lookup(sym)
+            if market is None:
+                log.warning(
+                    "%s: configured symbol %s is not listed by %s",
+                    self.name,
+                    sym,
+                    self.venue.exchange,
+                )
+                continue
+            for alias in {sym, market["symbol"], market["id"]}:
+                self._symbols[alias] = market["symbol"]
+                self._instruments[alias] = instrument_from_market(alias, market, tick_mode)
+
+    def _lookup(self, symbol: str) -> dict[str, Any] | None:
+        markets: dict[str, Any] = self.exchange.markets or {}
+        if symbol in markets:
+            return dict(markets[symbol])
+        by_id = self.exchange.markets_by_id or {}
+        found = by_id.get(symbol)
+        return dict(found[0]) if found else None
+
+    def ccxt_symbol(self, symbol: str) -> str:
+        """The exchange's unified symbol for an engine symbol ('BTCUSDT' or 'BTC/USDT')."""
+        try:
+            return self._symbols[symbol]
+        except KeyError:
+            known = ", ".join(sorted({s for s in self._symbols.values()})[:10])
+            raise UnknownSymbol(self.name, f"unknown symbol {symbol!r}; known: {known}") from None
+
+    # -- calls with retries -------------------------------------------------------------------
+
+    async def call(
+        self,
+        during: str,
+        fn: Callable[..., Awaitable[T]],
+        *args: Any,
+        retry_network: bool = True,
+        **kwargs: Any,
+    ) -> T:
+        """Run one ccxt call: back off on rate limits, resync time on a refused nonce, retry network errors."""
+        resynced = False
+        attempt = 0
+        while True:
+            try:
+                return await fn(*args, **kwargs)
+            except ccxt.InvalidNonce as e:
+                if resynced:
+                    raise self.error(e, during) from None
+                resynced = True
+                await self._resync_time()
+            except ccxt.BaseError as e:
+                if not (
+                    (is_rate_limit(e) or (retry_network and is_transient(e)))
+                    and attempt < self.max_retries
+                ):
+                    raise self.error(e, during) from None
+                log.info("%s: %s: %s, retry %d", self.name, during, type(e).__name__, attempt + 1)
+                await self._sleep(self.backoff_s * 2**attempt * (2 if is_rate_limit(e) else 1))
+                attempt += 1
+
+    def error(self, exc: BaseException, during: str) -> BrokerError:
+        return to_engine_error(
+            self.name, exc, during=during, credential_hint=self._credential_names
+        )
+
+    async def _resync_time(self) -> None:
+        try:
+            await self.exchange.load_time_difference()
+        except ccxt.BaseError as e:
+            log.warning("%s: time resync failed: %s", self.name, REDACTOR.scrub(str(e)))
+
+    # -- market data --------------------------------------------------------------------------
+
+    async def symbols(self) -> list[str]:
+        return sorted(set(self._symbols.values()))
+
+    async def instrument(self, symbol: str) -> Instrument:
+        self.ccxt_symbol(symbol)
+        return self._instruments[symbol]
+
+    async def book(
+        self, symbol: str, depth: int = 10
+    ) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        ob = await self.call(
+            f"book {symbol}", self.exchange.fetch_order_book, self.ccxt_symbol(symbol), depth
+        )
+        bids = [(dec(p), dec(q)) for p, q, *_ in ob.get("bids", [])[:depth]]
+        asks = [(dec(p), dec(q)) for p, q, *_ in ob.get("asks", [])[:depth]]
+        return bids, asks
+
+    async def top_of_book(self, symbol: str) -> Quote:
+        bids, asks = await self.book(symbol, 5)
+        if not bids or not asks:
+            raise BrokerError(
+                self.name, f"top of book {symbol}: the book has no {'bid' if not bids else 'ask'}"
+            )
+        q = Quote(
+            self.name, symbol, bids[0][0], asks[0][0], bids[0][1], asks[0][1], self.clock.now()
+        )
+        self._marks[self.ccxt_symbol(symbol)] = q.mid
+        return q
+
+    async def adv(self, symbol: str) -> Decimal | None:
+        """The 24-hour base volume from the venue's ticker."""
+        t = await self.call(
+            f"ticker {symbol}", self.exchange.fetch_ticker, self.ccxt_symbol(symbol)
+        )
+        return dec(t["baseVolume"]) if t.get("baseVolume") is not None else None
+
+    # -- orders -------------------------------------------------------------------------------
+
+    def client_id(self, order: ChildOrder) -> str:
+        return venue_client_id(self.venue.exchange, order.client_order_id)
+
+    def _order_params(self, order: ChildOrder) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            CLIENT_ID_PARAM.get(self.venue.exchange, "clientOrderId"): self.client_id(order)
+        }
+        if order.post_only and order.order_type is OrderType.LIMIT:
+            params["postOnly"] = True
+        if order.tif is TimeInForce.IOC:
+            params["timeInForce"] = "IOC"
+        return params
+
+    async def submit(self, order: ChildOrder) -> Ack:
+        """Create the order; a network failure is retried with the same client id after checking the venue."""
+        symbol = self.ccxt_symbol(order.symbol)
+        during = f"submit {order.client_order_id}"
+        kind = (
+            "market"
+            if order.order_type is OrderType.MARKET or order.limit_price is None
+            else "limit"
+        )
+        try:
+            amount = self.exchange.amount_to_precision(symbol, str(order.quantity))
+            price = None
+            if kind == "limit" and order.limit_price is not None:
+                # ccxt rounds to nearest; never let rounding make the order more aggressive than asked
+                passive = round_price(
+                    order.limit_price, self._instruments[order.symbol].tick, order.side
+                )
+                price = self.exchange.price_to_precision(symbol, str(passive))
+        except ccxt.BaseError as e:
+            raise self.error(e, during) from None
+        params = self._order_params(order)
+        self.fills.track(order, symbol)
+        attempt = 0
+        while True:
+            try:
+                created = await self.call(
+                    during,
+                    self.exchange.create_order,
+                    symbol,
+                    kind,
+                    order.side.value,
+                    amount,
+                    price,
+                    dict(params),
+                    retry_network=False,
+                )
+                break
+            except VenueUnavailable:
+                if attempt >= self.max_retries:
+                    self.fills.untrack(order.client_order_id)
+                    raise
+                attempt += 1
+                await self._sleep(self.backoff_s * 2 ** (attempt - 1))
+                # The request may have reached the venue before the connection dropped.
+                found = await self._find_quietly(order, symbol)
+                if found is not None:
+                    created = found
+                    break
+            except BrokerError:
+                self.fills.untrack(order.client_order_id)
+                raise
+        state = state_from_order(
+            created, client_order_id=order.client_order_id, symbol=order.symbol
+        )
+        self.fills.set_venue_id(order.client_order_id, state.venue_order_id)
+        return Ack(state.venue_order_id, state.status)
+
+    async def _find_quietly(self, order: ChildOrder, symbol: str) -> dict[str, Any] | None:
+        try:
+            return await self.find_by_client_id(order, symbol)
+        except BrokerError:
+            return None
+
+    async def find_by_client_id(self, order: ChildOrder, symbol: str) -> dict[str, Any] | None:
+        """The venue's record of our order, looked up by client id, or None if it never arrived."""
+        cid = self.client_id(order)
+        ex = self.venue.exchange
+        try:
+            if ex == "binance":
+                return dict(
+                    await self.exchange.fetch_order(None, symbol, {"origClientOrderId": cid})
+                )
+            query = {"clientOrderId": cid}
+            for fetch in (self.exchange.fetch_open_orders, self.exchange.fetch_closed_orders):
+                for o in await fetch(symbol, None, None, dict(query)):
+                    if o.get("clientOrderId") == cid:
+                        return dict(o)
+            return None
+        except ccxt.OrderNotFound:
+            return None
+        except ccxt.BaseError as e:
+            raise self.error(e, f"find {order.client_order_id}") from None
+
+    async def _venue_order(self, order: ChildOrder, during: str) -> tuple[str, dict[str, Any]]:
+        symbol = self.ccxt_symbol(order.symbol)
+        vid = order.venue_order_id or self.fills.venue_id(order.client_order_id)
+        if vid:
+            return symbol, dict(await self.call(during, self.exchange.fetch_order, vid, symbol))
+        found = await self.find_by_client_id(order, symbol)
+        if found is None:
+            raise OrderNotFound(
+                self.name,
+                f"{during}: the venue has no order with client id {order.client_order_id}",
+            )
+        return symbol, found
+
+    async def cancel(self, order: ChildOrder) -> None:
+        symbol = self.ccxt_symbol(order.symbol)
+        during = f"cancel {order.client_order_id}"
+        vid = order.venue_order_id or self.fills.venue_id(order.client_order_id)
+        if not vid:
+            _, found = await self._venue_order(order, during)
+            vid = str(found["id"])
+        await self.call(during, self.exchange.cancel_order, vid, symbol)
+
+    async def order_status(self, order: ChildOrder) -> OrderState:
+        """The venue's view of the order, with every fill it reports for it."""
+        during = f"status {order.client_order_id}"
+        symbol, raw = await self._venue_order(order, during)
+        fills = await self.fills.fills_of(
+            order.client_order_id, order.symbol, symbol, str(raw["id"]), raw.get("timestamp")
+        )
+        return state_from_order(
+            raw, client_order_id=order.client_order_id, symbol=order.symbol, fills=fills
+        )
+
+    async def open_orders(self) -> list[OrderState]:
+        raw = await self.call("open orders", self.exchange.fetch_open_orders)
+        out = []
+        for o in raw:
+            cid = self.fills.engine_client_id(str(o.get("clientOrderId") or o.get("id")))
+            out.append(state_from_order(o, client_order_id=cid, symbol=str(o.get("symbol") or "")))
+        return out
+
+    # -- account ------------------------------------------------------------------------------
+
+    async def _balances(self) -> dict[str, Decimal]:
+        bal = await self.call("balances", self.exchange.fetch_balance)
+        totals: dict[str, Any] = bal.get("total") or {}
+        return {cur: dec(v) for cur, v in totals.items() if v}
+
+    async def positions(self) -> dict[str, Position]:
+        """Every non-zero balance other than the cash currency, keyed by currency."""
+        cash = self.venue.cash_currency
+        return {cur: Position(cur, q) for cur, q in (await self._balances()).items() if cur != cash}
+
+    async def portfolio(self) -> PortfolioSnapshot:
+        """Cash in `cash_currency`; other balances marked at the last mid this broker has seen."""
+        balances = await self._balances()
+        cash = balances.pop(self.venue.cash_currency, Decimal(0))
+        positions: dict[str, Position] = {}
+        equity = cash
+        for cur, q in balances.items():
+            mark = self._marks.get(f"{cur}/{self.venue.cash_currency}", Decimal(0))
+            positions[cur] = Position(cur, q, mark)
+            equity += q * mark
+        return PortfolioSnapshot(cash, positions, equity, self.clock.now())
+
+    async def health(self) -> Health:
+        """Round trip of a cheap public call; never raises (the error lands in `detail`)."""
+        started = time.perf_counter()
+        try:
+            if self.exchange.has.get("fetchTime"):
+                await self.call("health", self.exchange.fetch_time, retry_network=False)
+            else:
+                await self.call("health", self.exchange.fetch_status, retry_network=False)
+        except BrokerError as e:
+            return Health(
+                False,
+                (time.perf_counter() - started) * 1000,
+                len(self.exchange.markets or {}),
+                e.message,
+            )
+        return Health(
+            True, (time.perf_counter() - started) * 1000, len(self.exchange.markets or {})
+        )
+
+    def emit_update(self, update: OrderUpdate) -> None:
+        self._emit(update)
+
+
+def _make_exchange(venue: VenueConfig, credentials: dict[str, str]) -> Any:
+    cls = getattr(ccxt, venue.exchange, None)
+    if cls is None or not isinstance(cls, type):
+        raise ConfigError(
+            f"broker.venues[{venue.name}].exchange: unknown ccxt exchange {venue.exchange!r}"
+        )
+    options = {
+        **_DEFAULT_OPTIONS.get(venue.exchange, {}),
+        **venue.options,
+        "adjustForTimeDifference": True,
+    }
+    exchange = cls(
+        {
+            **credentials,
+            "timeout": venue.timeout_ms,
+            "enableRateLimit": venue.rate_limit,
+            "options": options,
+        }
+    )
+    if venue.sandbox:
+        exchange.set_sandbox_mode(True)
+    if venue.base_url:
+        exchange.urls["api"] = rewrite_urls(exchange.urls["api"], venue.base_url)
+        if venue.base_url.startswith("http://"):
+            exchange.timeout_on_exit = (
+                0  # ccxt waits 250 ms on close for TLS shutdown; plain HTTP has none
+            )
+    return exchange
+
+
+def build_ccxt_venues(
+    settings: Settings, environ: Mapping[str, str] | None = None, *, clock: Clock | None = None
+) -> dict[str, Broker]:
+    """One CcxtBroker per configured venue, not yet connected."""
+    venues: dict[str, Broker] = {}
+    for v in settings.broker.venues:
+        if v.name in venues:
+            raise ConfigError(f"broker.venues: duplicate venue name {v.name!r}")
+        venues[v.name] = CcxtBroker(v, environ=environ, clock=clock)
+    return venues

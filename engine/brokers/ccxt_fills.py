@@ -1,0 +1,174 @@
+"""Fills of a ccxt venue by polling its trade history: each venue trade becomes one OrderUpdate, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from engine.brokers.base import OrderUpdate
+from engine.brokers.ccxt_parse import dec, fill_from_trade, order_status
+from engine.models import ChildOrder, Fill, OrderStatus
+
+if TYPE_CHECKING:
+    from engine.brokers.ccxt_broker import CcxtBroker
+
+SINCE_MARGIN_MS = 60_000  # venue clocks and our own disagree a little; never miss an early trade
+
+
+@dataclass(slots=True)
+class Tracked:
+    """One order of ours the venue may fill while nobody asks."""
+
+    client_order_id: str
+    venue_client_id: str
+    symbol: str
+    ccxt_symbol: str
+    quantity: Decimal
+    since_ms: int
+    venue_order_id: str = ""
+    filled: Decimal = Decimal(0)
+
+
+class FillPoller:
+    """Remembers our working orders and the venue trade ids already reported."""
+
+    def __init__(self, broker: CcxtBroker) -> None:
+        self.broker = broker
+        self._orders: dict[str, Tracked] = {}
+        self._by_venue_cid: dict[str, str] = {}
+        self._seen: set[str] = set()
+
+    def track(self, order: ChildOrder, ccxt_symbol: str) -> None:
+        ex = self.broker.exchange
+        now_ms = int(ex.milliseconds() - (ex.options.get("timeDifference") or 0))
+        vcid = self.broker.client_id(order)
+        self._orders[order.client_order_id] = Tracked(
+            order.client_order_id,
+            vcid,
+            order.symbol,
+            ccxt_symbol,
+            order.quantity,
+            now_ms - SINCE_MARGIN_MS,
+        )
+        self._by_venue_cid[vcid] = order.client_order_id
+
+    def untrack(self, client_order_id: str) -> None:
+        self._orders.pop(client_order_id, None)
+
+    def set_venue_id(self, client_order_id: str, venue_order_id: str) -> None:
+        if client_order_id in self._orders:
+            self._orders[client_order_id].venue_order_id = venue_order_id
+
+    def venue_id(self, client_order_id: str) -> str:
+        t = self._orders.get(client_order_id)
+        return t.venue_order_id if t else ""
+
+    def engine_client_id(self, venue_client_id: str) -> str:
+        return self._by_venue_cid.get(venue_client_id, venue_client_id)
+
+    @property
+    def working(self) -> list[str]:
+        return list(self._orders)
+
+    async def _trades(self, ccxt_symbol: str, since_ms: int | None) -> list[dict[str, Any]]:
+        ex = self.broker.exchange
+        return list(
+            await self.broker.call(
+                f"trades {ccxt_symbol}", ex.fetch_my_trades, ccxt_symbol, since_ms
+            )
+        )
+
+    def _fill(self, trade: dict[str, Any], client_order_id: str, symbol: str) -> Fill:
+        quote = str(trade.get("symbol") or "/").split("/")[-1].split(":")[0]
+        return fill_from_trade(
+            trade,
+            venue=self.broker.name,
+            symbol=symbol,
+            client_order_id=client_order_id,
+            quote=quote,
+            ts_fallback=self.broker.clock.now(),
+        )
+
+    async def fills_of(
+        self,
+        client_order_id: str,
+        symbol: str,
+        ccxt_symbol: str,
+        venue_order_id: str,
+        order_ts_ms: Any,
+    ) -> tuple[Fill, ...]:
+        """Every venue execution of one order (asked for, not pushed: marks nothing as reported)."""
+        since = int(order_ts_ms) - SINCE_MARGIN_MS if order_ts_ms else None
+        trades = await self._trades(ccxt_symbol, since)
+        return tuple(
+            self._fill(t, client_order_id, symbol)
+            for t in trades
+            if str(t.get("order")) == venue_order_id
+        )
+
+    async def poll(self) -> int:
+        """Report new fills, then the end of orders the venue closed (cancelled, expired); returns updates emitted."""
+        emitted = 0
+        symbols = {t.ccxt_symbol for t in self._orders.values() if t.venue_order_id}
+        for ccxt_symbol in sorted(symbols):
+            mine = {
+                t.venue_order_id: t
+                for t in self._orders.values()
+                if t.ccxt_symbol == ccxt_symbol and t.venue_order_id
+            }
+            since = min(t.since_ms for t in mine.values())
+            emitted += self._report(await self._trades(ccxt_symbol, since), mine)
+            open_ids = {
+                str(o.get("id"))
+                for o in await self.broker.call(
+                    f"open orders {ccxt_symbol}",
+                    self.broker.exchange.fetch_open_orders,
+                    ccxt_symbol,
+                )
+            }
+            for vid, t in mine.items():
+                if vid not in open_ids:
+                    emitted += await self._finish(t)
+        return emitted
+
+    def _report(self, trades: list[dict[str, Any]], mine: dict[str, Tracked]) -> int:
+        emitted = 0
+        for trade in sorted(trades, key=lambda tr: tr.get("timestamp") or 0):
+            t = mine.get(str(trade.get("order")))
+            key = f"{trade.get('symbol')}:{trade.get('id')}"
+            if t is None or key in self._seen:
+                continue
+            self._seen.add(key)
+            fill = self._fill(trade, t.client_order_id, t.symbol)
+            t.filled += fill.quantity
+            status = OrderStatus.FILLED if t.filled >= t.quantity else OrderStatus.PARTIALLY_FILLED
+            self.broker.emit_update(OrderUpdate(t.client_order_id, status, fill))
+            emitted += 1
+            if status is OrderStatus.FILLED:
+                self.untrack(t.client_order_id)
+        return emitted
+
+    async def _finish(self, t: Tracked) -> int:
+        """The order left the book: report fills that landed since the last poll, then how it ended."""
+        if t.client_order_id not in self._orders:
+            return 0
+        raw = await self.broker.call(
+            f"status {t.client_order_id}",
+            self.broker.exchange.fetch_order,
+            t.venue_order_id,
+            t.ccxt_symbol,
+        )
+        emitted = 0
+        if dec(raw.get("filled")) > t.filled:
+            trades = await self._trades(t.ccxt_symbol, t.since_ms)
+            emitted += self._report(trades, {t.venue_order_id: t})
+        status = order_status(raw)
+        if status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+            self.broker.emit_update(
+                OrderUpdate(t.client_order_id, status, None, f"venue status {raw.get('status')}")
+            )
+            emitted += 1
+        if status.is_terminal:
+            self.untrack(t.client_order_id)
+        return emitted

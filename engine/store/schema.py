@@ -1,0 +1,127 @@
+"""The versioned schema: each migration moves the file one version up; `PRAGMA user_version` says where it is.
+
+Decimals are TEXT (exact round trip); REAL copies exist only where SQL has to aggregate.
+Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+V1 = """
+CREATE TABLE parents (
+    parent_id TEXT PRIMARY KEY,
+    symbol TEXT NOT NULL,
+    side TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    algo TEXT NOT NULL,
+    arrival_mid TEXT NOT NULL,
+    created_ts REAL NOT NULL,
+    status TEXT NOT NULL,
+    filled_qty TEXT NOT NULL,
+    notional_filled TEXT NOT NULL,
+    fees TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    shortfall_bps REAL,
+    ticket TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE children (
+    client_order_id TEXT PRIMARY KEY,
+    parent_id TEXT NOT NULL,
+    venue TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    side TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    order_type TEXT NOT NULL,
+    limit_price TEXT,
+    tif TEXT NOT NULL,
+    post_only INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    filled_qty TEXT NOT NULL,
+    avg_price TEXT,
+    venue_order_id TEXT,
+    created_ts REAL NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    meta TEXT NOT NULL DEFAULT '{}',
+    fees TEXT NOT NULL DEFAULT '0'
+);
+CREATE INDEX children_parent ON children(parent_id);
+CREATE INDEX children_status ON children(status);
+CREATE TABLE fills (
+    venue TEXT NOT NULL,
+    fill_id TEXT NOT NULL,
+    client_order_id TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    algo TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    side TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    price TEXT NOT NULL,
+    fee TEXT NOT NULL,
+    liquidity TEXT NOT NULL DEFAULT '',
+    ts REAL NOT NULL,
+    notional REAL NOT NULL,
+    slippage_bps REAL NOT NULL,
+    arrival_slippage_bps REAL NOT NULL,
+    latency_ms REAL NOT NULL,
+    PRIMARY KEY (venue, fill_id)
+);
+CREATE INDEX fills_ts ON fills(ts);
+CREATE TABLE denials (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    client_order_id TEXT NOT NULL,
+    venue TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    check_name TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+"""
+
+# v2: alerts, per-parent metrics, and the fill's hour of day (UTC) so the learned
+# figures can use an index instead of scanning a month of fills.
+V2 = """
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL,
+    value REAL NOT NULL,
+    threshold REAL NOT NULL,
+    venue TEXT NOT NULL DEFAULT '',
+    symbol TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alerts_ts ON alerts(ts);
+CREATE TABLE parent_metrics (
+    parent_id TEXT PRIMARY KEY,
+    algo TEXT NOT NULL,
+    shortfall_bps REAL,
+    fill_rate REAL NOT NULL,
+    duration_s REAL NOT NULL,
+    venues TEXT NOT NULL,
+    fallback_share REAL,
+    fees TEXT NOT NULL,
+    filled_qty TEXT NOT NULL,
+    quantity TEXT NOT NULL
+);
+ALTER TABLE fills ADD COLUMN hour INTEGER NOT NULL DEFAULT 0;
+UPDATE fills SET hour = CAST(ts / 3600 AS INTEGER) % 24;
+CREATE INDEX fills_symbol_hour ON fills(symbol, hour, ts);
+CREATE INDEX parents_created ON parents(created_ts);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2)
+LATEST = len(MIGRATIONS)
+
+
+def pending(version: int) -> list[tuple[int, str]]:
+    """The migrations a file at `version` still needs, as (new version, script)."""
+    if version > LATEST:
+        raise RuntimeError(
+            f"database schema version {version} is newer than this build ({LATEST}): upgrade tranche"
+        )
+    return [(v + 1, MIGRATIONS[v]) for v in range(version, LATEST)]

@@ -1,0 +1,184 @@
+"""Group commit: rows queue up in memory and a background task writes them, one transaction per batch.
+
+Fire-and-forget rows wait at most `interval_s` (or until `batch_max` are pending); a caller that
+needs durability registers a waiter, which makes the writer go at once and resolves when the
+batch holding its row has committed. A failed batch is retried once; if that fails too, it is
+written row by row so one bad row cannot hold back the rest, the rows that still fail are kept
+(`unwritten`), every error goes to `on_error`, and the next `flush()` raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from itertools import groupby
+from typing import Any
+
+import aiosqlite
+
+Op = tuple[str, tuple[Any, ...]]
+
+
+class StoreError(RuntimeError):
+    """Rows could not be written; they are kept in memory and the error is reported here."""
+
+
+class BatchWriter:
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        batch_max: int,
+        interval_s: float,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self._conn = conn
+        self._batch_max = batch_max
+        self._interval_s = interval_s
+        self._on_error = on_error
+        self._ops: list[Op] = []
+        self._enqueued = 0  # rows ever queued
+        self._done = 0  # rows ever taken out of the queue and attempted
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._wake = asyncio.Event()
+        self._urgent = asyncio.Event()
+        self._error: BaseException | None = None
+        self.unwritten: list[Op] = []
+        self.transactions = 0
+        self.rows_written = 0
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()  # one transaction at a time on the connection
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
+
+    def put(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Queue one row; never blocks, never touches the disk."""
+        self._ops.append((sql, params))
+        self._enqueued += 1
+        if len(self._ops) >= self._batch_max:
+            self._urgent.set()
+        self._wake.set()
+
+    async def put_durable(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Queue one row and return once it is committed (raises StoreError if it could not be)."""
+        self.put(sql, params)
+        await self._wait_for(self._enqueued)
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far is committed; raise a pending write error."""
+        if self._enqueued > self._done:
+            with contextlib.suppress(StoreError):
+                await self._wait_for(self._enqueued)
+        if self.unwritten and self._error is None:  # an earlier failure: one more try now
+            retry, self.unwritten = self.unwritten, []
+            await self._write(retry)  # rows that fail again go back to `unwritten`
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise StoreError(f"{len(self.unwritten)} rows not written: {err}") from err
+
+    async def close(self) -> None:
+        try:
+            await self.flush()
+        finally:
+            if self._task is not None:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+
+    async def _wait_for(self, seq: int) -> None:
+        if self._task is None or self._task.done():
+            raise StoreError("the store is not open")
+        fut = asyncio.get_running_loop().create_future()
+        self._waiters.append((seq, fut))
+        self._urgent.set()
+        self._wake.set()
+        await fut
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            if not self._urgent.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._urgent.wait(), self._interval_s)
+            while self._ops:
+                batch = self._ops[: self._batch_max]
+                del self._ops[: self._batch_max]
+                start = self._done
+                failed = await self._write(batch)
+                self._done += len(batch)
+                self._resolve(start, failed)
+            self._resolve(self._done, set())
+            self._wake.clear()
+            self._urgent.clear()
+
+    def _resolve(self, batch_start: int, failed: set[int]) -> None:
+        """Wake every waiter whose row is done; a waiter whose own row failed gets the error."""
+        keep = []
+        for seq, fut in self._waiters:
+            if seq > self._done:
+                keep.append((seq, fut))
+            elif not fut.done():
+                if seq - 1 - batch_start in failed:
+                    fut.set_exception(StoreError(f"not written: {self._error}"))
+                else:
+                    fut.set_result(None)
+        self._waiters = keep
+
+    async def _write(self, batch: list[Op]) -> set[int]:
+        """Write a batch; returns the indices of rows that could not be written (kept in `unwritten`)."""
+        async with self._lock:
+            for attempt in (1, 2):  # the whole batch in one transaction, retried once
+                try:
+                    await self._transaction(batch)
+                    self.transactions += 1
+                    self.rows_written += len(batch)
+                    return set()
+                except Exception as e:  # disk full, locked, a bad row: report, never drop
+                    self._report(e)
+                    if attempt == 2:
+                        break
+            return await self._salvage(batch)
+
+    async def _transaction(self, batch: list[Op]) -> None:
+        await self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, group in groupby(batch, key=lambda op: op[0]):
+                await self._conn.executemany(sql, [params for _, params in group])
+            await self._conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self._conn.execute("ROLLBACK")
+            raise
+
+    async def _salvage(self, batch: list[Op]) -> set[int]:
+        """Row by row, so one bad row does not hold back the good ones; the bad ones are kept."""
+        failed: set[int] = set()
+        try:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            for i, (sql, params) in enumerate(batch):
+                await self._conn.execute("SAVEPOINT row")
+                try:
+                    await self._conn.execute(sql, params)
+                    await self._conn.execute("RELEASE row")
+                except Exception as e:
+                    await self._conn.execute("ROLLBACK TO row")
+                    await self._conn.execute("RELEASE row")
+                    self._error = e
+                    failed.add(i)
+            await self._conn.execute("COMMIT")
+            self.transactions += 1
+            self.rows_written += len(batch) - len(failed)
+        except Exception as e:  # the database itself is failing: keep everything
+            with contextlib.suppress(Exception):
+                await self._conn.execute("ROLLBACK")
+            self._report(e)
+            self._error = e
+            failed = set(range(len(batch)))
+        self.unwritten.extend(batch[i] for i in sorted(failed))
+        return failed
+
+    def _report(self, error: BaseException) -> None:
+        if self._on_error is not None:
+            self._on_error(error)

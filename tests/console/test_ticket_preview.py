@@ -1,0 +1,81 @@
+"""The ticket pane: every keystroke asks the engine for a preview; the pane shows the engine's figures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from console.app import TrancheApp
+from engine.models import Side, Signal, Ticket
+from tests.console.conftest import settle, started, type_into
+from widgets.kelly_preview import fmt
+
+
+def text_of(app: TrancheApp, selector: str) -> str:
+    assert app.main is not None
+    return str(app.main.query_one(selector).render())
+
+
+async def test_typing_a_kelly_ticket_shows_the_engines_own_preview(console_app: TrancheApp) -> None:
+    app = console_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        await pilot.click("#kelly")
+        await type_into(pilot, "#win_rate", "0.6")
+        await type_into(pilot, "#avg_win", "0.02")
+        await type_into(pilot, "#avg_loss", "0.01")
+        await settle(app, pilot)
+
+        expected = await app.engine.preview(Ticket("AAPL", Side.BUY, Decimal(0), Signal(0.5, 0.6, 0.02, 0.01)))
+        assert expected.sizing is not None and expected.ok
+        shown = text_of(app, "#preview")
+        assert fmt(expected.sizing.kelly_fraction, 4) in shown
+        assert fmt(expected.sizing.half_kelly_fraction, 4) in shown
+        assert fmt(expected.sizing.quantity) in shown
+        assert fmt(expected.sizing.notional) in shown
+        assert expected.route is not None and expected.route.rule in shown
+        assert app.preview == expected  # the pane holds exactly what the engine answered
+        assert not app.main.query_one("#submit").disabled
+
+
+async def test_every_keystroke_refreshes_the_preview(console_app: TrancheApp) -> None:
+    app = console_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        await type_into(pilot, "#quantity", "25")
+        await settle(app, pilot)
+        assert app.preview is not None and app.preview.quantity == Decimal(25)
+        await pilot.press("0")
+        await settle(app, pilot)
+        assert app.preview.quantity == Decimal(250)
+        legs = app.preview.legs
+        table = app.main.query_one("#legs")
+        assert table.row_count == len(legs) and legs
+
+
+async def test_invalid_ticket_shows_the_error_and_nothing_is_sent(console_app: TrancheApp) -> None:
+    app = console_app
+    sent: list[Ticket] = []
+    real_submit = app.engine.submit
+
+    async def spy(ticket: Ticket) -> str:
+        sent.append(ticket)
+        return await real_submit(ticket)
+
+    app.engine.submit = spy  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        await type_into(pilot, "#quantity", "-5")
+        await settle(app, pilot)
+        errors = text_of(app, "#ticket-errors")
+        assert "quantity" in errors
+        assert app.main.query_one("#quantity").has_class("-field-error")
+        assert app.main.query_one("#submit").disabled
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await type_into(pilot, "#quantity", "abc")
+        await settle(app, pilot)
+        assert "quantity" in text_of(app, "#ticket-errors")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert sent == []
+        assert not app.engine.parents

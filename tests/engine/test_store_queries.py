@@ -1,0 +1,155 @@
+"""The learned figures' queries against a direct numpy computation over the same stored rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from engine.models import Fill, ParentOrder, Side, Ticket
+from engine.quality import FillMetrics
+from engine.store import Store, weighted_median
+
+T0 = 1_700_000_000.0
+VENUES = ("V0", "V1", "V2")
+SYMBOLS = ("AAPL", "BTCUSDT")
+ALGOS = ("twap", "market", "adaptive")
+
+
+async def seed_history(store: Store, n: int, *, seed: int = 3, days: float = 40.0) -> None:
+    """`n` fills spread over `days` before T0 on random venues, symbols, parents of three sizes."""
+    rng = np.random.default_rng(seed)
+    parents = []
+    for i, (qty, mid) in enumerate([("10", "100"), ("500", "100"), ("5000", "100")] * 4):
+        pid = f"P{i}"
+        sym = SYMBOLS[i % 2]
+        p = ParentOrder(
+            pid, Ticket(sym, Side.BUY, Decimal(qty)), ALGOS[i % 3], Decimal(mid), T0 - days * 86400
+        )
+        p.shortfall_bps = float(rng.normal(3, 2))
+        p.filled_qty = Decimal(qty) if i % 4 else Decimal(qty) / 2
+        await store.journal_parent(p)
+        parents.append(p)
+    for i in range(n):
+        p = parents[int(rng.integers(len(parents)))]
+        ts = T0 - float(rng.uniform(0, days * 86400))
+        qty = Decimal(int(rng.integers(1, 50)))
+        price = Decimal("100") + Decimal(int(rng.integers(-50, 50))) / 100
+        f = Fill(
+            f"F{i}",
+            f"C{i}",
+            VENUES[int(rng.integers(3))],
+            p.ticket.symbol,
+            Side.BUY,
+            qty,
+            price,
+            ts,
+        )
+        slip = float(np.round(rng.normal(2, 5), 3))
+        m = FillMetrics(
+            slip,
+            slip + float(rng.normal(0, 1)),
+            float(rng.exponential(800)),
+            Decimal(0),
+            qty * price,
+        )
+        store.record_fill(f, parent_id=p.parent_id, algo=p.algo, metrics=m)
+    await store.flush()
+
+
+def direct_rows(path, sql: str, params=()) -> list[tuple]:
+    return sqlite3.connect(path).execute(sql, params).fetchall()
+
+
+def lower_weighted_median(pairs: list[tuple[float, float]]) -> float:
+    """Independent definition: walk the sorted values until half the weight is reached."""
+    pairs = sorted(pairs)
+    half = sum(w for _, w in pairs) / 2
+    acc = 0.0
+    for v, w in pairs:
+        acc += w
+        if acc >= half:
+            return v
+    return pairs[-1][0]
+
+
+@pytest.fixture
+async def history(tmp_path):
+    s = Store(tmp_path / "fills.db")
+    await s.open()
+    await seed_history(s, 3000)
+    yield s
+    await s.close()
+
+
+def test_weighted_median_hand_cases():
+    assert weighted_median([1.0, 2.0, 3.0], [1, 1, 10]) == 3.0
+    assert weighted_median([5.0, -1.0, 2.0], [1, 1, 1]) == 2.0
+    assert weighted_median([1.0, 2.0, 3.0, 4.0], [1, 1, 1, 1]) == 2.0  # lower middle
+    assert weighted_median([1.0, 9.0], [0, 0]) == 5.0  # no weight: the plain median
+
+
+async def test_slippage_medians_equal_numpy_per_symbol_hour_and_parent_size(history):
+    since, edges, min_samples = T0 - 30 * 86400, (5_000.0, 100_000.0), 15
+    got = await history.slippage_medians(since_ts=since, size_edges=edges, min_samples=min_samples)
+    rows = direct_rows(
+        history.path,
+        "SELECT f.symbol, f.ts, f.slippage_bps, CAST(p.quantity AS REAL) * CAST(p.arrival_mid AS REAL)"
+        " FROM fills f JOIN parents p USING (parent_id) WHERE f.ts >= ?",
+        (since,),
+    )
+    buckets: dict = {}
+    for sym, ts, slip, size in rows:
+        label = "small" if size < edges[0] else "mid" if size < edges[1] else "large"
+        buckets.setdefault((sym, int(ts // 3600) % 24, label), []).append(slip)
+    want = {k: (float(np.median(v)), len(v)) for k, v in buckets.items() if len(v) >= min_samples}
+    assert got == pytest.approx(want)
+    assert {k[2] for k in got} == {"small", "mid", "large"}
+    assert any(len(v) < min_samples for v in buckets.values())  # the cut-off was exercised
+    assert all(n >= min_samples for _, n in got.values())
+
+
+async def test_venue_slippage_is_the_notional_weighted_median_per_venue(history):
+    since = T0 - 30 * 86400
+    got = await history.venue_slippage(symbol="AAPL", hour_bucket=14, since_ts=since)
+    rows = direct_rows(
+        history.path,
+        "SELECT venue, ts, slippage_bps, CAST(quantity AS REAL) * CAST(price AS REAL) FROM fills WHERE symbol = 'AAPL' AND ts >= ?",
+        (since,),
+    )
+    want = {}
+    for v in VENUES:
+        pairs = [(s, w) for venue, ts, s, w in rows if venue == v and int(ts // 3600) % 24 == 14]
+        if pairs:
+            want[v] = (lower_weighted_median(pairs), len(pairs))
+    assert want and got == pytest.approx(want)
+
+
+async def test_global_slippage_over_all_venues_and_for_one_symbol(history):
+    since = T0 - 30 * 86400
+    rows = direct_rows(
+        history.path, "SELECT symbol, slippage_bps, notional FROM fills WHERE ts >= ?", (since,)
+    )
+    everything = await history.global_slippage(symbol=None, since_ts=since)
+    assert everything == pytest.approx(
+        (lower_weighted_median([(s, w) for _, s, w in rows]), len(rows))
+    )
+    btc = [(s, w) for sym, s, w in rows if sym == "BTCUSDT"]
+    assert await history.global_slippage(symbol="BTCUSDT", since_ts=since) == pytest.approx(
+        (lower_weighted_median(btc), len(btc))
+    )
+    assert await history.global_slippage(symbol="NOPE", since_ts=since) is None
+
+
+async def test_queries_filter_by_venue_symbol_algo_and_time(history):
+    since = T0 - 10 * 86400
+    got = await history.fills(since_ts=since, venue="V1", symbol="AAPL", algo="twap")
+    want = direct_rows(
+        history.path,
+        "SELECT fill_id FROM fills WHERE ts >= ? AND venue='V1' AND symbol='AAPL' AND algo='twap'",
+        (since,),
+    )
+    assert sorted(r["fill_id"] for r in got) == sorted(r[0] for r in want) and got
+    assert len(await history.parents(since_ts=T0 - 41 * 86400)) == 12

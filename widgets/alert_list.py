@@ -1,0 +1,28 @@
+"""Alerts the engine raised (slippage, latency, guardrail), newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from textual.widgets import DataTable
+
+from engine.events import AlertRaised
+
+COLUMNS = ("time", "kind", "venue", "value", "limit", "message")
+
+
+class AlertList(DataTable[str]):
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.show([])
+
+    def show(self, alerts: Iterable[AlertRaised]) -> None:
+        self.clear(columns=True)  # widths fit the new rows, not the widest ever
+        self.add_columns(*COLUMNS)
+        rows = list(alerts)[::-1][:100]
+        for a in rows:
+            stamp = datetime.fromtimestamp(a.ts, UTC).strftime("%H:%M:%S")
+            self.add_row(stamp, a.kind, a.venue, f"{a.value:.2f}", f"{a.threshold:.2f}", a.message)
+        if not rows:
+            self.add_row("no alerts yet", "", "", "", "", "")

@@ -1,0 +1,73 @@
+"""Orders and fills from the SQLite history, newest first, filtered by any text the trader types."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Input
+
+COLUMNS = ("time", "kind", "id", "venue", "symbol", "side", "qty", "price", "status")
+KEYS = {
+    "time": ("ts", "created_ts", "time"),
+    "kind": ("kind", "type"),
+    "id": ("client_order_id", "parent_id", "fill_id", "id"),
+    "venue": ("venue",),
+    "symbol": ("symbol",),
+    "side": ("side",),
+    "qty": ("quantity", "qty", "filled_qty"),
+    "price": ("price", "avg_price", "limit_price"),
+    "status": ("status", "liquidity"),
+}
+
+
+def cell(row: dict[str, Any], column: str) -> str:
+    for k in KEYS[column]:
+        v = row.get(k)
+        if v is None or v == "":
+            continue
+        if column == "time" and isinstance(v, int | float):
+            return datetime.fromtimestamp(v, UTC).strftime("%m-%d %H:%M:%S")
+        return str(v)
+    return ""
+
+
+class Blotter(Vertical):
+    """Keeps the last rows the engine returned; filtering never asks the engine again."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[dict[str, Any]] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter: venue, symbol, id, status...", id="blotter-filter", compact=True)
+        yield DataTable(id="blotter-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*COLUMNS)
+        self._render_rows()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "blotter-filter":
+            event.stop()
+            self._render_rows()
+
+    def show(self, rows: list[dict[str, Any]] | None) -> None:
+        self.rows = rows
+        self._render_rows()
+
+    def _render_rows(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        needle = self.query_one("#blotter-filter", Input).value.strip().lower()
+        shown = 0
+        for r in self.rows or []:
+            cells = [cell(r, c) for c in COLUMNS]
+            if needle and needle not in " ".join(cells).lower():
+                continue
+            table.add_row(*cells)
+            shown += 1
+        if not shown:
+            table.add_row("no data yet" if not self.rows else "no match", *[""] * (len(COLUMNS) - 1))

@@ -1,0 +1,64 @@
+"""The engine's preview of the ticket: Kelly sizing, the binding cap, notional, stop, order type."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.table import Table
+from textual.widgets import Static
+
+from engine.api import Preview
+
+
+def fmt(value: object, places: int = 2) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{places}f}"
+    if isinstance(value, Decimal):
+        return f"{value:,f}" if value == value.to_integral_value() else f"{value:,.{places}f}"
+    return str(value)
+
+
+class KellyPreview(Static):
+    """Shows exactly what `engine.preview` returned; nothing here is computed from the ticket."""
+
+    def on_mount(self) -> None:
+        self.show(None)
+
+    def show(self, preview: Preview | None) -> None:
+        if preview is None:
+            self.update("no data yet: type a ticket")
+            return
+        t = Table.grid(padding=(0, 1))
+        t.add_column(style="dim", no_wrap=True)
+        t.add_column()
+        s = preview.sizing
+        if s is not None:
+            t.add_row("sizing", s.mode)
+            t.add_row("f*", fmt(s.kelly_fraction, 4))
+            t.add_row("half-Kelly", fmt(s.half_kelly_fraction, 4))
+            t.add_row("qty", f"{fmt(s.quantity)} (uncapped {fmt(s.uncapped_quantity)})")
+            t.add_row("cap", s.cap_reason if s.capped else "none binds")
+            t.add_row("notional", fmt(s.notional))
+            t.add_row("stop", fmt(s.stop_price))
+            if s.reason:
+                t.add_row("no order", s.reason)
+        else:
+            t.add_row("sizing", "fixed qty (no Kelly inputs)")
+        t.add_row("quantity", fmt(preview.quantity))
+        if preview.legs:
+            t.add_row("notional", fmt(sum((leg.notional for leg in preview.legs), Decimal(0))))
+        r = preview.route
+        if r is not None:
+            t.add_row("order type", r.order_type.value.upper())
+            t.add_row("rule", r.rule)
+            if r.limit_price is not None:
+                t.add_row("limit", fmt(r.limit_price))
+            if r.slices > 1:
+                t.add_row("slices", f"{r.slices} x {r.interval_s:g} s")
+        if preview.legs:
+            t.add_row("venues", ", ".join(f"{leg.venue} {leg.share:.0%}" for leg in preview.legs))
+        if preview.errors:
+            t.add_row("invalid", "; ".join(f"{f}: {m}" for f, m in preview.errors))
+        self.update(t)

@@ -1,0 +1,47 @@
+"""The kill switch: a visible button, the trading state, and the result of the last kill."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from engine.events import KillReport
+from engine.models import TradingState
+
+
+class KillSwitch(Vertical):
+    """Asks the app to kill or reset; the engine owns the state, this only shows it."""
+
+    class KillRequested(Message):
+        """The trader pressed KILL."""
+
+    class ResetRequested(Message):
+        """The trader asked to return to ACTIVE (the app confirms first)."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="kill-buttons"):
+            yield Button("KILL ^k", id="kill-button", variant="error", compact=True)
+            yield Button("Reset ^r", id="reset-button", variant="default", compact=True, disabled=True)
+        yield Static("", id="kill-state")
+        yield Static("no kill yet", id="kill-report")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "kill-button":
+            self.post_message(self.KillRequested())
+        elif event.button.id == "reset-button":
+            self.post_message(self.ResetRequested())
+
+    def show(self, state: TradingState, reason: str, report: KillReport | None) -> None:
+        for s in TradingState:
+            self.set_class(s is state, f"-{s.value}")
+        self.query_one("#reset-button", Button).disabled = state is TradingState.ACTIVE
+        self.query_one("#kill-state", Static).update(f"trading {state.value.upper()}" + (f": {reason}" if reason else ""))
+        if report is not None:
+            failed = "\n".join(f"  failed {who}: {why}" for who, why in report.failed)
+            self.query_one("#kill-report", Static).update(
+                f"last kill: cancelled {report.cancelled}, failed {len(report.failed)}, algos stopped {report.algos_stopped}, {report.elapsed_ms:.1f} ms"
+                + (f"\n{failed}" if failed else "")
+            )

@@ -1,0 +1,163 @@
+"""The order ticket form: turns keystrokes into a Ticket draft; the engine judges it, not this widget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from engine.models import InputError, Side, Signal, Ticket, to_decimal
+
+# (engine value, label shown to the trader)
+ALGO_CHOICES = (
+    ("auto", "auto"),
+    ("market", "market"),
+    ("limit", "limit"),
+    ("twap", "TWAP"),
+    ("adaptive", "adaptive TWAP"),
+    ("maker", "maker-first"),
+    ("drl", "learned policy"),
+    ("sor", "SOR"),
+)
+TEXT_FIELDS = ("symbol", "quantity", "strength", "win_rate", "avg_win", "avg_loss", "limit_price")
+# the engine names some fields differently from the form
+FIELD_ALIASES = {"qty": "quantity", "limit": "limit_price", "price": "limit_price", "signal_strength": "strength"}
+
+
+@dataclass(slots=True)
+class Draft:
+    """The form's current values as strings, kept by the app so a re-layout loses nothing."""
+
+    symbol: str = "AAPL"
+    side: str = "buy"
+    quantity: str = "100"
+    kelly: bool = False
+    strength: str = "0.5"
+    win_rate: str = ""
+    avg_win: str = ""
+    avg_loss: str = ""
+    limit_price: str = ""
+    algo: str = "auto"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_ticket(self) -> tuple[Ticket | None, dict[str, str]]:
+        """Parse what was typed; fields that are not numbers are reported here, the rest by the engine."""
+        errors: dict[str, str] = {}
+
+        def num(name: str, raw: str, optional: bool = True) -> Decimal | None:
+            if not raw.strip():
+                return None if optional else Decimal(0)
+            try:
+                return to_decimal(raw, name, positive=False)
+            except InputError as e:
+                errors[name] = e.message
+                return None
+
+        qty = Decimal(0) if self.kelly else num("quantity", self.quantity, optional=False)
+        strength = num("strength", self.strength)
+        win_rate, avg_win, avg_loss = (num(n, getattr(self, n)) for n in ("win_rate", "avg_win", "avg_loss"))
+        limit = num("limit_price", self.limit_price)
+        if self.kelly and None in (win_rate, avg_win, avg_loss):
+            for n in ("win_rate", "avg_win", "avg_loss"):
+                if not getattr(self, n).strip():
+                    errors.setdefault(n, "needed to size by Kelly")
+        if errors or qty is None:
+            return None, errors
+        signal = Signal(
+            strength=float(strength) if strength is not None else 0.5,
+            win_rate=float(win_rate) if win_rate is not None else None,
+            avg_win=float(avg_win) if avg_win is not None else None,
+            avg_loss=float(avg_loss) if avg_loss is not None else None,
+        )
+        return Ticket(self.symbol.strip().upper(), Side(self.side), qty, signal, limit, self.algo), {}
+
+
+class OrderTicket(Vertical):
+    """Symbol, side, size or Kelly, signal, limit and algorithm; submit stays disabled until valid."""
+
+    class Changed(Message):
+        """The draft changed: the app asks the engine for a fresh preview."""
+
+        def __init__(self, draft: Draft) -> None:
+            super().__init__()
+            self.draft = draft
+
+    class SubmitRequested(Message):
+        """The trader pressed submit on a ticket the engine called valid."""
+
+    def __init__(self, draft: Draft, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.draft = draft
+
+    def compose(self) -> ComposeResult:
+        d = self.draft
+        with Grid(id="ticket-form"):
+            yield Label("symbol")
+            yield Input(d.symbol, id="symbol", compact=True, placeholder="e.g. AAPL")
+            yield Label("side")
+            yield Select([("buy", "buy"), ("sell", "sell")], value=d.side, allow_blank=False, id="side", compact=True)
+            yield Label("quantity")
+            with Horizontal(classes="qty-row"):
+                yield Input(d.quantity, id="quantity", compact=True, placeholder="units", disabled=d.kelly)
+                yield Checkbox("Kelly", d.kelly, id="kelly", compact=True)
+            yield Label("strength")
+            yield Input(d.strength, id="strength", compact=True, placeholder="0..1")
+            yield Label("win rate")
+            yield Input(d.win_rate, id="win_rate", compact=True, placeholder="0..1 (Kelly)")
+            yield Label("avg win")
+            yield Input(d.avg_win, id="avg_win", compact=True, placeholder="e.g. 0.02")
+            yield Label("avg loss")
+            yield Input(d.avg_loss, id="avg_loss", compact=True, placeholder="e.g. 0.01")
+            yield Label("limit")
+            yield Input(d.limit_price, id="limit_price", compact=True, placeholder="optional price")
+            yield Label("algo")
+            yield Select([(label, value) for value, label in ALGO_CHOICES], value=d.algo, allow_blank=False, id="algo", compact=True)
+        with Horizontal(classes="ticket-actions"):
+            yield Button("Submit ^s", id="submit", variant="primary", disabled=True, compact=True)
+            yield Static("", id="ticket-status")
+        yield Static("", id="ticket-errors")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in TEXT_FIELDS:
+            setattr(self.draft, event.input.id, event.value)
+            self._changed()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id in ("side", "algo") and isinstance(event.value, str):
+            setattr(self.draft, event.select.id, event.value)
+            self._changed()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.draft.kelly = event.value
+        self.query_one("#quantity", Input).disabled = event.value
+        self._changed()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "submit":
+            event.stop()
+            self.post_message(self.SubmitRequested())
+
+    def _changed(self) -> None:
+        self.set_submittable(False, "checking...")
+        self.post_message(self.Changed(self.draft))
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Mark each bad field and list every message; unknown fields still get their line."""
+        errors = {FIELD_ALIASES.get(f, f): m for f, m in errors.items()}
+        for name in TEXT_FIELDS + ("side", "algo"):
+            w = self.query_one(f"#{name}")
+            bad = name in errors
+            w.set_class(bad, "-field-error")
+            w.tooltip = errors.get(name)
+        lines = [f"{f}: {m}" for f, m in errors.items()]
+        box = self.query_one("#ticket-errors", Static)
+        box.update("\n".join(lines))
+        box.display = bool(lines)
+
+    def set_submittable(self, ok: bool, status: str = "") -> None:
+        self.query_one("#submit", Button).disabled = not ok
+        self.query_one("#ticket-status", Static).update(status)

@@ -1,0 +1,48 @@
+"""The smart order router's legs: per venue the figures it ranked by, the share, and live leg status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from textual.widgets import DataTable
+
+from engine.api import Leg
+from widgets.kelly_preview import fmt
+
+COLUMNS = ("venue", "bid", "ask", "sprd", "worse", "exp slip", "cost", "share", "notional", "status", "done")
+# bps figures are in basis points; cell padding 0 plus one leading space keeps 11 columns in 80 cells
+
+
+class SorLegs(DataTable[str]):
+    """Legs of the previewed ticket, then of the newest parent once it is working."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        self.cell_padding = 0
+        self.show((), (), {})
+
+    def show(self, legs: Sequence[Leg], dropped: Sequence[tuple[str, str]], live: dict[str, tuple[str, Decimal, Decimal]]) -> None:
+        """`live` maps venue -> (status, filled, leg quantity) for the working parent, if any."""
+        self.clear(columns=True)  # widths fit the new rows, not the widest ever
+        self.add_columns(*(f" {c}" for c in COLUMNS))
+        if not legs and not live:
+            self.row("no data yet", *[""] * (len(COLUMNS) - 1))
+        for leg in legs:
+            status, filled, qty = live.get(leg.venue, ("preview", Decimal(0), leg.quantity))
+            done = f"{filled / qty:.0%}" if qty else "-"
+            self.row(
+                leg.venue, fmt(leg.bid), fmt(leg.ask), f"{leg.spread_bps:.1f}", f"{leg.price_worse_bps:.1f}",
+                f"{leg.expected_slippage_bps:.1f} {leg.slippage_source[:3]}", f"{leg.effective_cost_bps:.1f}",
+                f"{leg.share:.0%}", fmt(leg.notional), status, done,
+            )
+        shown = {leg.venue for leg in legs}
+        for venue, (status, filled, qty) in live.items():
+            if venue not in shown:
+                self.row(venue, "", "", "", "", "", "", "", "", status, f"{filled / qty:.0%}" if qty else "-")
+        for venue, reason in dropped:
+            self.row(venue, "", "", "", "", "", "", "0%", "", f"dropped: {reason}", "")
+
+    def row(self, *cells: str) -> None:
+        self.add_row(*(f" {c}" if c else "" for c in cells))

@@ -1,0 +1,31 @@
+"""The header line: venue connection states, the trading state and the engine's clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from engine.models import TradingState
+
+
+class StatusBar(Static):
+    """Always on screen; colours come from CSS classes, so themes stay in .tcss."""
+
+    def show(self, venues: dict[str, bool], trading_state: TradingState, now: float, simulated: bool) -> None:
+        text = Text()
+        text.append(" TRANCHE ", style="bold reverse")
+        text.append("  ")
+        if not venues:
+            text.append("venues: none yet", style="dim")
+        for name, ok in venues.items():
+            text.append("● " if ok else "○ ", style="bold" if ok else "dim")
+            text.append(f"{name} ", style="" if ok else "strike dim")
+        text.append("  state ")
+        text.append(f" {trading_state.value.upper()} ", style="bold reverse")
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M:%S") if now else "--:--:--"
+        text.append(f"  {stamp} UTC{' (sim)' if simulated else ''}")
+        for s in TradingState:
+            self.set_class(s is trading_state, f"-{s.value}")
+        self.update(text)
