@@ -68,7 +68,7 @@ def reference_lobster(rows: list[Any]) -> tuple[dict[int, int], dict[int, int]]:
     bids: dict[int, int] = {}
     asks: dict[int, int] = {}
     first = True
-    for t, typ, oid, size, price, direction, rb, ra, _ in rows:
+    for _t, typ, _oid, size, price, direction, rb, ra, _ in rows:
         if first:
             bids, asks, first = dict(rb), dict(ra), False
             continue
@@ -80,7 +80,10 @@ def reference_lobster(rows: list[Any]) -> tuple[dict[int, int], dict[int, int]]:
             else:
                 side.pop(price, None)
             _top = (max(bids) if bids else None, min(asks) if asks else None)
-        bids, asks = dict(rb), dict(ra)  # beyond its window LOBSTER reports nothing: follow the data
+        bids, asks = (
+            dict(rb),
+            dict(ra),
+        )  # beyond its window LOBSTER reports nothing: follow the data
     return bids, asks
 
 
@@ -97,7 +100,9 @@ def bench(path: Path) -> None:
     fmt = sniff(path)
     errors: list[Any] = []
     t0 = time.perf_counter()
-    events = list(binance.read_events(path, errors) if fmt == "binance" else lobster.read_rows(path, errors))
+    events = list(
+        binance.read_events(path, errors) if fmt == "binance" else lobster.read_rows(path, errors)
+    )
     parse_s = time.perf_counter() - t0
     n = len(events)
 
@@ -111,13 +116,17 @@ def bench(path: Path) -> None:
         return rep
 
     sim_s, rep = best_of(full)
-    ref_s, (rb, ra) = best_of(lambda: reference_binance(events) if fmt == "binance" else reference_lobster(events))
+    ref_s, (rb, ra) = best_of(
+        lambda: reference_binance(events) if fmt == "binance" else reference_lobster(events)
+    )
     if fmt == "binance":
         same = rep.book.bids == rb and rep.book.asks == ra
     else:
         same = rep.bids == rb and rep.asks == ra
     print(f"{path.name}")
-    print(f"  events {n:,}  parse {n / parse_s:,.0f} ev/s  mismatches {rep.res.mismatches} of {rep.res.compared} compared")
+    print(
+        f"  events {n:,}  parse {n / parse_s:,.0f} ev/s  mismatches {rep.res.mismatches} of {rep.res.compared} compared"
+    )
     print(f"  full simulator   {n / sim_s:>12,.0f} ev/s")
     print(f"  dict reference   {n / ref_s:>12,.0f} ev/s")
     print(f"  ratio (sim/ref)  {ref_s / sim_s:>12.2f}   same final book: {same}")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from console.ingest import HEADER, KILL, LOG, MARKET, PROGRESS, QUALITY
 from engine.api import Preview
-from engine.models import Ticket
+from engine.models import Ticket, TradingState
 from widgets.alert_list import AlertList
 from widgets.blotter import Blotter
 from widgets.execution_progress import ExecutionProgress
@@ -38,6 +38,7 @@ def paint(app: TrancheApp, main: MainScreen, dirty: set[str]) -> None:
         main.query_one(StatusBar).show(st.venues, st.trading_state, app.engine.clock.now(), app.engine.clock.simulated)
         main.query_one(HaltedBanner).show(st.trading_state, st.state_reason)
         main.query_one(KillSwitch).show(st.trading_state, st.state_reason, st.last_kill)
+        update_submit(app, main)
     if MARKET in dirty:
         symbol = app.draft.symbol.strip().upper()
         main.query_one(MarketBoard).show(q for (_, s), q in st.quotes.items() if s == symbol)
@@ -100,12 +101,18 @@ def paint_preview(app: TrancheApp, main: MainScreen) -> None:
     if pv is None:
         return
     ticket.show_errors(dict(pv.errors))
-    halted = app.engine.trading_state.value != "active"
-    if pv.ok and not halted:
-        ticket.set_submittable(True, f"ready: {pv.quantity} {pv.symbol}")
-    else:
-        ticket.set_submittable(False, "trading halted" if halted and pv.ok else "not valid")
+    update_submit(app, main)
     app.state.dirty.add(MARKET)
+
+
+def update_submit(app: TrancheApp, main: MainScreen) -> None:
+    """Submit is enabled only for a valid preview while the engine says trading is ACTIVE."""
+    pv = app.preview
+    if pv is None:
+        return
+    halted = app.engine.trading_state is TradingState.HALTED
+    ok = pv.ok and not halted
+    main.query_one(OrderTicket).set_submittable(ok, f"ready: {pv.quantity} {pv.symbol}" if ok else "trading halted" if pv.ok else "not valid")
 
 
 def confirmation_text(pv: Preview, ticket: Ticket) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from engine.algos.base import Algo, LegContext, LegState
 from engine.algos.basic import run_limit, run_market
 from engine.algos.twap import run_twap
+from engine.brokers.base import BrokerError
 from engine.events import ParentCompleted
 from engine.leg import LegRunner
 from engine.models import InputError, OrderStatus, ParentOrder
@@ -44,11 +45,14 @@ async def run_leg(engine: Engine, parent: ParentOrder, leg: LegState) -> None:
     symbol = parent.ticket.symbol
     inst = await engine.instrument(leg.venue, symbol)
     leg.status = "running"
-    await resolve_algo(leg.algo)(LegRunner(engine, parent, leg, inst))
+    try:
+        await resolve_algo(leg.algo)(LegRunner(engine, parent, leg, inst))
+    except BrokerError as e:  # a quote or cancel the venue could not answer: the leg cannot go on there
+        leg.reason = f"venue unavailable: {e.message}"
     if engine.is_stopped(parent.parent_id):
         leg.status = "stopped"
         return
-    if leg.remaining > 0 and leg.reason.startswith("venue unavailable"):
+    if leg.remaining > 0 and (leg.reason.startswith("venue unavailable") or _venue_refused(engine, parent, leg)):
         others = [v for v, ok in engine.venue_connected.items() if ok and v != leg.venue and v not in {x.venue for x in engine.legs[parent.parent_id]}]
         quotes, _ = await engine.market.probe(symbol, others) if others else ({}, [])
         if quotes:
@@ -64,6 +68,16 @@ async def run_leg(engine: Engine, parent: ParentOrder, leg: LegState) -> None:
         engine.log("error", f"{parent.parent_id}: leg {leg.venue} paused with {leg.remaining} left: {leg.reason}; no other venue")
         return
     leg.status = "done" if leg.remaining == 0 else "incomplete"
+
+
+def _venue_refused(engine: Engine, parent: ParentOrder, leg: LegState) -> bool:
+    """The leg's last order was refused by the venue itself (not the risk gate, not a post-only)."""
+    mine = [engine.children[c] for c in parent.children if engine.children[c].venue == leg.venue]
+    last = mine[-1] if mine else None
+    if last is None or last.status is not OrderStatus.REJECTED or last.post_only or last.reason.startswith(("risk:", "nothing left")):
+        return False
+    leg.reason = f"venue unavailable: refused {last.client_order_id}: {last.reason}"
+    return True
 
 
 def shortfall_bps(parent: ParentOrder, final_mid: Decimal) -> float | None:

@@ -155,7 +155,7 @@ class ConfigError(ValueError):
     """A configuration problem, already phrased as `source: key.path: what was wrong`."""
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: Any) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":

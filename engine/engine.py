@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 from collections.abc import AsyncIterator, Callable
@@ -112,8 +113,9 @@ class Engine:
             self.venue_connected = dict.fromkeys(self.brokers, False)
             self.log("warning", f"no real venue connected ({failed}): falling back to PAPER trading")
             await asyncio.gather(*(connect(n, b) for n, b in self.brokers.items()))
-        for b in self.brokers.values():
+        for name, b in self.brokers.items():
             b.on_update(self._on_update)
+            b.on_state(functools.partial(self._venue_state, name))
 
     async def stop(self) -> None:
         for pid in list(self._tasks):
@@ -191,6 +193,12 @@ class Engine:
             self.publish(TradingStateChanged(self.clock.now(), old, new, reason))
             if self.store is not None:
                 self.store.record_event(ts=self.clock.now(), kind="trading_state", payload={"old": old.value, "new": new.value, "reason": reason})
+
+    def _venue_state(self, venue: str, connected: bool, detail: str) -> None:
+        if self.venue_connected.get(venue) != connected:
+            self.venue_connected[venue] = connected
+            self.publish(VenueStateChanged(self.clock.now(), venue, connected, detail))
+            self.log("info" if connected else "error", f"{venue}: {'connected' if connected else 'disconnected'} {detail}".strip())
 
     def log(self, level: str, message: str) -> None:
         self.publish(LogMessage(self.clock.now(), level, message))
@@ -351,7 +359,7 @@ class Engine:
         kids = [self.children[c] for c in p.children]
         legs = self.legs.get(parent_id, [])
         slices = tuple(SliceReport(leg.venue, s["index"], s["total"], Decimal(s["quantity"]), Decimal(s["filled"]), None, s.get("decided_by", "")) for leg in legs for s in leg.slices)
-        leg_rows = tuple({"venue": leg.venue, "algo": leg.algo, "quantity": str(leg.quantity), "filled": str(leg.filled), "avg_price": str(leg.notional / leg.filled) if leg.filled else None, "status": leg.status, "reason": leg.reason} for leg in legs)
+        leg_rows: tuple[dict[str, object], ...] = tuple({"venue": leg.venue, "algo": leg.algo, "quantity": str(leg.quantity), "filled": str(leg.filled), "avg_price": str(leg.notional / leg.filled) if leg.filled else None, "status": leg.status, "reason": leg.reason} for leg in legs)
         return ExecutionReport(parent_id, p.status, p.ticket.symbol, p.ticket.side, p.ticket.quantity, p.filled_qty, p.avg_price, sum(len(c.fill_ids) for c in kids), self.slippage_so_far(p), p.shortfall_bps, self.clock.now() - p.created_ts, p.fees, p.algo, leg_rows, slices, p.reason)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -41,12 +42,12 @@ def build_brokers(settings: Settings, clock: Clock) -> dict[str, Broker]:
         return build_ccxt_venues(settings)
     from engine.brokers.ibkr import IBKRBroker
 
-    return {"IBKR": IBKRBroker(settings.broker)}
+    return {"IBKR": IBKRBroker(settings.broker, clock=clock)}
 
 
 def build_engine(settings: Settings, *, clock: Clock | None = None, db_path: str | Path | None = None, brokers: dict[str, Broker] | None = None, store: bool = True) -> Engine:
     """An engine ready to `start()`; simulated time unless a clock is given."""
-    clock = clock or SimClock()
+    clock = clock or SimClock(start=time.time())  # history recorded now counts in the lookback windows
     from engine.store import Store
 
     path = Path(db_path) if db_path else settings.store.resolved_path()

@@ -9,6 +9,7 @@ from typing import Any
 
 from console.cli import add_common, emit
 from engine.api import ExecutionReport
+from engine.clock import LiveClock
 from engine.config import load_settings
 from engine.events import FillRecorded, ParentProgress
 from engine.models import Signal, Ticket, parse_side, to_decimal
@@ -79,7 +80,9 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
         algo=args.algo,
         venue=args.venue,
     )
-    engine = build_engine(settings, db_path=args.db)
+    # simulated venues run in simulated time; a network venue keeps wall time
+    clock = None if settings.broker.provider == "simulated" else LiveClock()
+    engine = build_engine(settings, db_path=args.db, clock=clock)
     await engine.start()
     try:
         q = engine.subscribe()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from console.cli import CliError, add_common, emit
+from console.commands.route_legs import load_quotes, sor_legs
 from console.commands.size import as_flag_error
 from engine.api import RouteDecision
 from engine.config import Settings, load_settings
@@ -28,6 +31,9 @@ def register(sub: Any) -> None:
     p.add_argument("--ask", help="best ask (else read from the configured market)")
     p.add_argument("--adv", help="average daily volume (else from the configured market)")
     p.add_argument("--tick", help="price tick: round limit prices passively to it")
+    p.add_argument("--quotes", metavar="FILE", help='JSON {"VENUE": {"bid", "ask", "bid_size", "ask_size"}}: route across these venues')
+    p.add_argument("--step", help="venue quantity step for legs (default: the precision of --qty)")
+    p.add_argument("--db", metavar="FILE", help="fill history for learned venue scores (default: the configured one)")
     add_common(p)
     p.set_defaults(handler=run)
 
@@ -111,6 +117,15 @@ def route_dict(t: Ticket, m: Market, d: RouteDecision, settings: Settings) -> di
 
 
 def human(d: dict[str, Any]) -> str:
+    lines = [_decision_line(d)]
+    for leg in d.get("legs", []):
+        lines.append(f"  leg {leg['venue']:<10} {leg['quantity']:>12}  share {leg['share']:.1%}  spread {leg['spread_bps']:.2f}  worse {leg['price_worse_bps']:.2f}  exp.slip {leg['expected_slippage_bps']:.2f} ({leg['slippage_source']})  cost {leg['effective_cost_bps']:.2f} bps")
+    for dr in d.get("dropped", []):
+        lines.append(f"  dropped {dr['venue']}: {dr['reason']}")
+    return "\n".join(lines)
+
+
+def _decision_line(d: dict[str, Any]) -> str:
     price = f" @ {d['limit_price']}" if d["limit_price"] is not None else ""
     slices = f" in {d['slices']} slices {d['interval_s']:g} s apart" if d["slices"] > 1 else ""
     return "\n".join(
@@ -127,6 +142,11 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     try:
         ticket = parse_ticket(args)
+        quotes = load_quotes(args.quotes, ticket.symbol, time.time()) if args.quotes else None
+        if quotes:  # the decision is made against the best of the supplied quotes
+            args.bid = args.bid or str(max(q.bid for q in quotes.values()))
+            args.ask = args.ask or str(min(q.ask for q in quotes.values()))
+            args.adv = args.adv or str(settings.router.default_adv)
         market = read_market(args, settings, ticket.symbol)
         decision = decide(ticket, market, settings, args.tick)
     except InputError as e:
@@ -134,6 +154,10 @@ def run(args: argparse.Namespace) -> int:
             raise
         raise as_flag_error(InputError(_FLAG.get(e.field, e.field), e.message)) from None
     data = route_dict(ticket, market, decision, settings)
-    # Venue legs (SOR) attach here: data["legs"] = ... computed from the same ticket and market.
+    if quotes:
+        db = Path(args.db) if args.db else settings.store.resolved_path()
+        exp = ticket.quantity.normalize().as_tuple().exponent
+        step = to_decimal(args.step, "step") if args.step else Decimal(1).scaleb(min(int(exp), 0))
+        data.update(sor_legs(settings, ticket.side, ticket.quantity, quotes, db, time.time(), step))
     emit(args, data, human)
     return 0

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from console.cli import CliError, add_common, emit
@@ -19,6 +20,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--check", action="store_true", help="connect to every configured venue and report"
     )
+    p.add_argument("--symbol", help="learned venue scores for this symbol, from the fill history")
+    p.add_argument("--db", metavar="FILE", help="fill history (default: the configured one)")
     p.add_argument(
         "--timeout",
         type=float,
@@ -106,5 +109,50 @@ def run_check(args: argparse.Namespace) -> int:
     return 0 if rows and all(r["connected"] for r in rows) else 1
 
 
+# -- --symbol: learned venue scores ------------------------------------------------------------
+
+
+async def venue_score_rows(settings: Settings, symbol: str, db: str | None, now: float) -> list[dict[str, Any]]:
+    """Each configured venue's expected slippage for `symbol` in this hour, and where it came from."""
+    from engine.clock import SimClock
+    from engine.factory import build_brokers
+    from engine.routing.scores import hour_bucket, venue_scores
+    from engine.store import Store
+
+    names = list(build_brokers(settings, SimClock()))
+    path = Path(db) if db else settings.store.resolved_path()
+    store = None
+    if path.exists():
+        store = Store(path)
+        await store.open()
+    try:
+        scores = await venue_scores(store, names, symbol, now, settings.router)
+    finally:
+        if store is not None:
+            await store.close()
+    return [
+        {"venue": s.venue, "symbol": symbol, "hour_utc": hour_bucket(now), "expected_slippage_bps": round(s.expected_slippage_bps, 4), "samples": s.samples, "source": s.source}
+        for s in scores.values()
+    ]
+
+
+def _human_scores(d: dict[str, Any]) -> str:
+    lines = [f"venue scores for {d['symbol']} (hour {d['hour_utc']:02d} UTC, last {d['lookback_days']} days)", f"{'venue':<12} {'exp. slippage bps':>18} {'samples':>8}  source"]
+    for r in d["venues"]:
+        lines.append(f"{r['venue']:<12} {r['expected_slippage_bps']:>18.2f} {r['samples']:>8}  {r['source']}")
+    return "\n".join(lines)
+
+
+def run_scores(args: argparse.Namespace) -> int:
+    symbol = args.symbol.strip().upper()
+    if not symbol:
+        raise CliError("--symbol: must not be empty")
+    settings = load_settings(args.config)
+    now = time.time()
+    rows = asyncio.run(venue_score_rows(settings, symbol, args.db, now))
+    emit(args, {"symbol": symbol, "hour_utc": int(now // 3600) % 24, "lookback_days": settings.router.lookback_days, "venues": rows}, _human_scores)
+    return 0
+
+
 # Each mode: (argparse dest of its flag, handler). A new mode adds its flag in register() and a row here.
-MODES: list[tuple[str, Callable[[argparse.Namespace], int]]] = [("check", run_check)]
+MODES: list[tuple[str, Callable[[argparse.Namespace], int]]] = [("check", run_check), ("symbol", run_scores)]

@@ -28,8 +28,8 @@ async def run_twap(
     start = ctx.clock.now()
     scheduled = Decimal(0)
     for i, size in enumerate(sizes, 1):
-        if ctx.stopped:
-            return
+        if ctx.stopped or ctx.leg.reason.startswith("venue unavailable"):
+            return  # the engine re-routes or pauses the rest of the leg
         ctx.leg.slice_index = i
         scheduled += size
         want = min(scheduled - ctx.leg.filled, ctx.leg.remaining)  # carries any shortfall forward

@@ -111,6 +111,7 @@ class OrderUpdate:
 
 
 UpdateHandler = Callable[[OrderUpdate], None]
+StateHandler = Callable[[bool, str], None]  # (connected, detail)
 
 
 class Broker(ABC):
@@ -122,6 +123,7 @@ class Broker(ABC):
     def __init__(self, name: str) -> None:
         self.name = name
         self._handlers: list[UpdateHandler] = []
+        self._state_handlers: list[StateHandler] = []
 
     def on_update(self, handler: UpdateHandler) -> None:
         """Register for pushed order updates (fills, unsolicited cancels and rejects)."""
@@ -130,6 +132,14 @@ class Broker(ABC):
     def _emit(self, update: OrderUpdate) -> None:
         for h in self._handlers:
             h(update)
+
+    def on_state(self, handler: StateHandler) -> None:
+        """Register for connection changes after start-up (drops, reconnects)."""
+        self._state_handlers.append(handler)
+
+    def _emit_state(self, connected: bool, detail: str) -> None:
+        for h in self._state_handlers:
+            h(connected, detail)
 
     async def connect(self) -> None:  # noqa: B027 - optional hook
         """Open connections; raise VenueUnavailable or AuthenticationFailed if it cannot."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from engine.api import Leg
 from engine.config import RouterConfig
@@ -18,6 +18,44 @@ class VenueScore:
     expected_slippage_bps: float
     samples: int
     source: str
+
+
+FINEST = Decimal("1e-12")  # without a known step, shares stay short of 28 digits so sums stay exact
+
+
+def _round_up(qty: Decimal, step: Decimal) -> Decimal:
+    """Up to the step (or to FINEST without one): never less than asked."""
+    unit = step if step > 0 else FINEST
+    return (qty / unit).to_integral_value(rounding=ROUND_CEILING) * unit
+
+
+def _top_up_best(
+    qty: dict[str, Decimal],
+    best: str,
+    price: dict[str, Decimal],
+    steps: dict[str, Decimal],
+    minimum: Decimal,
+    dropped: list[tuple[str, str]],
+) -> None:
+    """A wide-spread best venue gets a small 1/spread share: lift it to the minimum from the
+    largest other leg, or fold that leg into it, so no leg beside others is below the minimum."""
+    while len(qty) > 1 and qty[best] * price[best] < minimum:
+        donor = max((v for v in qty if v != best), key=lambda v: qty[v] * price[v])
+        need = _round_up(
+            _round_up(minimum / price[best], steps.get(best, Decimal(0))) - qty[best],
+            steps.get(donor, Decimal(0)),
+        )
+        if (qty[donor] - need) * price[donor] >= minimum:
+            qty[donor] -= need
+            qty[best] += need
+        else:
+            dropped.append(
+                (
+                    donor,
+                    f"leg notional {qty[donor] * price[donor]:.2f} would fall below minimum {minimum} to bring the best leg up to it",
+                )
+            )
+            qty[best] += qty.pop(donor)
 
 
 def _worse_bps(price: Decimal, best: Decimal, side: Side) -> float:
@@ -48,7 +86,7 @@ def allocate(
         rows.append((worse + sc.expected_slippage_bps, v, q, worse, sc))
     rows.sort(key=lambda r: (r[0], r[1]))
     best_cost = rows[0][0]
-    kept = []
+    kept: list[tuple[float, str, Quote, float, VenueScore]] = []
     for r in rows:
         if r[0] - best_cost > cfg.sor_max_price_worse_bps:
             dropped.append(
@@ -68,7 +106,7 @@ def allocate(
     qty: dict[str, Decimal] = {}
     for r in kept:
         v = r[1]
-        qty[v] = round_down(quantity * Decimal(weights[v] / total_w), steps.get(v, Decimal(0)))
+        qty[v] = round_down(quantity * Decimal(weights[v] / total_w), steps.get(v) or FINEST)
     best = kept[0][1]
     # legs below the minimum notional give their share to the best leg (unless only one is left)
     for r in kept[1:]:
@@ -82,6 +120,7 @@ def allocate(
             )
             del qty[v]
     qty[best] = quantity - sum((q for v, q in qty.items() if v != best), Decimal(0))
+    _top_up_best(qty, best, price, steps, cfg.sor_min_leg_notional, dropped)
     legs = []
     for cost, v, q, worse, sc in kept:
         if v not in qty or qty[v] <= 0:

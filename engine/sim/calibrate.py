@@ -17,7 +17,17 @@ from engine.sim.params import MarketParams, SymbolParams, VenueParams, load_para
 from engine.sim.stats import Samples, figures
 from engine.sim.synthetic import SymbolMarket
 
-SHOWN = ("spread_ticks_median", "spread_bps_median", "spread_persist_s", "depth_touch", "trades_per_s", "mean_trade", "vol_per_sqrt_s", "imbalance_sigma", "imbalance_half_life_s")
+SHOWN = (
+    "spread_ticks_median",
+    "spread_bps_median",
+    "spread_persist_s",
+    "depth_touch",
+    "trades_per_s",
+    "mean_trade",
+    "vol_per_sqrt_s",
+    "imbalance_sigma",
+    "imbalance_half_life_s",
+)
 
 
 @dataclass(slots=True)
@@ -38,7 +48,10 @@ class Fit:
 
     def report(self) -> dict[str, Any]:
         return {
-            "symbols": {f.name: {"source": f.source, "data": _round(f.data), "model": _round(f.model)} for f in self.fits},
+            "symbols": {
+                f.name: {"source": f.source, "data": _round(f.data), "model": _round(f.model)}
+                for f in self.fits
+            },
             "scaled": sorted(self.scaled),
             "errors": [{"path": e.path, "line": e.line, "message": e.detail} for e in self.errors],
         }
@@ -70,7 +83,13 @@ def measure_file(path: str | Path, errors: list[DataError]) -> tuple[str, Sample
         if typ in (4, 5):
             s.trade(t, float(size))
         if bids and asks:
-            s.observe(t, bids[0][0] / lobster.PRICE_SCALE, float(bids[0][1]), asks[0][0] / lobster.PRICE_SCALE, float(asks[0][1]))
+            s.observe(
+                t,
+                bids[0][0] / lobster.PRICE_SCALE,
+                float(bids[0][1]),
+                asks[0][0] / lobster.PRICE_SCALE,
+                float(asks[0][1]),
+            )
     return name, s, 0.01, 23_400.0
 
 
@@ -97,9 +116,22 @@ def fit_symbol(name: str, fig: dict[str, float], tick: float, day_s: float) -> S
     )
 
 
-def model_figures(sp: SymbolParams, base: MarketParams, imbalance: tuple[float, float], duration_s: float, seed: int = 1) -> dict[str, float]:
+def model_figures(
+    sp: SymbolParams,
+    base: MarketParams,
+    imbalance: tuple[float, float],
+    duration_s: float,
+    seed: int = 1,
+) -> dict[str, float]:
     """The same statistics measured on the synthetic market run with these parameters."""
-    mp = replace(base, symbols={sp.symbol: sp}, venues=(VenueParams(volume_share=1.0),), imbalance_sigma=imbalance[0], imbalance_half_life_s=imbalance[1], imbalance_depth_tilt=1.0)
+    mp = replace(
+        base,
+        symbols={sp.symbol: sp},
+        venues=(VenueParams(volume_share=1.0),),
+        imbalance_sigma=imbalance[0],
+        imbalance_half_life_s=imbalance[1],
+        imbalance_depth_tilt=1.0,
+    )
     m = SymbolMarket(sp, mp, 1, seed=seed, t0=0.0, step_s=0.5)
     book = m.books[0]
     s = Samples()
@@ -122,7 +154,9 @@ def model_figures(sp: SymbolParams, base: MarketParams, imbalance: tuple[float, 
     return out
 
 
-def calibrate_files(paths: list[str], prices: dict[str, float] | None = None, base: MarketParams | None = None) -> Fit:
+def calibrate_files(
+    paths: list[str], prices: dict[str, float] | None = None, base: MarketParams | None = None
+) -> Fit:
     base = base or load_params()
     errors: list[DataError] = []
     fits: list[SymbolFit] = []
@@ -130,7 +164,9 @@ def calibrate_files(paths: list[str], prices: dict[str, float] | None = None, ba
         name, samples, tick, day_s = measure_file(path, errors)
         fig = figures(samples, tick)
         if not fig:
-            raise DataError(path, 0, "too little data to calibrate from (need a few seconds of quotes)")
+            raise DataError(
+                path, 0, "too little data to calibrate from (need a few seconds of quotes)"
+            )
         sp = fit_symbol(name, fig, tick, day_s)
         imb = (min(0.9, fig["imbalance_sigma"]), max(0.5, fig["imbalance_half_life_s"]))
         sf = SymbolFit(name, str(path), fig, sp, imbalance=imb)
@@ -140,18 +176,38 @@ def calibrate_files(paths: list[str], prices: dict[str, float] | None = None, ba
     return Fit(fits, scaled, errors)
 
 
-def scale_symbol(sp: SymbolParams, name: str, price: float, tick: Decimal = Decimal("0.01")) -> SymbolParams:
+def scale_symbol(
+    sp: SymbolParams, name: str, price: float, tick: Decimal = Decimal("0.01")
+) -> SymbolParams:
     """The same market in relative terms (spread in bps, depth in trades, notional volume) at `price`."""
     spread_bps = sp.spread_ticks * float(sp.tick) / sp.price * 1e4
-    return replace(sp, symbol=name, price=price, tick=tick, spread_ticks=max(1.0, spread_bps * price / float(tick) / 1e4), adv=sp.adv * sp.price / price)
+    return replace(
+        sp,
+        symbol=name,
+        price=price,
+        tick=tick,
+        spread_ticks=max(1.0, spread_bps * price / float(tick) / 1e4),
+        adv=sp.adv * sp.price / price,
+    )
 
 
 def write_params(fit: Fit, out: str | Path, base: MarketParams | None = None) -> None:
     base = base or load_params()
     first = fit.fits[0]
     symbols = {f.name: f.params for f in fit.fits} | fit.scaled
-    mp = replace(base, symbols=symbols, imbalance_sigma=first.imbalance[0], imbalance_half_life_s=first.imbalance[1], imbalance_depth_tilt=1.0, fitted=fit.report()["symbols"])
-    Path(out).write_text("# Written by `tranche sim calibrate`.\n" + yaml.safe_dump(params_to_dict(mp), sort_keys=False), encoding="utf-8")
+    mp = replace(
+        base,
+        symbols=symbols,
+        imbalance_sigma=first.imbalance[0],
+        imbalance_half_life_s=first.imbalance[1],
+        imbalance_depth_tilt=1.0,
+        fitted=fit.report()["symbols"],
+    )
+    Path(out).write_text(
+        "# Written by `tranche sim calibrate`.\n"
+        + yaml.safe_dump(params_to_dict(mp), sort_keys=False),
+        encoding="utf-8",
+    )
 
 
 def render_table(d: dict[str, Any]) -> str:
@@ -160,7 +216,9 @@ def render_table(d: dict[str, Any]) -> str:
         lines.append(f"\n{name}  ({f['source']})")
         lines.append(f"  {'figure':<24}{'data':>14}{'model':>14}")
         for k in SHOWN:
-            lines.append(f"  {k:<24}{f['data'].get(k, float('nan')):>14.6g}{f['model'].get(k, float('nan')):>14.6g}")
+            lines.append(
+                f"  {k:<24}{f['data'].get(k, float('nan')):>14.6g}{f['model'].get(k, float('nan')):>14.6g}"
+            )
     if d.get("scaled"):
         lines.append("\nscaled symbols: " + ", ".join(d["scaled"]))
     return "\n".join(lines)

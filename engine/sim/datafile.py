@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from engine.models import InputError
 
@@ -30,20 +32,21 @@ def open_lines(path: str | Path) -> Iterator[tuple[int, str]]:
     with raw:
         gz = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
-        stream = (
-            gzip.open(raw, "rt", encoding="utf-8", errors="replace")
-            if gz
-            else open(p, encoding="utf-8", errors="replace")
-        )  # noqa: SIM115
         n = 0
         try:
-            with stream:
+            with _text(raw, gz) as stream:
                 for n, line in enumerate(stream, 1):  # noqa: B007 - n is read after the loop on errors
                     yield n, line
         except (EOFError, OSError, zlib.error) as e:
             raise DataError(
                 p, n + 1, f"file is truncated or corrupt ({e}); the {n} lines before it were read"
             ) from None
+
+
+def _text(raw: IO[bytes], gz: bool) -> IO[str]:
+    return io.TextIOWrapper(
+        gzip.GzipFile(fileobj=raw) if gz else raw, encoding="utf-8", errors="replace"
+    )
 
 
 def sniff(path: str | Path) -> str:

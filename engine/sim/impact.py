@@ -14,7 +14,16 @@ def _mid_log(m: SymbolMarket) -> float:
     return sum(math.log((bid + ask) / 2) for bid, _, ask, _ in tops) / len(tops)
 
 
-def metaorder_impact(params: MarketParams, symbol: str, q_over_v: float, *, duration_s: float = 3600.0, children: int = 360, venues: int = 4, seed: int = 1) -> float:
+def metaorder_impact(
+    params: MarketParams,
+    symbol: str,
+    q_over_v: float,
+    *,
+    duration_s: float = 3600.0,
+    children: int = 360,
+    venues: int = 4,
+    seed: int = 1,
+) -> float:
     """Price move of a buy metaorder of Q = q_over_v * ADV, in units of sigma_daily.
 
     The metaorder is `children` market orders spread evenly over `duration_s`, split across the
@@ -48,5 +57,7 @@ def fit_power_law(xs: list[float], ys: list[float]) -> tuple[float, float]:
     lx = [math.log(x) for x in xs]
     ly = [math.log(max(y, 1e-12)) for y in ys]
     mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
-    delta = sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum((a - mx) ** 2 for a in lx)
+    delta = sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum(
+        (a - mx) ** 2 for a in lx
+    )
     return delta, math.exp(my - delta * mx)

@@ -199,10 +199,9 @@ class LobsterReplay:
         bids, asks = self.bids, self.asks
         prev_b: list[tuple[int, int]] = sorted(bids.items(), reverse=True)
         prev_a: list[tuple[int, int]] = sorted(asks.items())
-        n = 0
-        for row in rows:
+        n = compared = 0
+        for t, typ, _, size, price, direction, rbids, rasks, levels in rows:
             n += 1
-            t, typ, _, size, price, direction, rbids, rasks, levels = row
             if not self.started:
                 self.started = True
                 bids, asks, prev_b, prev_a = dict(rbids), dict(rasks), rbids, rasks
@@ -218,7 +217,7 @@ class LobsterReplay:
                 side[price] = q
             else:
                 side.pop(price, None)
-            res.compared += 1
+            compared += 1
             new_side = dict(rside)
             bad = False
             if side != new_side:
@@ -238,6 +237,7 @@ class LobsterReplay:
                 asks, bids = new_side, other
             prev_b, prev_a = rbids, rasks
         self.bids, self.asks = bids, asks
+        res.compared += compared
         return n
 
     @staticmethod

@@ -12,14 +12,18 @@ class Samples:
     """Top of book sampled once per `every_s`, and trades (time, size)."""
 
     every_s: float = 1.0
-    tops: list[tuple[float, float, float, float]] = field(default_factory=list)  # bid, bid_size, ask, ask_size
+    tops: list[tuple[float, float, float, float]] = field(
+        default_factory=list
+    )  # bid, bid_size, ask, ask_size
     trades: list[float] = field(default_factory=list)
     first_ts: float | None = None
     last_ts: float | None = None
     _next: float = 0.0
     _cur: tuple[float, float, float, float] | None = None
 
-    def observe(self, ts: float, bid: float | None, bsz: float, ask: float | None, asz: float) -> None:
+    def observe(
+        self, ts: float, bid: float | None, bsz: float, ask: float | None, asz: float
+    ) -> None:
         """Call at every book change; each sampling instant keeps the state then in force."""
         if bid is None or ask is None or not ask > bid:
             return

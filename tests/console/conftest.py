@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
 
 import pytest
 
@@ -15,9 +15,16 @@ from tests.fakes.paper_venues import paper_venues
 START = 1_700_000_000.0  # fixed engine time: screens are deterministic
 
 
-def make_console(tmp_path, settings: Settings | None = None) -> TrancheApp:
+class FrozenClock(SimClock):
+    """Simulated time that never moves by itself: resting orders stay open until the test acts."""
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.get_running_loop().create_future()  # woken only by cancellation
+
+
+def make_console(tmp_path, settings: Settings | None = None, clock: SimClock | None = None) -> TrancheApp:
     settings = settings or Settings()
-    clock = SimClock(start=START)
+    clock = clock or SimClock(start=START)
     engine = build_engine(settings, clock=clock, db_path=tmp_path / "fills.db", brokers=paper_venues(clock))
     return create_app(settings, engine=engine)
 
@@ -31,10 +38,23 @@ async def settle(app: TrancheApp, pilot, groups: tuple[str, ...] = ("preview", "
     """Wait for the named workers (never the endless ingest worker), then one frame."""
     await pilot.pause()
     for _ in range(3):
-        await app.workers.wait_for_complete([w for w in app.workers if w.group in groups])
+        busy = [w for w in app.workers if w.group in groups]
+        if busy:  # an empty list would mean "every worker", the endless ingest one included
+            await app.workers.wait_for_complete(busy)
         await pilot.pause()
     app.repaint()
     await pilot.pause()
+
+
+async def until(app: TrancheApp, pilot, predicate, frames: int = 200) -> None:
+    """Let the app run frame by frame until `predicate()` holds (events are ingested asynchronously)."""
+    for _ in range(frames):
+        if predicate():
+            app.repaint_all()
+            await pilot.pause()
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("condition not reached")
 
 
 async def started(app: TrancheApp, pilot) -> None:
@@ -45,9 +65,19 @@ async def started(app: TrancheApp, pilot) -> None:
 async def type_into(pilot, selector: str, text: str) -> None:
     """Clear a field with the keyboard, then type `text` key by key as a trader would."""
     await pilot.click(selector)
-    await pilot.press("end", *["backspace"] * 30)
+    await pilot.press("end", "ctrl+u")
     if text:
         await pilot.press(*list(text))
 
 
-Waiter = Callable[[], Awaitable[None]]
+def screen_text(app: TrancheApp) -> str:
+    """The characters on screen right now, as the trader sees them (box drawing included)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def pane_text(app: TrancheApp, selector: str) -> str:
+    """The characters one widget occupies on screen."""
+    assert app.main is not None
+    region = app.main.query_one(selector).region
+    lines = screen_text(app).split("\n")[region.y : region.bottom]
+    return "\n".join(line[region.x : region.right] for line in lines)

@@ -18,11 +18,23 @@ def with_algos(**kw: object) -> Settings:
     for key, value in kw.items():
         section, field = key.split("__")
         sections.setdefault(section, {})[field] = value
-    return s.model_copy(update={sec: getattr(s, sec).model_copy(update=vals) for sec, vals in sections.items()})
+    return s.model_copy(
+        update={sec: getattr(s, sec).model_copy(update=vals) for sec, vals in sections.items()}
+    )
 
 
-def ticket(qty: str = "300", algo: str = "twap", side: Side = Side.BUY, venue: str | None = "X", **kw) -> Ticket:
-    return Ticket(symbol="AAPL", side=side, quantity=Decimal(qty), signal=Signal(strength=0.5), algo=algo, venue=venue, **kw)
+def ticket(
+    qty: str = "300", algo: str = "twap", side: Side = Side.BUY, venue: str | None = "X", **kw
+) -> Ticket:
+    return Ticket(
+        symbol="AAPL",
+        side=side,
+        quantity=Decimal(qty),
+        signal=Signal(strength=0.5),
+        algo=algo,
+        venue=venue,
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -31,7 +43,9 @@ async def run_engine(tmp_path, clock):
     engines = []
 
     async def make(brokers, settings=None):
-        eng = build_engine(settings or Settings(), clock=clock, db_path=tmp_path / "f.db", brokers=brokers)
+        eng = build_engine(
+            settings or Settings(), clock=clock, db_path=tmp_path / "f.db", brokers=brokers
+        )
         await eng.start()
         engines.append(eng)
         return eng

@@ -19,25 +19,53 @@ from tests.fakes.static_venue import StaticVenue
 T0 = 1_700_000_000.0  # the test clock's start: 22h UTC
 
 
-async def seed(store: Store, n: int, slippage_bps: float, *, qty: str = "300", mid: str = "100", days_ago: float = 1.0, symbol: str = "AAPL") -> None:
+async def seed(
+    store: Store,
+    n: int,
+    slippage_bps: float,
+    *,
+    qty: str = "300",
+    mid: str = "100",
+    days_ago: float = 1.0,
+    symbol: str = "AAPL",
+) -> None:
     """`n` past fills in the same hour of day as T0, each from its own parent of `qty` at `mid`."""
     ts = T0 - days_ago * 86400
     for i in range(n):
         pid = f"H{days_ago}-{slippage_bps}-{i}"
-        await store.journal_parent(ParentOrder(pid, Ticket(symbol, Side.BUY, Decimal(qty)), "twap", Decimal(mid), ts))
+        await store.journal_parent(
+            ParentOrder(pid, Ticket(symbol, Side.BUY, Decimal(qty)), "twap", Decimal(mid), ts)
+        )
         f = Fill(f"F{pid}", f"C{pid}", "X", symbol, Side.BUY, Decimal(10), Decimal(mid), ts + i)
-        store.record_fill(f, parent_id=pid, algo="twap", metrics=FillMetrics(slippage_bps, slippage_bps, 100.0, Decimal(0), Decimal(10) * Decimal(mid)))
+        store.record_fill(
+            f,
+            parent_id=pid,
+            algo="twap",
+            metrics=FillMetrics(
+                slippage_bps, slippage_bps, 100.0, Decimal(0), Decimal(10) * Decimal(mid)
+            ),
+        )
     await store.flush()
 
 
 def test_size_buckets_use_the_configured_edges():
     edges = (10_000.0, 100_000.0)
-    assert [size_bucket(x, edges) for x in (0, 9_999.99, 10_000, 99_999, 100_000, 1e9)] == ["small", "small", "mid", "mid", "large", "large"]
+    assert [size_bucket(x, edges) for x in (0, 9_999.99, 10_000, 99_999, 100_000, 1e9)] == [
+        "small",
+        "small",
+        "mid",
+        "mid",
+        "large",
+        "large",
+    ]
 
 
 def test_a_median_at_the_target_reproduces_the_static_defaults():
     s = Settings()
-    assert rule(s.algos.adaptive_target_bps, s) == (s.router.twap_num_slices, s.router.twap_interval_seconds)
+    assert rule(s.algos.adaptive_target_bps, s) == (
+        s.router.twap_num_slices,
+        s.router.twap_interval_seconds,
+    )
 
 
 def test_costly_buckets_slice_finer_and_slower_cheap_ones_coarser_and_faster():
@@ -82,7 +110,9 @@ async def test_only_the_last_30_days_and_the_same_bucket_count(tmp_path):
         await seed(store, 10, 16.0, symbol="MSFT")  # another symbol
         assert (await decide(store, "AAPL", 30_000.0, T0, Settings())).decided_by == "static"
         assert (await decide(store, "AAPL", 300_000.0, T0, Settings())).decided_by == "adaptive"
-        assert (await decide(store, "AAPL", 30_000.0, T0 + 3600, Settings())).decided_by == "static"  # another hour
+        assert (
+            await decide(store, "AAPL", 30_000.0, T0 + 3600, Settings())
+        ).decided_by == "static"  # another hour
 
 
 async def test_without_a_store_the_static_defaults_run():
@@ -91,7 +121,10 @@ async def test_without_a_store_the_static_defaults_run():
 
 
 async def test_an_adaptive_parent_records_that_the_bucket_decided(run_engine, clock):
-    eng = await run_engine({"X": StaticVenue("X", clock, bid="99.99", ask="100.01")}, with_algos(algos__adaptive_fraction=1.0))
+    eng = await run_engine(
+        {"X": StaticVenue("X", clock, bid="99.99", ask="100.01")},
+        with_algos(algos__adaptive_fraction=1.0),
+    )
     await seed(eng.store, 8, 16.0)
     pid = await eng.submit(ticket("300", "adaptive"))
     rep = await eng.wait(pid)
@@ -114,11 +147,18 @@ async def test_a_cold_bucket_runs_static_and_says_so(run_engine, clock):
 
 @pytest.mark.parametrize("fraction", [0.0, 1.0])
 async def test_baseline_parents_ignore_the_evidence(run_engine, clock, fraction):
-    eng = await run_engine({"X": StaticVenue("X", clock)}, with_algos(algos__adaptive_fraction=fraction))
+    eng = await run_engine(
+        {"X": StaticVenue("X", clock)}, with_algos(algos__adaptive_fraction=fraction)
+    )
     await seed(eng.store, 8, 16.0)
     pid = await eng.submit(ticket("300", "adaptive"))
     rep = await eng.wait(pid)
     expect = ("adaptive", 10) if fraction == 1.0 else ("static", 5)
-    assert ({c.meta["decided_by"] for c in kids(eng, pid)}, len(kids(eng, pid))) == ({expect[0]}, expect[1])
-    assert {s.get("path") for leg in eng.legs[pid] for s in leg.slices} == {"adaptive" if fraction == 1.0 else "baseline"}
+    assert ({c.meta["decided_by"] for c in kids(eng, pid)}, len(kids(eng, pid))) == (
+        {expect[0]},
+        expect[1],
+    )
+    assert {s.get("path") for leg in eng.legs[pid] for s in leg.slices} == {
+        "adaptive" if fraction == 1.0 else "baseline"
+    }
     assert rep.filled_qty == 300

@@ -21,7 +21,15 @@ def by_slice(children):
     return out
 
 
-@pytest.mark.parametrize(("reprices", "ladder"), [(0, ["touch"]), (1, ["touch", "cross"]), (2, ["touch", "mid", "cross"]), (3, ["touch", "mid", "mid", "cross"])])
+@pytest.mark.parametrize(
+    ("reprices", "ladder"),
+    [
+        (0, ["touch"]),
+        (1, ["touch", "cross"]),
+        (2, ["touch", "mid", "cross"]),
+        (3, ["touch", "mid", "mid", "cross"]),
+    ],
+)
 def test_the_ladder_has_one_stage_per_allowed_reprice(reprices, ladder):
     assert stage_names(reprices) == ladder
 
@@ -37,9 +45,17 @@ async def test_each_slice_rests_at_the_bid_then_mid_then_crosses(run_engine, clo
     for children in slices.values():
         touch, mid, cross = children
         assert [c.meta["maker_stage"] for c in children] == ["touch", "mid", "cross"]
-        assert touch.limit_price == Decimal("99.90") and touch.post_only and touch.tif is TimeInForce.GTC
+        assert (
+            touch.limit_price == Decimal("99.90")
+            and touch.post_only
+            and touch.tif is TimeInForce.GTC
+        )
         assert mid.limit_price == Decimal("100.00") and mid.post_only
-        assert cross.tif is TimeInForce.IOC and cross.limit_price >= Decimal("100.10") and not cross.post_only
+        assert (
+            cross.tif is TimeInForce.IOC
+            and cross.limit_price >= Decimal("100.10")
+            and not cross.post_only
+        )
         assert mid.created_ts - touch.created_ts == pytest.approx(10.0)
         assert cross.created_ts - mid.created_ts == pytest.approx(10.0)
         assert touch.status is OrderStatus.CANCELLED and mid.status is OrderStatus.CANCELLED
@@ -61,7 +77,10 @@ async def test_a_slice_filled_at_the_touch_never_reprices(run_engine, clock):
     pid = await eng.submit(ticket("300", "maker"))
     rep = await eng.wait(pid)
     assert rep.filled_qty == 300 and rep.avg_price == Decimal("99.90")
-    assert all(len(c) == 1 and c[0].meta["maker_stage"] == "touch" for c in by_slice(kids(eng, pid)).values())
+    assert all(
+        len(c) == 1 and c[0].meta["maker_stage"] == "touch"
+        for c in by_slice(kids(eng, pid)).values()
+    )
 
 
 async def test_never_two_live_children_of_one_slice_at_the_venue(run_engine, clock):
@@ -73,7 +92,9 @@ async def test_never_two_live_children_of_one_slice_at_the_venue(run_engine, clo
     slice_of = {c.client_order_id: c.meta.get("twap_slice") for c in kids(eng, pid)}
     assert len(venue.open_at_submit) == 15
     for cid, open_ids in venue.open_at_submit:
-        assert not [o for o in open_ids if slice_of[o] == slice_of[cid]], f"{cid} sent while {open_ids} still live"
+        assert not [o for o in open_ids if slice_of[o] == slice_of[cid]], (
+            f"{cid} sent while {open_ids} still live"
+        )
 
 
 async def test_reprices_are_bounded_and_the_rest_carries_to_the_next_slice(run_engine, clock):

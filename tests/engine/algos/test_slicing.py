@@ -10,10 +10,23 @@ from hypothesis import strategies as st
 
 from engine.algos.slicing import twap_slices
 
-steps = st.sampled_from([Decimal("1"), Decimal("0.1"), Decimal("0.001"), Decimal("0.00000001"), Decimal("5"), Decimal("0.25")])
+steps = st.sampled_from(
+    [
+        Decimal("1"),
+        Decimal("0.1"),
+        Decimal("0.001"),
+        Decimal("0.00000001"),
+        Decimal("5"),
+        Decimal("0.25"),
+    ]
+)
 
 
-@given(st.decimals(min_value=Decimal("0.00000001"), max_value=Decimal("1e7"), places=8), st.integers(1, 200), steps)
+@given(
+    st.decimals(min_value=Decimal("0.00000001"), max_value=Decimal("1e7"), places=8),
+    st.integers(1, 200),
+    steps,
+)
 def test_twap_slices_sum_to_parent_for_any_step_size(total, n, step):
     sizes = twap_slices(total, n, step)
     assert sum(sizes, Decimal(0)) == total

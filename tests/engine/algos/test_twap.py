@@ -9,7 +9,9 @@ from tests.engine.algos.conftest import kids, ticket, with_algos
 from tests.fakes.static_venue import StaticVenue
 
 
-async def test_each_child_carries_its_slice_the_total_the_interval_and_the_parent(run_engine, clock):
+async def test_each_child_carries_its_slice_the_total_the_interval_and_the_parent(
+    run_engine, clock
+):
     eng = await run_engine({"X": StaticVenue("X", clock)})
     pid = await eng.submit(ticket("300", "twap"))
     rep = await eng.wait(pid)
@@ -20,7 +22,13 @@ async def test_each_child_carries_its_slice_the_total_the_interval_and_the_paren
     assert all(c.meta["twap_interval_seconds"] == 60.0 for c in children)
     assert all(c.meta["parent_order_id"] == pid for c in children)
     assert [c.quantity for c in children] == [Decimal(60)] * 5
-    assert [round(c.created_ts - children[0].created_ts) for c in children] == [0, 60, 120, 180, 240]
+    assert [round(c.created_ts - children[0].created_ts) for c in children] == [
+        0,
+        60,
+        120,
+        180,
+        240,
+    ]
 
 
 async def test_an_unfilled_slice_carries_its_remainder_into_the_next(run_engine, clock):
@@ -30,7 +38,13 @@ async def test_an_unfilled_slice_carries_its_remainder_into_the_next(run_engine,
     rep = await eng.wait(pid)
     children = kids(eng, pid)
     # wanted 60, got 40 -> next slice asks 60 + 20, and so on
-    assert [c.quantity for c in children] == [Decimal(60), Decimal(80), Decimal(100), Decimal(120), Decimal(140)]
+    assert [c.quantity for c in children] == [
+        Decimal(60),
+        Decimal(80),
+        Decimal(100),
+        Decimal(120),
+        Decimal(140),
+    ]
     assert all(c.filled_qty == 40 for c in children)
     assert rep.filled_qty == Decimal(200)
     assert rep.status is OrderStatus.PARTIALLY_FILLED
@@ -48,7 +62,11 @@ async def test_the_last_slice_completes_the_parent_by_crossing(run_engine, clock
     passive = [c for c in children if "twap_slice" in c.meta]
     assert all(c.limit_price == venue.bid and c.filled_qty == 0 for c in passive)
     completion = [c for c in children if c.meta.get("completion")]
-    assert len(completion) == 1 and completion[0].filled_qty == 300 and completion[0].limit_price >= venue.ask
+    assert (
+        len(completion) == 1
+        and completion[0].filled_qty == 300
+        and completion[0].limit_price >= venue.ask
+    )
 
 
 async def test_without_complete_with_cross_the_rest_is_left_and_reported(run_engine, clock):

@@ -1,0 +1,1 @@
+"""The learned execution policy: environment, features, training, lookup table, evaluation."""

@@ -1,0 +1,87 @@
+"""Submitting from the ticket, live TWAP progress in simulated time, and the kill switch."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from textual.widgets import Select
+
+from console.app import TrancheApp
+from engine.events import ParentProgress
+from engine.models import OrderStatus, TradingState
+from tests.console.conftest import START, FrozenClock, make_console, pane_text, screen_text, settle, started, type_into, until
+
+
+async def submit_ticket(app: TrancheApp, pilot, *, qty: str, algo: str, limit: str = "") -> str:
+    await type_into(pilot, "#quantity", qty)
+    if limit:
+        await type_into(pilot, "#limit_price", limit)
+    app.main.query_one("#algo", Select).value = algo
+    await settle(app, pilot)
+    assert not app.main.query_one("#submit").disabled, pane_text(app, "#ticket")
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    body = screen_text(app)
+    assert "Send this order?" in body and "notional" in body
+    for leg in app.preview.legs:
+        assert leg.venue in body  # the confirmation names every venue
+    await pilot.press("y")
+    await settle(app, pilot)
+    assert len(app.engine.parents) == 1
+    return next(iter(app.engine.parents))
+
+
+async def test_twap_progress_advances_in_simulated_time(console_app: TrancheApp) -> None:
+    app = console_app
+    seen = app.engine.subscribe()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        t0 = app.engine.clock.now()
+        pid = await submit_ticket(app, pilot, qty="1000", algo="twap")
+        await app.engine.wait(pid)
+        await until(app, pilot, lambda: app.state.parents[pid].status == "filled")
+        progress = []
+        while not seen.empty():
+            ev = seen.get_nowait()
+            if isinstance(ev, ParentProgress) and ev.parent_id == pid:
+                progress.append(ev)
+        slices = app.settings.router.twap_num_slices
+        assert [p.slice_index for p in progress if p.leg == progress[0].leg][-1] == slices
+        assert progress[-1].ts - progress[0].ts >= (slices - 1) * app.settings.router.twap_interval_seconds
+        assert app.engine.clock.now() > t0
+        text = pane_text(app, "#progress")
+        assert pid in text and "100%" in text
+        assert f"{slices}/{slices}" in text
+        assert app.state.parents[pid].filled_qty == Decimal(1000)
+
+
+async def test_kill_switch_halts_and_cancels_every_open_order(tmp_path) -> None:
+    app = make_console(tmp_path, clock=FrozenClock(start=START))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        bid = min(q.bid for q in app.state.quotes.values())
+        await submit_ticket(app, pilot, qty="300", algo="limit", limit=str(bid - Decimal("0.50")))
+        open_before = [c for c in app.engine.children.values() if c.status.is_open]
+        assert open_before, "a passive limit rests while simulated time stands still"
+
+        await pilot.press("ctrl+k")
+        await settle(app, pilot)
+
+        assert app.engine.trading_state is TradingState.HALTED
+        assert all(c.status is OrderStatus.CANCELLED for c in open_before)
+        for broker in app.engine.brokers.values():
+            assert await broker.open_orders() == []
+        assert "HALTED" in pane_text(app, "#banner")
+        assert f"cancelled {len(open_before)}" in pane_text(app, "#kill")
+        assert app.main.query_one("#submit").disabled
+
+        # leaving HALTED needs an explicit yes: "n" keeps it halted, "y" resumes
+        await pilot.press("ctrl+r")
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.engine.trading_state is TradingState.HALTED
+        await pilot.press("ctrl+r")
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.engine.trading_state is TradingState.ACTIVE
+        assert not app.main.query_one("#banner").display
