@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from textual import work
 from textual.app import App
+from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
 from console.bindings import app_bindings
@@ -117,7 +119,11 @@ class TrancheApp(App[None]):
             return
         from console import painter
 
-        painter.paint(self, main, dirty)
+        try:
+            painter.paint(self, main, dirty)
+        except NoMatches:  # mid re-layout or shutting down: the next frame paints again
+            self.state.dirty |= dirty
+            return
         if {BLOTTER, SCORES} & dirty:
             self.fetch_tables()
         if self.on_paint is not None:
@@ -147,7 +153,8 @@ class TrancheApp(App[None]):
         from console import painter
 
         if self.main is not None:
-            painter.paint_preview(self, self.main)
+            with contextlib.suppress(NoMatches):
+                painter.paint_preview(self, self.main)
 
     def on_order_ticket_submit_requested(self, _: OrderTicket.SubmitRequested) -> None:
         self.run_action("submit")
@@ -227,7 +234,8 @@ class TrancheApp(App[None]):
     async def fetch_store(self) -> None:
         from console import painter
 
-        await painter.fetch_and_show(self)
+        with contextlib.suppress(NoMatches):
+            await painter.fetch_and_show(self)
 
     def on_order_book_venue_chosen(self, event: Any) -> None:
         self.book_venue = event.venue

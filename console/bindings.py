@@ -31,7 +31,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("tranche.book", "ctrl+o", "show_tab('book')", "Order book", "Show the order book of the ticket's symbol", priority=True),
     ActionSpec("tranche.log", "ctrl+l", "show_tab('log')", "Log", "Show the log pane", priority=True),
     ActionSpec("tranche.theme", "ctrl+y", "toggle_theme", "Toggle theme", "Switch between tranche-dark and tranche-light", priority=True),
-    ActionSpec("tranche.help", "question_mark", "help", "Help", "Show every key binding", priority=False),
+    ActionSpec("tranche.help", "question_mark,f1", "help", "Help", "Show every key binding", priority=False),
     ActionSpec("tranche.quit", "ctrl+q", "quit", "Quit", "Stop the engine and leave", priority=True),
 )
 

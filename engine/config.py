@@ -139,6 +139,23 @@ class ConsoleConfig(Section):
     refresh_hz: float = Field(20.0, gt=0, le=120, description="Pane repaint rate at most.")
 
 
+class RLConfig(Section):
+    """The learned execution policy (engine/rl, engine/algos/policy.py) and its EWMA fallback."""
+
+    decision_step_s: float = Field(0.5, gt=0, le=5, description="Market sampling step and shortest wait of the policy; the training grid's spacing.")
+    ewma_half_life_s: float = Field(60.0, gt=0, description="Half-life of the EWMA of the quoted spread (the expected spread).")
+    ewma_wide_factor: float = Field(1.5, gt=1, description="Spread above this multiple of its EWMA: the EWMA model waits.")
+    ewma_retry_s: float = Field(1.0, gt=0, description="While the spread is wide, look again after this many seconds.")
+    horizon_s: float = Field(120.0, gt=0, description="Parent horizon used by training and evaluation when none is given.")
+    participation: float = Field(0.1, gt=0, le=1, description="Training/evaluation parent size as a share of the market volume over the horizon, when no quantity is given.")
+    train_fraction: float = Field(0.6, gt=0, lt=1, description="Replayed data: the first part of each file trains, the rest is held out for evaluation.")
+    maker_fee_bps: float = Field(-0.2, description="Training/evaluation maker fee, bps (negative = rebate).")
+    taker_fee_bps: float = Field(0.3, description="Training/evaluation taker fee, bps.")
+    time_bonus_bps: float = Field(0.1, ge=0, description="Reward bonus per parent filled, scaled by the time remaining when it fills.")
+    ac_kappa_t: float = Field(1.0, ge=0, description="Almgren-Chriss urgency kappa*T of the 'ac' arm; 0 = TWAP.")
+    episodes: int = Field(60_000, gt=0, description="Training episodes (parents) when --episodes is not given.")
+
+
 class Settings(Section):
     broker: BrokerConfig = Field(default_factory=BrokerConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
@@ -149,6 +166,7 @@ class Settings(Section):
     store: StoreConfig = Field(default_factory=StoreConfig)
     sim: SimConfig = Field(default_factory=SimConfig)
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
+    rl: RLConfig = Field(default_factory=RLConfig)
 
 
 class ConfigError(ValueError):

@@ -28,6 +28,7 @@ from engine.events import (
     TradingStateChanged,
     VenueStateChanged,
 )
+from engine.held_store import HeldStore
 from engine.killswitch import cancel_everywhere
 from engine.leg import LegRunner
 from engine.lifecycle import IllegalTransition, Overfill, apply_fill, transition
@@ -57,7 +58,7 @@ class Engine:
         self.settings = settings
         self.clock = clock
         self.brokers = brokers
-        self.store = store
+        self.store = HeldStore(store, clock) if store is not None else None
         self.bus = EventBus()
         self.risk = RiskGate(settings.risk, clock)
         self.market = MarketState(brokers, clock, self.publish, settings.broker.probe_timeout_s)
@@ -148,8 +149,7 @@ class Engine:
         self.legs[pid] = [LegState(leg.venue, leg.quantity, plan.leg_algo) for leg in plan.legs]
         self._done[pid] = asyncio.Event()
         if self.store is not None:
-            with self.clock.busy():
-                await self.store.journal_parent(parent)
+            await self.store.journal_parent(parent)
         self.publish(ParentAccepted(self.clock.now(), pid, ticket.symbol, ticket.side, ticket.quantity, plan.algo, plan.arrival_mid, tuple((leg.venue, leg.quantity) for leg in plan.legs)))
         self._tasks[pid] = asyncio.get_running_loop().create_task(self._run_parent(parent, plan))
         return pid
@@ -246,8 +246,7 @@ class Engine:
             self._child_changed(child)
             return child
         if self.store is not None:
-            with self.clock.busy():  # the journal is durable before the venue sees the order
-                await self.store.journal_child(child)
+            await self.store.journal_child(child)  # durable before the venue sees the order
         try:
             ack = await self.brokers[leg.venue].submit(child)
         except BrokerError as e:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.algos.ewma import ewma_step
 from engine.rl.env import Choice, Decisions, Policy
 from engine.rl.paths import MarketPaths
 from engine.rl.spaces import ACTIONS, AGGRESSIVE, PASSIVE
@@ -83,21 +84,15 @@ class EwmaArm:
         self._ewma = ewma_spread(self.paths, self.half_life_s)
 
     def decide(self, d: Decisions) -> Choice:
-        interval = max(1, d.steps // self.slices)
-        i = np.minimum(self.slices - 1, d.j // interval)
-        target = d.qty * (i + 1) / self.slices
-        filled = d.qty - d.remaining
-        want = np.clip(target - filled, 0.0, d.remaining)
+        dt = self.paths.step_s
         k = self.starts[d.idx] + d.j
-        wide = d.obs[:, 0] > self.wide_factor * self._ewma[k]
-        retry = max(1, round(self.retry_s / self.paths.step_s))
-        last_chance = d.j + retry >= d.steps
-        defer = wide & ~last_chance & (want > 0)
-        share = np.where(defer, 0.0, want / np.maximum(d.remaining, 1e-12))
-        boundary = np.where(i < self.slices - 1, (i + 1) * interval - d.j, d.steps - d.j)
-        nxt = np.where(defer, retry, boundary)
         n = len(d.idx)
-        return Choice(share, np.full(n, AGGRESSIVE), np.maximum(nxt, 1).astype(np.int64), np.full(n, -1))
+        share, wait = np.zeros(n), np.ones(n, dtype=np.int64)
+        for m in range(n):  # the same arithmetic as the engine's run_ewma, decision by decision
+            e = ewma_step(spread=float(d.obs[m, 0]), expected=float(self._ewma[k[m]]), wide_factor=self.wide_factor, elapsed=d.j * dt, horizon=d.steps * dt, slices=self.slices, filled_frac=1 - float(d.remaining[m]) / d.qty, retry_s=self.retry_s)
+            share[m] = e.share
+            wait[m] = max(1, round(e.wait_s / dt))
+        return Choice(share, np.full(n, AGGRESSIVE), wait, np.full(n, -1))
 
 
 @dataclass(slots=True)

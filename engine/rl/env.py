@@ -6,8 +6,8 @@ Execution model (documented in README, "Learned execution policy"):
   waits; the live child is cancelled at the next decision. Wait 0 means the next grid point.
 - Aggressive: walks a book whose touch holds the displayed size and every deeper tick the same
   again (flat beyond the touch); what we took stays consumed and refills with `refill_s`.
-- A new passive/mid child at the live child's price keeps the live child and its queue place
-  (its size grows to the new slice if that is larger); any other action cancels it first.
+- A new passive/mid child at the live child's price and no larger than it keeps the live child
+  and its queue place; any other action cancels it first (the runtime does the same).
 - Passive: joins behind the displayed size; prints against our side eat the queue first, then us;
   displayed size shrinking below the queue ahead is cancellation ahead of us; a far touch moving
   through our price fills us in full; a price better than the touch is hit first.
@@ -270,10 +270,10 @@ def run_episodes(paths: MarketPaths, starts: IArr, sides: IArr, policy: Policy, 
             mid_c = np.maximum(near, np.minimum(np.floor(mid / tb + 1e-9) * tb, far - tb))
             price = np.where(aggr[calm] == MID, mid_c, near)
             # same price as the live child: keep it and its place in the queue
-            keep = (live_q[calm] > 0) & (np.abs(price - rest_c[sel]) <= 0.25 * tb)
+            keep = (live_q[calm] > 0) & (q[calm] <= live_q[calm]) & (np.abs(price - rest_c[sel]) <= 0.25 * tb)
             nsize = np.where(sgn[sel] > 0, paths.bid_size[k[calm]], paths.ask_size[k[calm]])
             ahead[sel] = np.where(keep, ahead[sel], np.where(price > near + 0.25 * tb, 0.0, nsize))
-            rest_q[sel] = np.where(keep, np.maximum(live_q[calm], q[calm]), q[calm])
+            rest_q[sel] = np.where(keep, live_q[calm], q[calm])
             rest_c[sel] = price
     return Outcome(cost, own, n_dec)
 

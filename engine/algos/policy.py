@@ -1,0 +1,136 @@
+"""The learned execution policy at run time: one table lookup per decision, EWMA spread model as fallback.
+
+Market features come from quotes sampled every `rl.decision_step_s` on the engine clock (the
+training grid's spacing). The venue gives no trade feed through the leg context, so trade flow is
+inferred from the touch being eaten between samples (engine.rl.features.FeatureTracker).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from engine.algos.base import LegContext
+from engine.algos.basic import cross_remaining
+from engine.algos.ewma import SpreadEwma, ewma_step
+from engine.algos.pricing import crossing_price, mid_price, passive_price
+from engine.models import ChildOrder, OrderStatus, OrderType, Quote, TimeInForce, round_down
+from engine.rl.features import FeatureTracker
+from engine.rl.spaces import AGGRESSION_NAMES, AGGRESSIVE, MID, Action
+from engine.rl.table import PolicyTable, TableError, load_table
+
+_CACHE: dict[str, PolicyTable | TableError] = {}
+
+
+def policy_table(path: str) -> PolicyTable:
+    """The table at `path` (empty: the packaged default), loaded once; raises TableError."""
+    if path not in _CACHE:
+        try:
+            _CACHE[path] = load_table(path or None)
+        except TableError as e:
+            _CACHE[path] = e
+    got = _CACHE[path]
+    if isinstance(got, TableError):
+        raise got
+    return got
+
+
+def _warn(ctx: LegContext, message: str) -> None:
+    log = getattr(getattr(ctx, "engine", None), "log", None)
+    if callable(log):
+        log("warning", f"{ctx.parent.parent_id}: {message}")
+    ctx.progress(decided_by="ewma", detail=message)
+
+
+async def run_policy(ctx: LegContext) -> None:
+    """Slice and time the leg with the learned table; unusable table or unknown cell: EWMA model."""
+    path = ctx.settings.algos.policy_path
+    try:
+        table: PolicyTable | None = policy_table(path)
+    except TableError as e:
+        table = None
+        _warn(ctx, f"policy table unusable, EWMA spread model decides instead: {e}")
+    await run_policy_with(ctx, table, path)
+
+
+async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str) -> None:
+    cfg = ctx.settings.rl
+    router = ctx.settings.router
+    step = cfg.decision_step_s
+    horizon = router.twap_interval_seconds * router.twap_num_slices
+    start = ctx.clock.now()
+    end = start + horizon
+    tracker = FeatureTracker(step)
+    ewma = SpreadEwma(cfg.ewma_half_life_s)
+    live: ChildOrder | None = None
+    warned = False
+    decisions = 0
+    next_decision = start
+    sign = ctx.side.sign
+    while not ctx.stopped and ctx.leg.remaining > 0 and ctx.clock.now() < end - 1e-9:
+        q = await ctx.quote()
+        now = ctx.clock.now()
+        tracker.on_quote(now, float(q.bid), float(q.bid_size), float(q.ask), float(q.ask_size))
+        spread, depth, flow, vol = tracker.market(sign)
+        expected = ewma.update(spread, now)
+        if now + 1e-9 < next_decision:
+            await ctx.sleep(min(step, next_decision - now))
+            continue
+        filled_frac = float(ctx.leg.filled / ctx.leg.quantity)
+        state = (spread, depth, flow, (end - now) / horizon, filled_frac, vol)
+        action: Action | None = None
+        cell = -1
+        if table is not None:
+            cell, action = table.decide(state)
+        if action is not None:
+            decided_by, share, aggr, wait_s = "policy", action.share, action.aggression, max(step, action.wait_ms / 1000)
+            detail = f"cell {cell} [{table.cell_label(cell) if table else ''}] -> {action.label()}"
+        else:
+            if table is not None and not warned:
+                _warn(ctx, f"state cell {cell} never visited in training: EWMA spread model decides")
+                warned = True
+            e = ewma_step(spread=spread, expected=expected, wide_factor=cfg.ewma_wide_factor, elapsed=now - start, horizon=horizon, slices=router.twap_num_slices, filled_frac=filled_frac, retry_s=cfg.ewma_retry_s)
+            decided_by, share, aggr, wait_s, detail = "ewma", e.share, e.aggression, max(step, e.wait_s), e.reason
+        decisions += 1
+        ctx.leg.slice_index = decisions
+        ctx.progress(next_slice_ts=min(end, now + wait_s), decided_by=decided_by, detail=detail)
+        meta: dict[str, Any] = {"parent_order_id": ctx.parent.parent_id, "decided_by": decided_by, "state_bucket": cell, "action": f"{share:.3g}/{AGGRESSION_NAMES[aggr]}/{int(wait_s * 1000)}ms", "decision": decisions}
+        live = await _act(ctx, q, live, share, aggr, meta)
+        ctx.leg.slices.append({"index": decisions, "total": 0, "quantity": str(live.quantity if live else 0), "filled": str(ctx.leg.filled), "decided_by": decided_by})
+        next_decision = now + wait_s
+        await ctx.sleep(min(step, max(0.0, end - now)))
+    if live is not None and live.status.is_open:
+        await ctx.cancel(live)
+    ctx.leg.slice_total = decisions
+    if ctx.leg.remaining > 0 and ctx.settings.execution.complete_with_cross and not ctx.stopped:
+        by = "policy" if table is not None else "ewma"
+        ctx.progress(decided_by=by, detail="horizon reached: crossing the remainder")
+        await cross_remaining(ctx, {"completion": True, "parent_order_id": ctx.parent.parent_id, "decided_by": by, "state_bucket": -1, "action": "terminal cross"})
+
+
+async def _act(ctx: LegContext, q: Quote, live: ChildOrder | None, share: float, aggr: int, meta: dict[str, Any]) -> ChildOrder | None:
+    """Send the decided child; a resting child at the same price keeps its queue place."""
+    if aggr == AGGRESSIVE:
+        px = crossing_price(q, ctx.side, ctx.settings.execution.max_slippage_pct, ctx.instrument)
+    elif aggr == MID:
+        px = mid_price(q, ctx.side, ctx.instrument)
+    else:
+        px = passive_price(q, ctx.side, ctx.instrument)
+    remaining = ctx.leg.remaining
+    qty = round_down(remaining * Decimal(str(share)), ctx.instrument.step)
+    if qty <= 0 < share:
+        qty = min(remaining, ctx.instrument.step)
+    if live is not None and live.status.is_open:
+        if share > 0 and aggr != AGGRESSIVE and live.limit_price == px and qty <= live.remaining:
+            return live
+        await ctx.cancel(live)
+    if share <= 0:
+        return None
+    if aggr == AGGRESSIVE:
+        child = await ctx.send(qty, order_type=OrderType.LIMIT, limit_price=px, tif=TimeInForce.IOC, meta=meta)
+        if child.status is not OrderStatus.REJECTED:
+            child = await ctx.wait(child, 5.0)
+            if child.status.is_open:
+                await ctx.cancel(child)
+        return None
+    return await ctx.send(qty, order_type=OrderType.LIMIT, limit_price=px, meta=meta)

@@ -1,0 +1,62 @@
+"""Themes from config, key and palette; the help screen; snapshots of the main screen."""
+
+from __future__ import annotations
+
+from console.app import TrancheApp
+from console.bindings import ACTIONS
+from engine.config import Settings
+from tests.console.conftest import make_console, screen_text, settle, started
+
+
+async def test_theme_comes_from_config_and_switches_by_key_and_palette(tmp_path) -> None:
+    app = make_console(tmp_path, Settings(console={"theme": "tranche-light"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        assert app.theme == "tranche-light"
+        light_bg = app.main.query_one("#status").styles.background
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert app.theme == "tranche-dark"
+        assert app.main.query_one("#status").styles.background != light_bg  # .tcss follows the theme
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Theme: tranche-light")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == "tranche-light"
+
+
+async def test_help_screen_lists_every_binding_id(console_app: TrancheApp) -> None:
+    app = console_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        await pilot.click("#progress")  # focus off the inputs: "?" is then the help key
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        for a in ACTIONS:
+            assert a.id in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main
+
+
+async def _ready(pilot) -> None:
+    app = pilot.app
+    await app.engine_started.wait()
+    await settle(app, pilot)
+    app.repaint_all()
+    await pilot.pause()
+
+
+def test_snapshot_main_screen_dark(snap_compare, tmp_path) -> None:
+    assert snap_compare(make_console(tmp_path), terminal_size=(120, 40), run_before=_ready)
+
+
+def test_snapshot_main_screen_light(snap_compare, tmp_path) -> None:
+    app = make_console(tmp_path, Settings(console={"theme": "tranche-light"}))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_ready)
+
+
+def test_snapshot_compact_80x24_panes_become_tabs(snap_compare, tmp_path) -> None:
+    assert snap_compare(make_console(tmp_path), terminal_size=(80, 24), run_before=_ready)
