@@ -35,14 +35,19 @@ class DelayedBroker(PaperBroker):
 
 async def one_round(db: Path) -> tuple[float, float]:
     clock = LiveClock()
-    brokers = {f"V{i}": DelayedBroker(f"V{i}", clock, cash=Decimal(10**8), seed=i + 1) for i in range(VENUES)}
+    brokers = {
+        f"V{i}": DelayedBroker(f"V{i}", clock, cash=Decimal(10**8), seed=i + 1)
+        for i in range(VENUES)
+    }
     settings = Settings.model_validate({"risk": {"max_orders_per_second_per_venue": 10_000}})
     eng = build_engine(settings, clock=clock, db_path=db, brokers=dict(brokers))
     await eng.start()
     for i in range(ORDERS):
         v = f"V{i % VENUES}"
         q = await eng.brokers[v].top_of_book("AAPL")
-        await eng.submit(Ticket("AAPL", Side.BUY, Decimal(1), Signal(), q.bid - Decimal(1), "limit", v))
+        await eng.submit(
+            Ticket("AAPL", Side.BUY, Decimal(1), Signal(), q.bid - Decimal(1), "limit", v)
+        )
     while sum([len(await b.open_orders()) for b in brokers.values()]) < ORDERS:
         await asyncio.sleep(0.001)
     probe = next(c for c in eng.children.values() if c.status.is_open)
@@ -62,9 +67,15 @@ async def main() -> None:
         for i in range(5):
             rounds.append(await one_round(Path(d) / f"k{i}.db"))
     ratios = [k / s for k, s in rounds]
-    print(f"kill switch: {ORDERS - 1} open orders on {VENUES} venues, cancel round trip {DELAY_S * 1000:.0f} ms")
-    print(f"  kill time / one cancel: median {statistics.median(ratios):.2f}  (min {min(ratios):.2f}, max {max(ratios):.2f}; sequential would be ~{ORDERS})")
-    print(f"  kill median {statistics.median(k for k, _ in rounds) * 1000:.1f} ms, one cancel median {statistics.median(s for _, s in rounds) * 1000:.1f} ms")
+    print(
+        f"kill switch: {ORDERS - 1} open orders on {VENUES} venues, cancel round trip {DELAY_S * 1000:.0f} ms"
+    )
+    print(
+        f"  kill time / one cancel: median {statistics.median(ratios):.2f}  (min {min(ratios):.2f}, max {max(ratios):.2f}; sequential would be ~{ORDERS})"
+    )
+    print(
+        f"  kill median {statistics.median(k for k, _ in rounds) * 1000:.1f} ms, one cancel median {statistics.median(s for _, s in rounds) * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

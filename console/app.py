@@ -15,7 +15,17 @@ from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
 from console.bindings import app_bindings
-from console.ingest import BLOTTER, HEADER, KILL, LOG, MARKET, PROGRESS, QUALITY, SCORES, ConsoleState
+from console.ingest import (
+    BLOTTER,
+    HEADER,
+    KILL,
+    LOG,
+    MARKET,
+    PROGRESS,
+    QUALITY,
+    SCORES,
+    ConsoleState,
+)
 from console.palette import TrancheCommands
 from console.screens.confirm import ConfirmModal
 from console.screens.help import HelpScreen
@@ -37,7 +47,14 @@ class TrancheApp(App[None]):
     BINDINGS = app_bindings()
     COMMANDS = App.COMMANDS | {TrancheCommands}
 
-    def __init__(self, settings: Settings, engine: Engine, *, coalesce: bool = True, fetch_interval_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        coalesce: bool = True,
+        fetch_interval_s: float = 1.0,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.engine = engine
@@ -60,9 +77,13 @@ class TrancheApp(App[None]):
         for theme in THEMES:
             self.register_theme(theme)
         wanted = self.settings.console.theme
-        self.theme = wanted if wanted in THEME_NAMES or wanted in self.available_themes else THEME_NAMES[0]
+        self.theme = (
+            wanted if wanted in THEME_NAMES or wanted in self.available_themes else THEME_NAMES[0]
+        )
         if wanted != self.theme:
-            self.state.log(0.0, "warning", f"console.theme: unknown theme {wanted!r}; using {self.theme}")
+            self.state.log(
+                0.0, "warning", f"console.theme: unknown theme {wanted!r}; using {self.theme}"
+            )
         self.state.venues = dict(self.engine.venue_connected)
         self.main = MainScreen()
         self.push_screen(self.main)
@@ -87,12 +108,13 @@ class TrancheApp(App[None]):
         while True:
             ev = await q.get()
             self.state.apply(ev)
+            if not self.coalesce:  # the naive way, kept to measure against: paint every tick
+                self.repaint()
+                continue
             while not q.empty():
                 self.state.apply(q.get_nowait())
             urgent = self.state.dirty & {HEADER, KILL}
-            if not self.coalesce:
-                self.repaint()
-            elif urgent:
+            if urgent:
                 self.repaint(urgent)  # a halt is shown at once, not at the next frame
 
     def _tick(self) -> None:
@@ -157,7 +179,7 @@ class TrancheApp(App[None]):
                 painter.paint_preview(self, self.main)
 
     def on_order_ticket_submit_requested(self, _: OrderTicket.SubmitRequested) -> None:
-        self.run_action("submit")
+        self.action_submit()
 
     def action_submit(self) -> None:
         preview, ticket = self.preview, self.preview_ticket
@@ -167,18 +189,31 @@ class TrancheApp(App[None]):
             return
         from console.painter import confirmation_text
 
-        send = Ticket(ticket.symbol, ticket.side, preview.quantity, ticket.signal, ticket.limit_price, ticket.algo, ticket.venue)
+        send = Ticket(
+            ticket.symbol,
+            ticket.side,
+            preview.quantity,
+            ticket.signal,
+            ticket.limit_price,
+            ticket.algo,
+            ticket.venue,
+        )
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.send_ticket(send)
 
-        self.push_screen(ConfirmModal("Send this order?", confirmation_text(preview, ticket)), answered)
+        self.push_screen(
+            ConfirmModal("Send this order?", confirmation_text(preview, ticket)), answered
+        )
 
     @work(group="submit", exit_on_error=False)
     async def send_ticket(self, ticket: Ticket) -> None:
         pid = await self.engine.submit(ticket)
-        self.notify(f"Sent {pid}: {ticket.side.value} {ticket.quantity} {ticket.symbol}", title="Order accepted")
+        self.notify(
+            f"Sent {pid}: {ticket.side.value} {ticket.quantity} {ticket.symbol}",
+            title="Order accepted",
+        )
 
     # -- kill switch ------------------------------------------------------------------------
     def action_kill(self) -> None:
@@ -193,7 +228,11 @@ class TrancheApp(App[None]):
         self.state.trading_state = self.engine.trading_state
         self.repaint({HEADER, KILL})
         failed = f", {len(report.failed)} failed" if report.failed else ""
-        self.notify(f"HALTED: cancelled {report.cancelled}{failed} in {report.elapsed_ms:.0f} ms", severity="error", title="Kill switch")
+        self.notify(
+            f"HALTED: cancelled {report.cancelled}{failed} in {report.elapsed_ms:.0f} ms",
+            severity="error",
+            title="Kill switch",
+        )
 
     def on_kill_switch_reset_requested(self) -> None:
         self.action_reset()
@@ -208,7 +247,9 @@ class TrancheApp(App[None]):
                 self.engine.reset(confirm=True)
 
         body = f"Trading is {self.engine.trading_state.value.upper()}. Return to ACTIVE and allow new orders?"
-        self.push_screen(ConfirmModal("Reset the kill switch?", body, yes="Yes, resume", danger=True), answered)
+        self.push_screen(
+            ConfirmModal("Reset the kill switch?", body, yes="Yes, resume", danger=True), answered
+        )
 
     def action_cancel_last(self) -> None:
         working = [p for p in self.state.parents.values() if p.status == "working"]
@@ -274,14 +315,25 @@ class TrancheApp(App[None]):
         if event.state is not WorkerState.ERROR:
             return
         err = event.worker.error
-        text = f"{err.field}: {err.message}" if isinstance(err, InputError) else f"{type(err).__name__}: {err}"
+        text = (
+            f"{err.field}: {err.message}"
+            if isinstance(err, InputError)
+            else f"{type(err).__name__}: {err}"
+        )
         where = event.worker.group or event.worker.name
         self.state.log(self.engine.clock.now(), "error", f"{where}: {text}")
         self.notify(text, title=f"{where} failed", severity="error")
         self.state.dirty.add(LOG)
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None, db_path: str | Path | None = None, coalesce: bool = True) -> TrancheApp:
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    db_path: str | Path | None = None,
+    coalesce: bool = True,
+) -> TrancheApp:
     """The console on `engine`, or on a fresh engine from settings (simulated venues, live clock)."""
     if engine is None:
         from engine.factory import build_engine, live_clock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,23 +21,94 @@ class ActionSpec:
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("tranche.kill", "ctrl+k", "kill", "Kill switch", "HALT trading and cancel every open order on every venue", priority=True),
-    ActionSpec("tranche.reset", "ctrl+r", "reset", "Reset to ACTIVE", "Return from HALTED to ACTIVE (asks for confirmation)", priority=True),
-    ActionSpec("tranche.submit", "ctrl+s", "submit", "Submit ticket", "Send the order ticket (asks for confirmation)", priority=True),
-    ActionSpec("tranche.focus_ticket", "ctrl+t", "focus_ticket", "Focus ticket", "Move to the order ticket's symbol field", priority=True),
-    ActionSpec("tranche.cancel_last", "ctrl+x", "cancel_last", "Cancel parent", "Cancel the newest working parent order"),
-    ActionSpec("tranche.blotter", "ctrl+b", "show_tab('blotter')", "Blotter", "Show the blotter (orders and fills)", priority=True),
-    ActionSpec("tranche.quality", "ctrl+g", "show_tab('quality')", "Quality", "Show the execution-quality charts and alerts", priority=True),
-    ActionSpec("tranche.book", "ctrl+o", "show_tab('book')", "Order book", "Show the order book of the ticket's symbol", priority=True),
-    ActionSpec("tranche.log", "ctrl+l", "show_tab('log')", "Log", "Show the log pane", priority=True),
-    ActionSpec("tranche.theme", "ctrl+y", "toggle_theme", "Toggle theme", "Switch between tranche-dark and tranche-light", priority=True),
-    ActionSpec("tranche.help", "question_mark,f1", "help", "Help", "Show every key binding", priority=False),
-    ActionSpec("tranche.quit", "ctrl+q", "quit", "Quit", "Stop the engine and leave", priority=True),
+    ActionSpec(
+        "tranche.kill",
+        "ctrl+k",
+        "kill",
+        "Kill switch",
+        "HALT trading and cancel every open order on every venue",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.reset",
+        "ctrl+r",
+        "reset",
+        "Reset to ACTIVE",
+        "Return from HALTED to ACTIVE (asks for confirmation)",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.submit",
+        "ctrl+s",
+        "submit",
+        "Submit ticket",
+        "Send the order ticket (asks for confirmation)",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.focus_ticket",
+        "ctrl+t",
+        "focus_ticket",
+        "Focus ticket",
+        "Move to the order ticket's symbol field",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.cancel_last",
+        "ctrl+x",
+        "cancel_last",
+        "Cancel parent",
+        "Cancel the newest working parent order",
+    ),
+    ActionSpec(
+        "tranche.blotter",
+        "ctrl+b",
+        "show_tab('blotter')",
+        "Blotter",
+        "Show the blotter (orders and fills)",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.quality",
+        "ctrl+g",
+        "show_tab('quality')",
+        "Quality",
+        "Show the execution-quality charts and alerts",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.book",
+        "ctrl+o",
+        "show_tab('book')",
+        "Order book",
+        "Show the order book of the ticket's symbol",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.log", "ctrl+l", "show_tab('log')", "Log", "Show the log pane", priority=True
+    ),
+    ActionSpec(
+        "tranche.theme",
+        "ctrl+y",
+        "toggle_theme",
+        "Toggle theme",
+        "Switch between tranche-dark and tranche-light",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.help", "question_mark,f1", "help", "Help", "Show every key binding", priority=False
+    ),
+    ActionSpec(
+        "tranche.quit", "ctrl+q", "quit", "Quit", "Stop the engine and leave", priority=True
+    ),
 )
 
 
-def app_bindings() -> list[Binding]:
-    return [Binding(a.key, a.action, a.title, show=a.show, priority=a.priority, id=a.id, tooltip=a.help) for a in ACTIONS]
+def app_bindings() -> list[BindingType]:
+    return [
+        Binding(a.key, a.action, a.title, show=a.show, priority=a.priority, id=a.id, tooltip=a.help)
+        for a in ACTIONS
+    ]
 
 
 def by_id(action_id: str) -> ActionSpec:

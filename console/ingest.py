@@ -96,8 +96,14 @@ class ConsoleState:
         elif isinstance(ev, ParentProgress):
             p = self.parents.get(ev.parent_id)
             if p is not None:
-                p.legs[ev.leg or "-"] = ev  # the figures are the parent's; slice counters are the leg's
-                p.filled_qty, p.avg_price, p.slippage_bps = ev.filled_qty, ev.avg_price, ev.slippage_bps
+                p.legs[ev.leg or "-"] = (
+                    ev  # the figures are the parent's; slice counters are the leg's
+                )
+                p.filled_qty, p.avg_price, p.slippage_bps = (
+                    ev.filled_qty,
+                    ev.avg_price,
+                    ev.slippage_bps,
+                )
                 self.dirty.add(PROGRESS)
         elif isinstance(ev, ChildUpdated):
             p = self.parents.get(ev.parent_id)
@@ -108,24 +114,54 @@ class ConsoleState:
             self.fills.append(ev)
             self.dirty.update((QUALITY, SCORES, BLOTTER, PROGRESS))
         elif isinstance(ev, ParentAccepted):
-            self.parents[ev.parent_id] = ParentView(ev.parent_id, ev.symbol, ev.side.value, ev.quantity, ev.algo, ev.arrival_mid, ev.ts, leg_plan=ev.legs)
-            self.log(ev.ts, "info", f"accepted {ev.parent_id}: {ev.side.value} {ev.quantity} {ev.symbol} ({ev.algo})")
+            self.parents[ev.parent_id] = ParentView(
+                ev.parent_id,
+                ev.symbol,
+                ev.side.value,
+                ev.quantity,
+                ev.algo,
+                ev.arrival_mid,
+                ev.ts,
+                leg_plan=ev.legs,
+            )
+            self.log(
+                ev.ts,
+                "info",
+                f"accepted {ev.parent_id}: {ev.side.value} {ev.quantity} {ev.symbol} ({ev.algo})",
+            )
             self.dirty.update((PROGRESS, BLOTTER))
         elif isinstance(ev, ParentCompleted):
             p = self.parents.get(ev.parent_id)
             if p is not None:
-                p.status, p.filled_qty, p.avg_price, p.reason = ev.status.value, ev.filled_qty, ev.avg_price, ev.reason
+                p.status, p.filled_qty, p.avg_price, p.reason = (
+                    ev.status.value,
+                    ev.filled_qty,
+                    ev.avg_price,
+                    ev.reason,
+                )
                 p.shortfall_bps = ev.shortfall_bps
-            self.log(ev.ts, "info", f"{ev.parent_id} {ev.status.value}: filled {ev.filled_qty} @ {ev.avg_price} {ev.reason}".rstrip())
+            self.log(
+                ev.ts,
+                "info",
+                f"{ev.parent_id} {ev.status.value}: filled {ev.filled_qty} @ {ev.avg_price} {ev.reason}".rstrip(),
+            )
             self.dirty.update((PROGRESS, BLOTTER, QUALITY))
         elif isinstance(ev, TradingStateChanged):
             self.trading_state, self.state_reason = ev.new, ev.reason
-            self.log(ev.ts, "warning", f"trading state {ev.old.value.upper()} -> {ev.new.value.upper()}: {ev.reason}")
+            self.log(
+                ev.ts,
+                "warning",
+                f"trading state {ev.old.value.upper()} -> {ev.new.value.upper()}: {ev.reason}",
+            )
             self.dirty.update((HEADER, KILL))
         elif isinstance(ev, KillReport):
             self.last_kill = ev
             failed = "; ".join(f"{who}: {why}" for who, why in ev.failed) or "none"
-            self.log(ev.ts, "warning", f"kill: cancelled {ev.cancelled}, failed {failed}, {ev.elapsed_ms:.1f} ms")
+            self.log(
+                ev.ts,
+                "warning",
+                f"kill: cancelled {ev.cancelled}, failed {failed}, {ev.elapsed_ms:.1f} ms",
+            )
             self.dirty.add(KILL)
         elif isinstance(ev, VenueStateChanged):
             self.venues[ev.venue] = ev.connected
@@ -137,7 +173,11 @@ class ConsoleState:
             self.dirty.add(QUALITY)
         elif isinstance(ev, RiskDenied):
             self.denials.append(ev)
-            self.log(ev.ts, "warning", f"risk denied {ev.client_order_id} on {ev.venue}: {ev.check}: {ev.reason}")
+            self.log(
+                ev.ts,
+                "warning",
+                f"risk denied {ev.client_order_id} on {ev.venue}: {ev.check}: {ev.reason}",
+            )
         elif isinstance(ev, LogMessage):
             self.log(ev.ts, ev.level, ev.message)
 
@@ -146,4 +186,9 @@ class ConsoleState:
         return out
 
     def open_children(self) -> list[ChildUpdated]:
-        return [c for p in self.parents.values() for c in p.children.values() if c.status.is_open or c.status is OrderStatus.PENDING]
+        return [
+            c
+            for p in self.parents.values()
+            for c in p.children.values()
+            if c.status.is_open or c.status is OrderStatus.PENDING
+        ]

@@ -35,7 +35,9 @@ BASELINE_ALGOS = ("twap", "passive-twap")  # what the adaptive path is compared 
 def paint(app: TrancheApp, main: MainScreen, dirty: set[str]) -> None:
     st = app.state
     if HEADER in dirty or KILL in dirty:
-        main.query_one(StatusBar).show(st.venues, st.trading_state, app.engine.clock.now(), app.engine.clock.simulated)
+        main.query_one(StatusBar).show(
+            st.venues, st.trading_state, app.engine.clock.now(), app.engine.clock.simulated
+        )
         main.query_one(HaltedBanner).show(st.trading_state, st.state_reason)
         main.query_one(KillSwitch).show(st.trading_state, st.state_reason, st.last_kill)
         update_submit(app, main)
@@ -112,7 +114,10 @@ def update_submit(app: TrancheApp, main: MainScreen) -> None:
         return
     halted = app.engine.trading_state is TradingState.HALTED
     ok = pv.ok and not halted
-    main.query_one(OrderTicket).set_submittable(ok, f"ready: {pv.quantity} {pv.symbol}" if ok else "trading halted" if pv.ok else "not valid")
+    main.query_one(OrderTicket).set_submittable(
+        ok,
+        f"ready: {pv.quantity} {pv.symbol}" if ok else "trading halted" if pv.ok else "not valid",
+    )
 
 
 def confirmation_text(pv: Preview, ticket: Ticket) -> str:
@@ -122,10 +127,14 @@ def confirmation_text(pv: Preview, ticket: Ticket) -> str:
     lines = [
         f"{ticket.side.value.upper()} {fmt(pv.quantity)} {pv.symbol}   algo {ticket.algo}"
         + (f" -> {pv.route.order_type.value.upper()} ({pv.route.rule})" if pv.route else ""),
-        f"notional {fmt(notional)}" + (f"   limit {fmt(ticket.limit_price)}" if ticket.limit_price else ""),
+        f"notional {fmt(notional)}"
+        + (f"   limit {fmt(ticket.limit_price)}" if ticket.limit_price else ""),
         "venues:",
     ]
-    lines += [f"  {leg.venue:<10} {fmt(leg.quantity)} ({leg.share:.0%})  ~{fmt(leg.notional)}" for leg in pv.legs]
+    lines += [
+        f"  {leg.venue:<10} {fmt(leg.quantity)} ({leg.share:.0%})  ~{fmt(leg.notional)}"
+        for leg in pv.legs
+    ]
     return "\n".join(lines)
 
 

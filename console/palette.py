@@ -14,8 +14,17 @@ class TrancheCommands(Provider):
     """The same actions as the key bindings, so nothing is reachable only by a key."""
 
     def _commands(self) -> list[tuple[str, str, object]]:
-        out: list[tuple[str, str, object]] = [(a.title, a.help, partial(self.app.run_action, a.action)) for a in ACTIONS]
-        out += [(f"Theme: {name}", f"Switch to the {name} theme", partial(setattr, self.app, "theme", name)) for name in THEME_NAMES]
+        out: list[tuple[str, str, object]] = [
+            (a.title, a.help, partial(self.app.run_action, a.action)) for a in ACTIONS
+        ]
+        out += [
+            (
+                f"Theme: {name}",
+                f"Switch to the {name} theme",
+                partial(setattr, self.app, "theme", name),
+            )
+            for name in THEME_NAMES
+        ]
         return out
 
     async def discover(self) -> Hits:

@@ -22,9 +22,18 @@ async def _passive_twap(ctx: LegContext) -> None:
     await run_twap(ctx, passive=True)
 
 
-BUILTIN: dict[str, Algo] = {"market": run_market, "limit": run_limit, "twap": run_twap, "passive-twap": _passive_twap}
+BUILTIN: dict[str, Algo] = {
+    "market": run_market,
+    "limit": run_limit,
+    "twap": run_twap,
+    "passive-twap": _passive_twap,
+}
 # algorithms that live in their own modules: name -> "module:function"
-PLUGGED = {"maker": "engine.algos.maker:run_maker", "adaptive": "engine.algos.adaptive:run_adaptive", "drl": "engine.algos.policy:run_policy"}
+PLUGGED = {
+    "maker": "engine.algos.maker:run_maker",
+    "adaptive": "engine.algos.adaptive:run_adaptive",
+    "drl": "engine.algos.policy:run_policy",
+}
 
 
 def resolve_algo(name: str) -> Algo:
@@ -47,25 +56,41 @@ async def run_leg(engine: Engine, parent: ParentOrder, leg: LegState) -> None:
     leg.status = "running"
     try:
         await resolve_algo(leg.algo)(LegRunner(engine, parent, leg, inst))
-    except BrokerError as e:  # a quote or cancel the venue could not answer: the leg cannot go on there
+    except (
+        BrokerError
+    ) as e:  # a quote or cancel the venue could not answer: the leg cannot go on there
         leg.reason = f"venue unavailable: {e.message}"
     if engine.is_stopped(parent.parent_id):
         leg.status = "stopped"
         return
-    if leg.remaining > 0 and (leg.reason.startswith("venue unavailable") or _venue_refused(engine, parent, leg)):
-        others = [v for v, ok in engine.venue_connected.items() if ok and v != leg.venue and v not in {x.venue for x in engine.legs[parent.parent_id]}]
+    if leg.remaining > 0 and (
+        leg.reason.startswith("venue unavailable") or _venue_refused(engine, parent, leg)
+    ):
+        others = [
+            v
+            for v, ok in engine.venue_connected.items()
+            if ok and v != leg.venue and v not in {x.venue for x in engine.legs[parent.parent_id]}
+        ]
         quotes, _ = await engine.market.probe(symbol, others) if others else ({}, [])
         if quotes:
-            target = min(quotes.values(), key=lambda q: q.far(parent.ticket.side) * parent.ticket.side.sign).venue
+            target = min(
+                quotes.values(), key=lambda q: q.far(parent.ticket.side) * parent.ticket.side.sign
+            ).venue
             moved = LegState(target, leg.remaining, leg.algo)
             leg.quantity = leg.filled
             leg.status = f"re-routed to {target}"
             engine.legs[parent.parent_id].append(moved)
-            engine.log("warning", f"{parent.parent_id}: leg {leg.venue} re-routed {moved.quantity} to {target} ({leg.reason})")
+            engine.log(
+                "warning",
+                f"{parent.parent_id}: leg {leg.venue} re-routed {moved.quantity} to {target} ({leg.reason})",
+            )
             await run_leg(engine, parent, moved)
             return
         leg.status = "paused"
-        engine.log("error", f"{parent.parent_id}: leg {leg.venue} paused with {leg.remaining} left: {leg.reason}; no other venue")
+        engine.log(
+            "error",
+            f"{parent.parent_id}: leg {leg.venue} paused with {leg.remaining} left: {leg.reason}; no other venue",
+        )
         return
     leg.status = "done" if leg.remaining == 0 else "incomplete"
 
@@ -74,7 +99,12 @@ def _venue_refused(engine: Engine, parent: ParentOrder, leg: LegState) -> bool:
     """The leg's last order was refused by the venue itself (not the risk gate, not a post-only)."""
     mine = [engine.children[c] for c in parent.children if engine.children[c].venue == leg.venue]
     last = mine[-1] if mine else None
-    if last is None or last.status is not OrderStatus.REJECTED or last.post_only or last.reason.startswith(("risk:", "nothing left")):
+    if (
+        last is None
+        or last.status is not OrderStatus.REJECTED
+        or last.post_only
+        or last.reason.startswith(("risk:", "nothing left"))
+    ):
         return False
     leg.reason = f"venue unavailable: refused {last.client_order_id}: {last.reason}"
     return True
@@ -112,4 +142,14 @@ async def finish_parent(engine: Engine, parent: ParentOrder) -> None:
     parent.shortfall_bps = shortfall_bps(parent, final_mid)
     if engine.store is not None:
         engine.store.update_parent(parent)
-    engine.publish(ParentCompleted(engine.clock.now(), parent.parent_id, parent.status, parent.filled_qty, parent.avg_price, parent.shortfall_bps, parent.reason))
+    engine.publish(
+        ParentCompleted(
+            engine.clock.now(),
+            parent.parent_id,
+            parent.status,
+            parent.filled_qty,
+            parent.avg_price,
+            parent.shortfall_bps,
+            parent.reason,
+        )
+    )

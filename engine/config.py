@@ -153,7 +153,7 @@ class RLConfig(Section):
     taker_fee_bps: float = Field(0.3, description="Training/evaluation taker fee, bps.")
     time_bonus_bps: float = Field(0.1, ge=0, description="Reward bonus per parent filled, scaled by the time remaining when it fills.")
     ac_kappa_t: float = Field(1.0, ge=0, description="Almgren-Chriss urgency kappa*T of the 'ac' arm; 0 = TWAP.")
-    episodes: int = Field(60_000, gt=0, description="Training episodes (parents) when --episodes is not given.")
+    episodes: int = Field(200_000, gt=0, description="Training episodes (parents) when --episodes is not given.")
 
 
 class Settings(Section):

@@ -30,7 +30,6 @@ from engine.events import (
 )
 from engine.held_store import HeldStore
 from engine.killswitch import cancel_everywhere
-from engine.leg import LegRunner
 from engine.lifecycle import IllegalTransition, Overfill, apply_fill, transition
 from engine.market import MarketState
 from engine.models import (
@@ -54,7 +53,9 @@ from engine.risk import RiskGate
 class Engine:
     """An asyncio object with a small public API; the console and the CLI use nothing else."""
 
-    def __init__(self, settings: Settings, clock: Clock, brokers: dict[str, Broker], store: Any = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, brokers: dict[str, Broker], store: Any = None
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.brokers = brokers
@@ -75,7 +76,9 @@ class Engine:
         self._early: dict[str, list[OrderUpdate]] = {}
         self._done: dict[str, asyncio.Event] = {}
         self._seq = 0
-        self.fallback: Callable[[], dict[str, Broker]] | None = None  # paper venues if no real one connects
+        self.fallback: Callable[[], dict[str, Broker]] | None = (
+            None  # paper venues if no real one connects
+        )
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -103,7 +106,9 @@ class Engine:
                 self.publish(VenueStateChanged(self.clock.now(), name, True, "connected"))
             except Exception as e:  # a venue that cannot connect must not stop the others
                 self.venue_connected[name] = False
-                self.publish(VenueStateChanged(self.clock.now(), name, False, getattr(e, "message", str(e))))
+                self.publish(
+                    VenueStateChanged(self.clock.now(), name, False, getattr(e, "message", str(e)))
+                )
                 self.log("error", f"{name}: cannot connect: {getattr(e, 'message', e)}")
 
         await asyncio.gather(*(connect(n, b) for n, b in self.brokers.items()))
@@ -112,7 +117,9 @@ class Engine:
             self.brokers.clear()
             self.brokers.update(self.fallback())
             self.venue_connected = dict.fromkeys(self.brokers, False)
-            self.log("warning", f"no real venue connected ({failed}): falling back to PAPER trading")
+            self.log(
+                "warning", f"no real venue connected ({failed}): falling back to PAPER trading"
+            )
             await asyncio.gather(*(connect(n, b) for n, b in self.brokers.items()))
         for name, b in self.brokers.items():
             b.on_update(self._on_update)
@@ -133,7 +140,9 @@ class Engine:
         if self.store is not None:
             await self.store.close()
 
-    async def preview(self, ticket: Ticket, *, cash: Decimal | None = None, equity: Decimal | None = None) -> Preview:
+    async def preview(
+        self, ticket: Ticket, *, cash: Decimal | None = None, equity: Decimal | None = None
+    ) -> Preview:
         """What sending `ticket` now would do; bad fields come back in `errors`, never raised."""
         return await preview_ticket(self, ticket, cash=cash, equity=equity)
 
@@ -150,7 +159,18 @@ class Engine:
         self._done[pid] = asyncio.Event()
         if self.store is not None:
             await self.store.journal_parent(parent)
-        self.publish(ParentAccepted(self.clock.now(), pid, ticket.symbol, ticket.side, ticket.quantity, plan.algo, plan.arrival_mid, tuple((leg.venue, leg.quantity) for leg in plan.legs)))
+        self.publish(
+            ParentAccepted(
+                self.clock.now(),
+                pid,
+                ticket.symbol,
+                ticket.side,
+                ticket.quantity,
+                plan.algo,
+                plan.arrival_mid,
+                tuple((leg.venue, leg.quantity) for leg in plan.legs),
+            )
+        )
         self._tasks[pid] = asyncio.get_running_loop().create_task(self._run_parent(parent, plan))
         return pid
 
@@ -163,7 +183,13 @@ class Engine:
         if parent_id not in self.parents:
             raise InputError("parent_id", f"unknown parent {parent_id!r}")
         self._stopped.add(parent_id)
-        await asyncio.gather(*(self.cancel_child(c) for c in self.children.values() if c.parent_id == parent_id and c.status.is_open))
+        await asyncio.gather(
+            *(
+                self.cancel_child(c)
+                for c in self.children.values()
+                if c.parent_id == parent_id and c.status.is_open
+            )
+        )
 
     async def kill(self) -> KillReport:
         """HALT, stop every algorithm, cancel every open order on every venue concurrently."""
@@ -171,14 +197,33 @@ class Engine:
         self.set_state(TradingState.HALTED, "kill switch")
         running = [pid for pid, t in self._tasks.items() if not t.done()]
         self._stopped.update(self.parents)
-        open_children = [c for c in self.children.values() if c.status in (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING)]
+        open_children = [
+            c
+            for c in self.children.values()
+            if c.status
+            in (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING)
+        ]
         cancelled, failed = await cancel_everywhere(self.brokers, open_children)
         for c in cancelled:
             self._mark_cancelled(c, "kill switch")
-        report = KillReport(self.clock.now(), len(cancelled), tuple(failed), (time.perf_counter() - t0) * 1000, len(running))
+        report = KillReport(
+            self.clock.now(),
+            len(cancelled),
+            tuple(failed),
+            (time.perf_counter() - t0) * 1000,
+            len(running),
+        )
         self.publish(report)
         if self.store is not None:
-            self.store.record_event(ts=self.clock.now(), kind="kill", payload={"cancelled": len(cancelled), "failed": failed, "elapsed_ms": report.elapsed_ms})
+            self.store.record_event(
+                ts=self.clock.now(),
+                kind="kill",
+                payload={
+                    "cancelled": len(cancelled),
+                    "failed": failed,
+                    "elapsed_ms": report.elapsed_ms,
+                },
+            )
         return report
 
     def reset(self, *, confirm: bool) -> None:
@@ -192,13 +237,20 @@ class Engine:
         if self.risk.set_state(new, reason):
             self.publish(TradingStateChanged(self.clock.now(), old, new, reason))
             if self.store is not None:
-                self.store.record_event(ts=self.clock.now(), kind="trading_state", payload={"old": old.value, "new": new.value, "reason": reason})
+                self.store.record_event(
+                    ts=self.clock.now(),
+                    kind="trading_state",
+                    payload={"old": old.value, "new": new.value, "reason": reason},
+                )
 
     def _venue_state(self, venue: str, connected: bool, detail: str) -> None:
         if self.venue_connected.get(venue) != connected:
             self.venue_connected[venue] = connected
             self.publish(VenueStateChanged(self.clock.now(), venue, connected, detail))
-            self.log("info" if connected else "error", f"{venue}: {'connected' if connected else 'disconnected'} {detail}".strip())
+            self.log(
+                "info" if connected else "error",
+                f"{venue}: {'connected' if connected else 'disconnected'} {detail}".strip(),
+            )
 
     def log(self, level: str, message: str) -> None:
         self.publish(LogMessage(self.clock.now(), level, message))
@@ -223,26 +275,65 @@ class Engine:
             return None
         return float((avg - p.arrival_mid) / p.arrival_mid * 10000) * p.ticket.side.sign
 
-    async def send_child(self, parent: ParentOrder, leg: LegState, qty: Decimal, order_type: OrderType, limit_price: Decimal | None, tif: TimeInForce, post_only: bool, meta: dict[str, Any]) -> ChildOrder:
+    async def send_child(
+        self,
+        parent: ParentOrder,
+        leg: LegState,
+        qty: Decimal,
+        order_type: OrderType,
+        limit_price: Decimal | None,
+        tif: TimeInForce,
+        post_only: bool,
+        meta: dict[str, Any],
+    ) -> ChildOrder:
         """Risk gate, journal, then broker; a denial or venue error comes back as a REJECTED child."""
         t = parent.ticket
         cid = f"{parent.parent_id}-{len(parent.children) + 1:03d}"
-        child = ChildOrder(cid, parent.parent_id, leg.venue, t.symbol, t.side, qty, order_type, limit_price, tif, post_only, created_ts=self.clock.now(), meta=dict(meta))
+        child = ChildOrder(
+            cid,
+            parent.parent_id,
+            leg.venue,
+            t.symbol,
+            t.side,
+            qty,
+            order_type,
+            limit_price,
+            tif,
+            post_only,
+            created_ts=self.clock.now(),
+            meta=dict(meta),
+        )
         parent.children.append(cid)
         self.children[cid] = child
         q = self.market.quotes.get((leg.venue, t.symbol))
         if q is not None:
-            marketable = limit_price is None or (limit_price >= q.ask if t.side is Side.BUY else limit_price <= q.bid)
+            marketable = limit_price is None or (
+                limit_price >= q.ask if t.side is Side.BUY else limit_price <= q.bid
+            )
             child.meta["expected_price"] = str(q.far(t.side) if marketable else limit_price)
         if qty <= 0:
             transition(child, OrderStatus.REJECTED, "nothing left to send")
             return child
-        denial = self.risk.check(child, parent_quantity=t.quantity, best_opposite=q.far(t.side) if q else None, position=self._exposure(t.symbol))
+        denial = self.risk.check(
+            child,
+            parent_quantity=t.quantity,
+            best_opposite=q.far(t.side) if q else None,
+            position=self._exposure(t.symbol),
+        )
         if denial is not None:
             transition(child, OrderStatus.REJECTED, f"risk: {denial.reason}")
-            self.publish(RiskDenied(self.clock.now(), cid, leg.venue, t.symbol, denial.check, denial.reason))
+            self.publish(
+                RiskDenied(self.clock.now(), cid, leg.venue, t.symbol, denial.check, denial.reason)
+            )
             if self.store is not None:
-                self.store.record_denial(ts=self.clock.now(), client_order_id=cid, venue=leg.venue, symbol=t.symbol, check=denial.check, reason=denial.reason)
+                self.store.record_denial(
+                    ts=self.clock.now(),
+                    client_order_id=cid,
+                    venue=leg.venue,
+                    symbol=t.symbol,
+                    check=denial.check,
+                    reason=denial.reason,
+                )
             self._child_changed(child)
             return child
         if self.store is not None:
@@ -259,7 +350,13 @@ class Engine:
             return child
         child.venue_order_id = ack.venue_order_id
         if child.status is OrderStatus.PENDING:
-            transition(child, OrderStatus.REJECTED if ack.status is OrderStatus.REJECTED else OrderStatus.SUBMITTED, ack.reason)
+            transition(
+                child,
+                OrderStatus.REJECTED
+                if ack.status is OrderStatus.REJECTED
+                else OrderStatus.SUBMITTED,
+                ack.reason,
+            )
         for upd in self._early.pop(cid, []):
             self._apply_update(child, upd)
         if child.status is OrderStatus.SUBMITTED and ack.status is OrderStatus.CANCELLED:
@@ -285,11 +382,22 @@ class Engine:
     # -- internals ----------------------------------------------------------------------
     def _exposure(self, symbol: str) -> Decimal:
         """Position plus every open order of the symbol, signed: the worst case the gate must bound."""
-        working = sum((c.side.sign * c.remaining for c in self.children.values() if c.symbol == symbol and c.status.is_open), Decimal(0))
+        working = sum(
+            (
+                c.side.sign * c.remaining
+                for c in self.children.values()
+                if c.symbol == symbol and c.status.is_open
+            ),
+            Decimal(0),
+        )
         return self.positions.get(symbol, Decimal(0)) + working
 
     def _mark_cancelled(self, child: ChildOrder, reason: str) -> None:
-        if child.client_order_id in self.children and child.status.is_open or child.status is OrderStatus.PENDING:
+        if (
+            child.client_order_id in self.children
+            and child.status.is_open
+            or child.status is OrderStatus.PENDING
+        ):
             transition(child, OrderStatus.CANCELLED, reason)
             self._child_changed(child)
 
@@ -322,28 +430,67 @@ class Engine:
         parent.filled_qty += fill.quantity
         parent.notional_filled += fill.quantity * fill.price
         parent.fees += fill.fee
-        self.positions[child.symbol] = self.positions.get(child.symbol, Decimal(0)) + child.side.sign * fill.quantity
+        self.positions[child.symbol] = (
+            self.positions.get(child.symbol, Decimal(0)) + child.side.sign * fill.quantity
+        )
         for leg in self.legs.get(parent.parent_id, []):
             if leg.venue == child.venue:
                 leg.filled += fill.quantity
                 leg.notional += fill.quantity * fill.price
                 break
         expected = Decimal(str(child.meta.get("expected_price") or child.limit_price or fill.price))
-        m = self.quality.on_fill(fill, parent_id=parent.parent_id, algo=parent.algo, limit_price=expected, arrival_price=parent.arrival_mid, signal_ts=child.created_ts)
-        self.publish(FillRecorded(self.clock.now(), parent.parent_id, child.client_order_id, child.venue, child.symbol, child.side, fill.quantity, fill.price, fill.fee, m.slippage_bps, m.arrival_slippage_bps, m.fill_latency_ms))
+        m = self.quality.on_fill(
+            fill,
+            parent_id=parent.parent_id,
+            algo=parent.algo,
+            limit_price=expected,
+            arrival_price=parent.arrival_mid,
+            signal_ts=child.created_ts,
+        )
+        self.publish(
+            FillRecorded(
+                self.clock.now(),
+                parent.parent_id,
+                child.client_order_id,
+                child.venue,
+                child.symbol,
+                child.side,
+                fill.quantity,
+                fill.price,
+                fill.fee,
+                m.slippage_bps,
+                m.arrival_slippage_bps,
+                m.fill_latency_ms,
+            )
+        )
 
     def _child_changed(self, child: ChildOrder) -> None:
         self.child_event(child.client_order_id).set()
         if self.store is not None and child.status is not OrderStatus.PENDING:
             self.store.update_child(child)
         meta = tuple((k, v) for k, v in child.meta.items() if isinstance(v, str | int | float))
-        self.publish(ChildUpdated(self.clock.now(), child.parent_id, child.client_order_id, child.venue, child.status, child.quantity, child.filled_qty, child.limit_price, child.reason, meta))
+        self.publish(
+            ChildUpdated(
+                self.clock.now(),
+                child.parent_id,
+                child.client_order_id,
+                child.venue,
+                child.status,
+                child.quantity,
+                child.filled_qty,
+                child.limit_price,
+                child.reason,
+                meta,
+            )
+        )
 
     async def _run_parent(self, parent: ParentOrder, plan: Plan) -> None:
         from engine.completion import finish_parent, run_leg
 
         try:
-            await asyncio.gather(*(run_leg(self, parent, leg) for leg in self.legs[parent.parent_id]))
+            await asyncio.gather(
+                *(run_leg(self, parent, leg) for leg in self.legs[parent.parent_id])
+            )
         except asyncio.CancelledError:
             parent.reason = "stopped"
         except Exception as e:  # an algorithm bug must not take the engine down with it
@@ -357,9 +504,49 @@ class Engine:
         p = self.parents[parent_id]
         kids = [self.children[c] for c in p.children]
         legs = self.legs.get(parent_id, [])
-        slices = tuple(SliceReport(leg.venue, s["index"], s["total"], Decimal(s["quantity"]), Decimal(s["filled"]), None, s.get("decided_by", "")) for leg in legs for s in leg.slices)
-        leg_rows: tuple[dict[str, object], ...] = tuple({"venue": leg.venue, "algo": leg.algo, "quantity": str(leg.quantity), "filled": str(leg.filled), "avg_price": str(leg.notional / leg.filled) if leg.filled else None, "status": leg.status, "reason": leg.reason} for leg in legs)
-        return ExecutionReport(parent_id, p.status, p.ticket.symbol, p.ticket.side, p.ticket.quantity, p.filled_qty, p.avg_price, sum(len(c.fill_ids) for c in kids), self.slippage_so_far(p), p.shortfall_bps, self.clock.now() - p.created_ts, p.fees, p.algo, leg_rows, slices, p.reason)
+        slices = tuple(
+            SliceReport(
+                leg.venue,
+                s["index"],
+                s["total"],
+                Decimal(s["quantity"]),
+                Decimal(s["filled"]),
+                None,
+                s.get("decided_by", ""),
+            )
+            for leg in legs
+            for s in leg.slices
+        )
+        leg_rows: tuple[dict[str, object], ...] = tuple(
+            {
+                "venue": leg.venue,
+                "algo": leg.algo,
+                "quantity": str(leg.quantity),
+                "filled": str(leg.filled),
+                "avg_price": str(leg.notional / leg.filled) if leg.filled else None,
+                "status": leg.status,
+                "reason": leg.reason,
+            }
+            for leg in legs
+        )
+        return ExecutionReport(
+            parent_id,
+            p.status,
+            p.ticket.symbol,
+            p.ticket.side,
+            p.ticket.quantity,
+            p.filled_qty,
+            p.avg_price,
+            sum(len(c.fill_ids) for c in kids),
+            self.slippage_so_far(p),
+            p.shortfall_bps,
+            self.clock.now() - p.created_ts,
+            p.fees,
+            p.algo,
+            leg_rows,
+            slices,
+            p.reason,
+        )
 
 
 __all__ = ["Engine", "ParentCompleted", "Quote"]

@@ -20,7 +20,13 @@ def simple_simulated_venues(settings: Settings, clock: Clock) -> dict[str, Broke
     out: dict[str, Broker] = {}
     for i in range(settings.sim.venues):
         name = f"SIM-{chr(65 + i)}"
-        out[name] = PaperBroker(name, clock, cash=settings.sim.starting_cash, spread_bps=Decimal(2 + 2 * i), seed=settings.sim.seed + i)
+        out[name] = PaperBroker(
+            name,
+            clock,
+            cash=settings.sim.starting_cash,
+            spread_bps=Decimal(2 + 2 * i),
+            seed=settings.sim.seed + i,
+        )
     return out
 
 
@@ -45,14 +51,33 @@ def build_brokers(settings: Settings, clock: Clock) -> dict[str, Broker]:
     return {"IBKR": IBKRBroker(settings.broker, clock=clock)}
 
 
-def build_engine(settings: Settings, *, clock: Clock | None = None, db_path: str | Path | None = None, brokers: dict[str, Broker] | None = None, store: bool = True) -> Engine:
+def build_engine(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    db_path: str | Path | None = None,
+    brokers: dict[str, Broker] | None = None,
+    store: bool = True,
+) -> Engine:
     """An engine ready to `start()`; simulated time unless a clock is given."""
-    clock = clock or SimClock(start=time.time())  # history recorded now counts in the lookback windows
+    clock = clock or SimClock(
+        start=time.time()
+    )  # history recorded now counts in the lookback windows
     from engine.store import Store
 
     path = Path(db_path) if db_path else settings.store.resolved_path()
-    st = Store(path, batch_max=settings.store.batch_max, batch_interval_ms=settings.store.batch_interval_ms) if store else None
-    eng = Engine(settings, clock, brokers if brokers is not None else build_brokers(settings, clock), st)
+    st = (
+        Store(
+            path,
+            batch_max=settings.store.batch_max,
+            batch_interval_ms=settings.store.batch_interval_ms,
+        )
+        if store
+        else None
+    )
+    eng = Engine(
+        settings, clock, brokers if brokers is not None else build_brokers(settings, clock), st
+    )
     if settings.broker.provider in ("ccxt", "ibkr"):
         eng.fallback = lambda: {"PAPER": demo_paper_broker(clock, seed=settings.sim.seed)}
     return eng
@@ -77,9 +102,14 @@ async def market_snapshot(settings: Settings, symbol: str) -> MarketSnapshot:
     eng = build_engine(settings, store=False)
     await eng.start()
     try:
-        quotes, failed = await eng.market.probe(symbol, [v for v, ok in eng.venue_connected.items() if ok])
+        quotes, failed = await eng.market.probe(
+            symbol, [v for v, ok in eng.venue_connected.items() if ok]
+        )
         if not quotes:
-            raise InputError("symbol", f"no venue quotes {symbol!r}: " + "; ".join(f"{v}: {r}" for v, r in failed))
+            raise InputError(
+                "symbol",
+                f"no venue quotes {symbol!r}: " + "; ".join(f"{v}: {r}" for v, r in failed),
+            )
         tight = min(quotes.values(), key=lambda q: q.spread_bps)
         adv = await eng.brokers[tight.venue].adv(symbol) or settings.router.default_adv
         return MarketSnapshot(tight.bid, tight.ask, adv, tight.venue)

@@ -9,7 +9,9 @@ from engine.brokers.base import Broker, BrokerError, OrderNotFound
 from engine.models import ChildOrder, OrderType, Side
 
 
-async def cancel_everywhere(brokers: dict[str, Broker], children: Iterable[ChildOrder]) -> tuple[list[ChildOrder], list[tuple[str, str]]]:
+async def cancel_everywhere(
+    brokers: dict[str, Broker], children: Iterable[ChildOrder]
+) -> tuple[list[ChildOrder], list[tuple[str, str]]]:
     """Concurrent cancels of `children`, plus anything venues still list as open; (cancelled, failed)."""
     known = {c.client_order_id: c for c in children}
 
@@ -32,7 +34,18 @@ async def cancel_everywhere(brokers: dict[str, Broker], children: Iterable[Child
         extra = []
         for s in states:
             if s.client_order_id not in known:
-                extra.append(ChildOrder(s.client_order_id, "", name, s.symbol, Side.BUY, s.filled_qty, OrderType.LIMIT, venue_order_id=s.venue_order_id))
+                extra.append(
+                    ChildOrder(
+                        s.client_order_id,
+                        "",
+                        name,
+                        s.symbol,
+                        Side.BUY,
+                        s.filled_qty,
+                        OrderType.LIMIT,
+                        venue_order_id=s.venue_order_id,
+                    )
+                )
         return name, extra
 
     listed = await asyncio.gather(*(venue_open(v) for v in brokers))

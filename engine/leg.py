@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from engine.algos.base import LegState
 from engine.events import ParentProgress
-from engine.models import ChildOrder, Instrument, OrderType, ParentOrder, Quote, Side, TimeInForce, round_down, round_price
+from engine.models import (
+    ChildOrder,
+    Instrument,
+    OrderType,
+    ParentOrder,
+    Quote,
+    Side,
+    TimeInForce,
+    round_down,
+    round_price,
+)
 
 if TYPE_CHECKING:
     from engine.engine import Engine
@@ -17,7 +27,9 @@ if TYPE_CHECKING:
 class LegRunner:
     """Binds an algorithm to one venue; sends go through the engine (risk gate, journal, broker)."""
 
-    def __init__(self, engine: Engine, parent: ParentOrder, leg: LegState, instrument: Instrument) -> None:
+    def __init__(
+        self, engine: Engine, parent: ParentOrder, leg: LegState, instrument: Instrument
+    ) -> None:
         self.engine = engine
         self.parent = parent
         self.leg = leg
@@ -48,8 +60,14 @@ class LegRunner:
         meta: dict[str, Any] | None = None,
     ) -> ChildOrder:
         qty = min(round_down(quantity, self.instrument.step), self.leg.remaining - self._working())
-        px = round_price(limit_price, self.instrument.tick, self.side) if limit_price is not None else None
-        child = await self.engine.send_child(self.parent, self.leg, qty, order_type, px, tif, post_only, meta or {})
+        px = (
+            round_price(limit_price, self.instrument.tick, self.side)
+            if limit_price is not None
+            else None
+        )
+        child = await self.engine.send_child(
+            self.parent, self.leg, qty, order_type, px, tif, post_only, meta or {}
+        )
         self._children.append(child)
         return child
 
@@ -85,12 +103,24 @@ class LegRunner:
             await self.clock.sleep(seconds)
         return not self.stopped
 
-    def progress(self, *, next_slice_ts: float | None = None, decided_by: str = "", detail: str = "") -> None:
+    def progress(
+        self, *, next_slice_ts: float | None = None, decided_by: str = "", detail: str = ""
+    ) -> None:
         p = self.parent
         self.engine.publish(
             ParentProgress(
-                self.clock.now(), p.parent_id, self.leg.algo, p.filled_qty, p.ticket.quantity, p.avg_price,
-                self.engine.slippage_so_far(p), self.leg.slice_index, self.leg.slice_total, next_slice_ts,
-                self.leg.venue, decided_by, detail,
+                self.clock.now(),
+                p.parent_id,
+                self.leg.algo,
+                p.filled_qty,
+                p.ticket.quantity,
+                p.avg_price,
+                self.engine.slippage_so_far(p),
+                self.leg.slice_index,
+                self.leg.slice_total,
+                next_slice_ts,
+                self.leg.venue,
+                decided_by,
+                detail,
             )
         )

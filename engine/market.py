@@ -14,7 +14,13 @@ from engine.models import Quote
 class MarketState:
     """Quotes as the engine last saw them; a probe refreshes every venue at once."""
 
-    def __init__(self, brokers: dict[str, Broker], clock: Clock, publish: Callable[[Event], None], timeout_s: float) -> None:
+    def __init__(
+        self,
+        brokers: dict[str, Broker],
+        clock: Clock,
+        publish: Callable[[Event], None],
+        timeout_s: float,
+    ) -> None:
         self.brokers = brokers
         self.clock = clock
         self.publish = publish
@@ -30,7 +36,9 @@ class MarketState:
         self.quotes[(q.venue, q.symbol)] = q
         self.publish(QuoteUpdated(self.clock.now(), q))
 
-    async def probe(self, symbol: str, venues: list[str] | None = None) -> tuple[dict[str, Quote], list[tuple[str, str]]]:
+    async def probe(
+        self, symbol: str, venues: list[str] | None = None
+    ) -> tuple[dict[str, Quote], list[tuple[str, str]]]:
         """Top of book on every venue concurrently; a venue that fails or is slow is reported, not awaited."""
         names = venues if venues is not None else list(self.brokers)
 

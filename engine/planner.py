@@ -37,9 +37,13 @@ def validate_ticket(engine: Engine, t: Ticket) -> None:
     if t.limit_price is not None:
         to_decimal(t.limit_price, "limit_price")
     if t.algo not in ALGOS:
-        raise InputError("algo", f"unknown algorithm {t.algo!r}; expected one of {', '.join(ALGOS)}")
+        raise InputError(
+            "algo", f"unknown algorithm {t.algo!r}; expected one of {', '.join(ALGOS)}"
+        )
     if t.venue is not None and t.venue not in engine.brokers:
-        raise InputError("venue", f"unknown venue {t.venue!r}; configured: {', '.join(engine.brokers)}")
+        raise InputError(
+            "venue", f"unknown venue {t.venue!r}; configured: {', '.join(engine.brokers)}"
+        )
     if not 0 <= t.signal.strength <= 1:
         raise InputError("strength", f"must be within [0, 1], got {t.signal.strength}")
 
@@ -65,22 +69,43 @@ async def plan_ticket(engine: Engine, t: Ticket, quantity: Decimal | None = None
     arrival = (best_bid + best_ask) / 2 if best_ask > best_bid else next(iter(quotes.values())).mid
     tight = min(quotes.values(), key=lambda q: q.spread_bps)
     adv = await engine.brokers[tight.venue].adv(t.symbol) or s.router.default_adv
-    decision = decide_order_type(side=t.side, quantity=qty, strength=t.signal.strength, bid=tight.bid, ask=tight.ask, adv=adv, router=s.router, execution=s.execution)
+    decision = decide_order_type(
+        side=t.side,
+        quantity=qty,
+        strength=t.signal.strength,
+        bid=tight.bid,
+        ask=tight.ask,
+        adv=adv,
+        router=s.router,
+        execution=s.execution,
+    )
     algo = decision.order_type.value if t.algo == "auto" else t.algo
     steps = {v: (await engine.instrument(v, t.symbol)).step for v in quotes}
     scores = await venue_scores(engine.store, list(quotes), t.symbol, engine.clock.now(), s.router)
-    split = t.venue is None and len(quotes) > 1 and (algo == "sor" or (t.algo == "auto" and qty * arrival > s.router.sor_min_notional))
-    cfg = s.router if split else s.router.model_copy(update={"sor_max_legs": 1, "sor_max_price_worse_bps": 1e9})
+    split = (
+        t.venue is None
+        and len(quotes) > 1
+        and (algo == "sor" or (t.algo == "auto" and qty * arrival > s.router.sor_min_notional))
+    )
+    cfg = (
+        s.router
+        if split
+        else s.router.model_copy(update={"sor_max_legs": 1, "sor_max_price_worse_bps": 1e9})
+    )
     legs, dropped = allocate(t.side, qty, quotes, scores, cfg, steps)
     if not split:
         dropped = []
     leg_algo = decision.order_type.value if algo == "sor" else algo
     if not legs:
-        raise InputError("symbol", f"no venue can take this order ({'; '.join(r for _, r in dropped)})")
+        raise InputError(
+            "symbol", f"no venue can take this order ({'; '.join(r for _, r in dropped)})"
+        )
     return Plan(algo, leg_algo, tuple(legs), tuple(failed) + tuple(dropped), arrival, decision)
 
 
-async def preview_ticket(engine: Engine, t: Ticket, *, cash: Decimal | None, equity: Decimal | None) -> Preview:
+async def preview_ticket(
+    engine: Engine, t: Ticket, *, cash: Decimal | None, equity: Decimal | None
+) -> Preview:
     """Sizing, decision and legs for the ticket as it stands; errors listed, nothing raised."""
     errors: list[tuple[str, str]] = []
     sizing: SizingResult | None = None
@@ -91,16 +116,40 @@ async def preview_ticket(engine: Engine, t: Ticket, *, cash: Decimal | None, equ
         sig = t.signal
         if sig.win_rate is not None and sig.avg_win is not None and sig.avg_loss is not None:
             if cash is None or equity is None:
-                snaps = [await b.portfolio() for n, b in engine.brokers.items() if engine.venue_connected.get(n)]
+                snaps = [
+                    await b.portfolio()
+                    for n, b in engine.brokers.items()
+                    if engine.venue_connected.get(n)
+                ]
                 cash = cash if cash is not None else sum((p.cash for p in snaps), Decimal(0))
-                equity = equity if equity is not None else sum((p.equity for p in snaps), Decimal(0))
-            price = t.limit_price or min(q.far(t.side) * t.side.sign for q in quotes.values()) * t.side.sign
+                equity = (
+                    equity if equity is not None else sum((p.equity for p in snaps), Decimal(0))
+                )
+            price = (
+                t.limit_price
+                or min(q.far(t.side) * t.side.sign for q in quotes.values()) * t.side.sign
+            )
             step = (await engine.instrument(next(iter(quotes)), t.symbol)).step
-            sizing = size_ticket(price=price, cash=cash, equity=equity, side=t.side, win_rate=sig.win_rate, avg_win=sig.avg_win, avg_loss=sig.avg_loss, step=step, cfg=engine.settings.execution)
+            sizing = size_ticket(
+                price=price,
+                cash=cash,
+                equity=equity,
+                side=t.side,
+                win_rate=sig.win_rate,
+                avg_win=sig.avg_win,
+                avg_loss=sig.avg_loss,
+                step=step,
+                cfg=engine.settings.execution,
+            )
             if t.quantity <= 0:
                 qty = sizing.quantity
         if qty <= 0:
-            errors.append(("quantity", sizing.reason if sizing and sizing.reason else "must be > 0 (or size by Kelly)"))
+            errors.append(
+                (
+                    "quantity",
+                    sizing.reason if sizing and sizing.reason else "must be > 0 (or size by Kelly)",
+                )
+            )
             return Preview(t.symbol, t.side, qty, sizing, None, errors=tuple(errors))
         plan = await plan_ticket(engine, t, qty)
         return Preview(t.symbol, t.side, qty, sizing, plan.decision, plan.legs, plan.dropped)

@@ -42,7 +42,9 @@ class Blotter(Vertical):
         self.rows: list[dict[str, Any]] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: venue, symbol, id, status...", id="blotter-filter", compact=True)
+        yield Input(
+            placeholder="filter: venue, symbol, id, status...", id="blotter-filter", compact=True
+        )
         yield DataTable(id="blotter-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -70,4 +72,6 @@ class Blotter(Vertical):
             table.add_row(*cells)
             shown += 1
         if not shown:
-            table.add_row("no data yet" if not self.rows else "no match", *[""] * (len(COLUMNS) - 1))
+            table.add_row(
+                "no data yet" if not self.rows else "no match", *[""] * (len(COLUMNS) - 1)
+            )

@@ -10,7 +10,17 @@ from textual.widgets import DataTable
 
 from widgets.kelly_preview import fmt
 
-COLUMNS = ("parent / leg", "algo", "slice", "progress", "filled", "avg px", "slip bps", "next", "decided by")
+COLUMNS = (
+    "parent / leg",
+    "algo",
+    "slice",
+    "progress",
+    "filled",
+    "avg px",
+    "slip bps",
+    "next",
+    "decided by",
+)
 
 
 def bar(done: Decimal, total: Decimal, width: int = 12) -> str:
@@ -35,18 +45,39 @@ class ExecutionProgress(DataTable[str]):
             qty = Decimal(p.quantity)
             slip = "-" if p.slippage_bps is None else f"{p.slippage_bps:+.2f}"
             self.add_row(
-                f"{p.parent_id} {p.side} {p.symbol}", p.algo, p.status, bar(Decimal(p.filled_qty), qty),
-                f"{fmt(p.filled_qty)}/{fmt(qty)}", fmt(p.avg_price, 4), slip, "", p.reason[:30],
+                f"{p.parent_id} {p.side} {p.symbol}",
+                p.algo,
+                p.status,
+                bar(Decimal(p.filled_qty), qty),
+                f"{fmt(p.filled_qty)}/{fmt(qty)}",
+                fmt(p.avg_price, 4),
+                slip,
+                "",
+                p.reason[:30],
             )
             planned = dict(p.leg_plan)
             for venue, ev in p.legs.items():
                 leg_qty = Decimal(planned.get(venue, 0))
-                leg_filled = sum((Decimal(c.filled_qty) for c in p.children.values() if c.venue == venue), Decimal(0))
-                nxt = "-" if ev.next_slice_ts is None or p.status != "working" else f"{max(0.0, ev.next_slice_ts - now):.0f}s"
+                leg_filled = sum(
+                    (Decimal(c.filled_qty) for c in p.children.values() if c.venue == venue),
+                    Decimal(0),
+                )
+                nxt = (
+                    "-"
+                    if ev.next_slice_ts is None or p.status != "working"
+                    else f"{max(0.0, ev.next_slice_ts - now):.0f}s"
+                )
                 who = ev.decided_by or ev.detail
                 self.add_row(
-                    f"  └ {venue}", ev.algo, f"{ev.slice_index}/{ev.slice_total}", bar(leg_filled, leg_qty),
-                    f"{fmt(leg_filled)}/{fmt(leg_qty)}", "", "", nxt, who[:30],
+                    f"  └ {venue}",
+                    ev.algo,
+                    f"{ev.slice_index}/{ev.slice_total}",
+                    bar(leg_filled, leg_qty),
+                    f"{fmt(leg_filled)}/{fmt(leg_qty)}",
+                    "",
+                    "",
+                    nxt,
+                    who[:30],
                 )
             rows += 1
         if not rows:

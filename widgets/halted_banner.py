@@ -15,6 +15,8 @@ class HaltedBanner(Static):
         self.set_class(state is TradingState.REDUCING, "-reducing")
         self.display = state is not TradingState.ACTIVE
         if state is TradingState.HALTED:
-            self.update(f"HALTED: {reason or 'kill switch'} - only cancels are sent. ctrl+r to reset (asks to confirm).")
+            self.update(
+                f"HALTED: {reason or 'kill switch'} - only cancels are sent. ctrl+r to reset (asks to confirm)."
+            )
         elif state is TradingState.REDUCING:
             self.update(f"REDUCING: {reason} - only orders that reduce exposure are sent.")

@@ -23,7 +23,9 @@ class KillSwitch(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="kill-buttons"):
             yield Button("KILL ^k", id="kill-button", variant="error", compact=True)
-            yield Button("Reset ^r", id="reset-button", variant="default", compact=True, disabled=True)
+            yield Button(
+                "Reset ^r", id="reset-button", variant="default", compact=True, disabled=True
+            )
         yield Static("", id="kill-state")
         yield Static("no kill yet", id="kill-report")
 
@@ -38,7 +40,9 @@ class KillSwitch(Vertical):
         for s in TradingState:
             self.set_class(s is state, f"-{s.value}")
         self.query_one("#reset-button", Button).disabled = state is TradingState.ACTIVE
-        self.query_one("#kill-state", Static).update(f"trading {state.value.upper()}" + (f": {reason}" if reason else ""))
+        self.query_one("#kill-state", Static).update(
+            f"trading {state.value.upper()}" + (f": {reason}" if reason else "")
+        )
         if report is not None:
             failed = "\n".join(f"  failed {who}: {why}" for who, why in report.failed)
             self.query_one("#kill-report", Static).update(

@@ -12,19 +12,38 @@ from widgets.kelly_preview import fmt
 COLUMNS = ("venue", "bid", "ask", "sprd bps", "bid sz", "ask sz")
 
 
+def cells(q: Quote) -> tuple[str, ...]:
+    return (
+        q.venue,
+        fmt(q.bid, 4),
+        fmt(q.ask, 4),
+        f"{q.spread_bps:.1f}",
+        fmt(q.bid_size),
+        fmt(q.ask_size),
+    )
+
+
 class MarketBoard(DataTable[str]):
-    """Repainted at most once per frame from the coalesced quote dict, never per tick."""
+    """Repainted at most once per frame from the coalesced quote dict; cells change in place."""
 
     def on_mount(self) -> None:
         self.cursor_type = "none"
+        self._venues: tuple[str, ...] | None = None
         self.show([])
 
     def show(self, quotes: Iterable[Quote]) -> None:
-        self.clear(columns=True)  # widths fit the new rows, not the widest ever
-        self.add_columns(*COLUMNS)
-        n = 0
-        for q in sorted(quotes, key=lambda q: q.venue):
-            self.add_row(q.venue, fmt(q.bid, 4), fmt(q.ask, 4), f"{q.spread_bps:.1f}", fmt(q.bid_size), fmt(q.ask_size))
-            n += 1
-        if not n:
+        rows = sorted(quotes, key=lambda q: q.venue)
+        venues = tuple(q.venue for q in rows)
+        if venues == self._venues and rows:
+            for q in rows:  # same venues as last frame: only values change, no re-layout
+                for col, value in zip(COLUMNS[1:], cells(q)[1:], strict=True):
+                    self.update_cell(q.venue, col, value)
+            return
+        self._venues = venues
+        self.clear(columns=True)
+        for c in COLUMNS:
+            self.add_column(c, key=c)
+        for q in rows:
+            self.add_row(*cells(q), key=q.venue)
+        if not rows:
             self.add_row("no data yet", "", "", "", "", "")

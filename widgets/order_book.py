@@ -57,4 +57,9 @@ class OrderBook(Vertical):
         for i in range(max(len(bids), len(asks))):
             b = bids[i] if i < len(bids) else None
             a = asks[i] if i < len(asks) else None
-            table.add_row(fmt(b[1]) if b else "", fmt(b[0], 4) if b else "", fmt(a[0], 4) if a else "", fmt(a[1]) if a else "")
+            table.add_row(
+                fmt(b[1]) if b else "",
+                fmt(b[0], 4) if b else "",
+                fmt(a[0], 4) if a else "",
+                fmt(a[1]) if a else "",
+            )

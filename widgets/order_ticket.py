@@ -25,7 +25,12 @@ ALGO_CHOICES = (
 )
 TEXT_FIELDS = ("symbol", "quantity", "strength", "win_rate", "avg_win", "avg_loss", "limit_price")
 # the engine names some fields differently from the form
-FIELD_ALIASES = {"qty": "quantity", "limit": "limit_price", "price": "limit_price", "signal_strength": "strength"}
+FIELD_ALIASES = {
+    "qty": "quantity",
+    "limit": "limit_price",
+    "price": "limit_price",
+    "signal_strength": "strength",
+}
 
 
 @dataclass(slots=True)
@@ -59,7 +64,9 @@ class Draft:
 
         qty = Decimal(0) if self.kelly else num("quantity", self.quantity, optional=False)
         strength = num("strength", self.strength)
-        win_rate, avg_win, avg_loss = (num(n, getattr(self, n)) for n in ("win_rate", "avg_win", "avg_loss"))
+        win_rate, avg_win, avg_loss = (
+            num(n, getattr(self, n)) for n in ("win_rate", "avg_win", "avg_loss")
+        )
         limit = num("limit_price", self.limit_price)
         if self.kelly and None in (win_rate, avg_win, avg_loss):
             for n in ("win_rate", "avg_win", "avg_loss"):
@@ -73,7 +80,9 @@ class Draft:
             avg_win=float(avg_win) if avg_win is not None else None,
             avg_loss=float(avg_loss) if avg_loss is not None else None,
         )
-        return Ticket(self.symbol.strip().upper(), Side(self.side), qty, signal, limit, self.algo), {}
+        return Ticket(
+            self.symbol.strip().upper(), Side(self.side), qty, signal, limit, self.algo
+        ), {}
 
 
 class OrderTicket(Vertical):
@@ -99,10 +108,18 @@ class OrderTicket(Vertical):
             yield Label("symbol")
             yield Input(d.symbol, id="symbol", compact=True, placeholder="e.g. AAPL")
             yield Label("side")
-            yield Select([("buy", "buy"), ("sell", "sell")], value=d.side, allow_blank=False, id="side", compact=True)
+            yield Select(
+                [("buy", "buy"), ("sell", "sell")],
+                value=d.side,
+                allow_blank=False,
+                id="side",
+                compact=True,
+            )
             yield Label("quantity")
             with Horizontal(classes="qty-row"):
-                yield Input(d.quantity, id="quantity", compact=True, placeholder="units", disabled=d.kelly)
+                yield Input(
+                    d.quantity, id="quantity", compact=True, placeholder="units", disabled=d.kelly
+                )
                 yield Checkbox("Kelly", d.kelly, id="kelly", compact=True)
             yield Label("strength")
             yield Input(d.strength, id="strength", compact=True, placeholder="0..1")
@@ -115,7 +132,13 @@ class OrderTicket(Vertical):
             yield Label("limit")
             yield Input(d.limit_price, id="limit_price", compact=True, placeholder="optional price")
             yield Label("algo")
-            yield Select([(label, value) for value, label in ALGO_CHOICES], value=d.algo, allow_blank=False, id="algo", compact=True)
+            yield Select(
+                [(label, value) for value, label in ALGO_CHOICES],
+                value=d.algo,
+                allow_blank=False,
+                id="algo",
+                compact=True,
+            )
         with Horizontal(classes="ticket-actions"):
             yield Button("Submit ^s", id="submit", variant="primary", disabled=True, compact=True)
             yield Static("", id="ticket-status")

@@ -10,7 +10,19 @@ from textual.widgets import DataTable
 from engine.api import Leg
 from widgets.kelly_preview import fmt
 
-COLUMNS = ("venue", "bid", "ask", "sprd", "worse", "exp slip", "cost", "share", "notional", "status", "done")
+COLUMNS = (
+    "venue",
+    "bid",
+    "ask",
+    "sprd",
+    "worse",
+    "exp slip",
+    "cost",
+    "share",
+    "notional",
+    "status",
+    "done",
+)
 # bps figures are in basis points; cell padding 0 plus one leading space keeps 11 columns in 80 cells
 
 
@@ -23,7 +35,12 @@ class SorLegs(DataTable[str]):
         self.cell_padding = 0
         self.show((), (), {})
 
-    def show(self, legs: Sequence[Leg], dropped: Sequence[tuple[str, str]], live: dict[str, tuple[str, Decimal, Decimal]]) -> None:
+    def show(
+        self,
+        legs: Sequence[Leg],
+        dropped: Sequence[tuple[str, str]],
+        live: dict[str, tuple[str, Decimal, Decimal]],
+    ) -> None:
         """`live` maps venue -> (status, filled, leg quantity) for the working parent, if any."""
         self.clear(columns=True)  # widths fit the new rows, not the widest ever
         self.add_columns(*(f" {c}" for c in COLUMNS))
@@ -33,14 +50,34 @@ class SorLegs(DataTable[str]):
             status, filled, qty = live.get(leg.venue, ("preview", Decimal(0), leg.quantity))
             done = f"{filled / qty:.0%}" if qty else "-"
             self.row(
-                leg.venue, fmt(leg.bid), fmt(leg.ask), f"{leg.spread_bps:.1f}", f"{leg.price_worse_bps:.1f}",
-                f"{leg.expected_slippage_bps:.1f} {leg.slippage_source[:3]}", f"{leg.effective_cost_bps:.1f}",
-                f"{leg.share:.0%}", fmt(leg.notional), status, done,
+                leg.venue,
+                fmt(leg.bid),
+                fmt(leg.ask),
+                f"{leg.spread_bps:.1f}",
+                f"{leg.price_worse_bps:.1f}",
+                f"{leg.expected_slippage_bps:.1f} {leg.slippage_source[:3]}",
+                f"{leg.effective_cost_bps:.1f}",
+                f"{leg.share:.0%}",
+                fmt(leg.notional),
+                status,
+                done,
             )
         shown = {leg.venue for leg in legs}
         for venue, (status, filled, qty) in live.items():
             if venue not in shown:
-                self.row(venue, "", "", "", "", "", "", "", "", status, f"{filled / qty:.0%}" if qty else "-")
+                self.row(
+                    venue,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    status,
+                    f"{filled / qty:.0%}" if qty else "-",
+                )
         for venue, reason in dropped:
             self.row(venue, "", "", "", "", "", "", "0%", "", f"dropped: {reason}", "")
 

@@ -13,7 +13,9 @@ from engine.models import TradingState
 class StatusBar(Static):
     """Always on screen; colours come from CSS classes, so themes stay in .tcss."""
 
-    def show(self, venues: dict[str, bool], trading_state: TradingState, now: float, simulated: bool) -> None:
+    def show(
+        self, venues: dict[str, bool], trading_state: TradingState, now: float, simulated: bool
+    ) -> None:
         text = Text()
         text.append(" TRANCHE ", style="bold reverse")
         text.append("  ")
@@ -24,7 +26,9 @@ class StatusBar(Static):
             text.append(f"{name} ", style="" if ok else "strike dim")
         text.append("  state ")
         text.append(f" {trading_state.value.upper()} ", style="bold reverse")
-        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M:%S") if now else "--:--:--"
+        stamp = (
+            datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M:%S") if now else "--:--:--"
+        )
         text.append(f"  {stamp} UTC{' (sim)' if simulated else ''}")
         for s in TradingState:
             self.set_class(s is trading_state, f"-{s.value}")

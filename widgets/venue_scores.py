@@ -25,6 +25,10 @@ class VenueScores(DataTable[str]):
         for r in rows:
             slip = r.get("expected_slippage_bps")
             self.add_row(
-                str(r.get("venue", "")), str(r.get("symbol", "")), str(r.get("hour", "")),
-                "-" if slip is None else f"{float(slip):.2f}", str(r.get("samples", 0)), str(r.get("source", "")),
+                str(r.get("venue", "")),
+                str(r.get("symbol", "")),
+                str(r.get("hour", "")),
+                "-" if slip is None else f"{float(slip):.2f}",
+                str(r.get("samples", 0)),
+                str(r.get("source", "")),
             )

@@ -12,8 +12,14 @@ from engine.config import load_settings
 def register(sub: Any) -> None:
     p = sub.add_parser("console", help="open the trading console (the default)")
     add_common(p, json_flag=False)
-    p.add_argument("--db", metavar="FILE", help="fill-history database (default: the configured one)")
-    p.add_argument("--speed", type=float, help="clock speed factor for the simulated venues (default: sim.speed)")
+    p.add_argument(
+        "--db", metavar="FILE", help="fill-history database (default: the configured one)"
+    )
+    p.add_argument(
+        "--speed",
+        type=float,
+        help="clock speed factor for the simulated venues (default: sim.speed)",
+    )
     p.set_defaults(handler=run)
 
 

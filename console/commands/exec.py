@@ -25,7 +25,9 @@ def register(sub: Any) -> None:
     p.add_argument("--strength", type=float, default=0.5, help="signal strength in [0, 1]")
     p.add_argument("--limit", help="limit price (algo limit)")
     p.add_argument("--venue", help="send everything to this venue")
-    p.add_argument("--db", metavar="FILE", help="fill-history database (default: the configured one)")
+    p.add_argument(
+        "--db", metavar="FILE", help="fill-history database (default: the configured one)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_common(p)
     p.set_defaults(handler=run)
@@ -47,7 +49,17 @@ def report_dict(r: ExecutionReport) -> dict[str, Any]:
         "fees": str(r.fees),
         "algo": r.algo,
         "legs": list(r.legs),
-        "slices": [{"leg": s.leg, "index": s.index, "total": s.total, "quantity": str(s.quantity), "filled": str(s.filled), "decided_by": s.decided_by} for s in r.slices],
+        "slices": [
+            {
+                "leg": s.leg,
+                "index": s.index,
+                "total": s.total,
+                "quantity": str(s.quantity),
+                "filled": str(s.filled),
+                "decided_by": s.decided_by,
+            }
+            for s in r.slices
+        ],
         "reason": r.reason,
     }
 
@@ -59,9 +71,13 @@ def human(d: dict[str, Any]) -> str:
         f"slippage vs arrival {d['slippage_bps']} bps  shortfall {d['shortfall_bps']} bps  elapsed {d['elapsed_s']} s (engine time)",
     ]
     for leg in d["legs"]:
-        lines.append(f"  leg {leg['venue']:<10} {leg['algo']:<12} {leg['filled']}/{leg['quantity']} @ {leg['avg_price']}  {leg['status']} {leg['reason']}")
+        lines.append(
+            f"  leg {leg['venue']:<10} {leg['algo']:<12} {leg['filled']}/{leg['quantity']} @ {leg['avg_price']}  {leg['status']} {leg['reason']}"
+        )
     for s in d["slices"]:
-        lines.append(f"    slice {s['index']}/{s['total']} on {s['leg']}: {s['filled']}/{s['quantity']} {s['decided_by']}")
+        lines.append(
+            f"    slice {s['index']}/{s['total']} on {s['leg']}: {s['filled']}/{s['quantity']} {s['decided_by']}"
+        )
     if d["reason"]:
         lines.append(f"note: {d['reason']}")
     return "\n".join(lines)
@@ -94,7 +110,9 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
             if getter.done() and not args.quiet:
                 ev = getter.result()
                 if isinstance(ev, FillRecorded):
-                    sys.stderr.write(f"fill {ev.venue} {ev.quantity} @ {ev.price} slip {ev.slippage_bps:.2f} bps\n")
+                    sys.stderr.write(
+                        f"fill {ev.venue} {ev.quantity} @ {ev.price} slip {ev.slippage_bps:.2f} bps\n"
+                    )
                 elif isinstance(ev, ParentProgress) and ev.detail:
                     sys.stderr.write(f"{ev.leg} {ev.detail}: {ev.filled_qty}/{ev.quantity}\n")
             elif not getter.done():

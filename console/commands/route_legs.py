@@ -21,13 +21,20 @@ def load_quotes(path: str, symbol: str, now: float) -> dict[str, Quote]:
     except OSError as e:
         raise InputError("--quotes", f"cannot read {path}: {e.strerror or e}") from None
     except json.JSONDecodeError as e:
-        raise InputError("--quotes", f"{path}: not valid JSON at line {e.lineno}: {e.msg}") from None
+        raise InputError(
+            "--quotes", f"{path}: not valid JSON at line {e.lineno}: {e.msg}"
+        ) from None
     if not isinstance(raw, dict) or not raw:
-        raise InputError("--quotes", f"{path}: expected an object of venues, e.g. {{\"A\": {{\"bid\": 1, \"ask\": 2}}}}")
+        raise InputError(
+            "--quotes",
+            f'{path}: expected an object of venues, e.g. {{"A": {{"bid": 1, "ask": 2}}}}',
+        )
     quotes = {}
     for venue, q in raw.items():
         if not isinstance(q, dict):
-            raise InputError("--quotes", f"{path}: {venue}: expected an object with bid, ask, bid_size, ask_size")
+            raise InputError(
+                "--quotes", f"{path}: {venue}: expected an object with bid, ask, bid_size, ask_size"
+            )
         vals = {}
         for key in ("bid", "ask", "bid_size", "ask_size"):
             if key not in q and key.endswith("size"):
@@ -40,12 +47,19 @@ def load_quotes(path: str, symbol: str, now: float) -> dict[str, Quote]:
             except InputError as e:
                 raise InputError("--quotes", f"{path}: {venue}.{e.field}: {e.message}") from None
         if vals["ask"] <= vals["bid"]:
-            raise InputError("--quotes", f"{path}: {venue}: crossed or locked quote (bid {vals['bid']} >= ask {vals['ask']})")
-        quotes[str(venue)] = Quote(str(venue), symbol, vals["bid"], vals["ask"], vals["bid_size"], vals["ask_size"], now)
+            raise InputError(
+                "--quotes",
+                f"{path}: {venue}: crossed or locked quote (bid {vals['bid']} >= ask {vals['ask']})",
+            )
+        quotes[str(venue)] = Quote(
+            str(venue), symbol, vals["bid"], vals["ask"], vals["bid_size"], vals["ask_size"], now
+        )
     return quotes
 
 
-async def _scores(settings: Settings, db: Path | None, venues: list[str], symbol: str, now: float) -> dict[str, VenueScore]:
+async def _scores(
+    settings: Settings, db: Path | None, venues: list[str], symbol: str, now: float
+) -> dict[str, VenueScore]:
     if db is None or not db.exists():
         return await venue_scores(None, venues, symbol, now, settings.router)
     from engine.store import Store
@@ -58,9 +72,19 @@ async def _scores(settings: Settings, db: Path | None, venues: list[str], symbol
         await store.close()
 
 
-def sor_legs(settings: Settings, side: Side, qty: Decimal, quotes: dict[str, Quote], db: Path | None, now: float, step: Decimal) -> dict[str, Any]:
+def sor_legs(
+    settings: Settings,
+    side: Side,
+    qty: Decimal,
+    quotes: dict[str, Quote],
+    db: Path | None,
+    now: float,
+    step: Decimal,
+) -> dict[str, Any]:
     """The legs and dropped venues the router would choose, as JSON-ready data."""
-    scores = asyncio.run(_scores(settings, db, list(quotes), next(iter(quotes.values())).symbol, now))
+    scores = asyncio.run(
+        _scores(settings, db, list(quotes), next(iter(quotes.values())).symbol, now)
+    )
     best_mid = min(q.mid for q in quotes.values())
     split = len(quotes) > 1 and qty * best_mid > settings.router.sor_min_notional
     cfg = settings.router if split else settings.router.model_copy(update={"sor_max_legs": 1})

@@ -26,7 +26,11 @@ class ConfirmModal(ModalScreen[bool]):
             yield Static(self.title_text, id="confirm-title")
             yield Static(self.body, id="confirm-body")
             with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.yes} (y)", id="confirm-yes", variant="error" if self.danger else "primary")
+                yield Button(
+                    f"{self.yes} (y)",
+                    id="confirm-yes",
+                    variant="error" if self.danger else "primary",
+                )
                 yield Button("Cancel (n)", id="confirm-no")
 
     def on_mount(self) -> None:

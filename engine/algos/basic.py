@@ -20,7 +20,13 @@ async def cross_remaining(ctx: LegContext, meta: dict[str, object] | None = None
             break
         q = await ctx.quote()
         px = crossing_price(q, ctx.side, ctx.settings.execution.max_slippage_pct, ctx.instrument)
-        child = await ctx.send(qty, order_type=OrderType.LIMIT, limit_price=px, tif=TimeInForce.IOC, meta={**(meta or {}), "cross_attempt": attempt + 1})
+        child = await ctx.send(
+            qty,
+            order_type=OrderType.LIMIT,
+            limit_price=px,
+            tif=TimeInForce.IOC,
+            meta={**(meta or {}), "cross_attempt": attempt + 1},
+        )
         if child.status is OrderStatus.REJECTED:
             break
         child = await ctx.wait(child, 5.0)
@@ -45,7 +51,9 @@ async def run_limit(ctx: LegContext) -> None:
     ctx.leg.slice_total = 1
     ctx.leg.slice_index = 1
     q = await ctx.quote()
-    px = ctx.parent.ticket.limit_price or offset_price(q, ctx.side, ctx.settings.execution.limit_offset_pct, ctx.instrument)
+    px = ctx.parent.ticket.limit_price or offset_price(
+        q, ctx.side, ctx.settings.execution.limit_offset_pct, ctx.instrument
+    )
     horizon = ctx.settings.router.twap_interval_seconds * ctx.settings.router.twap_num_slices
     child = await ctx.send(ctx.leg.remaining, order_type=OrderType.LIMIT, limit_price=px)
     ctx.progress(next_slice_ts=ctx.clock.now() + horizon, detail=f"resting at {px}")
@@ -54,5 +62,9 @@ async def run_limit(ctx: LegContext) -> None:
     child = await ctx.wait(child, horizon)
     if child.status.is_open:
         await ctx.cancel(child)
-    if ctx.leg.remaining > 0 and ctx.settings.execution.complete_with_cross and ctx.parent.ticket.limit_price is None:
+    if (
+        ctx.leg.remaining > 0
+        and ctx.settings.execution.complete_with_cross
+        and ctx.parent.ticket.limit_price is None
+    ):
         await cross_remaining(ctx, {"completion": True})

@@ -40,7 +40,17 @@ class EwmaStep:
     reason: str
 
 
-def ewma_step(*, spread: float, expected: float, wide_factor: float, elapsed: float, horizon: float, slices: int, filled_frac: float, retry_s: float) -> EwmaStep:
+def ewma_step(
+    *,
+    spread: float,
+    expected: float,
+    wide_factor: float,
+    elapsed: float,
+    horizon: float,
+    slices: int,
+    filled_frac: float,
+    retry_s: float,
+) -> EwmaStep:
     """Cross what the TWAP schedule says is due, unless the spread is wide and there is time to wait."""
     interval = horizon / slices
     i = min(slices - 1, int(elapsed // interval))
@@ -50,8 +60,15 @@ def ewma_step(*, spread: float, expected: float, wide_factor: float, elapsed: fl
     if due <= 1e-12:
         return EwmaStep(0.0, AGGRESSIVE, max(retry_s, boundary), "on schedule")
     if spread > wide_factor * expected and elapsed + retry_s < horizon:
-        return EwmaStep(0.0, AGGRESSIVE, retry_s, f"spread {spread:.2f} bps > {wide_factor:g} x expected {expected:.2f}: wait")
-    return EwmaStep(min(1.0, due / left), AGGRESSIVE, max(retry_s, boundary), f"slice {i + 1}/{slices}")
+        return EwmaStep(
+            0.0,
+            AGGRESSIVE,
+            retry_s,
+            f"spread {spread:.2f} bps > {wide_factor:g} x expected {expected:.2f}: wait",
+        )
+    return EwmaStep(
+        min(1.0, due / left), AGGRESSIVE, max(retry_s, boundary), f"slice {i + 1}/{slices}"
+    )
 
 
 async def run_ewma(ctx: LegContext) -> None:

@@ -83,20 +83,56 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
         if table is not None:
             cell, action = table.decide(state)
         if action is not None:
-            decided_by, share, aggr, wait_s = "policy", action.share, action.aggression, max(step, action.wait_ms / 1000)
+            decided_by, share, aggr, wait_s = (
+                "policy",
+                action.share,
+                action.aggression,
+                max(step, action.wait_ms / 1000),
+            )
             detail = f"cell {cell} [{table.cell_label(cell) if table else ''}] -> {action.label()}"
         else:
             if table is not None and not warned:
-                _warn(ctx, f"state cell {cell} never visited in training: EWMA spread model decides")
+                _warn(
+                    ctx, f"state cell {cell} never visited in training: EWMA spread model decides"
+                )
                 warned = True
-            e = ewma_step(spread=spread, expected=expected, wide_factor=cfg.ewma_wide_factor, elapsed=now - start, horizon=horizon, slices=router.twap_num_slices, filled_frac=filled_frac, retry_s=cfg.ewma_retry_s)
-            decided_by, share, aggr, wait_s, detail = "ewma", e.share, e.aggression, max(step, e.wait_s), e.reason
+            e = ewma_step(
+                spread=spread,
+                expected=expected,
+                wide_factor=cfg.ewma_wide_factor,
+                elapsed=now - start,
+                horizon=horizon,
+                slices=router.twap_num_slices,
+                filled_frac=filled_frac,
+                retry_s=cfg.ewma_retry_s,
+            )
+            decided_by, share, aggr, wait_s, detail = (
+                "ewma",
+                e.share,
+                e.aggression,
+                max(step, e.wait_s),
+                e.reason,
+            )
         decisions += 1
         ctx.leg.slice_index = decisions
         ctx.progress(next_slice_ts=min(end, now + wait_s), decided_by=decided_by, detail=detail)
-        meta: dict[str, Any] = {"parent_order_id": ctx.parent.parent_id, "decided_by": decided_by, "state_bucket": cell, "action": f"{share:.3g}/{AGGRESSION_NAMES[aggr]}/{int(wait_s * 1000)}ms", "decision": decisions}
+        meta: dict[str, Any] = {
+            "parent_order_id": ctx.parent.parent_id,
+            "decided_by": decided_by,
+            "state_bucket": cell,
+            "action": f"{share:.3g}/{AGGRESSION_NAMES[aggr]}/{int(wait_s * 1000)}ms",
+            "decision": decisions,
+        }
         live = await _act(ctx, q, live, share, aggr, meta)
-        ctx.leg.slices.append({"index": decisions, "total": 0, "quantity": str(live.quantity if live else 0), "filled": str(ctx.leg.filled), "decided_by": decided_by})
+        ctx.leg.slices.append(
+            {
+                "index": decisions,
+                "total": 0,
+                "quantity": str(live.quantity if live else 0),
+                "filled": str(ctx.leg.filled),
+                "decided_by": decided_by,
+            }
+        )
         next_decision = now + wait_s
         await ctx.sleep(min(step, max(0.0, end - now)))
     if live is not None and live.status.is_open:
@@ -105,10 +141,26 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
     if ctx.leg.remaining > 0 and ctx.settings.execution.complete_with_cross and not ctx.stopped:
         by = "policy" if table is not None else "ewma"
         ctx.progress(decided_by=by, detail="horizon reached: crossing the remainder")
-        await cross_remaining(ctx, {"completion": True, "parent_order_id": ctx.parent.parent_id, "decided_by": by, "state_bucket": -1, "action": "terminal cross"})
+        await cross_remaining(
+            ctx,
+            {
+                "completion": True,
+                "parent_order_id": ctx.parent.parent_id,
+                "decided_by": by,
+                "state_bucket": -1,
+                "action": "terminal cross",
+            },
+        )
 
 
-async def _act(ctx: LegContext, q: Quote, live: ChildOrder | None, share: float, aggr: int, meta: dict[str, Any]) -> ChildOrder | None:
+async def _act(
+    ctx: LegContext,
+    q: Quote,
+    live: ChildOrder | None,
+    share: float,
+    aggr: int,
+    meta: dict[str, Any],
+) -> ChildOrder | None:
     """Send the decided child; a resting child at the same price keeps its queue place."""
     if aggr == AGGRESSIVE:
         px = crossing_price(q, ctx.side, ctx.settings.execution.max_slippage_pct, ctx.instrument)
@@ -127,7 +179,9 @@ async def _act(ctx: LegContext, q: Quote, live: ChildOrder | None, share: float,
     if share <= 0:
         return None
     if aggr == AGGRESSIVE:
-        child = await ctx.send(qty, order_type=OrderType.LIMIT, limit_price=px, tif=TimeInForce.IOC, meta=meta)
+        child = await ctx.send(
+            qty, order_type=OrderType.LIMIT, limit_price=px, tif=TimeInForce.IOC, meta=meta
+        )
         if child.status is not OrderStatus.REJECTED:
             child = await ctx.wait(child, 5.0)
             if child.status.is_open:

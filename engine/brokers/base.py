@@ -7,7 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from engine.models import ChildOrder, Fill, Instrument, OrderStatus, PortfolioSnapshot, Position, Quote
+from engine.models import (
+    ChildOrder,
+    Fill,
+    Instrument,
+    OrderStatus,
+    PortfolioSnapshot,
+    Position,
+    Quote,
+)
 
 
 class BrokerError(Exception):

@@ -66,7 +66,9 @@ class PaperBroker(Broker):
         self.clock = clock
         self._mid = dict(prices or DEMO_PRICES)
         self._cash = cash
-        self._pos = {s: Position(s, q, self._mid.get(s, Decimal(0))) for s, q in (positions or {}).items()}
+        self._pos = {
+            s: Position(s, q, self._mid.get(s, Decimal(0))) for s, q in (positions or {}).items()
+        }
         self._commission = commission_rate
         self._slip = slippage_rate
         self._random_slip = random_slippage
@@ -103,13 +105,32 @@ class PaperBroker(Broker):
         q = self._quote(order.symbol)
         px = order.limit_price if order.limit_price is not None else q.far(order.side)
         if order.side is Side.BUY and order.quantity * px * (1 + self._commission) > self._cash:
-            raise InsufficientFunds(self.name, f"buy of {order.quantity} {order.symbol} needs more than cash {self._cash}")
+            raise InsufficientFunds(
+                self.name,
+                f"buy of {order.quantity} {order.symbol} needs more than cash {self._cash}",
+            )
         marketable = order.limit_price is None or (
             order.limit_price >= q.ask if order.side is Side.BUY else order.limit_price <= q.bid
         )
         if order.post_only and marketable and order.limit_price is not None:
             raise OrderRejected(self.name, f"post-only order at {order.limit_price} would cross")
-        mine = ChildOrder(**{f: getattr(order, f) for f in ("client_order_id", "parent_id", "venue", "symbol", "side", "quantity", "order_type", "limit_price", "tif", "post_only")})
+        mine = ChildOrder(
+            **{
+                f: getattr(order, f)
+                for f in (
+                    "client_order_id",
+                    "parent_id",
+                    "venue",
+                    "symbol",
+                    "side",
+                    "quantity",
+                    "order_type",
+                    "limit_price",
+                    "tif",
+                    "post_only",
+                )
+            }
+        )
         mine.venue_order_id = f"{self.name}-{next(self._ids)}"
         mine.status = OrderStatus.SUBMITTED
         self._orders[mine.client_order_id] = mine
@@ -142,7 +163,9 @@ class PaperBroker(Broker):
         return {s: p for s, p in self._pos.items() if p.quantity != 0}
 
     async def portfolio(self) -> PortfolioSnapshot:
-        marks = sum((p.quantity * self._mid.get(s, p.avg_price) for s, p in self._pos.items()), Decimal(0))
+        marks = sum(
+            (p.quantity * self._mid.get(s, p.avg_price) for s, p in self._pos.items()), Decimal(0)
+        )
         return PortfolioSnapshot(self._cash, dict(self._pos), self._cash + marks, self.clock.now())
 
     async def health(self) -> Health:
@@ -150,7 +173,9 @@ class PaperBroker(Broker):
 
     def _check_symbol(self, symbol: str) -> None:
         if symbol not in self._mid:
-            raise UnknownSymbol(self.name, f"unknown symbol {symbol!r}; known: {', '.join(sorted(self._mid))}")
+            raise UnknownSymbol(
+                self.name, f"unknown symbol {symbol!r}; known: {', '.join(sorted(self._mid))}"
+            )
 
     def _position(self, symbol: str) -> Decimal:
         p = self._pos.get(symbol)
@@ -159,7 +184,9 @@ class PaperBroker(Broker):
     def _quote(self, symbol: str) -> Quote:
         mid = self._mid[symbol]
         half = (mid * self._half_spread).quantize(CENT) or CENT
-        return Quote(self.name, symbol, mid - half, mid + half, Decimal(500), Decimal(500), self.clock.now())
+        return Quote(
+            self.name, symbol, mid - half, mid + half, Decimal(500), Decimal(500), self.clock.now()
+        )
 
     def _advance(self) -> None:
         """Walk every price to the clock's now, then fill resting orders the walk crossed."""
@@ -170,11 +197,15 @@ class PaperBroker(Broker):
         self._last_ts = now
         scale = self._vol_per_sqrt_s * math.sqrt(dt)
         for s, mid in self._mid.items():
-            self._mid[s] = max(CENT, (mid * Decimal(str(math.exp(self._rng.gauss(0, scale))))).quantize(CENT))
+            self._mid[s] = max(
+                CENT, (mid * Decimal(str(math.exp(self._rng.gauss(0, scale))))).quantize(CENT)
+            )
         for o in list(self._orders.values()):
             if o.status.is_open and o.limit_price is not None:
                 q = self._quote(o.symbol)
-                if (o.side is Side.BUY and q.ask <= o.limit_price) or (o.side is Side.SELL and q.bid >= o.limit_price):
+                if (o.side is Side.BUY and q.ask <= o.limit_price) or (
+                    o.side is Side.SELL and q.bid >= o.limit_price
+                ):
                     self._fill(o, q, at=o.limit_price)
 
     def _fill(self, o: ChildOrder, q: Quote, at: Decimal | None = None) -> None:
@@ -185,7 +216,18 @@ class PaperBroker(Broker):
             price = min(price, o.limit_price) if o.side is Side.BUY else max(price, o.limit_price)
         qty = o.remaining
         fee = (qty * price * self._commission).quantize(Decimal("0.0001"))
-        fill = Fill(f"{o.venue_order_id}-f{len(self._fills[o.client_order_id]) + 1}", o.client_order_id, self.name, o.symbol, o.side, qty, price, self.clock.now(), fee, "taker" if at is None else "maker")
+        fill = Fill(
+            f"{o.venue_order_id}-f{len(self._fills[o.client_order_id]) + 1}",
+            o.client_order_id,
+            self.name,
+            o.symbol,
+            o.side,
+            qty,
+            price,
+            self.clock.now(),
+            fee,
+            "taker" if at is None else "maker",
+        )
         apply_fill(o, fill)
         self._fills[o.client_order_id].append(fill)
         self._cash -= o.side.sign * qty * price + fee
@@ -194,9 +236,23 @@ class PaperBroker(Broker):
         self._emit(OrderUpdate(o.client_order_id, o.status, fill))
 
     def _state(self, o: ChildOrder) -> OrderState:
-        return OrderState(o.client_order_id, o.venue_order_id or "", o.status, o.filled_qty, tuple(self._fills[o.client_order_id]), o.reason)
+        return OrderState(
+            o.client_order_id,
+            o.venue_order_id or "",
+            o.status,
+            o.filled_qty,
+            tuple(self._fills[o.client_order_id]),
+            o.reason,
+        )
 
 
 def demo_paper_broker(clock: Clock, name: str = "PAPER", seed: int = 1) -> PaperBroker:
     """The paper stub: cash 100,000 and AAPL, MSFT, GOOG positions; random slippage."""
-    return PaperBroker(name, clock, cash=Decimal(100000), positions=dict(DEMO_POSITIONS), random_slippage=True, seed=seed)
+    return PaperBroker(
+        name,
+        clock,
+        cash=Decimal(100000),
+        positions=dict(DEMO_POSITIONS),
+        random_slippage=True,
+        seed=seed,
+    )

@@ -46,7 +46,9 @@ def schedule_policy(fractions: np.ndarray, slices: int, aggression: int) -> Poli
 
 
 def twap(slices: int, passive: bool = False) -> Policy:
-    return schedule_policy(np.arange(1, slices + 1) / slices, slices, PASSIVE if passive else AGGRESSIVE)
+    return schedule_policy(
+        np.arange(1, slices + 1) / slices, slices, PASSIVE if passive else AGGRESSIVE
+    )
 
 
 def almgren_chriss(slices: int, kappa_t: float) -> Policy:
@@ -89,7 +91,16 @@ class EwmaArm:
         n = len(d.idx)
         share, wait = np.zeros(n), np.ones(n, dtype=np.int64)
         for m in range(n):  # the same arithmetic as the engine's run_ewma, decision by decision
-            e = ewma_step(spread=float(d.obs[m, 0]), expected=float(self._ewma[k[m]]), wide_factor=self.wide_factor, elapsed=d.j * dt, horizon=d.steps * dt, slices=self.slices, filled_frac=1 - float(d.remaining[m]) / d.qty, retry_s=self.retry_s)
+            e = ewma_step(
+                spread=float(d.obs[m, 0]),
+                expected=float(self._ewma[k[m]]),
+                wide_factor=self.wide_factor,
+                elapsed=d.j * dt,
+                horizon=d.steps * dt,
+                slices=self.slices,
+                filled_frac=1 - float(d.remaining[m]) / d.qty,
+                retry_s=self.retry_s,
+            )
             share[m] = e.share
             wait[m] = max(1, round(e.wait_s / dt))
         return Choice(share, np.full(n, AGGRESSIVE), wait, np.full(n, -1))

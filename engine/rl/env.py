@@ -86,6 +86,10 @@ class Transitions:
     r: list[Arr] = field(default_factory=list)
     s2: list[Arr] = field(default_factory=list)
     done: list[NDArray[np.bool_]] = field(default_factory=list)
+    episode: list[IArr] = field(
+        default_factory=list
+    )  # unique per recorded episode, for returns-to-go
+    episodes_seen: int = 0
 
 
 @dataclass(slots=True)
@@ -95,7 +99,14 @@ class Outcome:
     decisions: Arr
 
 
-def run_episodes(paths: MarketPaths, starts: IArr, sides: IArr, policy: Policy, cfg: EnvConfig, record: Transitions | None = None) -> Outcome:
+def run_episodes(
+    paths: MarketPaths,
+    starts: IArr,
+    sides: IArr,
+    policy: Policy,
+    cfg: EnvConfig,
+    record: Transitions | None = None,
+) -> Outcome:
     """Run one parent per start index (side +1 buy / -1 sell) to completion; all arms use this."""
     b = len(starts)
     dt = paths.step_s
@@ -103,7 +114,15 @@ def run_episodes(paths: MarketPaths, starts: IArr, sides: IArr, policy: Policy, 
     linear = paths.kind == "linear"
     auction = max(1, int(round(cfg.auction_s / dt)))
     feats = paths.features()
-    market = np.stack([feats["spread_bps"], feats["depth_imbalance"], feats["flow_imbalance"], feats["vol_5m_bps"]], axis=1)
+    market = np.stack(
+        [
+            feats["spread_bps"],
+            feats["depth_imbalance"],
+            feats["flow_imbalance"],
+            feats["vol_5m_bps"],
+        ],
+        axis=1,
+    )
     sgn = sides.astype(np.float64)
     arr = paths.mid[starts]
     q_total = cfg.qty
@@ -196,12 +215,21 @@ def run_episodes(paths: MarketPaths, starts: IArr, sides: IArr, policy: Policy, 
     def state(sel: IArr, k: IArr, j: int) -> Arr:
         m = market[k]
         s = sgn[sel]
-        return np.column_stack([m[:, 0], m[:, 1] * s, m[:, 2] * s, np.full(len(sel), (steps - j) / steps), filled[sel] / q_total, m[:, 3]])
+        return np.column_stack(
+            [
+                m[:, 0],
+                m[:, 1] * s,
+                m[:, 2] * s,
+                np.full(len(sel), (steps - j) / steps),
+                filled[sel] / q_total,
+                m[:, 3],
+            ]
+        )
 
     def close(sel: IArr, k: IArr, s_now: Arr, terminal: NDArray[np.bool_]) -> None:
         """Reward of the interval since each episode's previous decision; record the transition."""
         v = value(sel, k)
-        has = prev_a[sel] >= 0
+        has = n_dec[sel] > 0
         if record is not None and np.any(has):
             h = sel[has]
             r = -(v[has] - prev_v[h]) + (bonus[h] - prev_b[h])
@@ -210,6 +238,7 @@ def run_episodes(paths: MarketPaths, starts: IArr, sides: IArr, policy: Policy, 
             record.r.append(r)
             record.s2.append(s_now[has])
             record.done.append(terminal[has])
+            record.episode.append(h + record.episodes_seen)
         prev_v[sel] = v
         prev_b[sel] = bonus[sel]
 
@@ -232,7 +261,12 @@ def run_episodes(paths: MarketPaths, starts: IArr, sides: IArr, policy: Policy, 
             break
         finished = everyone[~done & (filled >= q_total * (1 - 1e-12))]
         if len(finished):
-            close(finished, k_all[finished], state(finished, k_all[finished], j), np.ones(len(finished), dtype=bool))
+            close(
+                finished,
+                k_all[finished],
+                state(finished, k_all[finished], j),
+                np.ones(len(finished), dtype=bool),
+            )
             done[finished] = True
         due = everyone[~done & (next_dec == j)]
         if len(due) == 0:
@@ -270,11 +304,17 @@ def run_episodes(paths: MarketPaths, starts: IArr, sides: IArr, policy: Policy, 
             mid_c = np.maximum(near, np.minimum(np.floor(mid / tb + 1e-9) * tb, far - tb))
             price = np.where(aggr[calm] == MID, mid_c, near)
             # same price as the live child: keep it and its place in the queue
-            keep = (live_q[calm] > 0) & (q[calm] <= live_q[calm]) & (np.abs(price - rest_c[sel]) <= 0.25 * tb)
+            keep = (
+                (live_q[calm] > 0)
+                & (q[calm] <= live_q[calm])
+                & (np.abs(price - rest_c[sel]) <= 0.25 * tb)
+            )
             nsize = np.where(sgn[sel] > 0, paths.bid_size[k[calm]], paths.ask_size[k[calm]])
             ahead[sel] = np.where(keep, ahead[sel], np.where(price > near + 0.25 * tb, 0.0, nsize))
             rest_q[sel] = np.where(keep, live_q[calm], q[calm])
             rest_c[sel] = price
+    if record is not None:
+        record.episodes_seen += b
     return Outcome(cost, own, n_dec)
 
 
@@ -284,4 +324,15 @@ def _g(x: Arr, level: Arr) -> Arr:
     return level * m * (m - 1) / 2 + (x - m * level) * m
 
 
-__all__ = ["AGGRESSIVE", "MID", "PASSIVE", "Choice", "Decisions", "EnvConfig", "Outcome", "Policy", "Transitions", "run_episodes"]
+__all__ = [
+    "AGGRESSIVE",
+    "MID",
+    "PASSIVE",
+    "Choice",
+    "Decisions",
+    "EnvConfig",
+    "Outcome",
+    "Policy",
+    "Transitions",
+    "run_episodes",
+]

@@ -46,7 +46,9 @@ class FeatureTracker:
         self.step_s = step_s
         self.mids: deque[tuple[float, float]] = deque()
         self.flow: deque[tuple[float, float, float]] = deque()  # (ts, buy volume, sell volume)
-        self.last: tuple[float, float, float, float, float] | None = None  # ts, bid, bid size, ask, ask size
+        self.last: tuple[float, float, float, float, float] | None = (
+            None  # ts, bid, bid size, ask, ask size
+        )
 
     def on_quote(self, ts: float, bid: float, bid_size: float, ask: float, ask_size: float) -> None:
         if bid <= 0 or ask <= 0:
@@ -65,8 +67,8 @@ class FeatureTracker:
     def _quote_flow(self, ts: float, bid: float, bsz: float, ask: float, asz: float) -> None:
         """No trade feed: infer aggressive volume from the touch being eaten (Cont-Kukanov-Stoikov OFI)."""
         _, pb, pbs, pa, pas = self.last  # type: ignore[misc]
-        buy = (pas if ask > pa else max(0.0, pas - asz) if ask == pa else 0.0)
-        sell = (pbs if bid < pb else max(0.0, pbs - bsz) if bid == pb else 0.0)
+        buy = pas if ask > pa else max(0.0, pas - asz) if ask == pa else 0.0
+        sell = pbs if bid < pb else max(0.0, pbs - bsz) if bid == pb else 0.0
         if buy or sell:
             self.flow.append((ts, buy, sell))
 
@@ -84,10 +86,17 @@ class FeatureTracker:
         buy = sum(f[1] for f in self.flow)
         sell = sum(f[2] for f in self.flow)
         vol = realised_vol_bps([m for _, m in self.mids], VOL_WINDOW_S, self.step_s)
-        return spread_bps(bid, ask), side_sign * imbalance(bsz, asz), side_sign * imbalance(buy, sell), vol
+        return (
+            spread_bps(bid, ask),
+            side_sign * imbalance(bsz, asz),
+            side_sign * imbalance(buy, sell),
+            vol,
+        )
 
 
-def path_features(bid: Arr, ask: Arr, bid_size: Arr, ask_size: Arr, buy_vol: Arr, sell_vol: Arr, step_s: float) -> dict[str, Arr]:
+def path_features(
+    bid: Arr, ask: Arr, bid_size: Arr, ask_size: Arr, buy_vol: Arr, sell_vol: Arr, step_s: float
+) -> dict[str, Arr]:
     """Market features at every grid point from data at or before it (buy-side sign)."""
     mid = (bid + ask) / 2
     spread = np.where(mid > 0, (ask - bid) / np.where(mid > 0, mid, 1) * 1e4, 0.0)
@@ -103,7 +112,12 @@ def path_features(bid: Arr, ask: Arr, bid_size: Arr, ask_size: Arr, buy_vol: Arr
     s = _rolling_sum(r2, wv)
     n = np.minimum(np.arange(len(mid)), wv).astype(np.float64)  # returns available so far
     vol = np.where(n > 0, np.sqrt(s / np.maximum(n, 1) * wv) * 1e4, 0.0)
-    return {"spread_bps": spread, "depth_imbalance": depth, "flow_imbalance": flow, "vol_5m_bps": vol}
+    return {
+        "spread_bps": spread,
+        "depth_imbalance": depth,
+        "flow_imbalance": flow,
+        "vol_5m_bps": vol,
+    }
 
 
 def _rolling_sum(x: Arr, w: int) -> Arr:

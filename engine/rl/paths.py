@@ -53,15 +53,40 @@ class MarketPaths:
         return (self.bid + self.ask) / 2
 
     def features(self) -> dict[str, Arr]:
-        return path_features(self.bid, self.ask, self.bid_size, self.ask_size, self.buy_vol, self.sell_vol, self.step_s)
+        return path_features(
+            self.bid,
+            self.ask,
+            self.bid_size,
+            self.ask_size,
+            self.buy_vol,
+            self.sell_vol,
+            self.step_s,
+        )
 
     def window(self, start: int, stop: int) -> MarketPaths:
         """Grid points [start, stop): a train/test split by time."""
         sl = slice(start, stop)
-        return replace(self, t=self.t[sl], bid=self.bid[sl], ask=self.ask[sl], bid_size=self.bid_size[sl], ask_size=self.ask_size[sl], buy_vol=self.buy_vol[sl], sell_vol=self.sell_vol[sl])
+        return replace(
+            self,
+            t=self.t[sl],
+            bid=self.bid[sl],
+            ask=self.ask[sl],
+            bid_size=self.bid_size[sl],
+            ask_size=self.ask_size[sl],
+            buy_vol=self.buy_vol[sl],
+            sell_vol=self.sell_vol[sl],
+        )
 
 
-def _grid(times: list[float], rows: list[tuple[float, float, float, float]], trades: list[tuple[float, float, bool]], step_s: float, name: str, tick: float, source: str) -> MarketPaths:
+def _grid(
+    times: list[float],
+    rows: list[tuple[float, float, float, float]],
+    trades: list[tuple[float, float, bool]],
+    step_s: float,
+    name: str,
+    tick: float,
+    source: str,
+) -> MarketPaths:
     """Sample event data onto the grid: the last book at or before each point, volume since the previous."""
     if len(times) < 2:
         raise InputError("data", f"{source}: too few book updates to build a path")
@@ -76,7 +101,9 @@ def _grid(times: list[float], rows: list[tuple[float, float, float, float]], tra
         tt = np.asarray([x[0] for x in trades])
         qq = np.asarray([x[1] for x in trades])
         bb = np.asarray([x[2] for x in trades])
-        k = np.clip(np.searchsorted(grid, tt, side="left"), 0, len(grid) - 1)  # a print at t lands on the first point >= t
+        k = np.clip(
+            np.searchsorted(grid, tt, side="left"), 0, len(grid) - 1
+        )  # a print at t lands on the first point >= t
         np.add.at(buy, k[bb], qq[bb])
         np.add.at(sell, k[~bb], qq[~bb])
     mid = (book[:, 0] + book[:, 2]) / 2
@@ -85,7 +112,21 @@ def _grid(times: list[float], rows: list[tuple[float, float, float, float]], tra
     day_s = 86_400.0 if "binance" in source else 23_400.0
     vol_daily = float(np.sqrt(np.sum(r * r) / dur * day_s)) if len(r) else 0.01
     adv = float((buy.sum() + sell.sum()) / dur * day_s) or 1.0
-    return MarketPaths(name, grid - t0, book[:, 0], book[:, 2], book[:, 1], book[:, 3], buy, sell, tick, step_s, adv, vol_daily, source=source)
+    return MarketPaths(
+        name,
+        grid - t0,
+        book[:, 0],
+        book[:, 2],
+        book[:, 1],
+        book[:, 3],
+        buy,
+        sell,
+        tick,
+        step_s,
+        adv,
+        vol_daily,
+        source=source,
+    )
 
 
 def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
@@ -103,7 +144,14 @@ def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
                 rows.append((ev[3], ev[4], ev[5], ev[6]))
             elif ev[0] == "trade":
                 trades.append((ev[1], ev[3], not ev[4]))  # buyer is maker -> the seller took
-        name = p.name.split("_")[2].upper() if p.name.count("_") >= 2 else p.stem
+        name = next(
+            (
+                w.upper()
+                for w in p.name.split(".")[0].split("_")
+                if w.lower().endswith(("usdt", "usd", "btc"))
+            ),
+            p.stem,
+        )
         tick = _tick([r[0] for r in rows[:2000]] + [r[2] for r in rows[:2000]])
         src = f"binance:{p.name}"
     else:
@@ -111,9 +159,18 @@ def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
             t, typ, _, size, _, direction, bids, asks, _ = row
             if bids and asks:
                 times.append(t)
-                rows.append((bids[0][0] / lobster.PRICE_SCALE, float(bids[0][1]), asks[0][0] / lobster.PRICE_SCALE, float(asks[0][1])))
+                rows.append(
+                    (
+                        bids[0][0] / lobster.PRICE_SCALE,
+                        float(bids[0][1]),
+                        asks[0][0] / lobster.PRICE_SCALE,
+                        float(asks[0][1]),
+                    )
+                )
             if typ in (4, 5):
-                trades.append((t, float(size), direction == -1))  # a resting sell executed: a buyer took
+                trades.append(
+                    (t, float(size), direction == -1)
+                )  # a resting sell executed: a buyer took
         name = p.name.split("_")[0]
         tick = 0.01
         src = f"lobster:{p.name}"
@@ -132,7 +189,9 @@ def file_digest(path: str | Path) -> str:
     return f"{Path(path).name}#{h}"
 
 
-def synthetic_paths(symbol: str, seconds: float, seed: int, step_s: float = 0.5, params_path: str = "") -> MarketPaths:
+def synthetic_paths(
+    symbol: str, seconds: float, seed: int, step_s: float = 0.5, params_path: str = ""
+) -> MarketPaths:
     """A run of the simulator's synthetic market (venue 0) with no orders of ours, recorded on its grid."""
     from engine.sim.params import load_params
     from engine.sim.synthetic import SymbolMarket
@@ -159,11 +218,35 @@ def synthetic_paths(symbol: str, seconds: float, seed: int, step_s: float = 0.5,
         b, bs, a, as_ = book.top()
         out[k] = (b * tick, bs * lot, a * tick, as_ * lot, flow[0] * lot, flow[1] * lot)
         flow[0] = flow[1] = 0.0
-    t = np.arange(n) * step_s
-    return MarketPaths(symbol, t, out[:, 0], out[:, 2], out[:, 1], out[:, 3], out[:, 4], out[:, 5], tick, step_s, sp.adv, sp.vol_daily, source=f"synthetic:{symbol}:seed{seed}")
+    t = np.arange(n, dtype=np.float64) * step_s
+    return MarketPaths(
+        symbol,
+        t,
+        out[:, 0],
+        out[:, 2],
+        out[:, 1],
+        out[:, 3],
+        out[:, 4],
+        out[:, 5],
+        tick,
+        step_s,
+        sp.adv,
+        sp.vol_daily,
+        source=f"synthetic:{symbol}:seed{seed}",
+    )
 
 
-def linear_paths(seconds: float, seed: int, step_s: float = 0.5, *, price: float = 100.0, half_spread_bps: float = 1.0, vol_daily: float = 0.015, eta_bps: float = 20.0, gamma_bps: float = 10.0) -> MarketPaths:
+def linear_paths(
+    seconds: float,
+    seed: int,
+    step_s: float = 0.5,
+    *,
+    price: float = 100.0,
+    half_spread_bps: float = 1.0,
+    vol_daily: float = 0.015,
+    eta_bps: float = 20.0,
+    gamma_bps: float = 10.0,
+) -> MarketPaths:
     """Almgren-Chriss's market: arithmetic random-walk mid, constant spread, linear impact, no signal.
 
     Depth and trade flow are independent noise (they predict nothing), and resting orders never fill,
@@ -176,5 +259,22 @@ def linear_paths(seconds: float, seed: int, step_s: float = 0.5, *, price: float
     hs = price * half_spread_bps / 1e4
     size = rng.lognormal(0.0, 0.5, (2, n)) * 100
     vol = rng.exponential(10.0, (2, n))
-    t = np.arange(n) * step_s
-    return MarketPaths("LINEAR", t, mid - hs, mid + hs, size[0], size[1], vol[0], vol[1], 1e-9, step_s, 1e9, vol_daily, kind="linear", linear_eta_bps=eta_bps, linear_gamma_bps=gamma_bps, source=f"linear:seed{seed}")
+    t = np.arange(n, dtype=np.float64) * step_s
+    return MarketPaths(
+        "LINEAR",
+        t,
+        mid - hs,
+        mid + hs,
+        size[0],
+        size[1],
+        vol[0],
+        vol[1],
+        1e-9,
+        step_s,
+        1e9,
+        vol_daily,
+        kind="linear",
+        linear_eta_bps=eta_bps,
+        linear_gamma_bps=gamma_bps,
+        source=f"linear:seed{seed}",
+    )

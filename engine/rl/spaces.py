@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FEATURES: tuple[str, ...] = ("spread_bps", "depth_imbalance", "flow_imbalance", "time_remaining", "fraction_filled", "vol_5m_bps")
+FEATURES: tuple[str, ...] = (
+    "spread_bps",
+    "depth_imbalance",
+    "flow_imbalance",
+    "time_remaining",
+    "fraction_filled",
+    "vol_5m_bps",
+)
 """The table's feature layout; a table with another layout is refused at load time."""
 
-ABLATABLE = {"spread": "spread_bps", "depth": "depth_imbalance", "flow": "flow_imbalance", "vol": "vol_5m_bps"}
+ABLATABLE = {
+    "spread": "spread_bps",
+    "depth": "depth_imbalance",
+    "flow": "flow_imbalance",
+    "vol": "vol_5m_bps",
+}
 
 PASSIVE, MID, AGGRESSIVE = 0, 1, 2
 AGGRESSION_NAMES = ("passive", "mid", "aggressive")

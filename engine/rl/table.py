@@ -74,16 +74,29 @@ class PolicyTable:
 
     def save(self, path: str | Path) -> None:
         arrays: dict[str, Any] = {f"edges_{i}": e for i, e in enumerate(self.edges)}
-        arrays.update(q=self.q, visits=self.visits, best=self.best)
-        arrays["actions"] = np.array([(a.share, a.aggression, a.wait_ms) for a in self.actions], dtype=np.float64)
-        header = {"format": FORMAT_VERSION, "features": list(self.features), "ablated": list(self.ablated), "meta": self.meta}
+        arrays.update(
+            q=self.q.astype(np.float32),
+            visits=self.visits.astype(np.int32),
+            best=self.best.astype(np.int32),
+        )
+        arrays["actions"] = np.array(
+            [(a.share, a.aggression, a.wait_ms) for a in self.actions], dtype=np.float64
+        )
+        header = {
+            "format": FORMAT_VERSION,
+            "features": list(self.features),
+            "ablated": list(self.ablated),
+            "meta": self.meta,
+        }
         arrays["header"] = np.frombuffer(json.dumps(header, default=str).encode(), dtype=np.uint8)
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)
         Path(path).write_bytes(buf.getvalue())
 
 
-def best_actions(q: NDArray[np.float64], visits: NDArray[np.int64], min_visits: int) -> NDArray[np.int64]:
+def best_actions(
+    q: NDArray[np.float64], visits: NDArray[np.int64], min_visits: int
+) -> NDArray[np.int64]:
     """Best action per cell among actions tried at least `min_visits` times; -1 if none."""
     masked = np.where(visits >= min_visits, np.nan_to_num(q, nan=-np.inf), -np.inf)
     best = np.argmax(masked, axis=1).astype(np.int64)
@@ -108,19 +121,35 @@ def load_table(path: str | Path | None = None) -> PolicyTable:
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             header = json.loads(bytes(z["header"]).decode())
-            edges = [np.asarray(z[f"edges_{i}"], dtype=np.float64) for i in range(len(header["features"]))]
+            edges = [
+                np.asarray(z[f"edges_{i}"], dtype=np.float64)
+                for i in range(len(header["features"]))
+            ]
             q, visits, best = np.asarray(z["q"]), np.asarray(z["visits"]), np.asarray(z["best"])
             acts = np.asarray(z["actions"])
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        zipfile.BadZipFile,
+        json.JSONDecodeError,
+        UnicodeDecodeError,
+    ) as e:
         raise TableError(f"{where}: not a policy table ({type(e).__name__}: {e})") from None
     if header.get("format") != FORMAT_VERSION:
-        raise TableError(f"{where}: table format {header.get('format')!r}, this build reads {FORMAT_VERSION}")
+        raise TableError(
+            f"{where}: table format {header.get('format')!r}, this build reads {FORMAT_VERSION}"
+        )
     feats = tuple(header["features"])
     if feats != FEATURES:
-        raise TableError(f"{where}: trained for features {list(feats)}, this build uses {list(FEATURES)}")
+        raise TableError(
+            f"{where}: trained for features {list(feats)}, this build uses {list(FEATURES)}"
+        )
     actions = tuple(Action(float(s), int(a), int(w)) for s, a, w in acts)
     if actions != ACTIONS:
-        raise TableError(f"{where}: trained for another action set ({len(actions)} actions, this build has {len(ACTIONS)})")
+        raise TableError(
+            f"{where}: trained for another action set ({len(actions)} actions, this build has {len(ACTIONS)})"
+        )
     cells = int(np.prod([len(e) + 1 for e in edges]))
     if q.shape != (cells, len(actions)) or visits.shape != q.shape or best.shape != (cells,):
         raise TableError(f"{where}: array shapes do not match its bin edges")
@@ -128,4 +157,13 @@ def load_table(path: str | Path | None = None) -> PolicyTable:
         raise TableError(f"{where}: bin edges must increase strictly")
     if np.any(best >= len(actions)) or np.any(best < -1):
         raise TableError(f"{where}: best-action indices out of range")
-    return PolicyTable(feats, edges, q.astype(np.float64), visits.astype(np.int64), best.astype(np.int64), actions, header.get("meta", {}), tuple(header.get("ablated", ())))
+    return PolicyTable(
+        feats,
+        edges,
+        q.astype(np.float64),
+        visits.astype(np.int64),
+        best.astype(np.int64),
+        actions,
+        header.get("meta", {}),
+        tuple(header.get("ablated", ())),
+    )

@@ -1,9 +1,9 @@
-"""Training: fitted Q iteration over a binned state space, with epsilon-greedy data collection rounds.
+"""Training: Monte Carlo control over a binned state space, with epsilon-greedy data collection rounds.
 
-Why FQI and not online Q-learning: every transition of every round is kept, and the table is
-refitted to convergence on all of them (Q(s,a) = mean of r + max_a' Q(s',a')), which is stable,
-uses each sample many times, and is exactly reproducible under a seed. Cells whose next state
-was never visited are bootstrapped with the cost of crossing the remainder there.
+Every transition of every round is kept and the table is refitted on all of them after each round
+(Q(s, a) = mean return-to-go after taking a in s), then the next round explores around the new
+greedy policy. Tabular Q-learning and fitted Q iteration were tried first and diverged (see
+`_fit`); Monte Carlo is unbiased for the behaviour policy and exactly reproducible under a seed.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ class TrainSpec:
     rounds: int = 12
     seed: int = 7
     min_visits: int = 3
-    fqi_iterations: int = 120
     ablate: tuple[str, ...] = ()
 
 
@@ -54,28 +53,52 @@ def bin_edges(paths: list[MarketPaths], ablate: tuple[str, ...] = ()) -> list[ND
         "vol_5m_bps": np.unique(np.round(np.quantile(vol, [1 / 3, 2 / 3]), 6)),
     }
     dropped = {ABLATABLE[a] for a in ablate}
-    return [np.zeros(0) if name in dropped else np.asarray(edges[name], dtype=np.float64) for name in FEATURES]
+    return [
+        np.zeros(0) if name in dropped else np.asarray(edges[name], dtype=np.float64)
+        for name in FEATURES
+    ]
 
 
 def code_version() -> str:
     try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
-def train(paths: list[MarketPaths], ranges: list[tuple[int, int]], cfg: EnvConfig, spec: TrainSpec, meta: dict[str, object], progress: Progress | None = None) -> PolicyTable:
+def train(
+    paths: list[MarketPaths],
+    ranges: list[tuple[int, int]],
+    cfg: EnvConfig,
+    spec: TrainSpec,
+    meta: dict[str, object],
+    progress: Progress | None = None,
+) -> PolicyTable:
     """Learn a table from parents started uniformly inside `ranges` (grid index bounds per path)."""
     rng = np.random.default_rng(spec.seed)
     edges = bin_edges(paths, spec.ablate)
-    table = PolicyTable(FEATURES, edges, np.full((0, 0), np.nan), np.zeros((0, 0), dtype=np.int64), np.zeros(0, dtype=np.int64), ACTIONS)
+    table = PolicyTable(
+        FEATURES,
+        edges,
+        np.full((0, 0), np.nan),
+        np.zeros((0, 0), dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+        ACTIONS,
+    )
     n_cells = int(np.prod(table.shape))
     n_act = len(ACTIONS)
     q = np.zeros((n_cells, n_act))
     visits = np.zeros((n_cells, n_act), dtype=np.int64)
     buf = Transitions()
     per_round = max(1, spec.episodes // spec.rounds)
+    marks = [0]
     for rnd in range(spec.rounds):
         eps = max(0.1, 1.0 - rnd / max(1, spec.rounds - 1) * 1.2)
         greedy = best_actions(q, visits, 1)
@@ -84,21 +107,56 @@ def train(paths: list[MarketPaths], ranges: list[tuple[int, int]], cfg: EnvConfi
             starts = rng.integers(lo, hi, n)
             sides = np.where(rng.random(n) < 0.5, 1, -1)
             explore = np.random.default_rng(rng.integers(1 << 62))
-            run_episodes(p, starts, sides, _behaviour(table, greedy, eps, explore, p.step_s), cfg, buf)
+            run_episodes(
+                p, starts, sides, _behaviour(table, greedy, eps, explore, p.step_s), cfg, buf
+            )
             if progress:
-                progress(f"round {rnd + 1}/{spec.rounds} path {pi + 1}/{len(paths)}: {n} episodes, epsilon {eps:.2f}")
-        q, visits = _fit(table, buf, q, spec.fqi_iterations, cfg.taker_fee_bps)
+                progress(
+                    f"round {rnd + 1}/{spec.rounds} path {pi + 1}/{len(paths)}: {n} episodes, epsilon {eps:.2f}"
+                )
+        marks.append(len(buf.r))
+        # fit on the recent half of the rounds: early, near-random behaviour makes every return look bad
+        keep = marks[rnd // 2]
+        recent = Transitions(
+            buf.s[keep:],
+            buf.a[keep:],
+            buf.r[keep:],
+            buf.s2[keep:],
+            buf.done[keep:],
+            buf.episode[keep:],
+        )
+        q, visits = _fit(table, recent)
         if progress:
-            progress(f"round {rnd + 1}/{spec.rounds}: {sum(len(x) for x in buf.r)} transitions, {int((visits.sum(1) > 0).sum())}/{n_cells} cells visited")
+            progress(
+                f"round {rnd + 1}/{spec.rounds}: {sum(len(x) for x in buf.r)} transitions, {int((visits.sum(1) > 0).sum())}/{n_cells} cells visited"
+            )
     table.q = np.where(visits > 0, q, np.nan)
     table.visits = visits
     table.best = best_actions(q, visits, spec.min_visits)
     table.ablated = spec.ablate
-    table.meta = {**meta, "seed": spec.seed, "episodes": spec.episodes, "rounds": spec.rounds, "min_visits": spec.min_visits, "method": "fitted Q iteration, binned states, epsilon-greedy rounds", "horizon_s": cfg.horizon_s, "qty": cfg.qty, "env": {k: getattr(cfg, k) for k in cfg.__slots__}, "code_version": code_version(), "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    table.meta = {
+        **meta,
+        "seed": spec.seed,
+        "episodes": spec.episodes,
+        "rounds": spec.rounds,
+        "min_visits": spec.min_visits,
+        "method": "every-visit Monte Carlo control, binned states, epsilon-greedy rounds",
+        "horizon_s": cfg.horizon_s,
+        "qty": cfg.qty,
+        "env": {k: getattr(cfg, k) for k in cfg.__slots__},
+        "code_version": code_version(),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
     return table
 
 
-def _behaviour(table: PolicyTable, greedy: NDArray[np.int64], eps: float, rng: np.random.Generator, step_s: float) -> Callable[[Decisions], Choice]:
+def _behaviour(
+    table: PolicyTable,
+    greedy: NDArray[np.int64],
+    eps: float,
+    rng: np.random.Generator,
+    step_s: float,
+) -> Callable[[Decisions], Choice]:
     def decide(d: Decisions) -> Choice:
         g = greedy[table.cells(d.obs)]
         rand = rng.integers(0, len(ACTIONS), len(d.idx))
@@ -108,25 +166,29 @@ def _behaviour(table: PolicyTable, greedy: NDArray[np.int64], eps: float, rng: n
     return decide
 
 
-def _fit(table: PolicyTable, buf: Transitions, q0: NDArray[np.float64], iterations: int, taker_fee: float) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    s_raw, s2_raw = np.concatenate(buf.s), np.concatenate(buf.s2)
-    s, s2 = table.cells(s_raw), table.cells(s2_raw)
-    a, r, done = np.concatenate(buf.a), np.concatenate(buf.r), np.concatenate(buf.done)
-    n_act = q0.shape[1]
+def _fit(table: PolicyTable, buf: Transitions) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Every-visit Monte Carlo: Q(s, a) = mean return-to-go (minus the rest of the shortfall) after (s, a).
+
+    Bootstrapping (Q-learning, FQI) diverged here: binned time lets a wait land in its own cell, and
+    with undiscounted returns a loop whose noisy mean reward is positive grows without bound.
+    Returns-to-go need no bootstrap, so nothing can loop; exploration is annealed over rounds.
+    """
+    s = table.cells(np.concatenate(buf.s))
+    a, r = np.concatenate(buf.a), np.concatenate(buf.r)
+    ep = np.concatenate(buf.episode)
+    order = np.argsort(ep, kind="stable")  # within an episode, recording order is time order
+    r_sorted, ep_sorted = r[order], ep[order]
+    csum = np.cumsum(r_sorted)
+    last = np.r_[np.flatnonzero(np.diff(ep_sorted)), len(ep_sorted) - 1]
+    end_of = np.repeat(last, np.diff(np.r_[-1, last]))
+    g_sorted = csum[end_of] - csum + r_sorted
+    g = np.empty_like(g_sorted)
+    g[order] = g_sorted
+    n_act = len(table.actions)
+    n_cells = int(np.prod(table.shape))
     sa = s * n_act + a
-    counts = np.bincount(sa, minlength=q0.size).reshape(q0.shape)
-    # unseen next cell: the value of crossing what is left there
-    cross = -(s2_raw[:, 0] / 2 + taker_fee) * (1 - s2_raw[:, 4])
-    q = q0.copy()
-    seen = counts > 0
-    for _ in range(iterations):
-        v = np.where(seen, q, -np.inf).max(axis=1)
-        nxt = v[s2]
-        nxt = np.where(np.isfinite(nxt), nxt, cross)
-        target = r + np.where(done, 0.0, nxt)
-        new = (np.bincount(sa, weights=target, minlength=q0.size).reshape(q0.shape)) / np.maximum(counts, 1)
-        delta = np.abs(new - q)[seen].max() if seen.any() else 0.0
-        q = np.where(seen, new, 0.0)
-        if delta < 1e-6:
-            break
+    counts = np.bincount(sa, minlength=n_cells * n_act).reshape(n_cells, n_act)
+    q = np.bincount(sa, weights=g, minlength=n_cells * n_act).reshape(n_cells, n_act) / np.maximum(
+        counts, 1
+    )
     return q, counts.astype(np.int64)

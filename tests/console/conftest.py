@@ -22,10 +22,14 @@ class FrozenClock(SimClock):
         await asyncio.get_running_loop().create_future()  # woken only by cancellation
 
 
-def make_console(tmp_path, settings: Settings | None = None, clock: SimClock | None = None) -> TrancheApp:
+def make_console(
+    tmp_path, settings: Settings | None = None, clock: SimClock | None = None
+) -> TrancheApp:
     settings = settings or Settings()
     clock = clock or SimClock(start=START)
-    engine = build_engine(settings, clock=clock, db_path=tmp_path / "fills.db", brokers=paper_venues(clock))
+    engine = build_engine(
+        settings, clock=clock, db_path=tmp_path / "fills.db", brokers=paper_venues(clock)
+    )
     return create_app(settings, engine=engine)
 
 
@@ -34,7 +38,9 @@ def console_app(tmp_path) -> TrancheApp:
     return make_console(tmp_path)
 
 
-async def settle(app: TrancheApp, pilot, groups: tuple[str, ...] = ("preview", "submit", "kill", "store")) -> None:
+async def settle(
+    app: TrancheApp, pilot, groups: tuple[str, ...] = ("preview", "submit", "kill", "store")
+) -> None:
     """Wait for the named workers (never the endless ingest worker), then one frame."""
     await pilot.pause()
     for _ in range(3):

@@ -37,16 +37,44 @@ def read_until(fd: int, needles: list[str], timeout: float) -> str:
     return ANSI.sub("", raw.decode("utf-8", "replace"))
 
 
-@pytest.mark.skipif(not TRANCHE.exists() or shutil.which("sh") is None, reason="the tranche console script is not installed")
+@pytest.mark.skipif(
+    not TRANCHE.exists() or shutil.which("sh") is None,
+    reason="the tranche console script is not installed",
+)
 def test_tranche_console_in_a_pty_shows_main_panes_and_halts(tmp_path) -> None:
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40", "HOME": str(tmp_path)}
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "COLUMNS": "120",
+        "LINES": "40",
+        "HOME": str(tmp_path),
+    }
     env.pop("TRANCHE_CONFIG", None)
-    proc = subprocess.Popen([str(TRANCHE), "console", "--db", str(tmp_path / "fills.db")], stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(TRANCHE), "console", "--db", str(tmp_path / "fills.db")],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
     os.close(slave)
     try:
-        panes = ["Order ticket", "Kelly preview", "SOR legs", "Execution progress", "Kill switch", "Venue scores", "Quality", "Blotter", "Book", "Log"]
+        panes = [
+            "Order ticket",
+            "Kelly preview",
+            "SOR legs",
+            "Execution progress",
+            "Kill switch",
+            "Venue scores",
+            "Quality",
+            "Blotter",
+            "Book",
+            "Log",
+        ]
         seen = read_until(master, panes + ["ACTIVE"], timeout=20)
         for title in panes:
             assert title in seen, title
@@ -57,7 +85,9 @@ def test_tranche_console_in_a_pty_shows_main_panes_and_halts(tmp_path) -> None:
         tail = ""
         deadline = time.monotonic() + 15
         while proc.poll() is None and time.monotonic() < deadline:
-            tail += read_until(master, ["\x00"], timeout=0.2)  # keep draining: a full pty blocks the app
+            tail += read_until(
+                master, ["\x00"], timeout=0.2
+            )  # keep draining: a full pty blocks the app
         assert proc.wait(timeout=1) == 0
         assert "Traceback" not in tail
     finally:

@@ -9,17 +9,30 @@ from textual.widgets import Select
 from console.app import TrancheApp
 from engine.events import ParentProgress
 from engine.models import OrderStatus, TradingState
-from tests.console.conftest import START, FrozenClock, make_console, pane_text, screen_text, settle, started, type_into, until
+from tests.console.conftest import (
+    START,
+    FrozenClock,
+    make_console,
+    pane_text,
+    screen_text,
+    settle,
+    started,
+    type_into,
+    until,
+)
 
 
-async def submit_ticket(app: TrancheApp, pilot, *, qty: str, algo: str, limit: str = "") -> str:
+async def submit_ticket(app: TrancheApp, pilot, *, qty: str, algo: str, limit: str = "", click: bool = False) -> str:
     await type_into(pilot, "#quantity", qty)
     if limit:
         await type_into(pilot, "#limit_price", limit)
     app.main.query_one("#algo", Select).value = algo
     await settle(app, pilot)
     assert not app.main.query_one("#submit").disabled, pane_text(app, "#ticket")
-    await pilot.press("ctrl+s")
+    if click:
+        await pilot.click("#submit")
+    else:
+        await pilot.press("ctrl+s")
     await pilot.pause()
     body = screen_text(app)
     assert "Send this order?" in body and "notional" in body
@@ -47,7 +60,10 @@ async def test_twap_progress_advances_in_simulated_time(console_app: TrancheApp)
                 progress.append(ev)
         slices = app.settings.router.twap_num_slices
         assert [p.slice_index for p in progress if p.leg == progress[0].leg][-1] == slices
-        assert progress[-1].ts - progress[0].ts >= (slices - 1) * app.settings.router.twap_interval_seconds
+        assert (
+            progress[-1].ts - progress[0].ts
+            >= (slices - 1) * app.settings.router.twap_interval_seconds
+        )
         assert app.engine.clock.now() > t0
         text = pane_text(app, "#progress")
         assert pid in text and "100%" in text
@@ -60,7 +76,7 @@ async def test_kill_switch_halts_and_cancels_every_open_order(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
         bid = min(q.bid for q in app.state.quotes.values())
-        await submit_ticket(app, pilot, qty="300", algo="limit", limit=str(bid - Decimal("0.50")))
+        await submit_ticket(app, pilot, qty="300", algo="limit", limit=str(bid - Decimal("0.50")), click=True)
         open_before = [c for c in app.engine.children.values() if c.status.is_open]
         assert open_before, "a passive limit rests while simulated time stands still"
 

@@ -17,7 +17,9 @@ async def test_theme_comes_from_config_and_switches_by_key_and_palette(tmp_path)
         await pilot.press("ctrl+y")
         await pilot.pause()
         assert app.theme == "tranche-dark"
-        assert app.main.query_one("#status").styles.background != light_bg  # .tcss follows the theme
+        assert (
+            app.main.query_one("#status").styles.background != light_bg
+        )  # .tcss follows the theme
         await pilot.press("ctrl+p")
         await pilot.press(*"Theme: tranche-light")
         await pilot.pause(0.3)

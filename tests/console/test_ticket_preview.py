@@ -20,7 +20,9 @@ async def test_typing_a_kelly_ticket_shows_the_engines_own_preview(console_app: 
         await type_into(pilot, "#avg_loss", "0.01")
         await settle(app, pilot)
 
-        expected = await app.engine.preview(Ticket("AAPL", Side.BUY, Decimal(0), Signal(0.5, 0.6, 0.02, 0.01)))
+        expected = await app.engine.preview(
+            Ticket("AAPL", Side.BUY, Decimal(0), Signal(0.5, 0.6, 0.02, 0.01))
+        )
         assert expected.sizing is not None
         shown = pane_text(app, "#preview")
         assert fmt(expected.sizing.kelly_fraction, 4) in shown
@@ -75,3 +77,23 @@ async def test_invalid_ticket_shows_the_error_and_nothing_is_sent(console_app: T
         await settle(app, pilot)
         assert sent == []
         assert not app.engine.parents
+
+
+async def test_an_engine_error_is_a_notification_and_a_log_line_not_a_crash(
+    console_app: TrancheApp,
+) -> None:
+    app = console_app
+
+    async def broken_preview(ticket: Ticket, **_: object):
+        raise RuntimeError("venue feed exploded")
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        app.engine.preview = broken_preview  # type: ignore[method-assign]
+        await type_into(pilot, "#quantity", "7")
+        await settle(app, pilot)
+        assert any(
+            "venue feed exploded" in msg for _, level, msg in app.state.logs if level == "error"
+        )
+        assert any("venue feed exploded" in n.message for n in app._notifications)
+        assert app.is_running and app.main.query_one("#submit").disabled

@@ -10,8 +10,8 @@ import pytest
 from engine.config import Settings
 from engine.events import KillReport, TradingStateChanged
 from engine.models import InputError, OrderStatus, Side, Signal, Ticket, TradingState
-from tests.fakes.paper_venues import paper_venues
 from tests.fakes.faulty_broker import FaultyBroker
+from tests.fakes.paper_venues import paper_venues
 
 
 async def open_count(eng) -> int:
@@ -19,11 +19,20 @@ async def open_count(eng) -> int:
 
 
 def ticket(qty="300", algo="twap", side=Side.BUY, **kw) -> Ticket:
-    return Ticket(symbol="AAPL", side=side, quantity=Decimal(qty), signal=Signal(strength=0.5), algo=algo, **kw)
+    return Ticket(
+        symbol="AAPL",
+        side=side,
+        quantity=Decimal(qty),
+        signal=Signal(strength=0.5),
+        algo=algo,
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("algo", ["market", "limit", "twap", "passive-twap"])
-async def test_each_basic_algo_fills_the_parent_exactly_and_records_every_fill(make_engine, tmp_path, algo):
+async def test_each_basic_algo_fills_the_parent_exactly_and_records_every_fill(
+    make_engine, tmp_path, algo
+):
     eng = await make_engine()
     pid = await eng.submit(ticket(algo=algo, venue="V0"))
     rep = await eng.wait(pid)
@@ -39,7 +48,9 @@ async def test_twap_spaces_children_one_interval_apart_in_engine_time(make_engin
     eng = await make_engine()
     pid = await eng.submit(ticket(algo="twap", venue="V1"))
     rep = await eng.wait(pid)
-    kids = [eng.children[c] for c in eng.parents[pid].children if "twap_slice" in eng.children[c].meta]
+    kids = [
+        eng.children[c] for c in eng.parents[pid].children if "twap_slice" in eng.children[c].meta
+    ]
     times = [k.created_ts for k in kids]
     gaps = {round(b - a) for a, b in zip(times, times[1:], strict=False)}
     assert gaps == {int(settings.router.twap_interval_seconds)}
@@ -58,13 +69,19 @@ async def test_every_child_is_journaled_before_the_venue_sees_it(make_engine, cl
 
 
 async def test_kill_switch_cancels_200_open_orders_across_4_venues_and_halts(make_engine, clock):
-    eng = await make_engine(settings=Settings.model_validate({"risk": {"max_orders_per_second_per_venue": 1000}}))
+    eng = await make_engine(
+        settings=Settings.model_validate({"risk": {"max_orders_per_second_per_venue": 1000}})
+    )
     events = eng.subscribe()
     pids = []
     for i in range(200):
         venue = f"V{i % 4}"
         q = await eng.brokers[venue].top_of_book("AAPL")
-        pids.append(await eng.submit(ticket(qty="1", algo="limit", venue=venue, limit_price=q.bid - Decimal("1.00"))))
+        pids.append(
+            await eng.submit(
+                ticket(qty="1", algo="limit", venue=venue, limit_price=q.bid - Decimal("1.00"))
+            )
+        )
     await clock.sleep(1)
     assert await open_count(eng) == 200
     report = await eng.kill()
@@ -103,7 +120,11 @@ async def test_a_leg_whose_venue_goes_down_is_rerouted_not_dropped(make_engine, 
     legs = {leg["venue"]: leg for leg in rep.legs}
     assert legs["V0"]["status"] == "re-routed to V1"
     assert Decimal(legs["V0"]["filled"]) + Decimal(legs["V1"]["filled"]) == Decimal(500)
-    logs = [e.message for e in (events.get_nowait() for _ in range(events.qsize())) if hasattr(e, "message")]
+    logs = [
+        e.message
+        for e in (events.get_nowait() for _ in range(events.qsize()))
+        if hasattr(e, "message")
+    ]
     assert any("re-routed" in m for m in logs)
 
 
@@ -121,12 +142,16 @@ async def test_bad_tickets_are_refused_with_the_field_named_and_nothing_sent(mak
     assert eng.children == {}
 
 
-async def test_risk_denials_are_rejected_children_with_the_reason_and_recorded(make_engine, tmp_path):
+async def test_risk_denials_are_rejected_children_with_the_reason_and_recorded(
+    make_engine, tmp_path
+):
     eng = await make_engine(settings=Settings.model_validate({"risk": {"max_child_quantity": 10}}))
     rep = await eng.wait(await eng.submit(ticket(qty="50", algo="market", venue="V0")))
     assert rep.filled_qty == 0
     kids = [eng.children[c] for c in eng.parents[rep.parent_id].children]
-    assert kids and all(k.status is OrderStatus.REJECTED and k.reason.startswith("risk:") for k in kids)
+    assert kids and all(
+        k.status is OrderStatus.REJECTED and k.reason.startswith("risk:") for k in kids
+    )
     assert await open_count(eng) == 0
     await eng.store.flush()
     con = sqlite3.connect(tmp_path / "fills.db")

@@ -12,7 +12,9 @@ from engine.models import ChildOrder, Instrument, PortfolioSnapshot, Position, Q
 class FaultyBroker(Broker):
     """Delegates to `inner`; after `fail_after` submits every submit raises VenueUnavailable."""
 
-    def __init__(self, inner: Broker, *, fail_after: int | None = None, journal_db: Path | None = None) -> None:
+    def __init__(
+        self, inner: Broker, *, fail_after: int | None = None, journal_db: Path | None = None
+    ) -> None:
         super().__init__(inner.name)
         self.inner = inner
         self.capabilities = inner.capabilities
@@ -35,9 +37,13 @@ class FaultyBroker(Broker):
         if self.journal_db is not None:  # what a crash right now would leave on disk
             con = sqlite3.connect(self.journal_db)
             try:
-                tables = [r[0] for r in con.execute("select name from sqlite_master where type='table'")]
+                tables = [
+                    r[0] for r in con.execute("select name from sqlite_master where type='table'")
+                ]
                 table = "child_orders" if "child_orders" in tables else "children"
-                row = con.execute(f"select 1 from {table} where client_order_id = ?", (order.client_order_id,)).fetchone()
+                row = con.execute(
+                    f"select 1 from {table} where client_order_id = ?", (order.client_order_id,)
+                ).fetchone()
             finally:
                 con.close()
             if row is None:

@@ -9,4 +9,9 @@ from engine.clock import Clock
 
 
 def paper_venues(clock: Clock, n: int = 4) -> dict[str, PaperBroker]:
-    return {f"V{i}": PaperBroker(f"V{i}", clock, cash=Decimal(10_000_000), spread_bps=Decimal(2 + i), seed=i + 1) for i in range(n)}
+    return {
+        f"V{i}": PaperBroker(
+            f"V{i}", clock, cash=Decimal(10_000_000), spread_bps=Decimal(2 + i), seed=i + 1
+        )
+        for i in range(n)
+    }

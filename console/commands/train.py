@@ -1,0 +1,122 @@
+"""`tranche train`: learn the execution policy in the simulator and write its lookup table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from console.cli import CliError, add_common, emit
+from engine.config import load_settings
+from engine.rl.evaluate import data_markets, default_qty, env_config, synthetic_markets
+from engine.rl.paths import file_digest
+from engine.rl.spaces import ABLATABLE
+from engine.rl.train import TrainSpec, train
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "train", help="train the execution policy in the simulator; write the lookup table"
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--data",
+        nargs="+",
+        metavar="FILE",
+        help="Binance capture(s) or LOBSTER message file(s); the first part of each trains",
+    )
+    src.add_argument(
+        "--synthetic", action="store_true", help="train on the simulator's synthetic market"
+    )
+    p.add_argument(
+        "--market",
+        choices=["book", "linear"],
+        default="book",
+        help="synthetic market: calibrated order book, or linear-impact with no signal",
+    )
+    p.add_argument("--symbol", default="AMZN", help="synthetic symbol (market parameters)")
+    p.add_argument("--paths", type=int, default=4, help="synthetic: independent one-hour paths")
+    p.add_argument("--episodes", type=int, help="parents to simulate (default rl.episodes)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--qty",
+        type=float,
+        help="parent quantity (default: rl.participation of the volume over the horizon)",
+    )
+    p.add_argument("--horizon", type=float, help="parent horizon, seconds (default rl.horizon_s)")
+    p.add_argument("--ablate", default="", help=f"train without features: {','.join(ABLATABLE)}")
+    p.add_argument("--out", required=True, metavar="FILE", help="where to write the table (.npz)")
+    add_common(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    rl = settings.rl
+    if args.episodes is not None and args.episodes <= 0:
+        raise CliError("--episodes: expected a positive integer")
+    horizon = args.horizon or rl.horizon_s
+    if horizon <= 0 or (args.qty is not None and args.qty <= 0):
+        raise CliError("--horizon and --qty must be > 0")
+    ablate = tuple(a for a in args.ablate.split(",") if a)
+    bad = [a for a in ablate if a not in ABLATABLE]
+    if bad:
+        raise CliError(
+            f"--ablate: unknown feature(s) {', '.join(bad)}; known: {', '.join(ABLATABLE)}"
+        )
+    t0 = time.monotonic()
+
+    def say(msg: str) -> None:
+        sys.stderr.write(f"[{time.monotonic() - t0:6.1f}s] {msg}\n")
+        sys.stderr.flush()
+
+    step = rl.decision_step_s
+    meta: dict[str, Any]
+    if args.data:
+        markets = data_markets(args.data, step, horizon, rl.train_fraction, None)
+        steps = int(round(horizon / step))
+        meta = {
+            "data": [
+                {"file": file_digest(f), "train_range": [m.lo, m.hi + steps], "grid_s": step}
+                for f, m in zip(args.data, markets, strict=True)
+            ]
+        }
+    else:
+        base = args.seed * 1000
+        markets = synthetic_markets(args.paths, args.symbol, base, step, horizon, args.market)
+        meta = {
+            "synthetic": {
+                "market": args.market,
+                "symbol": args.symbol,
+                "seeds": [base + i for i in range(args.paths)],
+            }
+        }
+    qty = args.qty or default_qty(markets[0].paths, rl.participation, horizon)
+    cfg = env_config(settings, qty, horizon)
+    spec = TrainSpec(episodes=args.episodes or rl.episodes, seed=args.seed, ablate=ablate)
+    say(
+        f"training on {', '.join(m.paths.source for m in markets)}: qty {qty:g}, horizon {horizon:g} s, {spec.episodes} episodes"
+    )
+    table = train([m.paths for m in markets], [(m.lo, m.hi) for m in markets], cfg, spec, meta, say)
+    try:
+        table.save(args.out)
+    except OSError as e:
+        raise CliError(f"--out: cannot write {args.out}: {e.strerror or e}") from None
+    learned = int((table.best >= 0).sum())
+    data = {
+        "out": args.out,
+        "cells": len(table.best),
+        "cells_learned": learned,
+        "transitions": int(table.visits.sum()),
+        "seconds": round(time.monotonic() - t0, 1),
+        "meta": table.meta,
+    }
+    emit(
+        args,
+        data,
+        lambda d: (
+            f"wrote {d['out']}: {d['cells_learned']}/{d['cells']} cells learned from {d['transitions']} decisions in {d['seconds']} s"
+        ),
+    )
+    return 0
