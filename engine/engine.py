@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
 
+from engine import views
 from engine.algos.base import LegState
 from engine.api import ExecutionReport, Preview, SliceReport
 from engine.brokers.base import Broker, BrokerError, OrderUpdate, VenueUnavailable
@@ -76,6 +77,7 @@ class Engine:
         self._early: dict[str, list[OrderUpdate]] = {}
         self._done: dict[str, asyncio.Event] = {}
         self._seq = 0
+        self._poller: asyncio.Task[None] | None = None
         self.fallback: Callable[[], dict[str, Broker]] | None = (
             None  # paper venues if no real one connects
         )
@@ -124,8 +126,26 @@ class Engine:
         for name, b in self.brokers.items():
             b.on_update(self._on_update)
             b.on_state(functools.partial(self._venue_state, name))
+        if not self.clock.simulated:  # a simulated clock would never stop advancing for a poller
+            self._poller = asyncio.get_running_loop().create_task(
+                views.poll_quotes(self, list(self.settings.sim.symbols))
+            )
+
+    async def venue_scores(self, symbol: str) -> list[dict[str, Any]]:
+        return await views.score_rows(self, symbol)
+
+    async def blotter(self, limit: int = 200) -> list[dict[str, Any]]:
+        return await views.blotter_rows(self, limit)
+
+    async def book(
+        self, venue: str, symbol: str, depth: int = 10
+    ) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        return await views.book_depth(self, venue, symbol, depth)
 
     async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
         for pid in list(self._tasks):
             self._stopped.add(pid)
         tasks = [t for t in self._tasks.values() if not t.done()]

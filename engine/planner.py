@@ -16,7 +16,18 @@ from engine.sizing import size_ticket
 if TYPE_CHECKING:
     from engine.engine import Engine
 
-ALGOS = ("auto", "market", "limit", "twap", "passive-twap", "maker", "adaptive", "drl", "sor")
+ALGOS = (
+    "auto",
+    "market",
+    "limit",
+    "twap",
+    "passive-twap",
+    "maker",
+    "adaptive",
+    "drl",
+    "ewma",
+    "sor",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +40,11 @@ class Plan:
     decision: RouteDecision
 
 
-def validate_ticket(engine: Engine, t: Ticket) -> None:
+def validate_ticket(engine: Engine, t: Ticket, quantity: Decimal | None = None) -> None:
     """Refuse a ticket that cannot trade, naming the field."""
     if not t.symbol or not t.symbol.strip():
         raise InputError("symbol", "is empty")
-    to_decimal(t.quantity, "quantity")
+    to_decimal(t.quantity if quantity is None else quantity, "quantity")
     if t.limit_price is not None:
         to_decimal(t.limit_price, "limit_price")
     if t.algo not in ALGOS:
@@ -60,7 +71,7 @@ async def market_view(engine: Engine, t: Ticket) -> tuple[dict[str, Quote], list
 
 
 async def plan_ticket(engine: Engine, t: Ticket, quantity: Decimal | None = None) -> Plan:
-    validate_ticket(engine, t)
+    validate_ticket(engine, t, quantity)
     qty = quantity if quantity is not None else t.quantity
     quotes, failed = await market_view(engine, t)
     s = engine.settings
