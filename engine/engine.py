@@ -78,6 +78,7 @@ class Engine:
         self._done: dict[str, asyncio.Event] = {}
         self._seq = 0
         self._poller: asyncio.Task[None] | None = None
+        self.started = False  # the store is open and venues were asked to connect
         self.fallback: Callable[[], dict[str, Broker]] | None = (
             None  # paper venues if no real one connects
         )
@@ -126,6 +127,7 @@ class Engine:
         for name, b in self.brokers.items():
             b.on_update(self._on_update)
             b.on_state(functools.partial(self._venue_state, name))
+        self.started = True
         if not self.clock.simulated:  # a simulated clock would never stop advancing for a poller
             self._poller = asyncio.get_running_loop().create_task(
                 views.poll_quotes(self, list(self.settings.sim.symbols))
@@ -143,6 +145,7 @@ class Engine:
         return await views.book_depth(self, venue, symbol, depth)
 
     async def stop(self) -> None:
+        self.started = False
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)

@@ -16,7 +16,7 @@ POLL_S = 0.25  # wall seconds between quote polls of one venue when no stream ex
 
 async def blotter_rows(engine: Engine, limit: int) -> list[dict[str, Any]]:
     """Orders and fills from SQLite, newest first."""
-    if engine.store is None:
+    if engine.store is None or not engine.started:
         return []
     orders = [
         {"kind": "order", "ts": r.get("created_ts"), **r} for r in await engine.store.children()
@@ -30,8 +30,9 @@ async def blotter_rows(engine: Engine, limit: int) -> list[dict[str, Any]]:
 async def score_rows(engine: Engine, symbol: str) -> list[dict[str, Any]]:
     """Each venue's expected slippage for `symbol` this hour, with samples and source."""
     now = engine.clock.now()
+    store = engine.store if engine.started else None  # before start: static figures only
     scores = await venue_scores(
-        engine.store, list(engine.brokers), symbol, now, engine.settings.router
+        store, list(engine.brokers), symbol, now, engine.settings.router
     )
     return [
         {

@@ -1,4 +1,4 @@
-"""`tranche sim ...`: the market simulator from the command line (replay, calibrate; serve comes later)."""
+"""`tranche sim ...`: the market simulator from the command line (replay, calibrate, serve)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,9 @@ def register(sub: Any) -> None:
     )
     add_common(c)
     c.set_defaults(handler=run_calibrate)
+    from console.commands.sim_serve import register_serve
+
+    register_serve(actions)
 
 
 def _no_action(p: argparse.ArgumentParser) -> int:

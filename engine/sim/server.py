@@ -1,0 +1,367 @@
+"""`tranche sim serve`: the simulated market as a Binance-spot-compatible REST venue on loopback.
+
+Venues: `/api/v3/...` is the first venue (SIM-A); every venue is also at `/<NAME>/api/v3/...`
+(`/SIM-B/api/v3/depth`), so a ccxt client takes `base_url: http://HOST:PORT/SIM-B`. Each venue
+has its own account (cash, positions, orders). Signed endpoints check X-MBX-APIKEY, the
+HMAC-SHA256 signature and timestamp/recvWindow like Binance; errors are Binance's JSON with its
+codes. The market runs on a LiveClock (`speed` x wall time) and state lives as long as the process,
+across client reconnects. `/_sim/...` (API key required): state for checks, injected faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from engine.clock import LiveClock
+from engine.config import Settings
+from engine.sim import server_api as api
+from engine.sim.server_api import ApiError
+from engine.sim.server_venue import VenueDesk, wall_ms
+
+log = logging.getLogger("tranche.sim.server")
+DEFAULT_API_KEY = "tranche-sim-key"
+DEFAULT_API_SECRET = "tranche-sim-secret"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Signed = Callable[["VenueDesk", dict[str, str]], Awaitable[Any]]
+
+
+@dataclass
+class Fault:
+    """An injected venue fault: the next `times` matching requests misbehave."""
+
+    path: str = ""  # suffix of the request path; "" = every path
+    venue: str = ""  # "" = every venue
+    method: str = ""
+    kind: str = "status"  # status | hang | malformed | partial
+    status: int = 503
+    times: int = 1
+    after: bool = False  # hang/partial: handle the request first (the venue acted, the answer is lost)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, text=json.dumps(data), content_type="application/json")
+
+
+class SimServer:
+    """The aiohttp application over `desks` (one per simulated venue)."""
+
+    def __init__(
+        self, desks: dict[str, VenueDesk], *, api_key: str, api_secret: str, hang_s: float = 5.0
+    ) -> None:
+        self.desks = desks
+        self.first = next(iter(desks))
+        self.api_key = api_key
+        self.api_secret = api_secret
+        self.hang_s = hang_s
+        self.skew_ms = 0
+        self.faults: list[Fault] = []
+        self.down: set[str] = set()
+        self.requests = 0
+        self.app = web.Application(middlewares=[self._errors, self._faults])
+        for prefix in ("", "/{venue}"):
+            self._routes(prefix)
+        self.app.router.add_get("/_sim/state", self._state)
+        self.app.router.add_post("/_sim/fault", self._add_fault)
+
+    def now_ms(self) -> int:
+        return wall_ms() + self.skew_ms
+
+    def _routes(self, p: str) -> None:
+        r = self.app.router
+        r.add_get(p + "/api/v3/ping", self._public(lambda d, q: _ok({})))
+        r.add_get(p + "/api/v3/time", self._public(lambda d, q: _ok({"serverTime": self.now_ms()})))
+        r.add_get(p + "/api/v3/exchangeInfo", self._public(self.exchange_info))
+        r.add_get(p + "/api/v3/depth", self._public(self.depth))
+        r.add_get(p + "/api/v3/ticker/24hr", self._public(self.ticker))
+        r.add_get(p + "/api/v3/ticker/bookTicker", self._public(self.book_ticker))
+        r.add_get(p + "/api/v3/account", self._signed(self.account))
+        r.add_post(p + "/api/v3/order", self._signed(self.new_order))
+        r.add_get(p + "/api/v3/order", self._signed(self.get_order))
+        r.add_delete(p + "/api/v3/order", self._signed(self.cancel_order))
+        r.add_get(p + "/api/v3/openOrders", self._signed(self.open_orders))
+        r.add_get(p + "/api/v3/myTrades", self._signed(self.my_trades))
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _desk(self, request: web.Request) -> VenueDesk:
+        name = request.match_info.get("venue", self.first)
+        desk = self.desks.get(name)
+        if desk is None:
+            raise ApiError(-1121, f"Unknown venue {name!r}; venues: {', '.join(self.desks)}", 404)
+        return desk
+
+    def _public(self, fn: Signed) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return _json(await fn(self._desk(request), dict(request.query)))
+
+        return handler
+
+    def _signed(self, fn: Signed) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            desk = self._desk(request)
+            key = request.headers.get("X-MBX-APIKEY")
+            if not key:
+                raise ApiError(-2014, "API-key format invalid.", 401)
+            if not hmac.compare_digest(key.encode(), self.api_key.encode()):
+                raise ApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+            body = await request.text() if request.method == "POST" else ""
+            total = request.query_string + body  # Binance signs the query string then the body
+            signed, sep, signature = total.rpartition("&signature=")
+            if not sep:
+                signed, sep, signature = total.rpartition("signature=")
+            if not sep or not signature:
+                raise api.mandatory("signature")
+            expected = hmac.new(
+                self.api_secret.encode(), signed.encode(), hashlib.sha256
+            ).hexdigest()
+            if not hmac.compare_digest(signature.encode(), expected.encode()):
+                raise ApiError(-1022, "Signature for this request is not valid.")
+            params = dict(parse_qsl(signed, keep_blank_values=True))
+            api.check_timestamp(params, self.now_ms())
+            return _json(await fn(desk, params))
+
+        return handler
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every refusal in Binance's JSON error format; a bug answers -1000, never a traceback."""
+        self.requests += 1
+        try:
+            return await handler(request)
+        except ApiError as e:
+            return _json(e.body(), e.status)
+        except web.HTTPException as e:
+            if e.status == 404:
+                return _json({"code": -1000, "msg": f"Unknown endpoint {request.path}"}, 404)
+            raise
+        except Exception as e:  # the venue must keep serving whatever one request did
+            log.exception("internal error on %s %s", request.method, request.path)
+            return _json({"code": -1000, "msg": f"An unknown error occurred: {type(e).__name__}"}, 500)
+
+    @web.middleware
+    async def _faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/_sim/"):
+            return await handler(request)
+        venue = request.match_info.get("venue", self.first)
+        if venue in self.down:
+            return _json({"code": -1001, "msg": "Internal error; unable to process your request."}, 503)
+        fault = self._take_fault(request, venue)
+        if fault is None:
+            return await handler(request)
+        if fault.kind == "hang":
+            if fault.after:
+                await handler(request)
+            await asyncio.sleep(self.hang_s)
+            return web.Response(status=504, text="gateway timeout")
+        if fault.kind in ("malformed", "partial"):
+            real = await handler(request) if fault.after or fault.kind == "partial" else None
+            text = getattr(real, "text", None) or '{"symbol": "BTCUSDT", "orderId": '
+            return web.Response(status=200, text=text[: max(1, len(text) // 2)], content_type="application/json")
+        if fault.status == 429:
+            return _json({"code": -1003, "msg": "Too many requests; please use the websocket for live updates."}, 429)
+        return web.Response(status=fault.status, text=f"injected {fault.status}")
+
+    def _take_fault(self, request: web.Request, venue: str) -> Fault | None:
+        for f in self.faults:
+            if (
+                request.path.endswith(f.path)
+                and (not f.venue or f.venue == venue)
+                and (not f.method or f.method == request.method)
+            ):
+                f.times -= 1
+                if f.times <= 0:
+                    self.faults.remove(f)
+                return f
+        return None
+
+    def _admin(self, request: web.Request) -> None:
+        if request.headers.get("X-MBX-APIKEY") != self.api_key:
+            raise ApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+
+    async def _state(self, request: web.Request) -> web.StreamResponse:
+        self._admin(request)
+        return _json({"venues": {n: d.snapshot() for n, d in self.desks.items()}, "requests": self.requests})
+
+    async def _add_fault(self, request: web.Request) -> web.StreamResponse:
+        """POST a Fault as JSON; {"down": [venues]} takes venues down, {"skew_ms": n} skews the clock."""
+        self._admin(request)
+        try:
+            data = await request.json()
+            if not isinstance(data, dict):
+                raise ValueError("expected a JSON object")
+            if "down" in data:
+                self.down = {str(v) for v in data["down"]}
+            if "skew_ms" in data:
+                self.skew_ms = int(data["skew_ms"])
+            if "kind" in data:
+                self.faults.append(Fault(**data))
+        except (ValueError, TypeError) as e:
+            raise ApiError(-1100, f"bad fault: {e}") from None
+        return _json({"faults": len(self.faults), "down": sorted(self.down), "skew_ms": self.skew_ms})
+
+    # -- public endpoints -----------------------------------------------------------------------
+    async def exchange_info(self, desk: VenueDesk, q: dict[str, str]) -> Any:
+        symbols = []
+        for s in await desk.venue.symbols():
+            inst = await desk.venue.instrument(s)
+            symbols.append(api.symbol_info(s, inst.tick, inst.step, inst.min_qty or inst.step))
+        return api.exchange_info(symbols, self.now_ms())
+
+    async def depth(self, desk: VenueDesk, q: dict[str, str]) -> Any:
+        symbol = await self._symbol(desk, q)
+        bids, asks = await desk.venue.book(symbol, api.depth_limit(q))
+        return {
+            "lastUpdateId": self.requests,
+            "bids": [[api.fmt(p), api.fmt(s)] for p, s in bids],
+            "asks": [[api.fmt(p), api.fmt(s)] for p, s in asks],
+        }
+
+    async def _symbol(self, desk: VenueDesk, q: dict[str, str]) -> str:
+        symbol = api.require(q, "symbol")
+        if symbol not in await desk.venue.symbols():
+            raise ApiError(-1121, "Invalid symbol.")
+        return symbol
+
+    async def _ticker(self, desk: VenueDesk, symbol: str) -> dict[str, Any]:
+        t = await desk.venue.top_of_book(symbol)
+        adv = await desk.venue.adv(symbol)
+        now = self.now_ms()
+        return {
+            "symbol": symbol,
+            "priceChange": "0.00000000",
+            "priceChangePercent": "0.000",
+            "weightedAvgPrice": api.fmt(t.mid),
+            "lastPrice": api.fmt(t.mid),
+            "bidPrice": api.fmt(t.bid),
+            "bidQty": api.fmt(t.bid_size),
+            "askPrice": api.fmt(t.ask),
+            "askQty": api.fmt(t.ask_size),
+            "volume": api.fmt(adv),
+            "quoteVolume": api.fmt((adv or 0) * t.mid),
+            "openTime": now - 86_400_000,
+            "closeTime": now,
+            "count": 0,
+        }
+
+    async def ticker(self, desk: VenueDesk, q: dict[str, str]) -> Any:
+        if "symbol" in q:
+            return await self._ticker(desk, await self._symbol(desk, q))
+        return [await self._ticker(desk, s) for s in await desk.venue.symbols()]
+
+    async def book_ticker(self, desk: VenueDesk, q: dict[str, str]) -> Any:
+        t = await self._ticker(desk, await self._symbol(desk, q))
+        return {k: t[k] for k in ("symbol", "bidPrice", "bidQty", "askPrice", "askQty")}
+
+    # -- signed endpoints -----------------------------------------------------------------------
+    async def account(self, desk: VenueDesk, p: dict[str, str]) -> Any:
+        return {
+            "makerCommission": 0,
+            "takerCommission": 0,
+            "canTrade": True,
+            "canWithdraw": False,
+            "canDeposit": False,
+            "updateTime": self.now_ms(),
+            "accountType": "SPOT",
+            "balances": await desk.balances(),
+            "permissions": ["SPOT"],
+        }
+
+    async def new_order(self, desk: VenueDesk, p: dict[str, str]) -> Any:
+        req = api.parse_order(p)
+        await self._symbol(desk, p)
+        order = await desk.create(req)
+        return dict(order.payload(), transactTime=order.time_ms, fills=[])
+
+    async def get_order(self, desk: VenueDesk, p: dict[str, str]) -> Any:
+        oid, cid = api.order_lookup(p)
+        order = desk.find(oid, cid, p["symbol"])
+        if order is None:
+            raise ApiError(-2013, "Order does not exist.")
+        return (await desk.refresh(order)).payload()
+
+    async def cancel_order(self, desk: VenueDesk, p: dict[str, str]) -> Any:
+        oid, cid = api.order_lookup(p)
+        order = desk.find(oid, cid, p["symbol"])
+        if order is None:
+            raise ApiError(-2011, "Unknown order sent.")
+        return (await desk.cancel(order)).payload()
+
+    async def open_orders(self, desk: VenueDesk, p: dict[str, str]) -> Any:
+        symbol = await self._symbol(desk, p) if p.get("symbol") else None
+        return [o.payload() for o in await desk.open_orders(symbol)]
+
+    async def my_trades(self, desk: VenueDesk, p: dict[str, str]) -> Any:
+        symbol = await self._symbol(desk, p)
+        start = api.int_param(p, "startTime")
+        end = api.int_param(p, "endTime")
+        from_id = api.int_param(p, "fromId")
+        order_id = api.int_param(p, "orderId")
+        limit = min(api.int_param(p, "limit", default=500) or 500, 1000)
+        for o in list(desk.orders.values()):
+            if o.req.symbol == symbol and o.is_open:
+                await desk.refresh(o)  # lets resting orders fill up to now
+        rows = [
+            t
+            for t in desk.trades(symbol)
+            if (start is None or t["time"] >= start)
+            and (end is None or t["time"] <= end)
+            and (from_id is None or t["id"] >= from_id)
+            and (order_id is None or t["orderId"] == order_id)
+        ]
+        return rows[: max(1, limit)]
+
+
+async def _ok(data: Any) -> Any:
+    return data
+
+
+async def build_server(
+    settings: Settings, *, speed: float, api_key: str, api_secret: str
+) -> SimServer:
+    """Simulated venues on a LiveClock, connected (the market starts moving), behind one server."""
+    from engine.sim.venues import build_simulated_venues
+
+    clock = LiveClock(speed)
+    venues = build_simulated_venues(settings, clock)
+    for v in venues.values():
+        await v.connect()
+    desks = {n: VenueDesk(n, v, clock, speed) for n, v in venues.items()}
+    return SimServer(desks, api_key=api_key, api_secret=api_secret)
+
+
+async def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    speed: float,
+    api_key: str,
+    api_secret: str,
+    ready: Callable[[str], None],
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run until `stop` is set (or the task is cancelled); `ready` gets the base URL once listening."""
+    server = await build_server(settings, speed=speed, api_key=api_key, api_secret=api_secret)
+    runner = web.AppRunner(server.app, access_log=None, handler_cancellation=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = getattr(site._server, "sockets", None) or []
+    bound = sockets[0].getsockname()[1] if sockets else port
+    shown = f"[{host}]" if ":" in host else host
+    ready(f"http://{shown}:{bound}")
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await runner.cleanup()
+        for d in server.desks.values():
+            await d.venue.close()
