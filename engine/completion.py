@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from engine.algos.base import Algo, LegContext, LegState
@@ -13,6 +12,7 @@ from engine.brokers.base import BrokerError
 from engine.events import ParentCompleted
 from engine.leg import LegRunner
 from engine.models import InputError, OrderStatus, ParentOrder
+from engine.quality.metrics import parent_metrics
 
 if TYPE_CHECKING:
     from engine.engine import Engine
@@ -111,18 +111,6 @@ def _venue_refused(engine: Engine, parent: ParentOrder, leg: LegState) -> bool:
     return True
 
 
-def shortfall_bps(parent: ParentOrder, final_mid: Decimal) -> float | None:
-    """Implementation shortfall against the arrival mid: executed cost, unfilled opportunity cost, fees."""
-    arrival = parent.arrival_mid
-    qty = parent.ticket.quantity
-    if arrival <= 0 or qty <= 0:
-        return None
-    sign = parent.ticket.side.sign
-    executed = sign * (parent.notional_filled - parent.filled_qty * arrival)
-    opportunity = sign * (qty - parent.filled_qty) * (final_mid - arrival)
-    return float((executed + opportunity + parent.fees) / (qty * arrival) * 10000)
-
-
 async def finish_parent(engine: Engine, parent: ParentOrder) -> None:
     """Set the parent's final status and shortfall, store them, and tell everyone."""
     if parent.filled_qty == parent.ticket.quantity:
@@ -140,7 +128,27 @@ async def finish_parent(engine: Engine, parent: ParentOrder) -> None:
     quotes = [q for (v, s), q in engine.market.quotes.items() if s == parent.ticket.symbol]
     if quotes:
         final_mid = (max(q.bid for q in quotes) + min(q.ask for q in quotes)) / 2
-    parent.shortfall_bps = shortfall_bps(parent, final_mid)
+    kids = [engine.children[c] for c in parent.children]
+    decided = [
+        k.meta.get("decided_by") for k in kids if k.meta.get("decided_by") in ("policy", "ewma")
+    ]
+    m = parent_metrics(
+        side=parent.ticket.side,
+        quantity=parent.ticket.quantity,
+        filled_qty=parent.filled_qty,
+        notional_filled=parent.notional_filled,
+        fees=parent.fees,
+        arrival_mid=parent.arrival_mid,
+        final_mid=final_mid,
+        start_ts=parent.created_ts,
+        end_ts=engine.clock.now(),
+        venues=sorted({k.venue for k in kids if k.filled_qty > 0}),
+        algo=parent.algo,
+        decisions=len(decided),
+        fallback_decisions=sum(1 for d in decided if d == "ewma"),
+    )
+    parent.shortfall_bps = m.shortfall_bps
+    engine.quality.on_parent(parent.parent_id, m)
     if engine.store is not None:
         engine.store.update_parent(parent)
     engine.publish(

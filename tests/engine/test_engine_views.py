@@ -31,3 +31,15 @@ async def test_blotter_scores_and_book_reflect_what_was_traded(make_engine):
     assert scores["V0"]["source"] == "global"
     bids, asks = await eng.book("V0", "AAPL", 5)
     assert bids and asks and bids[0][0] < asks[0][0]
+
+
+async def test_a_finished_parent_stores_its_metrics(make_engine):
+    eng = await make_engine()
+    rep = await eng.wait(await eng.submit(Ticket("AAPL", Side.SELL, Decimal(40), algo="twap", venue="V2")))
+    await eng.store.flush()
+    rows = await eng.store.parent_metrics()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["parent_id"] == rep.parent_id and row["algo"] == "twap"
+    assert abs(float(row["shortfall_bps"]) - rep.shortfall_bps) < 1e-9
+    assert float(row["fill_rate"]) == 1.0
