@@ -321,6 +321,11 @@ class TrancheApp(App[None]):
             else f"{type(err).__name__}: {err}"
         )
         where = event.worker.group or event.worker.name
+        if where == "preview":  # a ticket whose preview failed must not stay armed
+            self.preview, self.preview_ticket = None, None
+            if self.main is not None and self.main.is_mounted:
+                with contextlib.suppress(NoMatches):
+                    self.main.query_one(OrderTicket).set_submittable(False, "preview failed")
         self.state.log(self.engine.clock.now(), "error", f"{where}: {text}")
         self.notify(text, title=f"{where} failed", severity="error")
         self.state.dirty.add(LOG)

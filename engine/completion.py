@@ -9,6 +9,7 @@ from engine.algos.base import Algo, LegContext, LegState
 from engine.algos.basic import run_limit, run_market
 from engine.algos.twap import run_twap
 from engine.brokers.base import BrokerError
+from engine.config import Settings
 from engine.events import ParentCompleted
 from engine.leg import LegRunner
 from engine.models import InputError, OrderStatus, ParentOrder
@@ -50,13 +51,18 @@ def resolve_algo(name: str) -> Algo:
     raise InputError("algo", f"unknown algorithm {name!r}")
 
 
-async def run_leg(engine: Engine, parent: ParentOrder, leg: LegState) -> None:
+async def run_leg(
+    engine: Engine, parent: ParentOrder, leg: LegState, settings: Settings | None = None
+) -> None:
     """Run one leg; if its venue goes away, move the rest to the best other venue or pause it."""
     symbol = parent.ticket.symbol
     inst = await engine.instrument(leg.venue, symbol)
     leg.status = "running"
+    runner = LegRunner(engine, parent, leg, inst)
+    if settings is not None:  # reliability: a resumed parent slices what is left of its horizon
+        runner.settings = settings
     try:
-        await resolve_algo(leg.algo)(LegRunner(engine, parent, leg, inst))
+        await resolve_algo(leg.algo)(runner)
     except (
         BrokerError
     ) as e:  # a quote or cancel the venue could not answer: the leg cannot go on there
@@ -85,7 +91,7 @@ async def run_leg(engine: Engine, parent: ParentOrder, leg: LegState) -> None:
                 "warning",
                 f"{parent.parent_id}: leg {leg.venue} re-routed {moved.quantity} to {target} ({leg.reason})",
             )
-            await run_leg(engine, parent, moved)
+            await run_leg(engine, parent, moved, settings)
             return
         leg.status = "paused"
         engine.log(

@@ -156,6 +156,15 @@ class RLConfig(Section):
     episodes: int = Field(200_000, gt=0, description="Training episodes (parents) when --episodes is not given.")
 
 
+class RecoveryConfig(Section):
+    """Crash recovery: what a restarted engine does with the parents and orders its journal says were live."""
+
+    on_start: bool = Field(True, description="Reconcile the journal with the venues when the engine starts (tranche recover always does).")
+    on_restart: Literal["resume", "cancel"] = Field("resume", description="Live parents found on restart: resume where the algorithm has time left, or cancel them.")
+    cancel_orphans: bool = Field(False, description="Cancel orders open on a venue that the journal does not know (always reported).")
+    resume_grace_s: float = Field(60.0, ge=0, description="A parent whose horizon ended at most this long ago completes per its algorithm (crosses the rest if execution.complete_with_cross); older ones are cancelled.")
+
+
 class Settings(Section):
     broker: BrokerConfig = Field(default_factory=BrokerConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
@@ -167,6 +176,7 @@ class Settings(Section):
     sim: SimConfig = Field(default_factory=SimConfig)
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     rl: RLConfig = Field(default_factory=RLConfig)
+    recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
 
 
 class ConfigError(ValueError):

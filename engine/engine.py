@@ -48,6 +48,7 @@ from engine.models import (
 )
 from engine.planner import Plan, plan_ticket, preview_ticket
 from engine.quality import QualityTracker
+from engine.recovery_load import book_late_fill
 from engine.risk import RiskGate
 
 
@@ -77,6 +78,7 @@ class Engine:
         self._early: dict[str, list[OrderUpdate]] = {}
         self._done: dict[str, asyncio.Event] = {}
         self._seq = 0
+        self.recovery: Any = None  # the last RecoveryReport (engine/recovery.py)
         self._poller: asyncio.Task[None] | None = None
         self.started = False  # the store is open and venues were asked to connect
         self.fallback: Callable[[], dict[str, Broker]] | None = (
@@ -127,6 +129,16 @@ class Engine:
         for name, b in self.brokers.items():
             b.on_update(self._on_update)
             b.on_state(functools.partial(self._venue_state, name))
+        # reliability: reconcile what the journal says was live before anything new is sent
+        if self.store is not None and self.settings.recovery.on_start:
+            await self.recover(at_start=True)
+
+    async def recover(self, **options: Any) -> Any:
+        """Reconcile journalled parents and children with their venues; see engine/recovery.py."""
+        from engine.recovery import recover
+
+        self.recovery = await recover(self, **options)
+        return self.recovery
         self.started = True
         if not self.clock.simulated:  # a simulated clock would never stop advancing for a poller
             self._poller = asyncio.get_running_loop().create_task(
@@ -311,7 +323,11 @@ class Engine:
     ) -> ChildOrder:
         """Risk gate, journal, then broker; a denial or venue error comes back as a REJECTED child."""
         t = parent.ticket
-        cid = f"{parent.parent_id}-{len(parent.children) + 1:03d}"
+        n = len(parent.children) + 1
+        cid = f"{parent.parent_id}-{n:03d}"
+        while cid in self.children:  # reliability: after a restart an id is never reused
+            n += 1
+            cid = f"{parent.parent_id}-{n:03d}"
         child = ChildOrder(
             cid,
             parent.parent_id,
@@ -437,7 +453,11 @@ class Engine:
     def _apply_update(self, child: ChildOrder, upd: OrderUpdate) -> None:
         try:
             if upd.fill is not None:
-                if apply_fill(child, upd.fill):
+                if child.status is OrderStatus.CANCELLED:
+                    # reliability: a fill that raced the cancel still happened; count it once
+                    if book_late_fill(child, upd.fill):
+                        self._book_fill(child, upd)
+                elif apply_fill(child, upd.fill):
                     self._book_fill(child, upd)
             elif upd.status is OrderStatus.CANCELLED and child.status.is_open:
                 transition(child, OrderStatus.CANCELLED, upd.reason)

@@ -137,6 +137,19 @@ class LogMessage(Event):
     extra: tuple[tuple[str, str], ...] = field(default=())
 
 
+@dataclass(frozen=True, slots=True)
+class RecoveryCompleted(Event):
+    """What a restarted engine found in its journal and did about it (engine/recovery.py)."""
+
+    parents: int
+    children_reconciled: int
+    fills_recovered: int
+    resumed: tuple[str, ...] = ()
+    cancelled: tuple[str, ...] = ()
+    orphans: tuple[tuple[str, str], ...] = ()  # (venue, client order id)
+    failed: tuple[tuple[str, str], ...] = ()  # (parent id or venue, why it could not be reconciled)
+
+
 class EventBus:
     """Fan-out of events to any number of subscribers, each with its own bounded queue."""
 

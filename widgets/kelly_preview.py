@@ -33,11 +33,15 @@ class KellyPreview(Static):
         t = Table.grid(padding=(0, 1))
         t.add_column(style="dim", no_wrap=True)
         t.add_column()
+        r = preview.route  # the decision first: it must stay visible in a short pane
+        if r is not None:
+            price = f" @ {fmt(r.limit_price)}" if r.limit_price is not None else ""
+            slices = f" {r.slices} x {r.interval_s:g} s" if r.slices > 1 else ""
+            t.add_row("order", f"{r.order_type.value.upper()}{price}{slices}  rule {r.rule}")
         s = preview.sizing
         if s is not None:
             t.add_row("sizing", s.mode)
-            t.add_row("f*", fmt(s.kelly_fraction, 4))
-            t.add_row("half-Kelly", fmt(s.half_kelly_fraction, 4))
+            t.add_row("f*", f"{fmt(s.kelly_fraction, 4)}  half-Kelly {fmt(s.half_kelly_fraction, 4)}")
             t.add_row("qty", f"{fmt(s.quantity)} (uncapped {fmt(s.uncapped_quantity)})")
             t.add_row("cap", s.cap_reason if s.capped else "none binds")
             t.add_row("notional", fmt(s.notional))
@@ -49,14 +53,6 @@ class KellyPreview(Static):
         t.add_row("quantity", fmt(preview.quantity))
         if preview.legs:
             t.add_row("notional", fmt(sum((leg.notional for leg in preview.legs), Decimal(0))))
-        r = preview.route
-        if r is not None:
-            t.add_row("order type", r.order_type.value.upper())
-            t.add_row("rule", r.rule)
-            if r.limit_price is not None:
-                t.add_row("limit", fmt(r.limit_price))
-            if r.slices > 1:
-                t.add_row("slices", f"{r.slices} x {r.interval_s:g} s")
         if preview.legs:
             t.add_row("venues", ", ".join(f"{leg.venue} {leg.share:.0%}" for leg in preview.legs))
         if preview.errors:

@@ -117,6 +117,9 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
                     sys.stderr.write(f"{ev.leg} {ev.detail}: {ev.filled_qty}/{ev.quantity}\n")
             elif not getter.done():
                 getter.cancel()
+        # reliability: parents resumed by start-up recovery finish before the engine stops
+        for rpid in getattr(engine.recovery, "resumed", ()):
+            await engine.wait(rpid)
         return report_dict(waiter.result())
     finally:
         await engine.stop()

@@ -1,0 +1,269 @@
+"""Crash recovery: reconcile what the journal says was live with the venues, then resume or cancel.
+
+The journal is written before each send, so a restarted engine knows every parent and child that
+may be live. For each live parent: reload it and all its children (ids continue the parent's
+numbering, none is reused), ask each child's venue for its status and fills, book every fill
+the store lacks (once: the store keys fills on (venue, fill_id)), cancel what is still open,
+then resume the remainder over what is left of the horizon, or close the parent. Orders open on
+a venue that the journal does not know are orphans: reported, cancelled when configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from engine.brokers.base import BrokerError, OrderNotFound, OrderUpdate
+from engine.events import RecoveryCompleted
+from engine.lifecycle import transition
+from engine.models import ChildOrder, InputError, OrderStatus, OrderType, ParentOrder, Side
+from engine.recovery_load import load_live
+from engine.recovery_resume import resume_settings, start_resumed
+
+if TYPE_CHECKING:
+    from engine.engine import Engine
+
+
+@dataclass
+class RecoveryReport:
+    """What recovery found and did; `tranche recover --json` prints it."""
+
+    parents: list[dict[str, Any]] = field(default_factory=list)
+    children_reconciled: int = 0
+    fills_recovered: int = 0
+    resumed: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    orphans: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "parents": self.parents,
+            "children_reconciled": self.children_reconciled,
+            "fills_recovered": self.fills_recovered,
+            "resumed": self.resumed,
+            "cancelled": self.cancelled,
+            "orphans": self.orphans,
+            "failed": self.failed,
+        }
+
+
+class _Unreachable(Exception):
+    """A venue could not answer for a child: the parent stays live in the journal for next time."""
+
+
+async def recover(
+    engine: Engine,
+    *,
+    on_restart: str | None = None,
+    cancel_orphans: bool | None = None,
+    at_start: bool = False,
+) -> RecoveryReport:
+    cfg = engine.settings.recovery
+    mode = on_restart or cfg.on_restart
+    if mode not in ("resume", "cancel"):
+        raise InputError("on_restart", f"expected resume or cancel, got {mode!r}")
+    cancel_orph = cfg.cancel_orphans if cancel_orphans is None else cancel_orphans
+    rep = RecoveryReport()
+    if engine.store is None:
+        return rep
+    live = await load_live(engine.store)
+    known_ids = {str(r[0]) for r in await engine.store.query("SELECT client_order_id FROM children")}
+    for parent, kids in live:
+        _adopt(engine, parent, kids)
+    for parent, kids in live:
+        entry = {
+            "parent_id": parent.parent_id,
+            "symbol": parent.ticket.symbol,
+            "side": parent.ticket.side.value,
+            "quantity": str(parent.ticket.quantity),
+            "algo": parent.algo,
+            "children": len(kids),
+        }
+        try:
+            for c in kids:
+                rep.fills_recovered += await _reconcile(engine, c)
+                rep.children_reconciled += 1
+            for c in kids:
+                if c.status.is_open:
+                    rep.fills_recovered += await _cancel_open(engine, c)
+        except _Unreachable as e:
+            entry.update(action="failed", filled_qty=str(parent.filled_qty), reason=str(e))
+            rep.failed.append({"parent_id": parent.parent_id, "reason": str(e)})
+            engine._stopped.add(parent.parent_id)  # nothing new is sent for it until reconciled
+            rep.parents.append(entry)
+            continue
+        entry["filled_qty"] = str(parent.filled_qty)
+        action = await _decide(engine, parent, kids, mode)
+        entry["action"] = action
+        (rep.resumed if action == "resumed" else rep.cancelled if action == "cancelled" else []).append(
+            parent.parent_id
+        )
+        rep.parents.append(entry)
+    if not at_start or live or cancel_orph:  # a clean start does not poll every venue
+        rep.orphans = await _orphans(engine, known_ids, cancel_orph, rep)
+    _publish(engine, rep)
+    return rep
+
+
+def _adopt(engine: Engine, parent: ParentOrder, kids: list[ChildOrder]) -> None:
+    """Put the parent and its children back in the engine, positions included."""
+    engine.parents[parent.parent_id] = parent
+    for c in kids:
+        engine.children[c.client_order_id] = c
+    engine.legs.setdefault(parent.parent_id, [])
+    sym = parent.ticket.symbol
+    engine.positions[sym] = (
+        engine.positions.get(sym, Decimal(0)) + parent.ticket.side.sign * parent.filled_qty
+    )
+
+
+async def _reconcile(engine: Engine, c: ChildOrder) -> int:
+    """The venue's word on one child: its status and any fill the store lacks; returns fills booked."""
+    broker = engine.brokers.get(c.venue)
+    if broker is None:
+        if c.status.is_terminal:
+            return 0
+        raise _Unreachable(f"{c.client_order_id}: venue {c.venue} is not configured")
+    try:
+        state = await broker.order_status(c)
+    except OrderNotFound:
+        if c.status is OrderStatus.PENDING:
+            transition(c, OrderStatus.REJECTED, "never reached the venue (found on restart)")
+        elif c.status.is_open:
+            transition(c, OrderStatus.CANCELLED, "the venue no longer knows this order")
+        engine._child_changed(c)
+        return 0
+    except BrokerError as e:
+        if c.status.is_terminal and c.status is not OrderStatus.CANCELLED:
+            return 0  # filled or rejected: nothing more can come of it
+        raise _Unreachable(f"{c.client_order_id} on {c.venue}: {e.message}") from None
+    if c.status is OrderStatus.PENDING:
+        transition(c, OrderStatus.SUBMITTED, "found on the venue after a restart")
+    c.venue_order_id = state.venue_order_id or c.venue_order_id
+    booked = _book(engine, c, state.fills, state.status)
+    if state.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED) and c.status.is_open:
+        new = state.status if c.status is OrderStatus.SUBMITTED else OrderStatus.CANCELLED
+        transition(c, new, state.reason or f"{new.value} at the venue")
+    engine._child_changed(c)
+    return booked
+
+
+def _book(engine: Engine, c: ChildOrder, fills: Any, status: OrderStatus) -> int:
+    booked = 0
+    for f in fills:
+        if f.fill_id in c.fill_ids:
+            continue
+        engine._apply_update(c, OrderUpdate(c.client_order_id, status, f))
+        if f.fill_id in c.fill_ids:
+            booked += 1
+            engine.log("warning", f"recovered fill {f.fill_id} of {c.client_order_id} on {c.venue}")
+    return booked
+
+
+async def _cancel_open(engine: Engine, c: ChildOrder) -> int:
+    """Cancel a child still working from before the crash; fills that raced the cancel are booked."""
+    broker = engine.brokers[c.venue]
+    try:
+        await broker.cancel(c)
+    except OrderNotFound:
+        pass  # done at the venue meanwhile: its status says how
+    except BrokerError as e:
+        raise _Unreachable(f"cannot cancel {c.client_order_id} on {c.venue}: {e.message}") from None
+    try:
+        state = await broker.order_status(c)
+    except BrokerError as e:
+        raise _Unreachable(f"{c.client_order_id} on {c.venue}: {e.message}") from None
+    booked = _book(engine, c, state.fills, state.status)
+    if c.status.is_open:
+        transition(c, OrderStatus.CANCELLED, "cancelled on restart")
+    engine._child_changed(c)
+    return booked
+
+
+async def _decide(engine: Engine, parent: ParentOrder, kids: list[ChildOrder], mode: str) -> str:
+    from engine.completion import finish_parent
+
+    if parent.remaining <= 0:
+        await finish_parent(engine, parent)
+        return "finished"
+    plan = resume_settings(engine, parent, kids) if mode == "resume" else None
+    if plan is not None:
+        try:
+            await start_resumed(engine, parent, *plan)
+            engine.log("info", f"{parent.parent_id}: resumed {parent.remaining} with {plan[1]}")
+            return "resumed"
+        except InputError as e:
+            parent.reason = f"could not resume: {e}"
+    else:
+        why = "cancel" if mode == "cancel" else "horizon passed while the engine was down"
+        parent.reason = parent.reason or f"cancelled on restart ({why})"
+    engine._stopped.add(parent.parent_id)
+    await finish_parent(engine, parent)
+    return "cancelled"
+
+
+async def _orphans(
+    engine: Engine, known: set[str], cancel: bool, rep: RecoveryReport
+) -> list[dict[str, Any]]:
+    from engine.brokers.ccxt_parse import venue_client_id  # no ccxt import: plain string rules
+
+    out: list[dict[str, Any]] = []
+    for name, broker in engine.brokers.items():
+        if not engine.venue_connected.get(name):
+            continue
+        exchange = getattr(getattr(broker, "venue", None), "exchange", None)
+        ours = known | ({venue_client_id(exchange, k) for k in known} if exchange else set())
+        try:
+            states = await broker.open_orders()
+        except BrokerError as e:
+            rep.failed.append({"venue": name, "reason": f"cannot list open orders: {e.message}"})
+            continue
+        for s in states:
+            if s.client_order_id in ours:
+                continue
+            row = {
+                "venue": name,
+                "client_order_id": s.client_order_id,
+                "venue_order_id": s.venue_order_id,
+                "symbol": s.symbol,
+                "filled_qty": str(s.filled_qty),
+                "cancelled": False,
+            }
+            if cancel:
+                stub = ChildOrder(
+                    s.client_order_id, "", name, s.symbol, Side.BUY, s.filled_qty,
+                    OrderType.LIMIT, venue_order_id=s.venue_order_id,
+                )  # fmt: skip
+                try:
+                    await broker.cancel(stub)
+                    row["cancelled"] = True
+                except BrokerError as e:
+                    row["error"] = e.message
+            out.append(row)
+    return out
+
+
+def _publish(engine: Engine, rep: RecoveryReport) -> None:
+    ev = RecoveryCompleted(
+        engine.clock.now(),
+        len(rep.parents),
+        rep.children_reconciled,
+        rep.fills_recovered,
+        tuple(rep.resumed),
+        tuple(rep.cancelled),
+        tuple((o["venue"], o["client_order_id"]) for o in rep.orphans),
+        tuple((f.get("parent_id") or f.get("venue", ""), f["reason"]) for f in rep.failed),
+    )
+    engine.publish(ev)
+    if rep.parents or rep.orphans or rep.failed:
+        engine.log(
+            "warning" if rep.orphans or rep.failed else "info",
+            f"recovery: {len(rep.parents)} live parents, {rep.children_reconciled} children "
+            f"reconciled, {rep.fills_recovered} missed fills recorded, {len(rep.resumed)} resumed, "
+            f"{len(rep.cancelled)} cancelled, {len(rep.orphans)} orphan orders, "
+            f"{len(rep.failed)} not reconcilable",
+        )
+    if engine.store is not None:
+        engine.store.record_event(ts=engine.clock.now(), kind="recovery", payload=rep.as_dict())

@@ -1,0 +1,138 @@
+"""Rebuilding live parents and their children from the journal, with every fill the store recorded.
+
+The fills table is the truth for what was booked (a child row may lag it by one batch), so each
+child's filled quantity, average price, fees and fill ids are recomputed from it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from engine.lifecycle import Overfill
+from engine.models import (
+    ChildOrder,
+    Fill,
+    OrderStatus,
+    OrderType,
+    ParentOrder,
+    Side,
+    Signal,
+    Ticket,
+    TimeInForce,
+)
+
+LIVE = OrderStatus.SUBMITTED.value  # a parent row stays SUBMITTED until finish_parent writes its end
+
+
+def parent_from_row(row: dict[str, Any]) -> ParentOrder:
+    t = row.get("ticket") or {}
+    limit = t.get("limit_price")
+    ticket = Ticket(
+        symbol=row["symbol"],
+        side=Side(row["side"]),
+        quantity=Decimal(row["quantity"]),
+        signal=Signal(strength=float(t.get("strength", 0.5))),
+        limit_price=Decimal(limit) if limit is not None else None,
+        algo=str(t.get("algo") or row["algo"]),
+        venue=t.get("venue"),
+    )
+    return ParentOrder(
+        row["parent_id"],
+        ticket,
+        row["algo"],
+        Decimal(row["arrival_mid"]),
+        float(row["created_ts"]),
+        reason=row.get("reason") or "",
+    )
+
+
+def child_from_row(row: dict[str, Any]) -> ChildOrder:
+    return ChildOrder(
+        row["client_order_id"],
+        row["parent_id"],
+        row["venue"],
+        row["symbol"],
+        Side(row["side"]),
+        Decimal(row["quantity"]),
+        OrderType(row["order_type"]),
+        row["limit_price"],
+        TimeInForce(row["tif"]),
+        bool(row["post_only"]),
+        status=OrderStatus(row["status"]),
+        venue_order_id=row.get("venue_order_id"),
+        created_ts=float(row["created_ts"]),
+        reason=row.get("reason") or "",
+        meta=dict(row.get("meta") or {}),
+    )
+
+
+def child_number(client_order_id: str) -> int:
+    """The sequence number a child id ends with (P...-007 -> 7); 0 when it has none."""
+    tail = client_order_id.rpartition("-")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
+def apply_recorded_fills(child: ChildOrder, fills: list[tuple[str, Decimal, Decimal, Decimal]]) -> None:
+    """Set the child's fill state from the store's (fill_id, quantity, price, fee) rows."""
+    child.fill_ids = {f[0] for f in fills}
+    child.filled_qty = sum((f[1] for f in fills), Decimal(0))
+    notional = sum((f[1] * f[2] for f in fills), Decimal(0))
+    child.avg_price = notional / child.filled_qty if child.filled_qty else None
+    child.fees = sum((f[3] for f in fills), Decimal(0))
+    s = child.status
+    if child.filled_qty >= child.quantity and child.quantity > 0:
+        child.status = OrderStatus.FILLED
+    elif s is OrderStatus.FILLED or (s is OrderStatus.SUBMITTED and child.filled_qty > 0):
+        child.status = OrderStatus.PARTIALLY_FILLED  # the venue will say the rest
+    elif s is OrderStatus.PARTIALLY_FILLED and child.filled_qty == 0:
+        child.status = OrderStatus.SUBMITTED
+
+
+def book_late_fill(order: ChildOrder, fill: Fill) -> bool:
+    """A fill the venue made before a cancel took effect: count it, keep the order CANCELLED.
+
+    Venues report such fills after the cancel's acknowledgement; refusing them would lose
+    executions that really happened. False if this fill id was already counted.
+    """
+    if fill.fill_id in order.fill_ids:
+        return False
+    new_filled = order.filled_qty + fill.quantity
+    if fill.quantity <= 0 or new_filled > order.quantity:
+        raise Overfill(
+            f"order {order.client_order_id}: late fill {fill.fill_id} of {fill.quantity} "
+            f"would make {new_filled} > ordered {order.quantity}"
+        )
+    prev = (order.avg_price or Decimal(0)) * order.filled_qty
+    order.avg_price = (prev + fill.price * fill.quantity) / new_filled
+    order.filled_qty = new_filled
+    order.fees += fill.fee
+    order.fill_ids.add(fill.fill_id)
+    return True
+
+
+async def load_live(store: Any) -> list[tuple[ParentOrder, list[ChildOrder]]]:
+    """Every parent the journal says was still running, with all its children and recorded fills."""
+    out = []
+    for row in await store.parents():
+        if row["status"] != LIVE:
+            continue
+        parent = parent_from_row(row)
+        kids = sorted(
+            (child_from_row(r) for r in await store.children(parent_id=parent.parent_id)),
+            key=lambda c: child_number(c.client_order_id),
+        )
+        fills: dict[str, list[tuple[str, Decimal, Decimal, Decimal]]] = {}
+        for cid, fid, qty, price, fee in await store.query(
+            "SELECT client_order_id, fill_id, quantity, price, fee FROM fills WHERE parent_id = ?",
+            (parent.parent_id,),
+        ):
+            fills.setdefault(cid, []).append((fid, Decimal(qty), Decimal(price), Decimal(fee)))
+        for c in kids:
+            apply_recorded_fills(c, fills.get(c.client_order_id, []))
+            parent.filled_qty += c.filled_qty
+            parent.notional_filled += c.filled_qty * (c.avg_price or Decimal(0))
+            parent.fees += c.fees
+        parent.children = [c.client_order_id for c in kids]
+        out.append((parent, kids))
+    return out

@@ -1,0 +1,97 @@
+"""Resuming a recovered parent: the remaining quantity over what is left of its original horizon."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from engine.algos.base import LegState
+from engine.config import Settings
+from engine.events import ParentAccepted
+from engine.models import ChildOrder, ParentOrder
+from engine.planner import ALGOS, plan_ticket
+
+if TYPE_CHECKING:
+    from engine.engine import Engine
+
+NO_HORIZON = ("market",)  # algorithms that act at once: always time left
+
+
+def schedule(settings: Settings, kids: list[ChildOrder]) -> tuple[int, float]:
+    """(slices, interval) the parent was started with: from its children's metadata, else config."""
+    for c in kids:
+        n, dt = c.meta.get("twap_total_slices"), c.meta.get("twap_interval_seconds")
+        if isinstance(n, int | float) and isinstance(dt, int | float) and n > 0 and dt > 0:
+            return int(n), float(dt)
+    r = settings.router
+    return r.twap_num_slices, r.twap_interval_seconds
+
+
+def resume_settings(
+    engine: Engine, parent: ParentOrder, kids: list[ChildOrder]
+) -> tuple[Settings, str] | None:
+    """Settings whose TWAP schedule covers the rest of the horizon, and the algorithm to run.
+
+    None: the horizon ended longer ago than `recovery.resume_grace_s` (or crossing the rest is
+    not wanted), so the parent is cancelled instead.
+    """
+    s = engine.settings
+    algo = parent.algo if parent.algo in ALGOS and parent.algo != "auto" else parent.ticket.algo
+    if algo in NO_HORIZON:
+        return s, algo
+    n, interval = schedule(s, kids)
+    left = parent.created_ts + n * interval - engine.clock.now()
+    if left <= 0:
+        if -left > s.recovery.resume_grace_s or not s.execution.complete_with_cross:
+            return None
+        return s, "market"  # what the algorithm's completion would have done: cross the rest
+    slices = max(1, min(n, math.ceil(left / interval - 1e-9)))
+    router = s.router.model_copy(
+        update={"twap_num_slices": slices, "twap_interval_seconds": left / slices}
+    )
+    return s.model_copy(update={"router": router}), algo
+
+
+async def start_resumed(engine: Engine, parent: ParentOrder, settings: Settings, algo: str) -> None:
+    """Plan the remainder on today's quotes and run it as the same parent (same id, numbering goes on)."""
+    ticket = replace(parent.ticket, quantity=parent.remaining, algo=algo)
+    plan = await plan_ticket(engine, ticket, parent.remaining)
+    pid = parent.parent_id
+    leg_algo = plan.leg_algo if algo == "sor" else algo
+    engine.legs[pid] = [LegState(leg.venue, leg.quantity, leg_algo) for leg in plan.legs]
+    engine._done[pid] = asyncio.Event()
+    engine.publish(
+        ParentAccepted(
+            engine.clock.now(),
+            pid,
+            ticket.symbol,
+            ticket.side,
+            parent.ticket.quantity,
+            parent.algo,
+            parent.arrival_mid,
+            tuple((leg.venue, leg.quantity) for leg in plan.legs),
+        )
+    )
+    engine._tasks[pid] = asyncio.get_running_loop().create_task(
+        _run(engine, parent, settings), name=f"resume-{pid}"
+    )
+
+
+async def _run(engine: Engine, parent: ParentOrder, settings: Settings) -> None:
+    """Engine._run_parent for a resumed parent: legs on the shortened schedule, then finish."""
+    from engine.completion import finish_parent, run_leg
+
+    try:
+        await asyncio.gather(
+            *(run_leg(engine, parent, leg, settings) for leg in engine.legs[parent.parent_id])
+        )
+    except asyncio.CancelledError:
+        parent.reason = "stopped"
+    except Exception as e:  # an algorithm bug must not take the engine down with it
+        parent.reason = f"algorithm error: {type(e).__name__}: {e}"
+        engine.log("error", f"{parent.parent_id}: {parent.reason}")
+    finally:
+        await finish_parent(engine, parent)
+        engine._done[parent.parent_id].set()
