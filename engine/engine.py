@@ -129,9 +129,14 @@ class Engine:
         for name, b in self.brokers.items():
             b.on_update(self._on_update)
             b.on_state(functools.partial(self._venue_state, name))
+        self.started = True
         # reliability: reconcile what the journal says was live before anything new is sent
         if self.store is not None and self.settings.recovery.on_start:
             await self.recover(at_start=True)
+        if not self.clock.simulated:  # a simulated clock would never stop advancing for a poller
+            self._poller = asyncio.get_running_loop().create_task(
+                views.poll_quotes(self, list(self.settings.sim.symbols))
+            )
 
     async def recover(self, **options: Any) -> Any:
         """Reconcile journalled parents and children with their venues; see engine/recovery.py."""
@@ -139,11 +144,6 @@ class Engine:
 
         self.recovery = await recover(self, **options)
         return self.recovery
-        self.started = True
-        if not self.clock.simulated:  # a simulated clock would never stop advancing for a poller
-            self._poller = asyncio.get_running_loop().create_task(
-                views.poll_quotes(self, list(self.settings.sim.symbols))
-            )
 
     async def venue_scores(self, symbol: str) -> list[dict[str, Any]]:
         return await views.score_rows(self, symbol)
