@@ -79,6 +79,7 @@ class Engine:
         self._done: dict[str, asyncio.Event] = {}
         self._seq = 0
         self.recovery: Any = None  # the last RecoveryReport (engine/recovery.py)
+        self.log_file: Any = None  # engine/logfile.py, opened by start() when there is a store
         self._poller: asyncio.Task[None] | None = None
         self.started = False  # the store is open and venues were asked to connect
         self.fallback: Callable[[], dict[str, Broker]] | None = (
@@ -103,6 +104,11 @@ class Engine:
         """Open the store and connect every venue concurrently; a venue that fails is reported."""
         if self.store is not None:
             await self.store.open()
+            path = getattr(self.store.inner, "path", None)
+            if path is not None:  # reliability: log events to a 0600 file next to the database
+                from engine.logfile import attach_log_file, log_path_for
+
+                self.log_file = attach_log_file(self, log_path_for(path))
 
         async def connect(name: str, b: Broker) -> None:
             try:
@@ -172,6 +178,9 @@ class Engine:
                 await b.close()
             except Exception as e:
                 self.log("warning", f"{b.name}: close failed: {e}")
+        if self.log_file is not None:
+            await self.log_file.close()
+            self.log_file = None
         if self.store is not None:
             await self.store.close()
 

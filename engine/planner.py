@@ -122,7 +122,8 @@ async def preview_ticket(
     sizing: SizingResult | None = None
     qty = t.quantity
     try:
-        validate_ticket(engine, t) if t.quantity > 0 else None
+        # reliability: NaN/inf quantities are refused by validation (a NaN compare would raise)
+        validate_ticket(engine, t) if not t.quantity.is_finite() or t.quantity > 0 else None
         quotes, _ = await market_view(engine, t)
         sig = t.signal
         if sig.win_rate is not None and sig.avg_win is not None and sig.avg_loss is not None:

@@ -69,7 +69,9 @@ async def recover(
     if engine.store is None:
         return rep
     live = await load_live(engine.store)
-    known_ids = {str(r[0]) for r in await engine.store.query("SELECT client_order_id FROM children")}
+    known_ids = {
+        str(r[0]) for r in await engine.store.query("SELECT client_order_id FROM children")
+    }
     for parent, kids in live:
         _adopt(engine, parent, kids)
     for parent, kids in live:
@@ -97,9 +99,9 @@ async def recover(
         entry["filled_qty"] = str(parent.filled_qty)
         action = await _decide(engine, parent, kids, mode)
         entry["action"] = action
-        (rep.resumed if action == "resumed" else rep.cancelled if action == "cancelled" else []).append(
-            parent.parent_id
-        )
+        (
+            rep.resumed if action == "resumed" else rep.cancelled if action == "cancelled" else []
+        ).append(parent.parent_id)
         rep.parents.append(entry)
     if not at_start or live or cancel_orph:  # a clean start does not poll every venue
         rep.orphans = await _orphans(engine, known_ids, cancel_orph, rep)

@@ -22,7 +22,9 @@ from engine.models import (
     TimeInForce,
 )
 
-LIVE = OrderStatus.SUBMITTED.value  # a parent row stays SUBMITTED until finish_parent writes its end
+LIVE = (
+    OrderStatus.SUBMITTED.value
+)  # a parent row stays SUBMITTED until finish_parent writes its end
 
 
 def parent_from_row(row: dict[str, Any]) -> ParentOrder:
@@ -73,7 +75,9 @@ def child_number(client_order_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def apply_recorded_fills(child: ChildOrder, fills: list[tuple[str, Decimal, Decimal, Decimal]]) -> None:
+def apply_recorded_fills(
+    child: ChildOrder, fills: list[tuple[str, Decimal, Decimal, Decimal]]
+) -> None:
     """Set the child's fill state from the store's (fill_id, quantity, price, fee) rows."""
     child.fill_ids = {f[0] for f in fills}
     child.filled_qty = sum((f[1] for f in fills), Decimal(0))

@@ -16,7 +16,9 @@ def register(sub: Any) -> None:
         "recover",
         help="reconcile live parents and orders with their venues after a crash; resume or cancel",
     )
-    p.add_argument("--db", metavar="FILE", help="order journal database (default: the configured one)")
+    p.add_argument(
+        "--db", metavar="FILE", help="order journal database (default: the configured one)"
+    )
     p.add_argument(
         "--on-restart",
         choices=("resume", "cancel"),
@@ -42,7 +44,11 @@ def human(d: dict[str, Any]) -> str:
         f"resumed {len(d['resumed'])}  cancelled {len(d['cancelled'])}  orphans {len(d['orphans'])}",
     ]
     for p in d["parents"]:
-        final = f" -> {p['final_status']} {p.get('final_filled_qty', '')}" if "final_status" in p else ""
+        final = (
+            f" -> {p['final_status']} {p.get('final_filled_qty', '')}"
+            if "final_status" in p
+            else ""
+        )
         lines.append(
             f"  {p['parent_id']} {p['side']} {p['quantity']} {p['symbol']} {p['algo']}: "
             f"filled {p.get('filled_qty')} {p.get('action')}{final} {p.get('reason', '')}".rstrip()

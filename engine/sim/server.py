@@ -16,7 +16,6 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -26,6 +25,7 @@ from engine.clock import LiveClock
 from engine.config import Settings
 from engine.sim import server_api as api
 from engine.sim.server_api import ApiError
+from engine.sim.server_faults import Fault, FaultInjection
 from engine.sim.server_venue import VenueDesk, wall_ms
 
 log = logging.getLogger("tranche.sim.server")
@@ -35,24 +35,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Signed = Callable[["VenueDesk", dict[str, str]], Awaitable[Any]]
 
 
-@dataclass
-class Fault:
-    """An injected venue fault: the next `times` matching requests misbehave."""
-
-    path: str = ""  # suffix of the request path; "" = every path
-    venue: str = ""  # "" = every venue
-    method: str = ""
-    kind: str = "status"  # status | hang | malformed | partial
-    status: int = 503
-    times: int = 1
-    after: bool = False  # hang/partial: handle the request first (the venue acted, the answer is lost)
-
-
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(status=status, text=json.dumps(data), content_type="application/json")
 
 
-class SimServer:
+class SimServer(FaultInjection):
     """The aiohttp application over `desks` (one per simulated venue)."""
 
     def __init__(
@@ -114,7 +101,7 @@ class SimServer:
             if not hmac.compare_digest(key.encode(), self.api_key.encode()):
                 raise ApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
             body = await request.text() if request.method == "POST" else ""
-            total = request.query_string + body  # Binance signs the query string then the body
+            total = request.rel_url.raw_query_string + body  # signed as sent: query, then body
             signed, sep, signature = total.rpartition("&signature=")
             if not sep:
                 signed, sep, signature = total.rpartition("signature=")
@@ -140,73 +127,16 @@ class SimServer:
         except ApiError as e:
             return _json(e.body(), e.status)
         except web.HTTPException as e:
-            if e.status == 404:
-                return _json({"code": -1000, "msg": f"Unknown endpoint {request.path}"}, 404)
+            if e.status >= 400:  # unknown path, wrong method: still Binance's error shape
+                return _json(
+                    {"code": -1000, "msg": f"{e.reason}: {request.method} {request.path}"}, e.status
+                )
             raise
         except Exception as e:  # the venue must keep serving whatever one request did
             log.exception("internal error on %s %s", request.method, request.path)
-            return _json({"code": -1000, "msg": f"An unknown error occurred: {type(e).__name__}"}, 500)
-
-    @web.middleware
-    async def _faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith("/_sim/"):
-            return await handler(request)
-        venue = request.match_info.get("venue", self.first)
-        if venue in self.down:
-            return _json({"code": -1001, "msg": "Internal error; unable to process your request."}, 503)
-        fault = self._take_fault(request, venue)
-        if fault is None:
-            return await handler(request)
-        if fault.kind == "hang":
-            if fault.after:
-                await handler(request)
-            await asyncio.sleep(self.hang_s)
-            return web.Response(status=504, text="gateway timeout")
-        if fault.kind in ("malformed", "partial"):
-            real = await handler(request) if fault.after or fault.kind == "partial" else None
-            text = getattr(real, "text", None) or '{"symbol": "BTCUSDT", "orderId": '
-            return web.Response(status=200, text=text[: max(1, len(text) // 2)], content_type="application/json")
-        if fault.status == 429:
-            return _json({"code": -1003, "msg": "Too many requests; please use the websocket for live updates."}, 429)
-        return web.Response(status=fault.status, text=f"injected {fault.status}")
-
-    def _take_fault(self, request: web.Request, venue: str) -> Fault | None:
-        for f in self.faults:
-            if (
-                request.path.endswith(f.path)
-                and (not f.venue or f.venue == venue)
-                and (not f.method or f.method == request.method)
-            ):
-                f.times -= 1
-                if f.times <= 0:
-                    self.faults.remove(f)
-                return f
-        return None
-
-    def _admin(self, request: web.Request) -> None:
-        if request.headers.get("X-MBX-APIKEY") != self.api_key:
-            raise ApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
-
-    async def _state(self, request: web.Request) -> web.StreamResponse:
-        self._admin(request)
-        return _json({"venues": {n: d.snapshot() for n, d in self.desks.items()}, "requests": self.requests})
-
-    async def _add_fault(self, request: web.Request) -> web.StreamResponse:
-        """POST a Fault as JSON; {"down": [venues]} takes venues down, {"skew_ms": n} skews the clock."""
-        self._admin(request)
-        try:
-            data = await request.json()
-            if not isinstance(data, dict):
-                raise ValueError("expected a JSON object")
-            if "down" in data:
-                self.down = {str(v) for v in data["down"]}
-            if "skew_ms" in data:
-                self.skew_ms = int(data["skew_ms"])
-            if "kind" in data:
-                self.faults.append(Fault(**data))
-        except (ValueError, TypeError) as e:
-            raise ApiError(-1100, f"bad fault: {e}") from None
-        return _json({"faults": len(self.faults), "down": sorted(self.down), "skew_ms": self.skew_ms})
+            return _json(
+                {"code": -1000, "msg": f"An unknown error occurred: {type(e).__name__}"}, 500
+            )
 
     # -- public endpoints -----------------------------------------------------------------------
     async def exchange_info(self, desk: VenueDesk, q: dict[str, str]) -> Any:
@@ -338,6 +268,24 @@ async def build_server(
     return SimServer(desks, api_key=api_key, api_secret=api_secret)
 
 
+async def start_site(server: SimServer, host: str, port: int) -> tuple[web.AppRunner, str]:
+    """Listen on host:port (0 = a free port); returns the runner and the base URL."""
+    runner = web.AppRunner(server.app, access_log=None, handler_cancellation=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = getattr(site._server, "sockets", None) or []
+    bound = sockets[0].getsockname()[1] if sockets else port
+    shown = f"[{host}]" if ":" in host else host
+    return runner, f"http://{shown}:{bound}"
+
+
+async def stop_server(server: SimServer, runner: web.AppRunner) -> None:
+    await runner.cleanup()
+    for d in server.desks.values():
+        await d.venue.close()
+
+
 async def serve(
     settings: Settings,
     *,
@@ -351,17 +299,9 @@ async def serve(
 ) -> None:
     """Run until `stop` is set (or the task is cancelled); `ready` gets the base URL once listening."""
     server = await build_server(settings, speed=speed, api_key=api_key, api_secret=api_secret)
-    runner = web.AppRunner(server.app, access_log=None, handler_cancellation=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    sockets = getattr(site._server, "sockets", None) or []
-    bound = sockets[0].getsockname()[1] if sockets else port
-    shown = f"[{host}]" if ":" in host else host
-    ready(f"http://{shown}:{bound}")
+    runner, url = await start_site(server, host, port)
+    ready(url)
     try:
         await (stop or asyncio.Event()).wait()
     finally:
-        await runner.cleanup()
-        for d in server.desks.values():
-            await d.venue.close()
+        await stop_server(server, runner)

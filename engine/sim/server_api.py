@@ -79,7 +79,8 @@ def int_param(
         return default
     if not INT_RE.match(raw):
         raise ApiError(
-            -1100, f"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'."
+            -1100,
+            f"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.",
         )
     return int(raw)
 
@@ -149,7 +150,9 @@ def order_lookup(params: dict[str, str]) -> tuple[int | None, str | None]:
     oid = int_param(params, "orderId")
     cid = params.get("origClientOrderId") or None
     if oid is None and cid is None:
-        raise ApiError(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
+        raise ApiError(
+            -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!"
+        )
     return oid, cid
 
 
@@ -157,7 +160,9 @@ def depth_limit(params: dict[str, str]) -> int:
     n = int_param(params, "limit", default=100)
     assert n is not None
     if n <= 0:
-        raise ApiError(-1100, "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'.")
+        raise ApiError(
+            -1100, "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'."
+        )
     return min(n, DEPTH_LIMITS[-1])
 
 
@@ -217,7 +222,12 @@ def exchange_info(symbols: list[dict[str, Any]], server_ms: int) -> dict[str, An
         "timezone": "UTC",
         "serverTime": server_ms,
         "rateLimits": [
-            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000},
+            {
+                "rateLimitType": "REQUEST_WEIGHT",
+                "interval": "MINUTE",
+                "intervalNum": 1,
+                "limit": 6000,
+            },
             {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
         ],
         "exchangeFilters": [],

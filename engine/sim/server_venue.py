@@ -128,7 +128,9 @@ class VenueDesk:
             ack = await self.venue.submit(child)
         except InsufficientFunds:
             self.by_client_id.pop(cid, None)
-            raise ApiError(-2010, "Account has insufficient balance for requested action.") from None
+            raise ApiError(
+                -2010, "Account has insufficient balance for requested action."
+            ) from None
         except UnknownSymbol:
             self.by_client_id.pop(cid, None)
             raise ApiError(-1121, "Invalid symbol.") from None

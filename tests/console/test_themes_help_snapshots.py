@@ -45,9 +45,11 @@ async def test_help_screen_lists_every_binding_id(console_app: TrancheApp) -> No
 
 async def _ready(pilot) -> None:
     app = pilot.app
+    app.animation_level = "none"  # a transition caught mid-way on a loaded machine is not a regression
     await app.engine_started.wait()
     await settle(app, pilot)
     app.repaint_all()
+    await pilot.pause(0.3)
     await pilot.pause()
 
 

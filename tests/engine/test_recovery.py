@@ -127,7 +127,9 @@ async def test_a_restart_books_the_missed_fill_once_and_resumes_without_reusing_
 async def test_cancel_mode_closes_the_parent_and_leaves_nothing_open(tmp_path, clock, venue):
     db = tmp_path / "j.db"
     await crashed_journal(db, clock, venue)
-    eng = build_engine(settings(on_restart="cancel"), clock=clock, db_path=db, brokers={"V0": venue})
+    eng = build_engine(
+        settings(on_restart="cancel"), clock=clock, db_path=db, brokers={"V0": venue}
+    )
     await eng.start()
     try:
         assert eng.recovery.cancelled == ["PX1"] and eng.recovery.resumed == []
@@ -163,7 +165,9 @@ async def test_a_horizon_that_ended_during_the_outage_completes_within_grace_els
 
 async def test_orphans_are_reported_and_cancelled_when_configured(tmp_path, clock, venue):
     q = await venue.top_of_book("AAPL")
-    stray = ChildOrder("MANUAL-7", "", "V0", "AAPL", Side.SELL, Decimal(3), OrderType.LIMIT, q.ask + 5)
+    stray = ChildOrder(
+        "MANUAL-7", "", "V0", "AAPL", Side.SELL, Decimal(3), OrderType.LIMIT, q.ask + 5
+    )
     await venue.submit(stray)
     eng = build_engine(settings(), clock=clock, db_path=tmp_path / "j.db", brokers={"V0": venue})
     await eng.start()
@@ -206,15 +210,40 @@ async def test_a_fill_that_raced_the_cancel_is_booked_once(tmp_path, clock, venu
     eng = build_engine(settings(), clock=clock, db_path=tmp_path / "j.db", brokers={"V0": venue})
     await eng.start()
     try:
-        p = ParentOrder("PL", Ticket("AAPL", Side.BUY, Decimal(10)), "limit", Decimal(190), clock.now())
-        c = ChildOrder("PL-001", "PL", "V0", "AAPL", Side.BUY, Decimal(10), OrderType.LIMIT, Decimal(190))
+        p = ParentOrder(
+            "PL", Ticket("AAPL", Side.BUY, Decimal(10)), "limit", Decimal(190), clock.now()
+        )
+        c = ChildOrder(
+            "PL-001", "PL", "V0", "AAPL", Side.BUY, Decimal(10), OrderType.LIMIT, Decimal(190)
+        )
         c.status = OrderStatus.CANCELLED
         eng.parents["PL"], eng.children["PL-001"] = p, c
         p.children.append("PL-001")
         fill = Fill("F1", "PL-001", "V0", "AAPL", Side.BUY, Decimal(4), Decimal(190), clock.now())
         for _ in range(2):
             eng._on_update(OrderUpdate("PL-001", OrderStatus.PARTIALLY_FILLED, fill))
-        assert (c.filled_qty, c.status, p.filled_qty) == (Decimal(4), OrderStatus.CANCELLED, Decimal(4))
+        assert (c.filled_qty, c.status, p.filled_qty) == (
+            Decimal(4),
+            OrderStatus.CANCELLED,
+            Decimal(4),
+        )
         assert len(await fill_rows(eng, "PL")) == 1
     finally:
         await eng.stop()
+
+
+def test_recover_command_prints_one_json_object_and_fails_when_a_venue_is_unknown(tmp_path, capsys):
+    import asyncio
+    import json
+
+    from console.cli import main
+
+    db = tmp_path / "j.db"
+    clock = SimClock(start=1_700_000_000.0)
+    asyncio.run(crashed_journal(db, clock, PaperBroker("V0", clock, seed=3)))
+    rc = main(["recover", "--db", str(db), "--json"])  # simulated venues: V0 is not one of them
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 1 and data["failed"] and "V0" in data["failed"][0]["reason"]
+    assert set(data) >= {"parents", "children_reconciled", "fills_recovered", "resumed",
+                         "cancelled", "orphans"}  # fmt: skip
+    assert data["parents"][0]["parent_id"] == "PX1" and data["resumed"] == []
