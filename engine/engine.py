@@ -215,7 +215,7 @@ class Engine:
                 tuple((leg.venue, leg.quantity) for leg in plan.legs),
             )
         )
-        self._tasks[pid] = asyncio.get_running_loop().create_task(self._run_parent(parent, plan))
+        self._tasks[pid] = asyncio.get_running_loop().create_task(self._run_parent(parent))
         return pid
 
     async def wait(self, parent_id: str) -> ExecutionReport:
@@ -536,12 +536,13 @@ class Engine:
             )
         )
 
-    async def _run_parent(self, parent: ParentOrder, plan: Plan) -> None:
+    async def _run_parent(self, parent: ParentOrder, settings: Settings | None = None) -> None:
+        """Run every leg, then finish; `settings` carries a resumed parent's shortened schedule."""
         from engine.completion import finish_parent, run_leg
 
         try:
             await asyncio.gather(
-                *(run_leg(self, parent, leg) for leg in self.legs[parent.parent_id])
+                *(run_leg(self, parent, leg, settings) for leg in self.legs[parent.parent_id])
             )
         except asyncio.CancelledError:
             parent.reason = "stopped"

@@ -75,23 +75,5 @@ async def start_resumed(engine: Engine, parent: ParentOrder, settings: Settings,
         )
     )
     engine._tasks[pid] = asyncio.get_running_loop().create_task(
-        _run(engine, parent, settings), name=f"resume-{pid}"
+        engine._run_parent(parent, settings), name=f"resume-{pid}"
     )
-
-
-async def _run(engine: Engine, parent: ParentOrder, settings: Settings) -> None:
-    """Engine._run_parent for a resumed parent: legs on the shortened schedule, then finish."""
-    from engine.completion import finish_parent, run_leg
-
-    try:
-        await asyncio.gather(
-            *(run_leg(engine, parent, leg, settings) for leg in engine.legs[parent.parent_id])
-        )
-    except asyncio.CancelledError:
-        parent.reason = "stopped"
-    except Exception as e:  # an algorithm bug must not take the engine down with it
-        parent.reason = f"algorithm error: {type(e).__name__}: {e}"
-        engine.log("error", f"{parent.parent_id}: {parent.reason}")
-    finally:
-        await finish_parent(engine, parent)
-        engine._done[parent.parent_id].set()
