@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from engine.algos.slicing import twap_slices
 from engine.clock import Clock
 from engine.config import Settings
 from engine.models import ChildOrder, Instrument, OrderType, ParentOrder, Quote, Side, TimeInForce
@@ -68,7 +69,24 @@ class LegContext(Protocol):
         """Sleep on the engine clock; False if the parent was stopped meanwhile."""
         ...
 
-    def progress(self, *, next_slice_ts: float | None = None, decided_by: str = "", detail: str = "") -> None: ...
+    def progress(
+        self, *, next_slice_ts: float | None = None, decided_by: str = "", detail: str = ""
+    ) -> None: ...
 
 
 Algo = Callable[[LegContext], Awaitable[None]]
+
+
+def venue_gone(ctx: LegContext) -> bool:
+    """The leg's venue failed: stop slicing so the engine can re-route or pause the rest."""
+    return ctx.leg.reason.startswith("venue unavailable")
+
+
+def slice_schedule(
+    ctx: LegContext, slices: int | None, interval_s: float | None
+) -> tuple[list[Decimal], float]:
+    """Exact slice sizes and the interval, from the arguments or the configured TWAP defaults."""
+    cfg = ctx.settings.router
+    sizes = twap_slices(ctx.leg.quantity, slices or cfg.twap_num_slices, ctx.instrument.step)
+    ctx.leg.slice_total = len(sizes)
+    return sizes, interval_s if interval_s is not None else cfg.twap_interval_seconds

@@ -15,10 +15,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from engine.algos.base import LegContext
+from engine.algos.base import LegContext, slice_schedule, venue_gone
 from engine.algos.basic import cross_remaining
 from engine.algos.pricing import crossing_price, mid_price, passive_price
-from engine.algos.slicing import twap_slices
 from engine.models import ChildOrder, OrderStatus, OrderType, TimeInForce
 
 
@@ -27,10 +26,6 @@ def stage_names(max_reprices: int) -> list[str]:
     if max_reprices <= 0:
         return ["touch"]
     return ["touch"] + ["mid"] * (max_reprices - 1) + ["cross"]
-
-
-def _venue_gone(ctx: LegContext) -> bool:
-    return ctx.leg.reason.startswith("venue unavailable")
 
 
 async def _rest(
@@ -70,7 +65,7 @@ async def run_slice(ctx: LegContext, target: Decimal, base_meta: dict[str, Any])
     cfg = ctx.settings.algos
     for reprice, stage in enumerate(stage_names(cfg.maker_max_reprices)):
         want = min(target - ctx.leg.filled, ctx.leg.remaining)
-        if want <= 0 or ctx.stopped or _venue_gone(ctx):
+        if want <= 0 or ctx.stopped or venue_gone(ctx):
             return
         meta = {**base_meta, "maker_stage": stage, "maker_reprice": reprice}
         if stage == "cross":
@@ -101,14 +96,11 @@ async def run_maker(
 ) -> None:
     """Slice the leg like TWAP, but make each slice passively first and cross only at the end."""
     cfg = ctx.settings
-    n = slices or cfg.router.twap_num_slices
-    interval = interval_s if interval_s is not None else cfg.router.twap_interval_seconds
-    sizes = twap_slices(ctx.leg.quantity, n, ctx.instrument.step)
-    ctx.leg.slice_total = len(sizes)
+    sizes, interval = slice_schedule(ctx, slices, interval_s)
     start = ctx.clock.now()
     scheduled = Decimal(0)
     for i, size in enumerate(sizes, 1):
-        if ctx.stopped or _venue_gone(ctx):
+        if ctx.stopped or venue_gone(ctx):
             return
         ctx.leg.slice_index = i
         scheduled += size  # an unfilled slice's remainder carries into this one
@@ -141,6 +133,6 @@ async def run_maker(
         ctx.leg.remaining > 0
         and cfg.execution.complete_with_cross
         and not ctx.stopped
-        and not _venue_gone(ctx)
+        and not venue_gone(ctx)
     ):
         await cross_remaining(ctx, {"completion": True, "parent_order_id": ctx.parent.parent_id})

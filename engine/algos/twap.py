@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine.algos.base import LegContext
+from engine.algos.base import LegContext, slice_schedule, venue_gone
 from engine.algos.basic import cross_remaining
 from engine.algos.pricing import crossing_price, passive_price
-from engine.algos.slicing import twap_slices
 from engine.models import OrderStatus, OrderType, TimeInForce
 
 
@@ -21,14 +20,11 @@ async def run_twap(
 ) -> None:
     """Slice the leg in time; `passive` rests each slice at the touch instead of crossing."""
     cfg = ctx.settings
-    n = slices or cfg.router.twap_num_slices
-    interval = interval_s if interval_s is not None else cfg.router.twap_interval_seconds
-    sizes = twap_slices(ctx.leg.quantity, n, ctx.instrument.step)
-    ctx.leg.slice_total = len(sizes)
+    sizes, interval = slice_schedule(ctx, slices, interval_s)
     start = ctx.clock.now()
     scheduled = Decimal(0)
     for i, size in enumerate(sizes, 1):
-        if ctx.stopped or ctx.leg.reason.startswith("venue unavailable"):
+        if ctx.stopped or venue_gone(ctx):
             return  # the engine re-routes or pauses the rest of the leg
         ctx.leg.slice_index = i
         scheduled += size
@@ -37,7 +33,13 @@ async def run_twap(
         ctx.progress(next_slice_ts=next_ts, decided_by=decided_by, detail=f"slice {i}/{len(sizes)}")
         before = ctx.leg.filled
         if want > 0:
-            meta = {"twap_slice": i, "twap_total_slices": len(sizes), "twap_interval_seconds": interval, "parent_order_id": ctx.parent.parent_id, "decided_by": decided_by}
+            meta = {
+                "twap_slice": i,
+                "twap_total_slices": len(sizes),
+                "twap_interval_seconds": interval,
+                "parent_order_id": ctx.parent.parent_id,
+                "decided_by": decided_by,
+            }
             q = await ctx.quote()
             if passive:
                 px = passive_price(q, ctx.side, ctx.instrument)
@@ -48,12 +50,22 @@ async def run_twap(
                         await ctx.cancel(child)
             else:
                 px = crossing_price(q, ctx.side, cfg.execution.max_slippage_pct, ctx.instrument)
-                child = await ctx.send(want, order_type=OrderType.LIMIT, limit_price=px, tif=TimeInForce.IOC, meta=meta)
+                child = await ctx.send(
+                    want, order_type=OrderType.LIMIT, limit_price=px, tif=TimeInForce.IOC, meta=meta
+                )
                 if child.status is not OrderStatus.REJECTED:
                     child = await ctx.wait(child, 5.0)
                     if child.status.is_open:
                         await ctx.cancel(child)
-        ctx.leg.slices.append({"index": i, "total": len(sizes), "quantity": str(want), "filled": str(ctx.leg.filled - before), "decided_by": decided_by})
+        ctx.leg.slices.append(
+            {
+                "index": i,
+                "total": len(sizes),
+                "quantity": str(want),
+                "filled": str(ctx.leg.filled - before),
+                "decided_by": decided_by,
+            }
+        )
         if next_ts is not None and not await ctx.sleep(max(0.0, next_ts - ctx.clock.now())):
             return
     if ctx.leg.remaining > 0 and cfg.execution.complete_with_cross and not ctx.stopped:
