@@ -10,7 +10,10 @@ from console.app import TrancheApp, create_app
 from engine.clock import SimClock
 from engine.config import Settings
 from engine.factory import build_engine
+from tests.console import snapshot_svg
 from tests.fakes.paper_venues import paper_venues
+
+snapshot_svg.install()
 
 START = 1_700_000_000.0  # fixed engine time: screens are deterministic
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input
+
 from console.app import TrancheApp
 from console.bindings import ACTIONS
 from engine.config import Settings
@@ -50,6 +52,9 @@ async def _ready(pilot) -> None:
     await settle(app, pilot)
     app.repaint_all()
     await pilot.pause(0.3)
+    for field in app.screen.query(Input):  # a blinking cursor is drawn or not depending on the instant
+        field.cursor_blink = False
+        field._cursor_visible = True  # a toggle queued before the pause may have hidden it
     await pilot.pause()
 
 
