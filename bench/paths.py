@@ -102,7 +102,7 @@ async def submit_legs(
     eng.parents[pid] = parent
     eng.legs[pid] = [LegState(v, q, algo) for v, q in legs if q > 0]
     eng._done[pid] = asyncio.Event()
-    eng._tasks[pid] = asyncio.get_running_loop().create_task(eng._run_parent(parent, plan))
+    eng._tasks[pid] = asyncio.get_running_loop().create_task(eng._run_parent(parent))
     return pid
 
 
@@ -129,7 +129,10 @@ async def run_path(
     await eng.start()
     try:
         pid = await act(eng)
-        return await eng.wait(pid)
+        rep = await eng.wait(pid)
+        if rep.reason.startswith("algorithm error"):  # a broken arm must not be measured as free
+            raise RuntimeError(f"seed {seed}: {rep.reason}")
+        return rep
     finally:
         await eng.stop()
 

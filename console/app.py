@@ -132,6 +132,8 @@ class TrancheApp(App[None]):
         main = self.main
         if main is None or not main.is_mounted:
             return
+        for title, message, severity in self.state.take_notices():
+            self.notify(message, title=title, severity=severity)  # type: ignore[arg-type]
         if only is None:
             dirty = self.state.take_dirty()
         else:

@@ -18,6 +18,7 @@ from engine.events import (
     ParentCompleted,
     ParentProgress,
     QuoteUpdated,
+    RecoveryCompleted,
     RiskDenied,
     TradingStateChanged,
     VenueStateChanged,
@@ -77,6 +78,8 @@ class ConsoleState:
     logs: deque[tuple[float, str, str]] = field(default_factory=lambda: deque(maxlen=1000))
     log_seq: int = 0  # total log lines ever appended, so the log pane writes only new ones
     last_kill: KillReport | None = None
+    last_recovery: RecoveryCompleted | None = None
+    notices: deque[tuple[str, str, str]] = field(default_factory=lambda: deque(maxlen=50))
     engine_now: float = 0.0
     dirty: set[str] = field(default_factory=set)
 
@@ -170,7 +173,17 @@ class ConsoleState:
         elif isinstance(ev, AlertRaised):
             self.alerts.append(ev)
             self.log(ev.ts, "warning", f"alert {ev.kind}: {ev.message}")
+            self.notices.append((f"alert: {ev.kind}", ev.message, "warning"))
             self.dirty.add(QUALITY)
+        elif isinstance(ev, RecoveryCompleted):
+            self.last_recovery = ev
+            if ev.parents or ev.orphans or ev.failed:
+                text = recovery_summary(ev)
+                bad = bool(ev.orphans or ev.failed)
+                self.log(ev.ts, "warning" if bad else "info", f"recovered: {text}")
+                self.notices.append(
+                    ("recovered after restart", text, "warning" if bad else "information")
+                )
         elif isinstance(ev, RiskDenied):
             self.denials.append(ev)
             self.log(
@@ -180,6 +193,15 @@ class ConsoleState:
             )
         elif isinstance(ev, LogMessage):
             self.log(ev.ts, ev.level, ev.message)
+
+    def take_notices(self, most: int = 3) -> list[tuple[str, str, str]]:
+        """Pending toasts, at most `most`: a burst folds its rest into one line, never a wall."""
+        out = [self.notices.popleft() for _ in range(min(most, len(self.notices)))]
+        if self.notices:
+            rest = len(self.notices)
+            self.notices.clear()
+            out.append((f"{rest} more", "see the alert list and the log pane", "warning"))
+        return out
 
     def take_dirty(self) -> set[str]:
         out, self.dirty = self.dirty, set()
@@ -192,3 +214,19 @@ class ConsoleState:
             for c in p.children.values()
             if c.status.is_open or c.status is OrderStatus.PENDING
         ]
+
+
+def recovery_summary(ev: RecoveryCompleted) -> str:
+    """One line a trader reads after a restart: what was live, what was found, what was done."""
+    parts = [
+        f"{ev.parents} live parents",
+        f"{ev.children_reconciled} children reconciled",
+        f"{ev.fills_recovered} missed fills recorded",
+        f"resumed {', '.join(ev.resumed) or 'none'}",
+        f"cancelled {', '.join(ev.cancelled) or 'none'}",
+    ]
+    if ev.orphans:
+        parts.append("orphan orders " + ", ".join(f"{cid} on {v}" for v, cid in ev.orphans))
+    if ev.failed:
+        parts.append("not reconciled " + "; ".join(f"{who}: {why}" for who, why in ev.failed))
+    return "; ".join(parts)
