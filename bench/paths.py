@@ -117,6 +117,8 @@ async def run_path(
 ) -> ExecutionReport:
     """One parent on a fresh engine over the path `seed`; `act(engine)` submits it and returns its id."""
     clock = SimClock(start=T0)
+    if store is not None:  # a frozen history has no journal to recover from
+        settings = tweak(settings, recovery__on_start=False)
     eng = build_engine(
         settings,
         clock=clock,
