@@ -13,46 +13,38 @@ from typing import Any
 from engine import views
 from engine.algos.base import LegState
 from engine.api import ExecutionReport, Preview, SliceReport
-from engine.brokers.base import Broker, BrokerError, OrderUpdate, VenueUnavailable
+from engine.brokers.base import Broker, OrderUpdate
+from engine.child_orders import ChildOrders
 from engine.clock import Clock
 from engine.config import Settings
 from engine.events import (
-    ChildUpdated,
     Event,
     EventBus,
-    FillRecorded,
     KillReport,
-    LogMessage,
     ParentAccepted,
     ParentCompleted,
-    RiskDenied,
     TradingStateChanged,
     VenueStateChanged,
 )
 from engine.held_store import HeldStore
 from engine.killswitch import cancel_everywhere
-from engine.lifecycle import IllegalTransition, Overfill, apply_fill, transition
 from engine.market import MarketState
 from engine.models import (
     ChildOrder,
     InputError,
     Instrument,
     OrderStatus,
-    OrderType,
     ParentOrder,
     Quote,
-    Side,
     Ticket,
-    TimeInForce,
     TradingState,
 )
 from engine.planner import Plan, plan_ticket, preview_ticket
 from engine.quality import QualityTracker
-from engine.recovery_load import book_late_fill
 from engine.risk import RiskGate
 
 
-class Engine:
+class Engine(ChildOrders):
     """An asyncio object with a small public API; the console and the CLI use nothing else."""
 
     def __init__(
@@ -90,9 +82,6 @@ class Engine:
     @property
     def trading_state(self) -> TradingState:
         return self.risk.state
-
-    def publish(self, event: Event) -> None:
-        self.bus.publish(event)
 
     def subscribe(self) -> asyncio.Queue[Event]:
         return self.bus.subscribe()
@@ -296,15 +285,9 @@ class Engine:
                 f"{venue}: {'connected' if connected else 'disconnected'} {detail}".strip(),
             )
 
-    def log(self, level: str, message: str) -> None:
-        self.publish(LogMessage(self.clock.now(), level, message))
-
     # -- used by legs -----------------------------------------------------------------
     def is_stopped(self, parent_id: str) -> bool:
         return parent_id in self._stopped
-
-    def child_event(self, cid: str) -> asyncio.Event:
-        return self._events.setdefault(cid, asyncio.Event())
 
     async def instrument(self, venue: str, symbol: str) -> Instrument:
         key = (venue, symbol)
@@ -318,223 +301,6 @@ class Engine:
         if avg is None or p.arrival_mid <= 0:
             return None
         return float((avg - p.arrival_mid) / p.arrival_mid * 10000) * p.ticket.side.sign
-
-    async def send_child(
-        self,
-        parent: ParentOrder,
-        leg: LegState,
-        qty: Decimal,
-        order_type: OrderType,
-        limit_price: Decimal | None,
-        tif: TimeInForce,
-        post_only: bool,
-        meta: dict[str, Any],
-    ) -> ChildOrder:
-        """Risk gate, journal, then broker; a denial or venue error comes back as a REJECTED child."""
-        t = parent.ticket
-        n = len(parent.children) + 1
-        cid = f"{parent.parent_id}-{n:03d}"
-        while cid in self.children:  # reliability: after a restart an id is never reused
-            n += 1
-            cid = f"{parent.parent_id}-{n:03d}"
-        child = ChildOrder(
-            cid,
-            parent.parent_id,
-            leg.venue,
-            t.symbol,
-            t.side,
-            qty,
-            order_type,
-            limit_price,
-            tif,
-            post_only,
-            created_ts=self.clock.now(),
-            meta=dict(meta),
-        )
-        parent.children.append(cid)
-        self.children[cid] = child
-        q = self.market.quotes.get((leg.venue, t.symbol))
-        if q is not None:
-            marketable = limit_price is None or (
-                limit_price >= q.ask if t.side is Side.BUY else limit_price <= q.bid
-            )
-            child.meta["expected_price"] = str(q.far(t.side) if marketable else limit_price)
-        if qty <= 0:
-            transition(child, OrderStatus.REJECTED, "nothing left to send")
-            return child
-        denial = self.risk.check(
-            child,
-            parent_quantity=t.quantity,
-            best_opposite=q.far(t.side) if q else None,
-            position=self._exposure(t.symbol),
-        )
-        if denial is not None:
-            transition(child, OrderStatus.REJECTED, f"risk: {denial.reason}")
-            self.publish(
-                RiskDenied(self.clock.now(), cid, leg.venue, t.symbol, denial.check, denial.reason)
-            )
-            if self.store is not None:
-                self.store.record_denial(
-                    ts=self.clock.now(),
-                    client_order_id=cid,
-                    venue=leg.venue,
-                    symbol=t.symbol,
-                    check=denial.check,
-                    reason=denial.reason,
-                )
-            self._child_changed(child)
-            return child
-        if self.store is not None:
-            await self.store.journal_child(child)  # durable before the venue sees the order
-        try:
-            ack = await self.brokers[leg.venue].submit(child)
-        except BrokerError as e:
-            if child.status is OrderStatus.PENDING:
-                transition(child, OrderStatus.REJECTED, e.message)
-            if isinstance(e, VenueUnavailable):
-                leg.reason = f"venue unavailable: {e.message}"
-            self.log("warning", f"{cid} rejected by {leg.venue}: {e.message}")
-            self._child_changed(child)
-            return child
-        child.venue_order_id = ack.venue_order_id
-        if child.status is OrderStatus.PENDING:
-            transition(
-                child,
-                OrderStatus.REJECTED
-                if ack.status is OrderStatus.REJECTED
-                else OrderStatus.SUBMITTED,
-                ack.reason,
-            )
-        for upd in self._early.pop(cid, []):
-            self._apply_update(child, upd)
-        if child.status is OrderStatus.SUBMITTED and ack.status is OrderStatus.CANCELLED:
-            transition(child, OrderStatus.CANCELLED, ack.reason or "not filled (IOC)")
-        self._child_changed(child)
-        return child
-
-    async def cancel_child(self, child: ChildOrder) -> None:
-        if not child.status.is_open:
-            return
-        try:
-            await self.brokers[child.venue].cancel(child)
-        except BrokerError as e:
-            self.log("warning", f"cancel {child.client_order_id} on {child.venue}: {e.message}")
-            try:  # the venue may have filled it meanwhile: believe its own state
-                state = await self.brokers[child.venue].order_status(child)
-                for f in state.fills:
-                    self._apply_update(child, OrderUpdate(child.client_order_id, state.status, f))
-            except BrokerError:
-                return
-        self._mark_cancelled(child, "cancelled")
-
-    # -- internals ----------------------------------------------------------------------
-    def _exposure(self, symbol: str) -> Decimal:
-        """Position plus every open order of the symbol, signed: the worst case the gate must bound."""
-        working = sum(
-            (
-                c.side.sign * c.remaining
-                for c in self.children.values()
-                if c.symbol == symbol and c.status.is_open
-            ),
-            Decimal(0),
-        )
-        return self.positions.get(symbol, Decimal(0)) + working
-
-    def _mark_cancelled(self, child: ChildOrder, reason: str) -> None:
-        if (
-            child.client_order_id in self.children
-            and child.status.is_open
-            or child.status is OrderStatus.PENDING
-        ):
-            transition(child, OrderStatus.CANCELLED, reason)
-            self._child_changed(child)
-
-    def _on_update(self, upd: OrderUpdate) -> None:
-        child = self.children.get(upd.client_order_id)
-        if child is None:
-            return
-        if child.status is OrderStatus.PENDING:  # a fill pushed before the submit call returned
-            self._early.setdefault(child.client_order_id, []).append(upd)
-            return
-        self._apply_update(child, upd)
-        self._child_changed(child)
-
-    def _apply_update(self, child: ChildOrder, upd: OrderUpdate) -> None:
-        try:
-            if upd.fill is not None:
-                if child.status is OrderStatus.CANCELLED:
-                    # reliability: a fill that raced the cancel still happened; count it once
-                    if book_late_fill(child, upd.fill):
-                        self._book_fill(child, upd)
-                elif apply_fill(child, upd.fill):
-                    self._book_fill(child, upd)
-            elif upd.status is OrderStatus.CANCELLED and child.status.is_open:
-                transition(child, OrderStatus.CANCELLED, upd.reason)
-            elif upd.status is OrderStatus.REJECTED and child.status is OrderStatus.SUBMITTED:
-                transition(child, OrderStatus.REJECTED, upd.reason)
-        except (IllegalTransition, Overfill) as e:
-            self.log("error", f"venue update refused: {e}")
-
-    def _book_fill(self, child: ChildOrder, upd: OrderUpdate) -> None:
-        fill = upd.fill
-        assert fill is not None
-        parent = self.parents[child.parent_id]
-        parent.filled_qty += fill.quantity
-        parent.notional_filled += fill.quantity * fill.price
-        parent.fees += fill.fee
-        self.positions[child.symbol] = (
-            self.positions.get(child.symbol, Decimal(0)) + child.side.sign * fill.quantity
-        )
-        for leg in self.legs.get(parent.parent_id, []):
-            if leg.venue == child.venue:
-                leg.filled += fill.quantity
-                leg.notional += fill.quantity * fill.price
-                break
-        expected = Decimal(str(child.meta.get("expected_price") or child.limit_price or fill.price))
-        m = self.quality.on_fill(
-            fill,
-            parent_id=parent.parent_id,
-            algo=parent.algo,
-            limit_price=expected,
-            arrival_price=parent.arrival_mid,
-            signal_ts=child.created_ts,
-        )
-        self.publish(
-            FillRecorded(
-                self.clock.now(),
-                parent.parent_id,
-                child.client_order_id,
-                child.venue,
-                child.symbol,
-                child.side,
-                fill.quantity,
-                fill.price,
-                fill.fee,
-                m.slippage_bps,
-                m.arrival_slippage_bps,
-                m.fill_latency_ms,
-            )
-        )
-
-    def _child_changed(self, child: ChildOrder) -> None:
-        self.child_event(child.client_order_id).set()
-        if self.store is not None and child.status is not OrderStatus.PENDING:
-            self.store.update_child(child)
-        meta = tuple((k, v) for k, v in child.meta.items() if isinstance(v, str | int | float))
-        self.publish(
-            ChildUpdated(
-                self.clock.now(),
-                child.parent_id,
-                child.client_order_id,
-                child.venue,
-                child.status,
-                child.quantity,
-                child.filled_qty,
-                child.limit_price,
-                child.reason,
-                meta,
-            )
-        )
 
     async def _run_parent(self, parent: ParentOrder, settings: Settings | None = None) -> None:
         """Run every leg, then finish; `settings` carries a resumed parent's shortened schedule."""
