@@ -172,6 +172,7 @@ class TrancheApp(App[None]):
     async def run_preview(self, ticket: Ticket) -> None:
         """A newer keystroke cancels this one: only the latest ticket's preview is shown."""
         await self.engine_started.wait()
+        self.engine.watch(ticket.symbol)  # the Market pane follows the ticket on a live clock
         preview = await self.engine.preview(ticket)
         self.preview, self.preview_ticket = preview, ticket
         from console import painter

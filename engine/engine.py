@@ -73,6 +73,9 @@ class Engine(ChildOrders):
         self.recovery: Any = None  # the last RecoveryReport (engine/recovery.py)
         self.log_file: Any = None  # engine/logfile.py, opened by start() when there is a store
         self._poller: asyncio.Task[None] | None = None
+        # quotes kept fresh on a live clock: the simulated symbols, then whatever the trader asks for
+        simulated = settings.broker.provider in ("simulated", "paper")
+        self.watched: set[str] = set(settings.sim.symbols) if simulated else set()
         self.started = False  # the store is open and venues were asked to connect
         self.fallback: Callable[[], dict[str, Broker]] | None = (
             None  # paper venues if no real one connects
@@ -130,7 +133,7 @@ class Engine(ChildOrders):
             await self.recover(at_start=True)
         if not self.clock.simulated:  # a simulated clock would never stop advancing for a poller
             self._poller = asyncio.get_running_loop().create_task(
-                views.poll_quotes(self, list(self.settings.sim.symbols))
+                views.poll_quotes(self)
             )
 
     async def recover(self, **options: Any) -> Any:
@@ -284,6 +287,15 @@ class Engine(ChildOrders):
                 "info" if connected else "error",
                 f"{venue}: {'connected' if connected else 'disconnected'} {detail}".strip(),
             )
+
+    def watch(self, symbol: str) -> None:
+        """Keep this symbol's quotes fresh on every venue that lists it (live clock)."""
+        if symbol:
+            self.watched.add(symbol.strip().upper())
+
+    def watched_symbols(self) -> set[str]:
+        working = {p.ticket.symbol for p in self.parents.values() if not p.status.is_terminal}
+        return self.watched | working
 
     # -- used by legs -----------------------------------------------------------------
     def is_stopped(self, parent_id: str) -> bool:

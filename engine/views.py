@@ -6,6 +6,7 @@ import asyncio
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from engine.brokers.base import UnknownSymbol
 from engine.routing.scores import hour_bucket, venue_scores
 
 if TYPE_CHECKING:
@@ -55,17 +56,21 @@ async def book_depth(
     return await engine.brokers[venue].book(symbol, depth)
 
 
-async def poll_quotes(engine: Engine, symbols: list[str]) -> None:
-    """Live clock only: refresh every connected venue's quotes; a failing venue is skipped, not fatal."""
+async def poll_quotes(engine: Engine) -> None:
+    """Live clock only: refresh every connected venue's quotes of the watched symbols; a failing
+    venue is skipped, and a symbol a venue does not list is not asked for again."""
+    unlisted: set[tuple[str, str]] = set()
     while True:
         for venue, ok in list(engine.venue_connected.items()):
             if not ok:
                 continue
-            for sym in symbols:
+            for sym in sorted(engine.watched_symbols()):
+                if (venue, sym) in unlisted:
+                    continue
                 try:
                     await engine.market.quote(venue, sym)
-                except (
-                    Exception
-                ):  # the next poll tries again; connection state comes from the broker
+                except UnknownSymbol:
+                    unlisted.add((venue, sym))
+                except Exception:  # the next poll tries again; connection state comes from the broker
                     continue
         await asyncio.sleep(POLL_S)
