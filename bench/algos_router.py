@@ -4,6 +4,8 @@ On each seeded path of the simulated four-venue market (engine/sim, packaged def
 the same parent runs three ways, each leg a TWAP: (1) the router's legs, (2) everything on the
 venue the router itself ranks best from its own inputs (quotes + venue scores at arrival),
 (3) an even split over every venue. Cost = implementation shortfall in bps (fees included).
+The same is then run on a stress market where one venue is best on every axis (tightest spread,
+deepest book, lowest fees): there the 1/spread rule's share for the other venues is pure cost.
 
     .venv/bin/python -m bench.algos_router [--paths 100] [--qty 3000]
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import time
 from decimal import Decimal
 
@@ -22,11 +25,34 @@ from engine.clock import SimClock
 from engine.config import Settings
 from engine.models import Side, Ticket
 from engine.planner import plan_ticket
+from engine.sim.params import MarketParams, VenueParams, load_params
 from engine.sim.venues import build_simulated_venues
+
+DOMINATED = dataclasses.replace(
+    load_params(None),
+    venues=tuple(
+        VenueParams(
+            spread_mult=sm, depth_mult=dm, volume_share=vs, taker_fee_bps=fee, latency_ms=lat
+        )
+        for sm, dm, vs, fee, lat in (
+            (1.0, 1.2, 0.35, 0.3, 1.0),
+            (1.3, 1.0, 0.3, 0.5, 2.5),
+            (1.8, 0.7, 0.2, 1.0, 5.0),
+            (2.5, 0.5, 0.15, 2.0, 12.0),
+        )
+    ),
+)
 
 
 def sim_venues(s: Settings, clock: SimClock, seed: int) -> dict[str, Broker]:
     return build_simulated_venues(tweak(s, sim__seed=seed), clock)
+
+
+def on_market(params: MarketParams):
+    def venues(s: Settings, clock: SimClock, seed: int) -> dict[str, Broker]:
+        return build_simulated_venues(tweak(s, sim__seed=seed), clock, params)
+
+    return venues
 
 
 async def main(paths: int, qty: int, symbol: str) -> None:
@@ -58,22 +84,27 @@ async def main(paths: int, qty: int, symbol: str) -> None:
         return act
 
     arm_legs: dict[str, list[tuple[str, Decimal]]] = {}
-    costs: dict[str, list[float]] = {"router": [], "best": [], "even": []}
     t = time.perf_counter()
-    for seed in range(1, paths + 1):
-        for kind in costs:
-            rep = await run_path(settings, sim_venues, seed, arm(kind))
-            assert rep.shortfall_bps is not None, rep  # an unfilled rest is in the shortfall
-            costs[kind].append(rep.shortfall_bps)
     print(
         f"command: .venv/bin/python -m bench.algos_router --paths {paths} --qty {qty} --symbol {symbol}"
     )
-    print(f"{symbol} buy {qty} on the simulated 4-venue market, TWAP legs, {paths} paired paths")
-    print(
-        f"last path's legs: router {[(v, str(q)) for v, q in arm_legs['router']]}  best {arm_legs['best'][0][0]}"
-    )
-    print(show("router / best single venue", paired(costs["router"], costs["best"])))
-    print(show("router / even split      ", paired(costs["router"], costs["even"])))
+    print(f"{symbol} buy {qty} on four simulated venues, TWAP legs, {paths} paired paths")
+    for name, venues in (
+        ("default market", sim_venues),
+        ("stress: one venue best on every axis", on_market(DOMINATED)),
+    ):
+        costs: dict[str, list[float]] = {"router": [], "best": [], "even": []}
+        for seed in range(1, paths + 1):
+            for kind in costs:
+                rep = await run_path(settings, venues, seed, arm(kind))
+                assert rep.shortfall_bps is not None, rep  # an unfilled rest is in the shortfall
+                costs[kind].append(rep.shortfall_bps)
+        print(f"{name}:")
+        print(
+            f"  legs {[(v, str(q)) for v, q in arm_legs['router']]}  best {arm_legs['best'][0][0]}"
+        )
+        print("  " + show("router / best single venue", paired(costs["router"], costs["best"])))
+        print("  " + show("router / even split      ", paired(costs["router"], costs["even"])))
     print(f"elapsed {time.perf_counter() - t:.1f} s")
 
 

@@ -86,11 +86,15 @@ class SymbolMarket:
         return self.center_ticks() * self.tick
 
     def record_taker(self, signed_units: float) -> None:
-        """Our aggressive volume moves the shared price: part decays, part stays."""
+        """Our aggressive volume moves the shared price: part decays, part stays.
+
+        The books re-centre on the moved price at the next grid step, like every other change of
+        state: orders sent together to several venues meet the books as displayed (what a
+        synchronised multi-venue sweep gets), while the venue hit shows its consumed levels at once.
+        """
         before = self.impact_curve(self.q_net)
         self.q_net += signed_units
         self.perm += self.mp.impact.permanent_fraction * (self.impact_curve(self.q_net) - before)
-        self._place()
 
     def _place(self) -> None:
         """Re-centre every venue's book; a resting order the move crossed fills at once."""
