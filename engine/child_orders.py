@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from decimal import Decimal
 from typing import Any
 
 from engine.algos.base import LegState
 from engine.brokers.base import Broker, BrokerError, OrderUpdate, VenueUnavailable
 from engine.clock import Clock
+from engine.config import Settings
 from engine.events import ChildUpdated, Event, EventBus, FillRecorded, LogMessage, RiskDenied
 from engine.held_store import HeldStore
 from engine.lifecycle import IllegalTransition, Overfill, apply_fill, transition
@@ -29,6 +31,7 @@ from engine.risk import RiskGate
 class ChildOrders:
     """The part of the Engine that owns child orders; split out so each file reads in one sitting."""
 
+    settings: Settings
     clock: Clock
     brokers: dict[str, Broker]
     store: HeldStore | None
@@ -121,7 +124,12 @@ class ChildOrders:
         if self.store is not None:
             await self.store.journal_child(child)  # durable before the venue sees the order
         try:
-            ack = await self.brokers[leg.venue].submit(child)
+            ack = await asyncio.wait_for(
+                self.brokers[leg.venue].submit(child), self.settings.broker.submit_timeout_s
+            )
+        except TimeoutError:
+            await self._unanswered(child)
+            return child
         except BrokerError as e:
             if child.status is OrderStatus.PENDING:
                 transition(child, OrderStatus.REJECTED, e.message)
@@ -145,6 +153,31 @@ class ChildOrders:
             transition(child, OrderStatus.CANCELLED, ack.reason or "not filled (IOC)")
         self._child_changed(child)
         return child
+
+    async def _unanswered(self, child: ChildOrder) -> None:
+        """No answer to a submit in time: ask the venue what became of the order, never resend it."""
+        venue, cid = self.brokers[child.venue], child.client_order_id
+        wait = self.settings.broker.submit_timeout_s
+        self.log("warning", f"{cid}: no answer from {child.venue} within {wait:g} s; asking it")
+        state = None
+        with contextlib.suppress(BrokerError, TimeoutError):
+            state = await asyncio.wait_for(venue.order_status(child), wait)
+        if state is not None:  # it arrived: follow the venue's own account of it
+            child.venue_order_id = state.venue_order_id
+            transition(child, OrderStatus.SUBMITTED, "acknowledged late")
+            for f in state.fills:
+                self._apply_update(child, OrderUpdate(cid, state.status, f))
+            if state.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+                self._apply_update(child, OrderUpdate(cid, state.status, None, state.reason))
+        else:  # not there (or no answer again): make sure it never rests, then close it
+            with contextlib.suppress(BrokerError, TimeoutError):
+                await asyncio.wait_for(venue.cancel(child), wait)
+            transition(
+                child, OrderStatus.CANCELLED, f"no answer from {child.venue} within {wait:g} s"
+            )
+        for upd in self._early.pop(cid, []):  # pushed meanwhile: a fill is booked, never lost
+            self._apply_update(child, upd)
+        self._child_changed(child)
 
     async def cancel_child(self, child: ChildOrder) -> None:
         if not child.status.is_open:

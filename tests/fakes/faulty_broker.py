@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -10,16 +11,27 @@ from engine.models import ChildOrder, Instrument, PortfolioSnapshot, Position, Q
 
 
 class FaultyBroker(Broker):
-    """Delegates to `inner`; after `fail_after` submits every submit raises VenueUnavailable."""
+    """Delegates to `inner`; after `fail_after` submits every submit raises VenueUnavailable.
+
+    `silent`: submits never answer; "lost" before the venue sees the order, "reply" after the
+    venue placed it (the answer is what gets lost).
+    """
 
     def __init__(
-        self, inner: Broker, *, fail_after: int | None = None, journal_db: Path | None = None
+        self,
+        inner: Broker,
+        *,
+        fail_after: int | None = None,
+        journal_db: Path | None = None,
+        silent: str | None = None,
     ) -> None:
         super().__init__(inner.name)
         self.inner = inner
+        self.silent = silent
         self.capabilities = inner.capabilities
         self.fail_after = fail_after
         self.submits = 0
+        self.sent: list[str] = []  # client order ids, in order
         self.journal_db = journal_db
         self.unjournaled: list[str] = []
         inner.on_update(self._emit)
@@ -49,8 +61,13 @@ class FaultyBroker(Broker):
             if row is None:
                 self.unjournaled.append(order.client_order_id)
         self.submits += 1
+        self.sent.append(order.client_order_id)
         if self.fail_after is not None and self.submits > self.fail_after:
             raise VenueUnavailable(self.name, "connection reset by peer")
+        if self.silent == "reply":
+            await self.inner.submit(order)
+        if self.silent is not None:
+            await asyncio.get_running_loop().create_future()  # no answer, ever
         return await self.inner.submit(order)
 
     async def cancel(self, order: ChildOrder) -> None:
