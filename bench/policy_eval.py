@@ -49,6 +49,15 @@ def ratio_table(title: str, res: dict, names: list[str]) -> None:
         )
 
 
+def ewma(settings: Settings) -> dict[str, float]:
+    rl = settings.rl
+    return {
+        "ewma_wide_factor": rl.ewma_wide_factor,
+        "ewma_half_life_s": rl.ewma_half_life_s,
+        "ewma_retry_s": rl.ewma_retry_s,
+    }
+
+
 def retrain_ablated(
     settings: Settings, path: str, base: PolicyTable, episodes: int, drop: str
 ) -> PolicyTable:
@@ -71,7 +80,7 @@ def retrain_ablated(
         [m.paths],
         [(m.lo, m.hi)],
         cfg,
-        TrainSpec(episodes=episodes, seed=int(base.meta["seed"]), ablate=(drop,)),
+        TrainSpec(episodes=episodes, seed=int(base.meta["seed"]), ablate=(drop,), **ewma(settings)),
         meta,
     )
 
@@ -85,8 +94,8 @@ def main() -> None:
     ap.add_argument(
         "--episodes",
         type=int,
-        default=200_000,
-        help="episodes per retrained table (ablations, linear market)",
+        default=400_000,
+        help="paired samples per retrained table (ablations, linear market)",
     )
     ap.add_argument("--seed", type=int, default=11)
     args = ap.parse_args()
@@ -115,7 +124,9 @@ def main() -> None:
             settings=st,
             ablate=list(ABLATABLE),
         )
-        print(f"held out by time: {mk[0].heldout}, fallback share {res['fallback_share']}")
+        print(
+            f"held out by time: {mk[0].heldout}, fallback share {res['fallback_share']}, deferred share {res['deferred_share']}"
+        )
         ratio_table(
             "AMZN (LOBSTER) afternoon, held out by time; marginalised ablations",
             res,
@@ -163,6 +174,9 @@ def main() -> None:
             settings=st,
             ablate=[],
         )
+        print(
+            f"\nBTCUSDT: fallback share {res['fallback_share']}, deferred share {res['deferred_share']}"
+        )
         ratio_table(
             "BTCUSDT spot (Binance), held out by instrument (table trained on AMZN), 60 s horizon, overlapping windows of 346 s of data",
             res,
@@ -175,7 +189,7 @@ def main() -> None:
         [m.paths for m in lin_train],
         [(m.lo, m.hi) for m in lin_train],
         cfg,
-        TrainSpec(episodes=args.episodes, seed=args.seed),
+        TrainSpec(episodes=args.episodes, seed=args.seed, **ewma(st)),
         {"synthetic": "linear"},
     )
     lin_eval = synthetic_markets(

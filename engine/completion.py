@@ -136,7 +136,9 @@ async def finish_parent(engine: Engine, parent: ParentOrder) -> None:
         final_mid = (max(q.bid for q in quotes) + min(q.ask for q in quotes)) / 2
     kids = [engine.children[c] for c in parent.children]
     decided = [
-        k.meta.get("decided_by") for k in kids if k.meta.get("decided_by") in ("policy", "ewma")
+        k.meta.get("decided_by")
+        for k in kids
+        if k.meta.get("decided_by") in ("policy", "defer", "ewma")
     ]
     m = parent_metrics(
         side=parent.ticket.side,

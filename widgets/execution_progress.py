@@ -67,17 +67,18 @@ class ExecutionProgress(DataTable[str]):
                     if ev.next_slice_ts is None or p.status != "working"
                     else f"{max(0.0, ev.next_slice_ts - now):.0f}s"
                 )
-                who = ev.decided_by or ev.detail
+                # the learned policy's state bucket and action, or which fallback decided
+                who = " ".join(x for x in (ev.decided_by, ev.detail) if x)
                 self.add_row(
                     f"  └ {venue}",
                     ev.algo,
-                    f"{ev.slice_index}/{ev.slice_total}",
+                    f"{ev.slice_index}/{ev.slice_total}" if ev.slice_total else str(ev.slice_index),
                     bar(leg_filled, leg_qty),
                     f"{fmt(leg_filled)}/{fmt(leg_qty)}",
                     "",
                     "",
                     nxt,
-                    who[:30],
+                    who[:48],
                 )
             rows += 1
         if not rows:

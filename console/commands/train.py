@@ -94,7 +94,14 @@ def run(args: argparse.Namespace) -> int:
         }
     qty = args.qty or default_qty(markets[0].paths, rl.participation, horizon)
     cfg = env_config(settings, qty, horizon)
-    spec = TrainSpec(episodes=args.episodes or rl.episodes, seed=args.seed, ablate=ablate)
+    spec = TrainSpec(
+        episodes=args.episodes or rl.episodes,
+        seed=args.seed,
+        ablate=ablate,
+        ewma_wide_factor=rl.ewma_wide_factor,
+        ewma_half_life_s=rl.ewma_half_life_s,
+        ewma_retry_s=rl.ewma_retry_s,
+    )
     say(
         f"training on {', '.join(m.paths.source for m in markets)}: qty {qty:g}, horizon {horizon:g} s, {spec.episodes} episodes"
     )
@@ -104,10 +111,12 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         raise CliError(f"--out: cannot write {args.out}: {e.strerror or e}") from None
     learned = int((table.best >= 0).sum())
+    deferring = int((table.best < -1).sum())
     data = {
         "out": args.out,
         "cells": len(table.best),
         "cells_learned": learned,
+        "cells_deferring": deferring,
         "transitions": int(table.visits.sum()),
         "seconds": round(time.monotonic() - t0, 1),
         "meta": table.meta,
@@ -116,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         args,
         data,
         lambda d: (
-            f"wrote {d['out']}: {d['cells_learned']}/{d['cells']} cells learned from {d['transitions']} decisions in {d['seconds']} s"
+            f"wrote {d['out']}: {d['cells_learned']}/{d['cells']} cells act, {d['cells_deferring']} defer to the baseline; {d['transitions']} paired samples in {d['seconds']} s"
         ),
     )
     return 0

@@ -3,6 +3,8 @@
 Market features come from quotes sampled every `rl.decision_step_s` on the engine clock (the
 training grid's spacing). The venue gives no trade feed through the leg context, so trade flow is
 inferred from the touch being eaten between samples (engine.rl.features.FeatureTracker).
+`decided_by` in every child's meta: "policy" (a learned action), "defer" (the cell defers to the
+baseline schedule, crossing or passive; meta "baseline" says which) or "ewma" (the fallback).
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from engine.algos.pricing import crossing_price, mid_price, passive_price
 from engine.models import ChildOrder, OrderStatus, OrderType, Quote, TimeInForce, round_down
 from engine.rl.features import FeatureTracker
 from engine.rl.spaces import AGGRESSION_NAMES, AGGRESSIVE, MID, Action
-from engine.rl.table import PolicyTable, TableError, load_table
+from engine.rl.table import (
+    DEFER_CODES,
+    DEFER_NAMES,
+    DEFER_PASSIVE,
+    PolicyTable,
+    TableError,
+    load_table,
+)
 
 _CACHE: dict[str, PolicyTable | TableError] = {}
 
@@ -79,9 +88,11 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
         filled_frac = float(ctx.leg.filled / ctx.leg.quantity)
         state = (spread, depth, flow, (end - now) / horizon, filled_frac, vol)
         action: Action | None = None
-        cell = -1
+        cell, code = -1, -1
         if table is not None:
-            cell, action = table.decide(state)
+            cell, code = table.choose(state)
+            action = table.actions[code] if code >= 0 else None
+        baseline = DEFER_NAMES.get(code, "")
         if action is not None:
             decided_by, share, aggr, wait_s = (
                 "policy",
@@ -89,9 +100,10 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
                 action.aggression,
                 max(step, action.wait_ms / 1000),
             )
-            detail = f"cell {cell} [{table.cell_label(cell) if table else ''}] -> {action.label()}"
+            # the action first: the progress pane's column is narrow
+            detail = f"{action.label()} (cell {cell} [{table.cell_label(cell) if table else ''}])"
         else:
-            if table is not None and not warned:
+            if table is not None and code not in DEFER_CODES and not warned:
                 _warn(
                     ctx, f"state cell {cell} never visited in training: EWMA spread model decides"
                 )
@@ -105,13 +117,14 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
                 slices=router.twap_num_slices,
                 filled_frac=filled_frac,
                 retry_s=cfg.ewma_retry_s,
+                passive=code == DEFER_PASSIVE,
             )
             decided_by, share, aggr, wait_s, detail = (
-                "ewma",
+                "defer" if baseline else "ewma",
                 e.share,
                 e.aggression,
                 max(step, e.wait_s),
-                e.reason,
+                f"{baseline} (cell {cell}): {e.reason}" if baseline else e.reason,
             )
         decisions += 1
         ctx.leg.slice_index = decisions
@@ -123,6 +136,8 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
             "action": f"{share:.3g}/{AGGRESSION_NAMES[aggr]}/{int(wait_s * 1000)}ms",
             "decision": decisions,
         }
+        if baseline:
+            meta["baseline"] = baseline
         live = await _act(ctx, q, live, share, aggr, meta)
         ctx.leg.slices.append(
             {

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.algos.ewma import ewma_step
+from engine.algos.ewma import ewma_steps
 from engine.rl.env import Choice, Decisions, Policy
 from engine.rl.paths import MarketPaths
 from engine.rl.spaces import ACTIONS, AGGRESSIVE, PASSIVE
-from engine.rl.table import PolicyTable
+from engine.rl.table import DEFER_PASSIVE, UNVISITED, PolicyTable
 
 SHARE = np.array([a.share for a in ACTIONS])
 AGGR = np.array([a.aggression for a in ACTIONS], dtype=np.int64)
@@ -85,47 +85,74 @@ class EwmaArm:
     def __post_init__(self) -> None:
         self._ewma = ewma_spread(self.paths, self.half_life_s)
 
-    def decide(self, d: Decisions) -> Choice:
+    def decide(self, d: Decisions, passive: np.ndarray | None = None) -> Choice:
+        """The engine's ewma_step arithmetic over the batch; `passive` rows rest at the touch."""
         dt = self.paths.step_s
         k = self.starts[d.idx] + d.j
         n = len(d.idx)
-        share, wait = np.zeros(n), np.ones(n, dtype=np.int64)
-        for m in range(n):  # the same arithmetic as the engine's run_ewma, decision by decision
-            e = ewma_step(
-                spread=float(d.obs[m, 0]),
-                expected=float(self._ewma[k[m]]),
-                wide_factor=self.wide_factor,
-                elapsed=d.j * dt,
-                horizon=d.steps * dt,
-                slices=self.slices,
-                filled_frac=1 - float(d.remaining[m]) / d.qty,
-                retry_s=self.retry_s,
-            )
-            share[m] = e.share
-            wait[m] = max(1, round(e.wait_s / dt))
-        return Choice(share, np.full(n, AGGRESSIVE), wait, np.full(n, -1))
+        share, aggr, wait_s = ewma_steps(
+            spread=d.obs[:, 0],
+            expected=self._ewma[k],
+            wide_factor=self.wide_factor,
+            elapsed=d.j * dt,
+            horizon=d.steps * dt,
+            slices=self.slices,
+            filled_frac=1 - d.remaining / d.qty,
+            retry_s=self.retry_s,
+            passive=np.zeros(n, dtype=bool) if passive is None else passive,
+        )
+        wait = np.maximum(1, np.round(wait_s / dt)).astype(np.int64)
+        return Choice(share, aggr, wait, np.full(n, -1))
 
 
 @dataclass(slots=True)
 class TableArm:
-    """The learned table; cells it never learned are decided by the EWMA fallback."""
+    """The learned table: an action, a deferral to the baseline schedule (crossing or passive), or
+    the EWMA fallback for cells it never learned (the crossing schedule too, counted apart).
+
+    `deviate_at`/`deviate_code` (training only): episode i takes code `deviate_code[i]` at its
+    decision number `deviate_at[i]` (0-based) instead of the table's, to measure its advantage.
+    """
 
     table: PolicyTable
     fallback: EwmaArm
     step_s: float
+    codes: np.ndarray | None = None  # per-cell codes to follow instead of table.best
+    deviate_at: np.ndarray | None = None
+    deviate_code: np.ndarray | None = None
+    trace: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = (
+        None  # (episode, decision no., cell)
+    )
     used: int = 0
+    deferred: int = 0
     fell_back: int = 0
+    _count: np.ndarray | None = None
 
     def decide(self, d: Decisions) -> Choice:
-        best = self.table.best[self.table.cells(d.obs)]
-        known = best >= 0
+        cells = self.table.cells(d.obs)
+        codes = (self.table.best if self.codes is None else self.codes)[cells]
+        if self.trace is not None or self.deviate_at is not None:
+            if self._count is None:
+                self._count = np.zeros(int(d.idx.max()) + 1, dtype=np.int64)
+            if len(self._count) <= int(d.idx.max()):
+                self._count = np.concatenate(
+                    [self._count, np.zeros(int(d.idx.max()) + 1 - len(self._count), dtype=np.int64)]
+                )
+            if self.trace is not None:
+                self.trace.append((d.idx.copy(), self._count[d.idx].copy(), cells))
+            if self.deviate_at is not None and self.deviate_code is not None:
+                here = self._count[d.idx] == self.deviate_at[d.idx]
+                codes = np.where(here, self.deviate_code[d.idx], codes)
+            self._count[d.idx] += 1
+        known = codes >= 0
         self.used += int(known.sum())
-        self.fell_back += int((~known).sum())
-        fb = self.fallback.decide(d)
-        a = np.where(known, best, 0)
+        self.fell_back += int((codes == UNVISITED).sum())
+        self.deferred += int((codes < UNVISITED).sum())
+        fb = self.fallback.decide(d, codes == DEFER_PASSIVE)
+        a = np.where(known, codes, 0)
         return Choice(
             np.where(known, SHARE[a], fb.share),
             np.where(known, AGGR[a], fb.aggression),
             np.where(known, wait_steps(WAIT_MS[a], self.step_s), fb.wait_steps),
-            np.where(known, best, -1),
+            np.where(known, codes, -1),
         )

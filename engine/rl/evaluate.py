@@ -14,7 +14,7 @@ from engine.rl import arms as A
 from engine.rl.env import EnvConfig, Policy, run_episodes
 from engine.rl.paths import MarketPaths, file_digest, linear_paths, load_data, synthetic_paths
 from engine.rl.spaces import ABLATABLE, FEATURES, VOL_WINDOW_S
-from engine.rl.table import PolicyTable, best_actions
+from engine.rl.table import DEFER_CODES, UNVISITED, PolicyTable, conservative_choice
 
 ARMS = ("drl", "twap", "passive-twap", "ac", "ewma")
 EVAL_SEED_OFFSET = 1_000_000  # synthetic evaluation seeds never overlap training seeds
@@ -104,24 +104,44 @@ def synthetic_markets(
 
 
 def ablate_table(table: PolicyTable, drop: list[str]) -> PolicyTable:
-    """The policy that cannot see `drop`: visit-weighted mean action values over those features' bins."""
+    """The policy that cannot see `drop`: advantages pooled over those features' bins, then the
+    same conservative choice against the group's most visited reference."""
     shape = table.shape
-    n_act = len(table.actions)
-    q = np.nan_to_num(table.q, nan=0.0).reshape(*shape, n_act)
-    v = table.visits.reshape(*shape, n_act).astype(np.float64)
+    cols = table.q.shape[1]
+    n = table.visits.reshape(*shape, cols).astype(np.float64)
+    mu = np.nan_to_num(table.q, nan=0.0).reshape(*shape, cols)
+    sd = (table.sd if table.sd is not None else np.zeros(table.q.shape)).reshape(*shape, cols)
+    ref = table.reference if table.reference is not None else table.best
+    weight = table.visits.sum(axis=1).astype(np.float64) + 1e-9
+    votes = np.zeros((*shape, 1 - min(DEFER_CODES) + len(table.actions)))
+    np.put_along_axis(
+        votes, (ref.reshape(*shape, 1) - min(DEFER_CODES)), weight.reshape(*shape, 1), axis=-1
+    )
+    s1, s2 = n * mu, n * (sd**2 + mu**2)
+    seen = (table.best != UNVISITED).reshape(*shape).astype(np.float64)
     for name in drop:
         ax = FEATURES.index(ABLATABLE[name])
-        qs = (q * v).sum(axis=ax, keepdims=True)
-        v = v.sum(axis=ax, keepdims=True)
-        q = np.broadcast_to(qs / np.maximum(v, 1), q.shape).copy()
-        v = np.broadcast_to(v, q.shape).copy()
-    qf, vf = q.reshape(-1, n_act), v.reshape(-1, n_act).astype(np.int64)
-    min_v = int(table.meta.get("min_visits", 3))
+        n, s1, s2, votes, seen = (
+            np.broadcast_to(x.sum(axis=ax, keepdims=True), x.shape).copy()
+            for x in (n, s1, s2, votes, seen)
+        )
+    nf = n.reshape(-1, cols)
+    mean = s1.reshape(-1, cols) / np.maximum(nf, 1)
+    var = s2.reshape(-1, cols) / np.maximum(nf, 1) - mean**2
+    group_ref = np.argmax(votes.reshape(len(table.best), -1), axis=1) + min(DEFER_CODES)
+    best = conservative_choice(
+        np.where(nf > 0, mean, np.nan),
+        np.sqrt(np.maximum(var, 0.0)),
+        nf.astype(np.int64),
+        group_ref.astype(np.int64),
+        int(table.meta.get("min_visits", 30)),
+        float(table.meta.get("z", 2.0)),
+    )
     return replace(
         table,
-        q=np.where(vf > 0, qf, np.nan),
-        visits=vf,
-        best=best_actions(qf, vf, min_v),
+        q=np.where(nf > 0, mean, np.nan),
+        visits=nf.astype(np.int64),
+        best=np.where(seen.reshape(-1) > 0, best, UNVISITED),
         ablated=tuple(drop),
     )
 
@@ -186,6 +206,7 @@ def evaluate(
     results: dict[str, list[NDArray[np.float64]]] = {n: [] for n in names}
     owns: dict[str, list[NDArray[np.float64]]] = {n: [] for n in names}
     fallback = {n: 0 for n in tables}
+    deferred = {n: 0 for n in tables}
     decided = {n: 0 for n in tables}
     total = sum(m.hi - m.lo for m in markets)
     for mi, m in enumerate(markets):
@@ -216,7 +237,8 @@ def evaluate(
             owns[name].append(out.own_fill)
         for name, ta in arms_here.items():
             fallback[name] += ta.fell_back
-            decided[name] += ta.used + ta.fell_back
+            deferred[name] += ta.deferred
+            decided[name] += ta.used + ta.fell_back + ta.deferred
         if progress:
             progress(
                 f"market {mi + 1}/{len(markets)} {m.paths.source}: {n} parents, qty {cfg.qty:g}, held out: {m.heldout}"
@@ -233,10 +255,12 @@ def evaluate(
         if n != "twap" and (n in arm_names or n.startswith("drl-no-"))
     }
     fb = {n: round(fallback[n] / max(decided[n], 1), 4) for n in tables}
+    dfr = {n: round(deferred[n] / max(decided[n], 1), 4) for n in tables}
     return {
         "arms": arms_out,
         "paired": pairs,
         "fallback_share": fb,
+        "deferred_share": dfr,
         "markets": [
             {
                 "source": m.paths.source,

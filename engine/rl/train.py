@@ -1,9 +1,18 @@
-"""Training: Monte Carlo control over a binned state space, with epsilon-greedy data collection rounds.
+"""Training: conservative policy improvement over a baseline, from paired one-step deviations.
 
-Every transition of every round is kept and the table is refitted on all of them after each round
-(Q(s, a) = mean return-to-go after taking a in s), then the next round explores around the new
-greedy policy. Tabular Q-learning and fitted Q iteration were tried first and diverged (see
-`_fit`); Monte Carlo is unbiased for the behaviour policy and exactly reproducible under a seed.
+The policy starts as the baseline everywhere (every cell defers to the EWMA spread model's crossing
+TWAP schedule). Each round runs sampled parents twice on the same path, start and side (common
+random numbers; the environment is deterministic): once following the current policy, once taking
+one other column (an action, or a deferral to the crossing or the passive schedule) at one random
+decision and following the current policy after it. The paired difference of the two shortfalls is
+an unbiased sample of that column's advantage in the cell the decision fell in (the time bonus is
+left out: the target is shortfall). A cell switches to a column only when at least `min_visits`
+samples put the lower bound mean - z x standard error of its advantage above 0; otherwise it keeps
+what it had. With no signal nothing passes, so the policy stays the baseline: it cannot beat it by
+chance. Columns significantly worse than the cell's current choice are not sampled again there.
+Statistics of a cell are kept across rounds until its choice changes (then its advantages are
+measured against the new choice). Tabular Q-learning and fitted Q iteration were tried first and
+diverged, and plain Monte Carlo control chased noise (it lost to TWAP on a no-signal market).
 """
 
 from __future__ import annotations
@@ -17,14 +26,23 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.rl.arms import AGGR, SHARE, WAIT_MS, wait_steps
-from engine.rl.env import Choice, Decisions, EnvConfig, Transitions, run_episodes
+from engine.rl.arms import EwmaArm, TableArm
+from engine.rl.env import EnvConfig, run_episodes
 from engine.rl.paths import MarketPaths
 from engine.rl.spaces import ABLATABLE, ACTIONS, FEATURES
-from engine.rl.table import PolicyTable, best_actions
+from engine.rl.table import (
+    DEFER_CODES,
+    DEFER_PASSIVE,
+    DEFER_TWAP,
+    UNVISITED,
+    PolicyTable,
+    code_column,
+    column_code,
+    conservative_choice,
+)
 
-TIME_EDGES = np.arange(1, 8) / 8
-FILLED_EDGES = np.arange(1, 6) / 6
+TIME_EDGES = np.arange(1, 4) / 4
+FILLED_EDGES = np.arange(1, 4) / 4
 IMBALANCE_EDGES = np.array([-1 / 3, 1 / 3])
 
 Progress = Callable[[str], None]
@@ -32,11 +50,16 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True, slots=True)
 class TrainSpec:
-    episodes: int = 60_000
-    rounds: int = 12
+    episodes: int = 200_000  # deviation samples; each costs two simulated parents
+    rounds: int = 4
     seed: int = 7
-    min_visits: int = 3
+    min_visits: int = 30
+    z: float = 2.0
     ablate: tuple[str, ...] = ()
+    slices: int = 12  # the baseline TWAP schedule's slices (as evaluated)
+    ewma_wide_factor: float = 1.5
+    ewma_half_life_s: float = 60.0
+    ewma_retry_s: float = 1.0
 
 
 def bin_edges(paths: list[MarketPaths], ablate: tuple[str, ...] = ()) -> list[NDArray[np.float64]]:
@@ -44,13 +67,15 @@ def bin_edges(paths: list[MarketPaths], ablate: tuple[str, ...] = ()) -> list[ND
     f = [p.features() for p in paths]
     spread = np.concatenate([x["spread_bps"] for x in f])
     vol = np.concatenate([x["vol_5m_bps"] for x in f])
+    # the lowest edge is the narrowest spread trained on: narrower (another instrument) is unvisited
+    lowest = np.round(spread[spread > 0].min(), 6) if np.any(spread > 0) else 0.0
     edges = {
-        "spread_bps": np.unique(np.round(np.quantile(spread, [0.25, 0.5, 0.75]), 6)),
+        "spread_bps": np.unique(np.r_[lowest, np.round(np.quantile(spread, [0.25, 0.5, 0.75]), 6)]),
         "depth_imbalance": IMBALANCE_EDGES,
         "flow_imbalance": IMBALANCE_EDGES,
         "time_remaining": TIME_EDGES,
         "fraction_filled": FILLED_EDGES,
-        "vol_5m_bps": np.unique(np.round(np.quantile(vol, [1 / 3, 2 / 3]), 6)),
+        "vol_5m_bps": np.unique(np.round(np.quantile(vol, [0.5]), 6)),
     }
     dropped = {ABLATABLE[a] for a in ablate}
     return [
@@ -73,6 +98,31 @@ def code_version() -> str:
         return "unknown"
 
 
+@dataclass(slots=True)
+class Stats:
+    """Running count, sum and sum of squares of paired advantages per (cell, column)."""
+
+    n: NDArray[np.int64]
+    s: NDArray[np.float64]
+    ss: NDArray[np.float64]
+
+    def add(self, cell: NDArray[np.int64], col: NDArray[np.int64], x: NDArray[np.float64]) -> None:
+        np.add.at(self.n, (cell, col), 1)
+        np.add.at(self.s, (cell, col), x)
+        np.add.at(self.ss, (cell, col), x * x)
+
+    def mean_sd(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        n = np.maximum(self.n, 1)
+        mean = np.where(self.n > 0, self.s / n, np.nan)
+        var = np.where(self.n > 1, (self.ss - self.s * self.s / n) / np.maximum(self.n - 1, 1), 0.0)
+        return mean, np.sqrt(np.maximum(var, 0.0))
+
+    def reset(self, cells: NDArray[np.bool_]) -> None:
+        self.n[cells] = 0
+        self.s[cells] = 0.0
+        self.ss[cells] = 0.0
+
+
 def train(
     paths: list[MarketPaths],
     ranges: list[tuple[int, int]],
@@ -84,55 +134,58 @@ def train(
     """Learn a table from parents started uniformly inside `ranges` (grid index bounds per path)."""
     rng = np.random.default_rng(spec.seed)
     edges = bin_edges(paths, spec.ablate)
+    n_act = len(ACTIONS)
+    cols = n_act + len(DEFER_CODES)
+    n_cells = int(np.prod([len(e) + 1 for e in edges]))
     table = PolicyTable(
         FEATURES,
         edges,
-        np.full((0, 0), np.nan),
-        np.zeros((0, 0), dtype=np.int64),
-        np.zeros(0, dtype=np.int64),
+        np.full((n_cells, cols), np.nan),
+        np.zeros((n_cells, cols), dtype=np.int64),
+        np.full(n_cells, DEFER_TWAP, dtype=np.int64),
         ACTIONS,
     )
-    n_cells = int(np.prod(table.shape))
-    n_act = len(ACTIONS)
-    q = np.zeros((n_cells, n_act))
-    visits = np.zeros((n_cells, n_act), dtype=np.int64)
-    buf = Transitions()
+    start, chosen = _initial_baseline(paths, ranges, table, cfg, spec, rng)
+    codes = np.full(n_cells, start, dtype=np.int64)
+    if progress:
+        progress(f"baseline: {chosen}")
+    stats = Stats(
+        np.zeros((n_cells, cols), dtype=np.int64),
+        np.zeros((n_cells, cols)),
+        np.zeros((n_cells, cols)),
+    )
+    alive = np.ones((n_cells, cols), dtype=bool)
+    visited = np.zeros(n_cells, dtype=bool)
     per_round = max(1, spec.episodes // spec.rounds)
-    marks = [0]
+    total = sum(h - lo for lo, h in ranges)
     for rnd in range(spec.rounds):
-        eps = max(0.1, 1.0 - rnd / max(1, spec.rounds - 1) * 1.2)
-        greedy = best_actions(q, visits, 1)
         for pi, (p, (lo, hi)) in enumerate(zip(paths, ranges, strict=True)):
-            n = max(1, per_round * (hi - lo) // sum(h - lo_ for lo_, h in ranges))
+            n = max(1, per_round * (hi - lo) // total)
             starts = rng.integers(lo, hi, n)
             sides = np.where(rng.random(n) < 0.5, 1, -1)
-            explore = np.random.default_rng(rng.integers(1 << 62))
-            run_episodes(
-                p, starts, sides, _behaviour(table, greedy, eps, explore, p.step_s), cfg, buf
+            pick, key = rng.random(n), rng.random((n, cols))
+            visited[_sample(p, starts, sides, table, codes, stats, alive, cfg, spec, pick, key)] = (
+                True
             )
             if progress:
-                progress(
-                    f"round {rnd + 1}/{spec.rounds} path {pi + 1}/{len(paths)}: {n} episodes, epsilon {eps:.2f}"
-                )
-        marks.append(len(buf.r))
-        # fit on the recent half of the rounds: early, near-random behaviour makes every return look bad
-        keep = marks[rnd // 2]
-        recent = Transitions(
-            buf.s[keep:],
-            buf.a[keep:],
-            buf.r[keep:],
-            buf.s2[keep:],
-            buf.done[keep:],
-            buf.episode[keep:],
-        )
-        q, visits = _fit(table, recent)
+                progress(f"round {rnd + 1}/{spec.rounds} path {pi + 1}/{len(paths)}: {n} samples")
+        mean, sd = stats.mean_sd()
+        se = sd / np.sqrt(np.maximum(stats.n, 1))
+        alive &= ~((stats.n >= spec.min_visits) & (mean + spec.z * se < 0))
+        new = conservative_choice(mean, sd, stats.n, codes, spec.min_visits, spec.z)
+        changed = new != codes
+        stats.reset(changed)
+        alive[changed] = True
+        codes = new
         if progress:
             progress(
-                f"round {rnd + 1}/{spec.rounds}: {sum(len(x) for x in buf.r)} transitions, {int((visits.sum(1) > 0).sum())}/{n_cells} cells visited"
+                f"round {rnd + 1}/{spec.rounds}: {int(changed.sum())} cells changed; "
+                f"{int((codes >= 0).sum())} act, {int((codes == DEFER_TWAP).sum())} defer to twap, "
+                f"{int((codes < DEFER_TWAP).sum())} to passive, of {n_cells}"
             )
-    table.q = np.where(visits > 0, q, np.nan)
-    table.visits = visits
-    table.best = best_actions(q, visits, spec.min_visits)
+    mean, sd = stats.mean_sd()
+    table.q, table.sd, table.visits = mean, sd, stats.n.copy()
+    table.best, table.reference = np.where(visited, codes, UNVISITED), codes.copy()
     table.ablated = spec.ablate
     table.meta = {
         **meta,
@@ -140,7 +193,15 @@ def train(
         "episodes": spec.episodes,
         "rounds": spec.rounds,
         "min_visits": spec.min_visits,
-        "method": "every-visit Monte Carlo control, binned states, epsilon-greedy rounds",
+        "z": spec.z,
+        "baseline": {
+            "start": chosen,
+            "slices": spec.slices,
+            "ewma_wide_factor": spec.ewma_wide_factor,
+            "ewma_half_life_s": spec.ewma_half_life_s,
+            "ewma_retry_s": spec.ewma_retry_s,
+        },
+        "method": "conservative policy improvement over the TWAP/passive baseline from paired one-step deviations",
         "horizon_s": cfg.horizon_s,
         "qty": cfg.qty,
         "env": {k: getattr(cfg, k) for k in cfg.__slots__},
@@ -150,45 +211,88 @@ def train(
     return table
 
 
-def _behaviour(
+def _initial_baseline(
+    paths: list[MarketPaths],
+    ranges: list[tuple[int, int]],
     table: PolicyTable,
-    greedy: NDArray[np.int64],
-    eps: float,
+    cfg: EnvConfig,
+    spec: TrainSpec,
     rng: np.random.Generator,
-    step_s: float,
-) -> Callable[[Decisions], Choice]:
-    def decide(d: Decisions) -> Choice:
-        g = greedy[table.cells(d.obs)]
-        rand = rng.integers(0, len(ACTIONS), len(d.idx))
-        a = np.where((rng.random(len(d.idx)) < eps) | (g < 0), rand, g)
-        return Choice(SHARE[a], AGGR[a], wait_steps(WAIT_MS[a], step_s), a)
+) -> tuple[int, str]:
+    """Start from the passive schedule only if it beats the crossing one significantly (paired)."""
+    diffs = []
+    total = sum(h - lo for lo, h in ranges)
+    n_all = max(2, min(spec.episodes // 10, 20_000))
+    for p, (lo, hi) in zip(paths, ranges, strict=True):
+        n = max(2, n_all * (hi - lo) // total)
+        starts = rng.integers(lo, hi, n)
+        sides = np.where(rng.random(n) < 0.5, 1, -1)
+        out = []
+        for code in DEFER_CODES:
+            ew = EwmaArm(
+                p,
+                starts,
+                spec.slices,
+                spec.ewma_wide_factor,
+                spec.ewma_half_life_s,
+                spec.ewma_retry_s,
+            )
+            arm = TableArm(table, ew, p.step_s, codes=np.full(len(table.best), code))
+            out.append(run_episodes(p, starts, sides, arm.decide, cfg).is_bps)
+        diffs.append(out[0] - out[1])  # > 0: passive cheaper
+    d = np.concatenate(diffs)
+    lcb = float(d.mean() - spec.z * d.std(ddof=1) / np.sqrt(len(d)))
+    how = f"passive minus crossing schedule {-d.mean():+.3f} bps over {len(d)} paired parents"
+    if lcb > 0:
+        return DEFER_PASSIVE, f"passive-twap ({how})"
+    return DEFER_TWAP, f"twap ({how})"
 
-    return decide
 
+def _sample(
+    p: MarketPaths,
+    starts: NDArray[np.int64],
+    sides: NDArray[np.int64],
+    table: PolicyTable,
+    codes: NDArray[np.int64],
+    stats: Stats,
+    alive: NDArray[np.bool_],
+    cfg: EnvConfig,
+    spec: TrainSpec,
+    pick: NDArray[np.float64],
+    key: NDArray[np.float64],
+) -> NDArray[np.int64]:
+    """One paired sample per parent: the policy as is, and with one decision replaced.
 
-def _fit(table: PolicyTable, buf: Transitions) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Every-visit Monte Carlo: Q(s, a) = mean return-to-go (minus the rest of the shortfall) after (s, a).
-
-    Bootstrapping (Q-learning, FQI) diverged here: binned time lets a wait land in its own cell, and
-    with undiscounted returns a loop whose noisy mean reward is positive grows without bound.
-    Returns-to-go need no bootstrap, so nothing can loop; exploration is annealed over rounds.
-    """
-    s = table.cells(np.concatenate(buf.s))
-    a, r = np.concatenate(buf.a), np.concatenate(buf.r)
-    ep = np.concatenate(buf.episode)
-    order = np.argsort(ep, kind="stable")  # within an episode, recording order is time order
-    r_sorted, ep_sorted = r[order], ep[order]
-    csum = np.cumsum(r_sorted)
-    last = np.r_[np.flatnonzero(np.diff(ep_sorted)), len(ep_sorted) - 1]
-    end_of = np.repeat(last, np.diff(np.r_[-1, last]))
-    g_sorted = csum[end_of] - csum + r_sorted
-    g = np.empty_like(g_sorted)
-    g[order] = g_sorted
-    n_act = len(table.actions)
-    n_cells = int(np.prod(table.shape))
-    sa = s * n_act + a
-    counts = np.bincount(sa, minlength=n_cells * n_act).reshape(n_cells, n_act)
-    q = np.bincount(sa, weights=g, minlength=n_cells * n_act).reshape(n_cells, n_act) / np.maximum(
-        counts, 1
+    Returns the cells the policy visited (cells never visited become UNVISITED in the table)."""
+    ew = EwmaArm(
+        p, starts, spec.slices, spec.ewma_wide_factor, spec.ewma_half_life_s, spec.ewma_retry_s
     )
-    return q, counts.astype(np.int64)
+    trace: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]] = []
+    base_arm = TableArm(table, ew, p.step_s, codes=codes, trace=trace)
+    base = run_episodes(p, starts, sides, base_arm.decide, cfg)
+    at = np.minimum((pick * base.decisions).astype(np.int64), base.decisions.astype(np.int64) - 1)
+    idx, count, cell = (np.concatenate(x) for x in zip(*trace, strict=True))
+    hit = count == at[idx]
+    cell_at = np.zeros(len(starts), dtype=np.int64)
+    cell_at[idx[hit]] = cell[hit]
+    own = code_column(codes[cell_at], len(ACTIONS))
+    ok = alive[cell_at].copy()
+    ok[np.arange(len(starts)), own] = False
+    col = np.argmax(np.where(ok, key, -1.0), axis=1)
+    use = ok.any(axis=1)
+    if not use.any():
+        return cell
+    ew2 = EwmaArm(
+        p, starts[use], spec.slices, spec.ewma_wide_factor, spec.ewma_half_life_s, spec.ewma_retry_s
+    )
+    dev_arm = TableArm(
+        table,
+        ew2,
+        p.step_s,
+        codes=codes,
+        deviate_at=at[use],
+        deviate_code=column_code(col[use], len(ACTIONS)),
+    )
+    dev = run_episodes(p, starts[use], sides[use], dev_arm.decide, cfg)
+    stats.add(cell_at[use], col[use], base.is_bps[use] - dev.is_bps)
+    return cell

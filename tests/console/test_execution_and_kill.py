@@ -22,7 +22,9 @@ from tests.console.conftest import (
 )
 
 
-async def submit_ticket(app: TrancheApp, pilot, *, qty: str, algo: str, limit: str = "", click: bool = False) -> str:
+async def submit_ticket(
+    app: TrancheApp, pilot, *, qty: str, algo: str, limit: str = "", click: bool = False
+) -> str:
     await type_into(pilot, "#quantity", qty)
     if limit:
         await type_into(pilot, "#limit_price", limit)
@@ -76,7 +78,9 @@ async def test_kill_switch_halts_and_cancels_every_open_order(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
         bid = min(q.bid for q in app.state.quotes.values())
-        await submit_ticket(app, pilot, qty="300", algo="limit", limit=str(bid - Decimal("0.50")), click=True)
+        await submit_ticket(
+            app, pilot, qty="300", algo="limit", limit=str(bid - Decimal("0.50")), click=True
+        )
         open_before = [c for c in app.engine.children.values() if c.status.is_open]
         assert open_before, "a passive limit rests while simulated time stands still"
 
@@ -101,3 +105,21 @@ async def test_kill_switch_halts_and_cancels_every_open_order(tmp_path) -> None:
         await settle(app, pilot)
         assert app.engine.trading_state is TradingState.ACTIVE
         assert not app.main.query_one("#banner").display
+
+
+async def test_learned_policy_progress_names_who_decided_each_slice(
+    console_app: TrancheApp,
+) -> None:
+    app = console_app
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        pid = await submit_ticket(app, pilot, qty="400", algo="drl")
+        await app.engine.wait(pid)
+        await until(app, pilot, lambda: app.state.parents[pid].status != "working")
+        kids = [app.engine.children[c] for c in app.engine.parents[pid].children]
+        deciders = {k.meta.get("decided_by") for k in kids} - {None}
+        assert deciders and deciders <= {"policy", "defer", "ewma"}
+        last = app.state.parents[pid].legs
+        text = pane_text(app, "#progress")
+        for ev in last.values():  # the pane shows who decided the leg's last step, and why
+            assert f"{ev.decided_by} {ev.detail}"[:16] in text, text  # e.g. "defer passive-twap"

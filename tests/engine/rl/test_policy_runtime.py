@@ -11,8 +11,9 @@ from engine.clock import SimClock
 from engine.config import Settings
 from engine.events import LogMessage, RiskDenied
 from engine.factory import build_engine
-from engine.models import OrderStatus, Side, Signal, Ticket
-from engine.rl.table import load_table
+from engine.models import ChildOrder, OrderStatus, Quote, Side, Signal, Ticket
+from engine.rl.spaces import PASSIVE
+from engine.rl.table import DEFER_PASSIVE, DEFER_TWAP, load_table
 
 
 def settings(**algos: object) -> Settings:
@@ -50,8 +51,8 @@ async def test_the_packaged_policy_fills_the_parent_and_every_child_passes_the_r
     assert rep.status is OrderStatus.FILLED and rep.filled_qty == Decimal(200)
     assert kids and not any(isinstance(e, RiskDenied) for e in events)
     assert not any(k.reason.startswith("risk") for k in kids)
-    assert all(k.meta["decided_by"] in ("policy", "ewma") for k in kids)
-    assert any(k.meta["decided_by"] == "policy" for k in kids)
+    assert all(k.meta["decided_by"] in ("policy", "defer", "ewma") for k in kids)
+    assert any(k.meta["decided_by"] in ("policy", "defer") for k in kids)
     assert all("state_bucket" in k.meta and "action" in k.meta for k in kids)
 
 
@@ -78,3 +79,68 @@ async def test_unvisited_cells_are_decided_by_the_ewma_model_with_a_warning(tmp_
     assert any(
         isinstance(e, LogMessage) and "never visited in training" in e.message for e in events
     )
+
+
+async def test_deferring_cells_follow_the_baseline_schedule_visibly_and_without_a_warning(tmp_path):
+    t = load_table()
+    t.best = np.full_like(t.best, DEFER_PASSIVE)
+    path = tmp_path / "defer.npz"
+    t.save(path)
+    runtime._CACHE.clear()
+    rep, kids, events = await run(tmp_path, settings(policy_path=str(path)))
+    assert rep.status is OrderStatus.FILLED
+    sliced = [k for k in kids if not k.meta.get("completion")]
+    assert sliced and {k.meta["decided_by"] for k in sliced} == {"defer"}
+    assert {k.meta["baseline"] for k in sliced} == {"passive-twap"}
+    assert all("passive" in k.meta["action"] for k in sliced)
+    assert not any(isinstance(e, LogMessage) and e.level == "warning" for e in events)
+
+
+async def test_a_crossing_deferral_sends_the_schedule_as_crossing_children(tmp_path):
+    t = load_table()
+    t.best = np.full_like(t.best, DEFER_TWAP)
+    path = tmp_path / "twap.npz"
+    t.save(path)
+    runtime._CACHE.clear()
+    rep, kids, _ = await run(tmp_path, settings(policy_path=str(path)))
+    assert rep.status is OrderStatus.FILLED
+    assert {k.meta["baseline"] for k in kids if k.meta["decided_by"] == "defer"} == {"twap"}
+    assert all("aggressive" in k.meta["action"] for k in kids if k.meta["decided_by"] == "defer")
+
+
+class FakeCtx:
+    """Just enough of a leg context for _act: counts what is sent and cancelled."""
+
+    def __init__(self) -> None:
+        from engine.models import Instrument
+
+        self.settings = Settings()
+        self.instrument = Instrument("AAPL")
+        self.side = Side.BUY
+        self.leg = type("Leg", (), {"remaining": Decimal(100)})()
+        self.sent: list[ChildOrder] = []
+        self.cancelled: list[ChildOrder] = []
+
+    async def send(self, qty, *, order_type, limit_price=None, tif=None, meta=None):
+        c = ChildOrder(
+            f"c{len(self.sent)}", "p", "SIM-A", "AAPL", Side.BUY, qty, order_type, limit_price
+        )
+        c.status = OrderStatus.SUBMITTED
+        self.sent.append(c)
+        return c
+
+    async def cancel(self, child):
+        child.status = OrderStatus.CANCELLED
+        self.cancelled.append(child)
+        return child
+
+
+async def test_a_passive_decision_at_the_resting_price_keeps_the_live_child_and_its_queue_place():
+    ctx = FakeCtx()
+    q = Quote("SIM-A", "AAPL", Decimal("10.00"), Decimal("10.05"), Decimal(5), Decimal(5), 0.0)
+    live = await runtime._act(ctx, q, None, 0.5, PASSIVE, {})
+    again = await runtime._act(ctx, q, live, 0.5, PASSIVE, {})
+    assert again is live and len(ctx.sent) == 1 and not ctx.cancelled
+    moved = Quote("SIM-A", "AAPL", Decimal("10.01"), Decimal("10.05"), Decimal(5), Decimal(5), 1.0)
+    other = await runtime._act(ctx, moved, live, 0.5, PASSIVE, {})
+    assert other is not live and ctx.cancelled == [live] and other.limit_price == Decimal("10.01")
