@@ -304,7 +304,27 @@ class TrancheApp(App[None]):
             self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
-        self.exit()
+        """Leaving with parents working asks first: they are cancelled with their open orders."""
+        working = [p for p in self.engine.parents.values() if not p.status.is_terminal]
+        if not working or isinstance(self.screen, ConfirmModal):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        ids = ", ".join(p.parent_id for p in working[:3]) + (" ..." if len(working) > 3 else "")
+        body = (
+            f"{len(working)} parent order(s) still working ({ids}). Quitting stops their algorithms"
+            " and cancels their open orders on every venue."
+        )
+        self.push_screen(
+            ConfirmModal(
+                "Quit and cancel working orders?", body, yes="Yes, cancel and quit", danger=True
+            ),
+            answered,
+        )
 
     async def on_unmount(self) -> None:
         try:

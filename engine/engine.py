@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import time
@@ -132,9 +133,7 @@ class Engine(ChildOrders):
         if self.store is not None and self.settings.recovery.on_start:
             await self.recover(at_start=True)
         if not self.clock.simulated:  # a simulated clock would never stop advancing for a poller
-            self._poller = asyncio.get_running_loop().create_task(
-                views.poll_quotes(self)
-            )
+            self._poller = asyncio.get_running_loop().create_task(views.poll_quotes(self))
 
     async def recover(self, **options: Any) -> Any:
         """Reconcile journalled parents and children with their venues; see engine/recovery.py."""
@@ -161,6 +160,7 @@ class Engine(ChildOrders):
             await asyncio.gather(self._poller, return_exceptions=True)
         for pid in list(self._tasks):
             self._stopped.add(pid)
+        await self._cancel_open_children()
         tasks = [t for t in self._tasks.values() if not t.done()]
         for t in tasks:
             t.cancel()
@@ -175,6 +175,23 @@ class Engine(ChildOrders):
             self.log_file = None
         if self.store is not None:
             await self.store.close()
+
+    async def _cancel_open_children(self) -> None:
+        """An orderly stop leaves no order of ours resting unattended on a venue."""
+        live = [c for c in self.children.values() if c.status.is_open]
+        if not live:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*(self.cancel_child(c) for c in live), return_exceptions=True),
+                self.settings.broker.submit_timeout_s,
+            )
+        left = [c.client_order_id for c in live if c.status.is_open]
+        self.log(
+            "warning" if left else "info",
+            f"stop: cancelled {len(live) - len(left)} open orders"
+            + (f"; still open (venue did not answer): {', '.join(left)}" if left else ""),
+        )
 
     async def preview(
         self, ticket: Ticket, *, cash: Decimal | None = None, equity: Decimal | None = None

@@ -123,3 +123,27 @@ async def test_learned_policy_progress_names_who_decided_each_slice(
         text = pane_text(app, "#progress")
         for ev in last.values():  # the pane shows who decided the leg's last step, and why
             assert f"{ev.decided_by} {ev.detail}"[:16] in text, text  # e.g. "defer passive-twap"
+
+
+async def test_quitting_with_working_orders_asks_then_cancels_them_on_the_venues(tmp_path) -> None:
+    app = make_console(tmp_path, clock=FrozenClock(start=START))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        bid = min(q.bid for q in app.state.quotes.values())
+        await submit_ticket(app, pilot, qty="300", algo="limit", limit=str(bid - Decimal("0.50")))
+        resting = [c for c in app.engine.children.values() if c.status.is_open]
+        assert resting
+        brokers = list(app.engine.brokers.values())
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert "Quit and cancel working orders?" in screen_text(app)
+        await pilot.press("n")  # staying is the default answer
+        await settle(app, pilot)
+        assert app.is_running and all(c.status.is_open for c in resting)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert all(c.status is OrderStatus.CANCELLED for c in resting)
+    for broker in brokers:
+        assert await broker.open_orders() == []  # nothing of ours left resting unattended

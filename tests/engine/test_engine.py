@@ -158,3 +158,23 @@ async def test_risk_denials_are_rejected_children_with_the_reason_and_recorded(
     tables = [r[0] for r in con.execute("select name from sqlite_master where type='table'")]
     denials = next(t for t in tables if "denial" in t)
     assert con.execute(f"select count(*) from {denials}").fetchone()[0] == len(kids)
+
+
+async def test_an_orderly_stop_cancels_resting_orders_instead_of_abandoning_them(
+    make_engine, clock
+):
+    eng = await make_engine()
+    q = await eng.brokers["V0"].top_of_book("AAPL")
+    pid = await eng.submit(ticket(qty="100", algo="limit", venue="V0", limit_price=q.bid - 1))
+    events = eng.subscribe()
+    for _ in range(50):
+        if any(c.status.is_open for c in eng.children.values()):
+            break
+        await clock.sleep(0.01)
+    resting = [c for c in eng.children.values() if c.status.is_open]
+    assert resting and resting[0].parent_id == pid
+    await eng.stop()
+    assert all(c.status is OrderStatus.CANCELLED for c in resting)
+    assert await eng.brokers["V0"].open_orders() == []
+    msgs = [getattr(e, "message", "") for e in (events.get_nowait() for _ in range(events.qsize()))]
+    assert any(m.startswith("stop: cancelled 1 open orders") for m in msgs)
