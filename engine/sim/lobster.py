@@ -83,3 +83,88 @@ def read_rows(path: str | Path, errors: list[DataError]) -> Iterator[Row]:
 
 def to_price(p: Any) -> float:
     return float(p) / PRICE_SCALE
+
+
+# Replay check. A message touches one price level, so the row after it is the previous row with
+# that level edited: a size change, a new level (the worst one falling out of a full window), or
+# a level gone (the next one entering at the window edge). `window` is our own best-first copy of
+# the previous row; `step` edits it and `book` (the same levels as a dict) in place and says
+# whether the row is exactly that edit. Anything else goes to `resync`, the full comparison.
+Levels = list[tuple[int, int]]
+
+
+def step(
+    book: dict[int, int],
+    window: Levels,
+    row: Levels,
+    typ: int,
+    size: int,
+    price: int,
+    levels: int,
+    is_bid: bool,
+) -> bool:
+    """Apply message (typ, size, price) to one side; True when `row` is exactly the edited window."""
+    q0 = book.get(price, 0)
+    if q0:
+        i = window.index((price, q0))  # book == dict(window): the level is there
+        q = q0 + size if typ == 1 else q0 - size
+        if q > 0:
+            book[price] = q
+            window[i] = (price, q)
+            return window == row
+        del book[price]
+        del window[i]
+        if len(row) <= len(window):
+            return window == row
+        edge = row[-1]  # the level entering from beyond the window must be the worst one
+        window.append(edge)
+        if window == row and (
+            len(window) == 1 or (edge[0] < window[-2][0] if is_bid else edge[0] > window[-2][0])
+        ):
+            book[edge[0]] = edge[1]
+            return True
+        return False
+    if typ != 1 or size <= 0:
+        book.pop(price, None)  # nothing (or an empty level) to take from: the data decides
+        return False
+    book[price] = size
+    new = (price, size)
+    try:
+        i = row.index(new)
+    except ValueError:
+        return False
+    if i > len(window):
+        return False
+    # strictly between its neighbours, so the edited window stays sorted and free of duplicates
+    if i and (window[i - 1][0] <= price if is_bid else window[i - 1][0] >= price):
+        return False
+    if i < len(window) and (window[i][0] >= price if is_bid else window[i][0] <= price):
+        return False
+    window.insert(i, new)
+    if len(window) > len(row) == levels:
+        edge = window.pop()  # a full window: the worst level falls out of view
+        if window == row:
+            del book[edge[0]]
+            return True
+        return False
+    return window == row
+
+
+def resync(book: dict[int, int], window: Levels, row: Levels, levels: int, is_bid: bool) -> bool:
+    """Compare our side with the row on the levels both show, then follow the row; True if they differ."""
+    bad = book != dict(row) and differs(sorted(book.items(), reverse=is_bid), row, levels)
+    follow(book, window, row, is_bid)
+    return bad
+
+
+def follow(book: dict[int, int], window: Levels, row: Levels, is_bid: bool) -> None:
+    """Take the row's levels as ours (beyond its window LOBSTER reports nothing: follow the data)."""
+    book.clear()
+    book.update(row)
+    window[:] = sorted(book.items(), reverse=is_bid)
+
+
+def differs(ours: Levels, theirs: Levels, levels: int) -> bool:
+    """Differ on the levels both show, or the data shows fewer levels than it has room for."""
+    k = min(len(ours), len(theirs))
+    return ours[:k] != theirs[:k] or (len(theirs) < levels and len(ours) > len(theirs))

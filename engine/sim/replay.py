@@ -189,61 +189,65 @@ class LobsterReplay:
         self.asks: dict[int, int] = {}
         self.res = ReplayResult("lobster")
         self.started = False
+        self._windows: tuple[lobster.Levels, lobster.Levels] = ([], [])  # ours, best first
+        self._prev: tuple[lobster.Levels, lobster.Levels] = ([], [])  # the last compared row's
 
     def feed(self, row: lobster.Row) -> None:
         self.run((row,))
 
     def run(self, rows: Any) -> int:
-        """Replay rows; the common case (the data agrees) costs one dict build and two compares."""
-        res = self.res
+        """Replay rows; when the data agrees a row costs one level edit and two list compares."""
+        res, step, resync, follow, differs = (
+            self.res,
+            lobster.step,
+            lobster.resync,
+            lobster.follow,
+            lobster.differs,
+        )
+        it = iter(rows)
+        n = uncompared = 0
+        if not self.started:
+            for row in it:
+                n = uncompared = 1  # the first row is the starting book, not a comparison
+                self._start(row)
+                break
         bids, asks = self.bids, self.asks
-        prev_b: list[tuple[int, int]] = sorted(bids.items(), reverse=True)
-        prev_a: list[tuple[int, int]] = sorted(asks.items())
-        n = compared = 0
-        for t, typ, _, size, price, direction, rbids, rasks, levels in rows:
+        wb, wa = self._windows
+        pb, pa = self._prev
+        for t, typ, _, size, price, direction, rb, ra, levels in it:
             n += 1
-            if not self.started:
-                self.started = True
-                bids, asks, prev_b, prev_a = dict(rbids), dict(rasks), rbids, rasks
-                continue
             if typ > 4:
+                uncompared += 1
                 continue
             if direction == 1:
-                side, rside, other, rother, prev_other = bids, rbids, asks, rasks, prev_a
+                bad = not step(bids, wb, rb, typ, size, price, levels, True) and resync(
+                    bids, wb, rb, levels, True
+                )
+                if ra is not pa and ra != pa:  # a message never moves the other side
+                    bad = differs(pa, ra, levels) or bad
+                    follow(asks, wa, ra, False)
             else:
-                side, rside, other, rother, prev_other = asks, rasks, bids, rbids, prev_b
-            q = side.get(price, 0) + (size if typ == 1 else -size)
-            if q > 0:
-                side[price] = q
-            else:
-                side.pop(price, None)
-            compared += 1
-            new_side = dict(rside)
-            bad = False
-            if side != new_side:
-                ours = sorted(side.items(), reverse=direction == 1)
-                bad = self._differs(ours, rside, levels)
-            if rother != prev_other:
-                bad = bad or self._differs(prev_other, rother, levels)
-                other = dict(rother)
+                bad = not step(asks, wa, ra, typ, size, price, levels, False) and resync(
+                    asks, wa, ra, levels, False
+                )
+                if rb is not pb and rb != pb:
+                    bad = differs(pb, rb, levels) or bad
+                    follow(bids, wb, rb, True)
             if bad:
                 res.mismatches += 1
                 if not res.first_mismatch:
-                    res.first_mismatch = f"t={t}: message {typ} at {price} gives a book the data does not show: {rbids} {rasks}"
-            # the window the data shows; beyond it LOBSTER reports nothing
-            if direction == 1:
-                bids, asks = new_side, other
-            else:
-                asks, bids = new_side, other
-            prev_b, prev_a = rbids, rasks
-        self.bids, self.asks = bids, asks
-        res.compared += compared
+                    res.first_mismatch = f"t={t}: message {typ} at {price} gives a book the data does not show: {rb} {ra}"
+            pb, pa = rb, ra
+        self._prev = (pb, pa)
+        res.compared += n - uncompared
         return n
 
-    @staticmethod
-    def _differs(ours: list[tuple[int, int]], theirs: list[tuple[int, int]], levels: int) -> bool:
-        k = min(len(ours), len(theirs))
-        return ours[:k] != theirs[:k] or (len(theirs) < levels and len(ours) > len(theirs))
+    def _start(self, row: lobster.Row) -> None:
+        rb, ra = row[6], row[7]
+        lobster.follow(self.bids, self._windows[0], rb, True)
+        lobster.follow(self.asks, self._windows[1], ra, False)
+        self._prev = (rb, ra)
+        self.started = True
 
     def finish(self) -> None:
         bb = max(self.bids) if self.bids else None
