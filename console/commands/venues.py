@@ -49,6 +49,7 @@ async def _check_one(name: str, broker: Any, timeout: float) -> dict[str, Any]:
         "latency_ms": None,
         "markets": 0,
         "error": None,
+        "account": None,
     }
     started = time.perf_counter()
     try:
@@ -62,6 +63,7 @@ async def _check_one(name: str, broker: Any, timeout: float) -> dict[str, Any]:
         )
         if not health.markets:
             row["markets"] = len(await broker.symbols())
+        row["account"] = await _check_account(broker, timeout)
     except TimeoutError:
         row.update(
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
@@ -74,6 +76,23 @@ async def _check_one(name: str, broker: Any, timeout: float) -> dict[str, Any]:
         with contextlib.suppress(Exception):
             await broker.close()
     return row
+
+
+async def _check_account(broker: Any, timeout: float) -> str:
+    """A signed call (balances): bad keys show here, not at the first order."""
+    if not getattr(broker, "has_credentials", True):
+        return "no credentials (public data only)"
+    try:
+        await asyncio.wait_for(broker.portfolio(), timeout)
+    except TimeoutError:
+        return f"no answer within {timeout:g} s"
+    except Exception as e:  # reported in the row, like every other venue failure
+        return getattr(e, "message", None) or str(e) or type(e).__name__
+    return "ok"
+
+
+def _account_ok(row: dict[str, Any]) -> bool:
+    return row["account"] in ("ok", None) or str(row["account"]).startswith("no credentials")
 
 
 async def check_venues(settings: Settings, timeout: float) -> list[dict[str, Any]]:
@@ -90,29 +109,33 @@ def _human(data: dict[str, Any]) -> str:
     if not rows:
         return "no venues configured"
     width = max(len(r["name"]) for r in rows)
-    lines = [f"{'venue':<{width}}  connected  latency_ms  markets  error"]
+    lines = [f"{'venue':<{width}}  connected  latency_ms  markets  account / error"]
     for r in rows:
         latency = "-" if r["latency_ms"] is None else f"{r['latency_ms']:.1f}"
+        account = "" if r["account"] is None else f"account {r['account']}"
+        note = "; ".join(x for x in (account, r["error"] or "") if x)
         lines.append(
-            f"{r['name']:<{width}}  {'yes' if r['connected'] else 'NO':<9}  {latency:>10}  {r['markets']:>7}  {r['error'] or ''}"
+            f"{r['name']:<{width}}  {'yes' if r['connected'] else 'NO':<9}  {latency:>10}  {r['markets']:>7}  {note}"
         )
     return "\n".join(lines)
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """Exit 0 when every venue connected, 1 otherwise (the report is printed either way)."""
+    """Exit 0 when every venue connected and its keys (if any) work, 1 otherwise (printed either way)."""
     if not args.timeout > 0:
         raise CliError(f"--timeout: must be > 0, got {args.timeout}")
     settings = load_settings(args.config)
     rows = asyncio.run(check_venues(settings, args.timeout))
     emit(args, {"venues": rows}, _human)
-    return 0 if rows and all(r["connected"] for r in rows) else 1
+    return 0 if rows and all(r["connected"] and _account_ok(r) for r in rows) else 1
 
 
 # -- --symbol: learned venue scores ------------------------------------------------------------
 
 
-async def venue_score_rows(settings: Settings, symbol: str, db: str | None, now: float) -> list[dict[str, Any]]:
+async def venue_score_rows(
+    settings: Settings, symbol: str, db: str | None, now: float
+) -> list[dict[str, Any]]:
     """Each configured venue's expected slippage for `symbol` in this hour, and where it came from."""
     from engine.clock import SimClock
     from engine.factory import build_brokers
@@ -131,15 +154,27 @@ async def venue_score_rows(settings: Settings, symbol: str, db: str | None, now:
         if store is not None:
             await store.close()
     return [
-        {"venue": s.venue, "symbol": symbol, "hour_utc": hour_bucket(now), "expected_slippage_bps": round(s.expected_slippage_bps, 4), "samples": s.samples, "source": s.source}
+        {
+            "venue": s.venue,
+            "symbol": symbol,
+            "hour_utc": hour_bucket(now),
+            "expected_slippage_bps": round(s.expected_slippage_bps, 4),
+            "samples": s.samples,
+            "source": s.source,
+        }
         for s in scores.values()
     ]
 
 
 def _human_scores(d: dict[str, Any]) -> str:
-    lines = [f"venue scores for {d['symbol']} (hour {d['hour_utc']:02d} UTC, last {d['lookback_days']} days)", f"{'venue':<12} {'exp. slippage bps':>18} {'samples':>8}  source"]
+    lines = [
+        f"venue scores for {d['symbol']} (hour {d['hour_utc']:02d} UTC, last {d['lookback_days']} days)",
+        f"{'venue':<12} {'exp. slippage bps':>18} {'samples':>8}  source",
+    ]
     for r in d["venues"]:
-        lines.append(f"{r['venue']:<12} {r['expected_slippage_bps']:>18.2f} {r['samples']:>8}  {r['source']}")
+        lines.append(
+            f"{r['venue']:<12} {r['expected_slippage_bps']:>18.2f} {r['samples']:>8}  {r['source']}"
+        )
     return "\n".join(lines)
 
 
@@ -150,9 +185,21 @@ def run_scores(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     now = time.time()
     rows = asyncio.run(venue_score_rows(settings, symbol, args.db, now))
-    emit(args, {"symbol": symbol, "hour_utc": int(now // 3600) % 24, "lookback_days": settings.router.lookback_days, "venues": rows}, _human_scores)
+    emit(
+        args,
+        {
+            "symbol": symbol,
+            "hour_utc": int(now // 3600) % 24,
+            "lookback_days": settings.router.lookback_days,
+            "venues": rows,
+        },
+        _human_scores,
+    )
     return 0
 
 
 # Each mode: (argparse dest of its flag, handler). A new mode adds its flag in register() and a row here.
-MODES: list[tuple[str, Callable[[argparse.Namespace], int]]] = [("check", run_check), ("symbol", run_scores)]
+MODES: list[tuple[str, Callable[[argparse.Namespace], int]]] = [
+    ("check", run_check),
+    ("symbol", run_scores),
+]

@@ -107,6 +107,7 @@ class CcxtBroker(Broker):
             if n
         }
         self.exchange = _make_exchange(venue, {k: v for k, v in secrets.items() if v})
+        self.has_credentials = bool(secrets.get("apiKey") and secrets.get("secret"))
         REDACTOR.register(self, secrets.values())
         install_log_redaction()
         self._symbols: dict[str, str] = {}  # engine symbol -> ccxt symbol
