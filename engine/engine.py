@@ -13,6 +13,7 @@ from typing import Any
 
 from engine import views
 from engine.algos.base import LegState
+from engine.algos.guardrail import restore_switch_off
 from engine.api import ExecutionReport, Preview, SliceReport
 from engine.brokers.base import Broker, OrderUpdate
 from engine.child_orders import ChildOrders
@@ -129,6 +130,7 @@ class Engine(ChildOrders):
             b.on_update(self._on_update)
             b.on_state(functools.partial(self._venue_state, name))
         self.started = True
+        await restore_switch_off(self)
         # reliability: reconcile what the journal says was live before anything new is sent
         if self.store is not None and self.settings.recovery.on_start:
             await self.recover(at_start=True)

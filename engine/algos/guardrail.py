@@ -7,14 +7,18 @@ unfilled rest marked at the final mid) is recorded under its bucket and path. Wh
 bucket, both paths have at least `guardrail_min_samples` results and the adaptive mean exceeds
 the baseline mean by more than `guardrail_margin_bps`, an alert (kind "guardrail") is raised
 once for that bucket and, with `guardrail_auto_disable`, every later parent runs the baseline.
-The mean, not the median, is compared: expected cost is what the trader pays.
+The mean, not the median, is compared: expected cost is what the trader pays. A switch-off is
+stored (event "guardrail_off") and holds across restarts for the evidence window
+(`router.lookback_days`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict, deque
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from statistics import fmean
 from typing import Any
@@ -24,6 +28,7 @@ from engine.events import AlertRaised
 
 ADAPTIVE = "adaptive"
 BASELINE = "baseline"
+SWITCH_OFF = "guardrail_off"  # stored event kind
 KEEP = 1000  # results per bucket and path: the comparison follows the recent past
 
 
@@ -63,6 +68,7 @@ class Guardrail:
         )
         self.tripped: set[tuple[str, int, str]] = set()
         self.alerts: list[str] = []
+        self.on_disable: Callable[[str], None] | None = None  # the engine stores the switch-off
 
     def assign(self, parent_id: str) -> str:
         """ADAPTIVE for a `adaptive_fraction` share of parent ids; BASELINE for the rest or when off."""
@@ -100,6 +106,8 @@ class Guardrail:
         if self.cfg.guardrail_auto_disable:
             self.enabled = False
             self.disabled_reason = msg
+            if self.on_disable is not None:
+                self.on_disable(msg)
         if self._alert is not None:
             self._alert(msg, diff, self.cfg.guardrail_margin_bps, bucket[0])
         return True
@@ -137,5 +145,31 @@ def guardrail_for(ctx: Any) -> Guardrail:
     if isinstance(found, Guardrail):
         return found
     g = Guardrail(engine.settings.algos, engine_alert(engine))
+    g.on_disable = functools.partial(_store_switch_off, engine)
     engine.guardrail = g
     return g
+
+
+def _store_switch_off(engine: Any, reason: str) -> None:
+    if engine.store is not None:
+        engine.store.record_event(
+            ts=engine.clock.now(), kind=SWITCH_OFF, payload={"reason": reason}
+        )
+
+
+async def restore_switch_off(engine: Any) -> None:
+    """A switch-off stored within the evidence window still holds after a restart."""
+    if engine.store is None or not engine.settings.algos.guardrail_auto_disable:
+        return
+    window = engine.settings.router.lookback_days * 86400
+    found = await engine.store.events(since_ts=engine.clock.now() - window, kind=SWITCH_OFF)
+    if not found:
+        return
+    last = found[-1]
+    g = guardrail_for(engine)
+    g.enabled = False
+    when = datetime.fromtimestamp(last["ts"], UTC).strftime("%Y-%m-%d %H:%M UTC")
+    payload = last.get("payload")
+    reason = str(payload.get("reason", "")) if isinstance(payload, dict) else ""
+    g.disabled_reason = f"switched off {when} (stored; holds for {engine.settings.router.lookback_days} days): {reason}"
+    engine.log("warning", f"adaptive path stays off: {g.disabled_reason}")

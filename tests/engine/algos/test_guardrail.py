@@ -125,3 +125,25 @@ async def test_every_adaptive_parent_feeds_the_comparison(run_engine, clock):
     assert counts == {p: sum(g.assign(pid) == p for pid in pids) for p in (ADAPTIVE, BASELINE)}
     # the static venue's book never moves: a buy filled at the ask costs half the spread, 1 bps
     assert all(abs(x - 1.0) < 1e-9 for r in g.results.values() for xs in r.values() for x in xs)
+
+
+async def test_a_switch_off_survives_a_restart_within_the_evidence_window(run_engine, clock):
+    settings = with_algos(algos__guardrail_min_samples=3)
+    eng = await run_engine({"X": StaticVenue("X", clock)}, settings)
+    feed(guardrail_for(SimpleNamespace(engine=eng)), A, adaptive=[9.0] * 3, baseline=[1.0] * 3)
+    assert not eng.guardrail.enabled
+    await eng.stop()
+    again = await run_engine({"X": StaticVenue("X", clock)}, settings)
+    g = guardrail_for(SimpleNamespace(engine=again))
+    assert (
+        not g.enabled
+        and "switched off" in g.disabled_reason
+        and "8.00 bps more" in g.disabled_reason
+    )
+    pid = await again.submit(ticket("300", "adaptive"))
+    await again.wait(pid)
+    assert {s["path"] for leg in again.legs[pid] for s in leg.slices} == {BASELINE}
+    await again.stop()
+    clock.advance_to(clock.now() + (settings.router.lookback_days + 1) * 86400)
+    later = await run_engine({"X": StaticVenue("X", clock)}, settings)
+    assert guardrail_for(SimpleNamespace(engine=later)).enabled  # the evidence has expired
