@@ -150,7 +150,7 @@ def main() -> None:
             )
             rows[a] = r
         print(
-            f"\nAMZN held out: ablation by RETRAINING without one feature ({args.episodes} episodes each; full table above: {table.meta['episodes']})"
+            f"\nAMZN held out: ablation by RETRAINING on AMZN alone without one feature ({args.episodes} episodes each; full table above: {table.meta['episodes']})"
         )
         base = res["arms"]["drl"]["mean_is_bps"]
         for a, r in rows.items():
@@ -178,7 +178,7 @@ def main() -> None:
             f"\nBTCUSDT: fallback share {res['fallback_share']}, deferred share {res['deferred_share']}"
         )
         ratio_table(
-            "BTCUSDT spot (Binance), held out by instrument (table trained on AMZN), 60 s horizon, overlapping windows of 346 s of data",
+            "BTCUSDT spot (Binance), held out by instrument (not in the table's training data), 60 s horizon, overlapping windows of 346 s of data",
             res,
             ARMS,
         )

@@ -19,15 +19,22 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "train", help="train the execution policy in the simulator; write the lookup table"
     )
-    src = p.add_mutually_exclusive_group(required=True)
+    src = p.add_mutually_exclusive_group()
     src.add_argument(
         "--data",
         nargs="+",
         metavar="FILE",
-        help="Binance capture(s) or LOBSTER message file(s); the first part of each trains",
+        help="Binance capture(s) or LOBSTER message file(s); the first rl.train_fraction of each trains (the rest is held out by time)",
     )
     src.add_argument(
         "--synthetic", action="store_true", help="train on the simulator's synthetic market"
+    )
+    p.add_argument(
+        "--whole",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="more data files trained on in full: instruments held out by instrument (evaluate on others)",
     )
     p.add_argument(
         "--market",
@@ -65,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(
             f"--ablate: unknown feature(s) {', '.join(bad)}; known: {', '.join(ABLATABLE)}"
         )
+    if args.synthetic and args.whole:
+        raise CliError("--whole: replayed data only, not with --synthetic")
+    if not (args.synthetic or args.data or args.whole):
+        raise CliError("give --data FILE... and/or --whole FILE..., or --synthetic")
     t0 = time.monotonic()
 
     def say(msg: str) -> None:
@@ -73,13 +84,15 @@ def run(args: argparse.Namespace) -> int:
 
     step = rl.decision_step_s
     meta: dict[str, Any]
-    if args.data:
-        markets = data_markets(args.data, step, horizon, rl.train_fraction, None)
+    if not args.synthetic:
+        files = [*(args.data or []), *args.whole]
+        markets = data_markets(args.data or [], step, horizon, rl.train_fraction, None)
+        markets += data_markets(args.whole, step, horizon, 1.0, None)
         steps = int(round(horizon / step))
         meta = {
             "data": [
                 {"file": file_digest(f), "train_range": [m.lo, m.hi + steps], "grid_s": step}
-                for f, m in zip(args.data, markets, strict=True)
+                for f, m in zip(files, markets, strict=True)
             ]
         }
     else:
@@ -92,8 +105,11 @@ def run(args: argparse.Namespace) -> int:
                 "seeds": [base + i for i in range(args.paths)],
             }
         }
-    qty = args.qty or default_qty(markets[0].paths, rl.participation, horizon)
-    cfg = env_config(settings, qty, horizon)
+    # per market: a parent of rl.participation of that instrument's volume (units differ)
+    cfgs = [
+        env_config(settings, args.qty or default_qty(m.paths, rl.participation, horizon), horizon)
+        for m in markets
+    ]
     spec = TrainSpec(
         episodes=args.episodes or rl.episodes,
         seed=args.seed,
@@ -103,9 +119,11 @@ def run(args: argparse.Namespace) -> int:
         ewma_retry_s=rl.ewma_retry_s,
     )
     say(
-        f"training on {', '.join(m.paths.source for m in markets)}: qty {qty:g}, horizon {horizon:g} s, {spec.episodes} episodes"
+        f"training on {', '.join(f'{m.paths.source} (qty {c.qty:g})' for m, c in zip(markets, cfgs, strict=True))}: horizon {horizon:g} s, {spec.episodes} episodes"
     )
-    table = train([m.paths for m in markets], [(m.lo, m.hi) for m in markets], cfg, spec, meta, say)
+    table = train(
+        [m.paths for m in markets], [(m.lo, m.hi) for m in markets], cfgs, spec, meta, say
+    )
     try:
         table.save(args.out)
     except OSError as e:

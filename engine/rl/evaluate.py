@@ -54,7 +54,10 @@ def data_markets(
     train_fraction: float,
     trained: dict[str, tuple[int, int]] | None,
 ) -> list[Market]:
-    """Held-out ranges: after a file's training part when the table trained on it, else all of it."""
+    """Held-out ranges: after a file's training part when the table trained on it, else all of it.
+
+    With `trained` None these are training ranges: the first `train_fraction` of each file, or all
+    of it when `train_fraction` >= 1 (an instrument held out from evaluation by instrument)."""
     out = []
     for f in files:
         p = load_data(f, step_s)
@@ -68,10 +71,18 @@ def data_markets(
                 max(trained[dig][1], warm),
                 f"after the training part (from {trained[dig][1] * step_s:.0f} s)",
             )
+        elif (
+            trained is None and train_fraction >= 1
+        ):  # training on all of it (held out by instrument)
+            lo, note = warm, "training: all of it"
         elif trained is None:  # training: the first part of the file
             lo, hi, note = warm, int(n * train_fraction) - steps, "training part"
         else:
             lo, note = warm, "not in training data"
+        if trained and dig in trained and hi <= lo:
+            raise InputError(
+                "data", f"{f}: the policy was trained on all of it; evaluate on other data"
+            )
         if hi <= lo:
             raise InputError(
                 "data", f"{f}: too short for a {horizon_s:g} s horizon ({n * step_s:.0f} s of data)"

@@ -32,6 +32,7 @@ from engine.rl.paths import MarketPaths
 from engine.rl.spaces import ABLATABLE, ACTIONS, FEATURES
 from engine.rl.table import (
     DEFER_CODES,
+    DEFER_NAMES,
     DEFER_PASSIVE,
     DEFER_TWAP,
     UNVISITED,
@@ -60,17 +61,46 @@ class TrainSpec:
     ewma_wide_factor: float = 1.5
     ewma_half_life_s: float = 60.0
     ewma_retry_s: float = 1.0
+    validate: float = 0.25  # last share of each training range (by time) that checks learned cells
 
 
-def bin_edges(paths: list[MarketPaths], ablate: tuple[str, ...] = ()) -> list[NDArray[np.float64]]:
-    """Quantile edges for spread and volatility from the training data; fixed edges for the rest."""
+def spread_edges(spreads: list[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """Spread bin edges from the training data: each instrument's quartiles where its spread varies,
+    and between instruments whose spread ranges do not overlap, the geometric mean of their medians.
+
+    The lowest bin reaches down to zero: a spread narrower than any trained on shares the narrowest
+    trained regime (crossing only gets cheaper there); a table trained on one multi-tick instrument
+    thus puts a one-tick market in its narrowest quartile, so train on a one-tick market too.
+    """
+    qs = []
+    for s in spreads:
+        s = s[np.isfinite(s) & (s > 0)]
+        if len(s):
+            qs.append(np.quantile(s, [0.25, 0.5, 0.75]))
+    out: list[float] = []
+    for q in qs:
+        if q[2] > q[0] * 1.05:  # a spread that varies; a one-tick market's quartiles are one value
+            out.extend(q)
+    by_median = sorted(qs, key=lambda q: q[1])
+    for lo, hi in zip(by_median, by_median[1:], strict=False):
+        if lo[2] < hi[0]:
+            out.append(float(np.sqrt(lo[1] * hi[1])))
+    return np.unique(np.round(np.asarray(out, dtype=np.float64), 6))
+
+
+def bin_edges(
+    paths: list[MarketPaths],
+    ablate: tuple[str, ...] = (),
+    spans: list[tuple[int, int]] | None = None,
+) -> list[NDArray[np.float64]]:
+    """Spread edges per `spread_edges` and the median volatility, both over the grid points training
+    sees (`spans`, default all: never the held-out part of a file); fixed edges for the rest."""
     f = [p.features() for p in paths]
-    spread = np.concatenate([x["spread_bps"] for x in f])
-    vol = np.concatenate([x["vol_5m_bps"] for x in f])
-    # the lowest edge is the narrowest spread trained on: narrower (another instrument) is unvisited
-    lowest = np.round(spread[spread > 0].min(), 6) if np.any(spread > 0) else 0.0
+    cut = spans or [(0, len(p)) for p in paths]
+    spreads = [x["spread_bps"][a:b] for x, (a, b) in zip(f, cut, strict=True)]
+    vol = np.concatenate([x["vol_5m_bps"][a:b] for x, (a, b) in zip(f, cut, strict=True)])
     edges = {
-        "spread_bps": np.unique(np.r_[lowest, np.round(np.quantile(spread, [0.25, 0.5, 0.75]), 6)]),
+        "spread_bps": spread_edges(spreads),
         "depth_imbalance": IMBALANCE_EDGES,
         "flow_imbalance": IMBALANCE_EDGES,
         "time_remaining": TIME_EDGES,
@@ -126,14 +156,22 @@ class Stats:
 def train(
     paths: list[MarketPaths],
     ranges: list[tuple[int, int]],
-    cfg: EnvConfig,
+    cfg: EnvConfig | list[EnvConfig],
     spec: TrainSpec,
     meta: dict[str, object],
     progress: Progress | None = None,
 ) -> PolicyTable:
-    """Learn a table from parents started uniformly inside `ranges` (grid index bounds per path)."""
+    """Learn a table from parents started uniformly inside `ranges` (grid index bounds per path).
+
+    `cfg` may be one per path (parent sizes differ between instruments). Each path gets an equal
+    share of the samples, so a short capture of another instrument is not drowned by a long one."""
     rng = np.random.default_rng(spec.seed)
-    edges = bin_edges(paths, spec.ablate)
+    cfgs = cfg if isinstance(cfg, list) else [cfg] * len(paths)
+    spans = [
+        (lo, min(len(p), hi + int(round(c.horizon_s / p.step_s)) + 1))
+        for p, (lo, hi), c in zip(paths, ranges, cfgs, strict=True)
+    ]
+    edges = bin_edges(paths, spec.ablate, spans)
     n_act = len(ACTIONS)
     cols = n_act + len(DEFER_CODES)
     n_cells = int(np.prod([len(e) + 1 for e in edges]))
@@ -145,10 +183,13 @@ def train(
         np.full(n_cells, DEFER_TWAP, dtype=np.int64),
         ACTIONS,
     )
-    start, chosen = _initial_baseline(paths, ranges, table, cfg, spec, rng)
-    codes = np.full(n_cells, start, dtype=np.int64)
+    fit = [(lo, lo + max(1, int((hi - lo) * (1 - spec.validate)))) for lo, hi in ranges]
+    checks = [(f, hi) for (_, f), (_, hi) in zip(fit, ranges, strict=True)]
+    base, chosen = _initial_baseline(paths, fit, cfgs, table, spec, rng)
+    codes = base.copy()
     if progress:
-        progress(f"baseline: {chosen}")
+        for line in chosen:
+            progress(f"baseline: {line}")
     stats = Stats(
         np.zeros((n_cells, cols), dtype=np.int64),
         np.zeros((n_cells, cols)),
@@ -156,19 +197,18 @@ def train(
     )
     alive = np.ones((n_cells, cols), dtype=bool)
     visited = np.zeros(n_cells, dtype=bool)
-    per_round = max(1, spec.episodes // spec.rounds)
-    total = sum(h - lo for lo, h in ranges)
+    per_path = max(1, spec.episodes // spec.rounds // len(paths))
     for rnd in range(spec.rounds):
-        for pi, (p, (lo, hi)) in enumerate(zip(paths, ranges, strict=True)):
-            n = max(1, per_round * (hi - lo) // total)
-            starts = rng.integers(lo, hi, n)
-            sides = np.where(rng.random(n) < 0.5, 1, -1)
-            pick, key = rng.random(n), rng.random((n, cols))
-            visited[_sample(p, starts, sides, table, codes, stats, alive, cfg, spec, pick, key)] = (
-                True
-            )
+        for pi, (p, (lo, hi), c) in enumerate(zip(paths, fit, cfgs, strict=True)):
+            starts = rng.integers(lo, hi, per_path)
+            sides = np.where(rng.random(per_path) < 0.5, 1, -1)
+            pick, key = rng.random(per_path), rng.random((per_path, cols))
+            seen = _sample(p, starts, sides, table, codes, stats, alive, c, spec, pick, key)
+            visited[seen] = True
             if progress:
-                progress(f"round {rnd + 1}/{spec.rounds} path {pi + 1}/{len(paths)}: {n} samples")
+                progress(
+                    f"round {rnd + 1}/{spec.rounds} path {pi + 1}/{len(paths)}: {per_path} samples"
+                )
         mean, sd = stats.mean_sd()
         se = sd / np.sqrt(np.maximum(stats.n, 1))
         alive &= ~((stats.n >= spec.min_visits) & (mean + spec.z * se < 0))
@@ -183,6 +223,10 @@ def train(
                 f"{int((codes >= 0).sum())} act, {int((codes == DEFER_TWAP).sum())} defer to twap, "
                 f"{int((codes < DEFER_TWAP).sum())} to passive, of {n_cells}"
             )
+    codes, kept = _validate(paths, checks, cfgs, table, spec, codes, base, visited)
+    if progress:
+        for line in kept:
+            progress(f"validation: {line}")
     mean, sd = stats.mean_sd()
     table.q, table.sd, table.visits = mean, sd, stats.n.copy()
     table.best, table.reference = np.where(visited, codes, UNVISITED), codes.copy()
@@ -195,16 +239,18 @@ def train(
         "min_visits": spec.min_visits,
         "z": spec.z,
         "baseline": {
-            "start": chosen,
+            "start": "; ".join(chosen),
             "slices": spec.slices,
             "ewma_wide_factor": spec.ewma_wide_factor,
             "ewma_half_life_s": spec.ewma_half_life_s,
             "ewma_retry_s": spec.ewma_retry_s,
         },
-        "method": "conservative policy improvement over the TWAP/passive baseline from paired one-step deviations",
-        "horizon_s": cfg.horizon_s,
-        "qty": cfg.qty,
-        "env": {k: getattr(cfg, k) for k in cfg.__slots__},
+        "validation": kept,
+        "method": "conservative policy improvement over the TWAP/passive baseline (chosen per spread bin) from paired one-step deviations",
+        "horizon_s": cfgs[0].horizon_s,
+        "qty": cfgs[0].qty,
+        "qty_per_path": [c.qty for c in cfgs],
+        "env": {k: getattr(cfgs[0], k) for k in cfgs[0].__slots__},
         "code_version": code_version(),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
@@ -214,19 +260,20 @@ def train(
 def _initial_baseline(
     paths: list[MarketPaths],
     ranges: list[tuple[int, int]],
+    cfgs: list[EnvConfig],
     table: PolicyTable,
-    cfg: EnvConfig,
     spec: TrainSpec,
     rng: np.random.Generator,
-) -> tuple[int, str]:
-    """Start from the passive schedule only if it beats the crossing one significantly (paired)."""
-    diffs = []
-    total = sum(h - lo for lo, h in ranges)
-    n_all = max(2, min(spec.episodes // 10, 20_000))
-    for p, (lo, hi) in zip(paths, ranges, strict=True):
-        n = max(2, n_all * (hi - lo) // total)
-        starts = rng.integers(lo, hi, n)
-        sides = np.where(rng.random(n) < 0.5, 1, -1)
+) -> tuple[NDArray[np.int64], list[str]]:
+    """Per spread bin, start from the passive schedule only where it beats the crossing one
+    significantly: paired parents (same path, start, side), grouped by the spread bin they start in."""
+    j = FEATURES.index("spread_bps")
+    sp_edges = table.edges[j]
+    diffs, bins = [], []
+    n_path = max(2, min(spec.episodes // 10, 20_000) // len(paths))
+    for p, (lo, hi), cfg in zip(paths, ranges, cfgs, strict=True):
+        starts = rng.integers(lo, hi, n_path)
+        sides = np.where(rng.random(n_path) < 0.5, 1, -1)
         out = []
         for code in DEFER_CODES:
             ew = EwmaArm(
@@ -240,12 +287,90 @@ def _initial_baseline(
             arm = TableArm(table, ew, p.step_s, codes=np.full(len(table.best), code))
             out.append(run_episodes(p, starts, sides, arm.decide, cfg).is_bps)
         diffs.append(out[0] - out[1])  # > 0: passive cheaper
-    d = np.concatenate(diffs)
-    lcb = float(d.mean() - spec.z * d.std(ddof=1) / np.sqrt(len(d)))
-    how = f"passive minus crossing schedule {-d.mean():+.3f} bps over {len(d)} paired parents"
-    if lcb > 0:
-        return DEFER_PASSIVE, f"passive-twap ({how})"
-    return DEFER_TWAP, f"twap ({how})"
+        bins.append(np.searchsorted(sp_edges, p.features()["spread_bps"][starts], side="right"))
+    d, b = np.concatenate(diffs), np.concatenate(bins)
+    per_bin = np.full(len(sp_edges) + 1, DEFER_TWAP, dtype=np.int64)
+    said = []
+    bounds = np.r_[0.0, sp_edges, np.inf]
+    for k in range(len(per_bin)):
+        x = d[b == k]
+        where = f"spread [{bounds[k]:g}, {bounds[k + 1]:g}) bps"
+        if len(x) < 2:
+            said.append(f"{where}: twap (no parents)")
+            continue
+        lcb = float(x.mean() - spec.z * x.std(ddof=1) / np.sqrt(len(x)))
+        how = f"passive minus crossing schedule {-x.mean():+.3f} bps over {len(x)} paired parents"
+        if lcb > 0:
+            per_bin[k] = DEFER_PASSIVE
+        said.append(f"{where}: {DEFER_NAMES[int(per_bin[k])]} ({how})")
+    cell_bin = np.unravel_index(np.arange(len(table.best)), table.shape)[j]
+    return per_bin[cell_bin], said
+
+
+def _validate(
+    paths: list[MarketPaths],
+    checks: list[tuple[int, int]],
+    cfgs: list[EnvConfig],
+    table: PolicyTable,
+    spec: TrainSpec,
+    codes: NDArray[np.int64],
+    base: NDArray[np.int64],
+    visited: NDArray[np.bool_],
+) -> tuple[NDArray[np.int64], list[str]]:
+    """Keep a spread bin's learned cells only if, on the validation part of the training data (later
+    in time than all it learned from), parents starting in that bin cost significantly less with them
+    than with the bin's baseline (paired, mean + z SE < 0); else the bin reverts to its baseline. Guards against a learned edge that
+    was a passing regime of the fitting part."""
+    j = FEATURES.index("spread_bps")
+    cell_bin = np.unravel_index(np.arange(len(codes)), table.shape)[j]
+    learned, plain = np.where(visited, codes, UNVISITED), np.where(visited, base, UNVISITED)
+    diffs, bins = [], []
+    for p, (lo, hi), cfg in zip(paths, checks, cfgs, strict=True):
+        if hi - lo < 2 or spec.validate <= 0:
+            continue
+        starts = np.unique(np.linspace(lo, hi - 1, min(hi - lo, 2000)).round().astype(np.int64))
+        sides = np.where(np.arange(len(starts)) % 2 == 0, 1, -1)
+        out = []
+        for c in (learned, plain):
+            ew = EwmaArm(
+                p,
+                starts,
+                spec.slices,
+                spec.ewma_wide_factor,
+                spec.ewma_half_life_s,
+                spec.ewma_retry_s,
+            )
+            out.append(
+                run_episodes(
+                    p, starts, sides, TableArm(table, ew, p.step_s, codes=c).decide, cfg
+                ).is_bps
+            )
+        diffs.append(out[0] - out[1])
+        bins.append(
+            np.searchsorted(table.edges[j], p.features()["spread_bps"][starts], side="right")
+        )
+    d = np.concatenate(diffs) if diffs else np.zeros(0)
+    b = np.concatenate(bins) if bins else np.zeros(0, dtype=np.int64)
+    out_codes, said = codes.copy(), []
+    for k in range(len(table.edges[j]) + 1):
+        here = cell_bin == k
+        n_learned = int((codes[here] >= 0).sum())
+        if n_learned == 0:
+            continue
+        x = d[b == k]
+        if len(x) > 1 and x.mean() + spec.z * x.std(ddof=1) / np.sqrt(len(x)) < 0:
+            said.append(
+                f"spread bin {k}: {n_learned} learned cells kept ({x.mean():+.3f} bps vs baseline over {len(x)} parents)"
+            )
+        else:
+            out_codes[here] = base[here]
+            how = (
+                f"{x.mean():+.3f} bps vs baseline over {len(x)} parents" if len(x) else "no parents"
+            )
+            said.append(
+                f"spread bin {k}: {n_learned} learned cells reverted to the baseline ({how})"
+            )
+    return out_codes, said
 
 
 def _sample(

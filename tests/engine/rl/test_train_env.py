@@ -9,9 +9,9 @@ from engine.algos.ewma import ewma_step, ewma_steps
 from engine.rl import arms
 from engine.rl.env import Choice, Decisions, EnvConfig, Transitions, run_episodes
 from engine.rl.paths import MarketPaths, linear_paths
-from engine.rl.spaces import PASSIVE
+from engine.rl.spaces import ACTIONS, PASSIVE
 from engine.rl.table import DEFER_TWAP, UNVISITED
-from engine.rl.train import TrainSpec, train
+from engine.rl.train import TrainSpec, _validate, spread_edges, train
 
 
 def test_twap_on_a_still_linear_market_costs_the_almgren_chriss_closed_form():
@@ -56,7 +56,7 @@ def test_on_a_no_signal_linear_market_every_visited_cell_defers_and_costs_exactl
     cfg = EnvConfig(horizon_s=60, qty=300)
     t = train(train_paths, [(0, 1500)] * 2, cfg, TrainSpec(episodes=40_000, seed=3), {})
     assert t.visits.sum() > 30_000 and set(np.unique(t.best)) == {UNVISITED, DEFER_TWAP}
-    assert t.meta["baseline"]["start"].startswith("twap")
+    assert all(": twap (" in s for s in t.meta["baseline"]["start"].split("; "))
     held_out = linear_paths(900, seed=99)
     starts, sides = np.arange(0, 1500, 50), np.where(np.arange(30) % 2, 1, -1)
     ew = arms.EwmaArm(held_out, starts, 12, 1.5, 60.0)
@@ -103,3 +103,37 @@ def test_re_deciding_the_same_passive_order_keeps_its_place_in_the_queue():
     out = run_episodes(p, np.array([0]), np.array([1]), rest_everything, cfg)
     # 50 ahead, 10 sold per step: our 30 fill from the 6th step on, all before the horizon
     assert out.own_fill[0] == pytest.approx(1.0) and out.decisions[0] >= 8
+
+
+def test_spread_edges_split_instruments_and_the_narrowest_bin_reaches_zero():
+    one_tick = np.full(500, 0.0162)  # a one-tick market: no quartile edges of its own
+    varying = np.linspace(2.0, 10.0, 500)
+    e = spread_edges([one_tick, varying])
+    assert e[0] == pytest.approx(np.sqrt(0.0162 * 6.0), abs=1e-6)  # between the two medians
+    assert list(e[1:]) == pytest.approx(np.quantile(varying, [0.25, 0.5, 0.75]), abs=1e-6)
+    assert np.searchsorted(e, 0.0016, side="right") == np.searchsorted(e, 0.0162, side="right") == 0
+    assert len(spread_edges([one_tick])) == 0
+
+
+def test_training_takes_one_parent_size_per_path_and_an_equal_share_of_samples_each():
+    short, long = linear_paths(300, seed=31), linear_paths(1200, seed=32)
+    cfgs = [EnvConfig(horizon_s=30, qty=50), EnvConfig(horizon_s=30, qty=400)]
+    spec = TrainSpec(episodes=4000, rounds=2, seed=1, validate=0.0)
+    t = train([short, long], [(0, 500), (0, 2300)], cfgs, spec, {})
+    assert t.meta["qty_per_path"] == [50, 400]
+    # 1000 paired samples per path per round (not 18% / 82% by range length)
+    assert t.visits.sum() == pytest.approx(4000, rel=0.05)
+
+
+def test_validation_reverts_learned_cells_that_do_not_pay_later_in_time():
+    p = linear_paths(600, seed=41)  # no signal: TWAP is optimal, crossing all at once is not
+    cfg = EnvConfig(horizon_s=30, qty=100)
+    t = train([p], [(0, 1100)], cfg, TrainSpec(episodes=600, rounds=1, seed=2), {})
+    visited = t.best != UNVISITED
+    everything_now = ACTIONS.index(next(a for a in ACTIONS if a.share == 1.0 and a.aggression == 2))
+    learned = np.where(visited, everything_now, t.reference)
+    spec = TrainSpec(validate=0.25)
+    codes, said = _validate([p], [(800, 1100)], [cfg], t, spec, learned, t.reference, visited)
+    assert np.array_equal(codes, t.reference) and "reverted" in said[0]
+    kept, said = _validate([p], [(800, 1100)], [cfg], t, spec, t.reference, learned, visited)
+    assert np.array_equal(kept, t.reference)  # the other way round it pays: nothing learned to drop
