@@ -276,14 +276,7 @@ def _initial_baseline(
         sides = np.where(rng.random(n_path) < 0.5, 1, -1)
         out = []
         for code in DEFER_CODES:
-            ew = EwmaArm(
-                p,
-                starts,
-                spec.slices,
-                spec.ewma_wide_factor,
-                spec.ewma_half_life_s,
-                spec.ewma_retry_s,
-            )
+            ew = _ewma_arm(p, starts, spec)
             arm = TableArm(table, ew, p.step_s, codes=np.full(len(table.best), code))
             out.append(run_episodes(p, starts, sides, arm.decide, cfg).is_bps)
         diffs.append(out[0] - out[1])  # > 0: passive cheaper
@@ -305,6 +298,13 @@ def _initial_baseline(
         said.append(f"{where}: {DEFER_NAMES[int(per_bin[k])]} ({how})")
     cell_bin = np.unravel_index(np.arange(len(table.best)), table.shape)[j]
     return per_bin[cell_bin], said
+
+
+def _ewma_arm(p: MarketPaths, starts: NDArray[np.int64], spec: TrainSpec) -> EwmaArm:
+    """The EWMA spread model over these parents: what a deferring or unvisited cell follows."""
+    return EwmaArm(
+        p, starts, spec.slices, spec.ewma_wide_factor, spec.ewma_half_life_s, spec.ewma_retry_s
+    )
 
 
 def _validate(
@@ -332,14 +332,7 @@ def _validate(
         sides = np.where(np.arange(len(starts)) % 2 == 0, 1, -1)
         out = []
         for c in (learned, plain):
-            ew = EwmaArm(
-                p,
-                starts,
-                spec.slices,
-                spec.ewma_wide_factor,
-                spec.ewma_half_life_s,
-                spec.ewma_retry_s,
-            )
+            ew = _ewma_arm(p, starts, spec)
             out.append(
                 run_episodes(
                     p, starts, sides, TableArm(table, ew, p.step_s, codes=c).decide, cfg
@@ -389,9 +382,7 @@ def _sample(
     """One paired sample per parent: the policy as is, and with one decision replaced.
 
     Returns the cells the policy visited (cells never visited become UNVISITED in the table)."""
-    ew = EwmaArm(
-        p, starts, spec.slices, spec.ewma_wide_factor, spec.ewma_half_life_s, spec.ewma_retry_s
-    )
+    ew = _ewma_arm(p, starts, spec)
     trace: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]] = []
     base_arm = TableArm(table, ew, p.step_s, codes=codes, trace=trace)
     base = run_episodes(p, starts, sides, base_arm.decide, cfg)
@@ -407,9 +398,7 @@ def _sample(
     use = ok.any(axis=1)
     if not use.any():
         return cell
-    ew2 = EwmaArm(
-        p, starts[use], spec.slices, spec.ewma_wide_factor, spec.ewma_half_life_s, spec.ewma_retry_s
-    )
+    ew2 = _ewma_arm(p, starts[use], spec)
     dev_arm = TableArm(
         table,
         ew2,
