@@ -7,11 +7,12 @@ import pytest
 
 from engine.algos.ewma import ewma_step, ewma_steps
 from engine.rl import arms
+from engine.rl.baselines import validate
 from engine.rl.env import Choice, Decisions, EnvConfig, Transitions, run_episodes
 from engine.rl.paths import MarketPaths, linear_paths
 from engine.rl.spaces import ACTIONS, PASSIVE
 from engine.rl.table import DEFER_TWAP, UNVISITED
-from engine.rl.train import TrainSpec, _validate, spread_edges, train
+from engine.rl.train import TrainSpec, spread_edges, train
 
 
 def test_twap_on_a_still_linear_market_costs_the_almgren_chriss_closed_form():
@@ -133,7 +134,7 @@ def test_validation_reverts_learned_cells_that_do_not_pay_later_in_time():
     everything_now = ACTIONS.index(next(a for a in ACTIONS if a.share == 1.0 and a.aggression == 2))
     learned = np.where(visited, everything_now, t.reference)
     spec = TrainSpec(validate=0.25)
-    codes, said = _validate([p], [(800, 1100)], [cfg], t, spec, learned, t.reference, visited)
+    codes, said = validate([p], [(800, 1100)], [cfg], t, spec, learned, t.reference, visited)
     assert np.array_equal(codes, t.reference) and "reverted" in said[0]
-    kept, said = _validate([p], [(800, 1100)], [cfg], t, spec, t.reference, learned, visited)
+    kept, said = validate([p], [(800, 1100)], [cfg], t, spec, t.reference, learned, visited)
     assert np.array_equal(kept, t.reference)  # the other way round it pays: nothing learned to drop
