@@ -14,16 +14,12 @@ from typing import Any, TypeVar
 import ccxt.async_support as ccxt
 
 from engine.brokers.base import (
-    Ack,
     Broker,
     BrokerError,
     Capabilities,
     Health,
-    OrderNotFound,
-    OrderState,
     OrderUpdate,
     UnknownSymbol,
-    VenueUnavailable,
 )
 from engine.brokers.ccxt_errors import (
     REDACTOR,
@@ -32,45 +28,28 @@ from engine.brokers.ccxt_errors import (
     is_transient,
     to_engine_error,
 )
+from engine.brokers.ccxt_exchange import make_exchange
 from engine.brokers.ccxt_fills import FillPoller
+from engine.brokers.ccxt_orders import CcxtOrders
 from engine.brokers.ccxt_parse import (
-    CLIENT_ID_PARAM,
     dec,
     instrument_from_market,
-    rewrite_urls,
-    state_from_order,
-    venue_client_id,
 )
 from engine.clock import Clock, LiveClock
 from engine.config import ConfigError, Settings, VenueConfig
 from engine.models import (
-    ChildOrder,
     Instrument,
-    OrderType,
     PortfolioSnapshot,
     Position,
     Quote,
-    TimeInForce,
-    round_price,
 )
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 
-# Binance would otherwise also call margin and currency endpoints in load_markets, and refuse
-# fetchOpenOrders without a symbol (the kill switch needs every open order).
-_DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
-    "binance": {
-        "fetchMarkets": {"types": ["spot"]},
-        "fetchCurrencies": False,
-        "fetchMargins": False,
-        "warnOnFetchOpenOrdersWithoutSymbol": False,
-    },
-}
 
-
-class CcxtBroker(Broker):
+class CcxtBroker(CcxtOrders, Broker):
     """One configured venue over ccxt.async_support; credentials come from the named env vars only."""
 
     capabilities = Capabilities(fractional_quantities=True, post_only=True, ioc=True)
@@ -106,7 +85,7 @@ class CcxtBroker(Broker):
             )
             if n
         }
-        self.exchange = _make_exchange(venue, {k: v for k, v in secrets.items() if v})
+        self.exchange = make_exchange(venue, {k: v for k, v in secrets.items() if v})
         self.has_credentials = bool(secrets.get("apiKey") and secrets.get("secret"))
         REDACTOR.register(self, secrets.values())
         install_log_redaction()
@@ -263,145 +242,6 @@ class CcxtBroker(Broker):
         )
         return dec(t["baseVolume"]) if t.get("baseVolume") is not None else None
 
-    # -- orders -------------------------------------------------------------------------------
-
-    def client_id(self, order: ChildOrder) -> str:
-        return venue_client_id(self.venue.exchange, order.client_order_id)
-
-    def _order_params(self, order: ChildOrder) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            CLIENT_ID_PARAM.get(self.venue.exchange, "clientOrderId"): self.client_id(order)
-        }
-        if order.post_only and order.order_type is OrderType.LIMIT:
-            params["postOnly"] = True
-        if order.tif is TimeInForce.IOC:
-            params["timeInForce"] = "IOC"
-        return params
-
-    async def submit(self, order: ChildOrder) -> Ack:
-        """Create the order; a network failure is retried with the same client id after checking the venue."""
-        symbol = self.ccxt_symbol(order.symbol)
-        during = f"submit {order.client_order_id}"
-        kind = (
-            "market"
-            if order.order_type is OrderType.MARKET or order.limit_price is None
-            else "limit"
-        )
-        try:
-            amount = self.exchange.amount_to_precision(symbol, str(order.quantity))
-            price = None
-            if kind == "limit" and order.limit_price is not None:
-                # ccxt rounds to nearest; never let rounding make the order more aggressive than asked
-                passive = round_price(
-                    order.limit_price, self._instruments[order.symbol].tick, order.side
-                )
-                price = self.exchange.price_to_precision(symbol, str(passive))
-        except ccxt.BaseError as e:
-            raise self.error(e, during) from None
-        params = self._order_params(order)
-        self.fills.track(order, symbol)
-        attempt = 0
-        while True:
-            try:
-                created = await self.call(
-                    during,
-                    self.exchange.create_order,
-                    symbol,
-                    kind,
-                    order.side.value,
-                    amount,
-                    price,
-                    dict(params),
-                    retry_network=False,
-                )
-                break
-            except VenueUnavailable:
-                if attempt >= self.max_retries:
-                    self.fills.untrack(order.client_order_id)
-                    raise
-                attempt += 1
-                await self._sleep(self.backoff_s * 2 ** (attempt - 1))
-                # The request may have reached the venue before the connection dropped.
-                found = await self._find_quietly(order, symbol)
-                if found is not None:
-                    created = found
-                    break
-            except BrokerError:
-                self.fills.untrack(order.client_order_id)
-                raise
-        state = state_from_order(
-            created, client_order_id=order.client_order_id, symbol=order.symbol
-        )
-        self.fills.set_venue_id(order.client_order_id, state.venue_order_id)
-        return Ack(state.venue_order_id, state.status)
-
-    async def _find_quietly(self, order: ChildOrder, symbol: str) -> dict[str, Any] | None:
-        try:
-            return await self.find_by_client_id(order, symbol)
-        except BrokerError:
-            return None
-
-    async def find_by_client_id(self, order: ChildOrder, symbol: str) -> dict[str, Any] | None:
-        """The venue's record of our order, looked up by client id, or None if it never arrived."""
-        cid = self.client_id(order)
-        ex = self.venue.exchange
-        try:
-            if ex == "binance":
-                return dict(
-                    await self.exchange.fetch_order(None, symbol, {"origClientOrderId": cid})
-                )
-            query = {"clientOrderId": cid}
-            for fetch in (self.exchange.fetch_open_orders, self.exchange.fetch_closed_orders):
-                for o in await fetch(symbol, None, None, dict(query)):
-                    if o.get("clientOrderId") == cid:
-                        return dict(o)
-            return None
-        except ccxt.OrderNotFound:
-            return None
-        except ccxt.BaseError as e:
-            raise self.error(e, f"find {order.client_order_id}") from None
-
-    async def _venue_order(self, order: ChildOrder, during: str) -> tuple[str, dict[str, Any]]:
-        symbol = self.ccxt_symbol(order.symbol)
-        vid = order.venue_order_id or self.fills.venue_id(order.client_order_id)
-        if vid:
-            return symbol, dict(await self.call(during, self.exchange.fetch_order, vid, symbol))
-        found = await self.find_by_client_id(order, symbol)
-        if found is None:
-            raise OrderNotFound(
-                self.name,
-                f"{during}: the venue has no order with client id {order.client_order_id}",
-            )
-        return symbol, found
-
-    async def cancel(self, order: ChildOrder) -> None:
-        symbol = self.ccxt_symbol(order.symbol)
-        during = f"cancel {order.client_order_id}"
-        vid = order.venue_order_id or self.fills.venue_id(order.client_order_id)
-        if not vid:
-            _, found = await self._venue_order(order, during)
-            vid = str(found["id"])
-        await self.call(during, self.exchange.cancel_order, vid, symbol)
-
-    async def order_status(self, order: ChildOrder) -> OrderState:
-        """The venue's view of the order, with every fill it reports for it."""
-        during = f"status {order.client_order_id}"
-        symbol, raw = await self._venue_order(order, during)
-        fills = await self.fills.fills_of(
-            order.client_order_id, order.symbol, symbol, str(raw["id"]), raw.get("timestamp")
-        )
-        return state_from_order(
-            raw, client_order_id=order.client_order_id, symbol=order.symbol, fills=fills
-        )
-
-    async def open_orders(self) -> list[OrderState]:
-        raw = await self.call("open orders", self.exchange.fetch_open_orders)
-        out = []
-        for o in raw:
-            cid = self.fills.engine_client_id(str(o.get("clientOrderId") or o.get("id")))
-            out.append(state_from_order(o, client_order_id=cid, symbol=str(o.get("symbol") or "")))
-        return out
-
     # -- account ------------------------------------------------------------------------------
 
     async def _balances(self) -> dict[str, Decimal]:
@@ -447,36 +287,6 @@ class CcxtBroker(Broker):
 
     def emit_update(self, update: OrderUpdate) -> None:
         self._emit(update)
-
-
-def _make_exchange(venue: VenueConfig, credentials: dict[str, str]) -> Any:
-    cls = getattr(ccxt, venue.exchange, None)
-    if cls is None or not isinstance(cls, type):
-        raise ConfigError(
-            f"broker.venues[{venue.name}].exchange: unknown ccxt exchange {venue.exchange!r}"
-        )
-    options = {
-        **_DEFAULT_OPTIONS.get(venue.exchange, {}),
-        **venue.options,
-        "adjustForTimeDifference": True,
-    }
-    exchange = cls(
-        {
-            **credentials,
-            "timeout": venue.timeout_ms,
-            "enableRateLimit": venue.rate_limit,
-            "options": options,
-        }
-    )
-    if venue.sandbox:
-        exchange.set_sandbox_mode(True)
-    if venue.base_url:
-        exchange.urls["api"] = rewrite_urls(exchange.urls["api"], venue.base_url)
-        if venue.base_url.startswith("http://"):
-            exchange.timeout_on_exit = (
-                0  # ccxt waits 250 ms on close for TLS shutdown; plain HTTP has none
-            )
-    return exchange
 
 
 def build_ccxt_venues(
