@@ -14,7 +14,7 @@ from textual.app import App
 from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
-from console.bindings import app_bindings
+from console.bindings import ACTIONS, app_bindings
 from console.ingest import (
     BLOTTER,
     HEADER,
@@ -84,6 +84,7 @@ class TrancheApp(App[None]):
             self.state.log(
                 0.0, "warning", f"console.theme: unknown theme {wanted!r}; using {self.theme}"
             )
+        self.apply_keymap()
         self.state.venues = dict(self.engine.venue_connected)
         self.main = MainScreen()
         self.push_screen(self.main)
@@ -91,6 +92,21 @@ class TrancheApp(App[None]):
         self.set_interval(1.0, self._tick)
         self.start_engine()
         self.ingest()
+
+    def apply_keymap(self) -> None:
+        """The trader's keys from console.keymap; an id no binding has is named, not ignored."""
+        known = {a.id for a in ACTIONS}
+        wanted = dict(self.settings.console.keymap)
+        unknown = sorted(set(wanted) - known)
+        if unknown:
+            msg = f"console.keymap: unknown binding id(s) {', '.join(unknown)}; see the help screen (?)"
+            self.state.log(0.0, "warning", msg)
+            self.state.notices.append(("config", msg, "warning"))
+        self.set_keymap({k: v for k, v in wanted.items() if k in known})
+
+    def key_for(self, action_id: str, default: str) -> str:
+        """The key an action answers to now: the trader's keymap, else its default."""
+        return self.settings.console.keymap.get(action_id, default)
 
     @work(group="engine", exit_on_error=False)
     async def start_engine(self) -> None:

@@ -221,6 +221,10 @@ class SimConfig(Section):
 class ConsoleConfig(Section):
     theme: str = Field("tranche-dark", description="tranche-dark or tranche-light.")
     refresh_hz: float = Field(20.0, gt=0, le=120, description="Pane repaint rate at most.")
+    keymap: dict[str, str] = Field(
+        default_factory=dict,
+        description="Binding id -> keys (comma-separated), e.g. tranche.kill: ctrl+x; ids are on the help screen (?).",
+    )
 
 
 class RLConfig(Section):

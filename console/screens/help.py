@@ -22,7 +22,8 @@ class HelpScreen(ModalScreen[None]):
         t.add_column("id", no_wrap=True)
         t.add_column("what it does")
         for a in ACTIONS:
-            key = self.app.get_key_display(Binding(a.key, a.action))
+            keys = self.app.key_for(a.id, a.key)  # type: ignore[attr-defined]
+            key = self.app.get_key_display(Binding(keys.split(",")[0].strip(), a.action))
             t.add_row(key, a.title, a.id, a.help)
         t.add_row("tab / shift+tab", "Move focus", "", "Next / previous field or pane")
         t.add_row("ctrl+p", "Command palette", "", "Every action and theme, searchable")

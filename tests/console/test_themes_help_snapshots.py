@@ -47,12 +47,16 @@ async def test_help_screen_lists_every_binding_id(console_app: TrancheApp) -> No
 
 async def _ready(pilot) -> None:
     app = pilot.app
-    app.animation_level = "none"  # a transition caught mid-way on a loaded machine is not a regression
+    app.animation_level = (
+        "none"  # a transition caught mid-way on a loaded machine is not a regression
+    )
     await app.engine_started.wait()
     await settle(app, pilot)
     app.repaint_all()
     await pilot.pause(0.3)
-    for field in app.screen.query(Input):  # a blinking cursor is drawn or not depending on the instant
+    for field in app.screen.query(
+        Input
+    ):  # a blinking cursor is drawn or not depending on the instant
         field.cursor_blink = False
         field._cursor_visible = True  # a toggle queued before the pause may have hidden it
     await pilot.pause()
@@ -69,3 +73,21 @@ def test_snapshot_main_screen_light(snap_compare, tmp_path) -> None:
 
 def test_snapshot_compact_80x24_panes_become_tabs(snap_compare, tmp_path) -> None:
     assert snap_compare(make_console(tmp_path), terminal_size=(80, 24), run_before=_ready)
+
+
+async def test_a_keymap_from_config_rebinds_by_id_and_the_help_screen_shows_it(tmp_path) -> None:
+    settings = Settings(console={"keymap": {"tranche.kill": "ctrl+x", "tranche.nope": "f5"}})
+    app = make_console(tmp_path, settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        assert any("unknown binding id(s) tranche.nope" in line for _, _, line in app.state.logs)
+        await pilot.click("#progress")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        kill_row = next(line for line in screen_text(app).splitlines() if "tranche.kill" in line)
+        assert "^x" in kill_row or "ctrl+x" in kill_row
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+x")
+        await settle(app, pilot)
+        assert app.engine.trading_state.value == "halted"
