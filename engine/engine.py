@@ -40,6 +40,7 @@ from engine.models import (
     Quote,
     Ticket,
     TradingState,
+    average,
 )
 from engine.planner import Plan, plan_ticket, preview_ticket
 from engine.quality import QualityTracker
@@ -373,7 +374,7 @@ class Engine(ChildOrders):
                 "algo": leg.algo,
                 "quantity": str(leg.quantity),
                 "filled": str(leg.filled),
-                "avg_price": str(leg.notional / leg.filled) if leg.filled else None,
+                "avg_price": str(average(leg.notional / leg.filled)) if leg.filled else None,
                 "status": leg.status,
                 "reason": leg.reason,
             }
@@ -386,7 +387,7 @@ class Engine(ChildOrders):
             p.ticket.side,
             p.ticket.quantity,
             p.filled_qty,
-            p.avg_price,
+            average(p.avg_price) if p.avg_price is not None else None,
             sum(len(c.fill_ids) for c in kids),
             self.slippage_so_far(p),
             p.shortfall_bps,

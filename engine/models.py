@@ -65,7 +65,9 @@ class InputError(ValueError):
         self.message = message
 
 
-def to_decimal(value: object, field_name: str, *, positive: bool = True, allow_zero: bool = False) -> Decimal:
+def to_decimal(
+    value: object, field_name: str, *, positive: bool = True, allow_zero: bool = False
+) -> Decimal:
     """Parse a price or quantity exactly, refusing NaN, infinities, and non-positive values."""
     if isinstance(value, bool):
         raise InputError(field_name, f"expected a number, got {value!r}")
@@ -265,3 +267,11 @@ class PortfolioSnapshot:
     positions: dict[str, Position]
     equity: Decimal
     ts: float = 0.0
+
+
+AVERAGE_PLACES = Decimal("1e-8")
+
+
+def average(price: Decimal) -> Decimal:
+    """An average price to at most 8 decimals: an exact quotient carries 28 digits nobody can use."""
+    return Decimal(format(price.quantize(AVERAGE_PLACES).normalize(), "f"))
