@@ -87,7 +87,7 @@ class FrozenHistory:
 
         return (
             async_noop
-            if name in ("open", "close", "flush", "journal_parent", "journal_child")
+            if name in ("open", "close", "flush", "journal_parent", "journal_child", "events")
             else noop
         )
 

@@ -44,6 +44,7 @@ class ChildOrders:
     legs: dict[str, list[LegState]]
     positions: dict[str, Decimal]
     _events: dict[str, asyncio.Event]
+    venue_latency_s: dict[str, float]  # one-way order-entry latency per venue (EWMA)
     _early: dict[str, list[OrderUpdate]]
 
     def publish(self, event: Event) -> None:
@@ -121,8 +122,10 @@ class ChildOrders:
                 )
             self._child_changed(child)
             return child
+        await self._align_arrival(parent, leg.venue)
         if self.store is not None:
             await self.store.journal_child(child)  # durable before the venue sees the order
+        sent = self.clock.now()
         try:
             ack = await asyncio.wait_for(
                 self.brokers[leg.venue].submit(child), self.settings.broker.submit_timeout_s
@@ -138,6 +141,7 @@ class ChildOrders:
             self.log("warning", f"{cid} rejected by {leg.venue}: {e.message}")
             self._child_changed(child)
             return child
+        self._learn_latency(leg.venue, sent, ack.arrived_ts)
         child.venue_order_id = ack.venue_order_id
         if child.status is OrderStatus.PENDING:
             transition(
@@ -153,6 +157,38 @@ class ChildOrders:
             transition(child, OrderStatus.CANCELLED, ack.reason or "not filled (IOC)")
         self._child_changed(child)
         return child
+
+    async def _align_arrival(self, parent: ParentOrder, venue: str) -> None:
+        """A multi-venue parent: hold this child by how much faster its venue is than the slowest
+        leg's, so a slice's children arrive together and no venue's quotes fade before ours land."""
+        venues = {leg.venue for leg in self.legs.get(parent.parent_id, ())}
+        if len(venues) < 2 or not self.settings.router.sor_sync_arrival:
+            return
+        missing = [v for v in venues if v not in self.venue_latency_s]
+        if missing:
+            await asyncio.gather(*(self._seed_latency(v) for v in missing))
+        lat = {v: self.venue_latency_s[v] for v in venues}
+        fastest, cap = min(lat.values()), self.settings.router.sor_sync_max_hold_ms / 1000
+        target = max(t for t in lat.values() if t - fastest <= cap)  # one arrival time for all
+        if lat[venue] < target:
+            await self.clock.sleep(target - lat[venue])
+
+    async def _seed_latency(self, venue: str) -> None:
+        """Half a health round trip, until the venue's own arrival times are known."""
+        rtt_ms = 0.0
+        with contextlib.suppress(Exception):  # an unhealthy venue simply is not waited for
+            h = await asyncio.wait_for(
+                self.brokers[venue].health(), self.settings.broker.probe_timeout_s
+            )
+            rtt_ms = h.latency_ms if h.connected else 0.0
+        self.venue_latency_s.setdefault(venue, rtt_ms / 2000)
+
+    def _learn_latency(self, venue: str, sent: float, arrived: float | None) -> None:
+        """One-way latency from the venue's arrival time (else half the round trip), as an EWMA."""
+        rtt = self.clock.now() - sent
+        one_way = arrived - sent if arrived is not None and 0 <= arrived - sent <= rtt else rtt / 2
+        old = self.venue_latency_s.get(venue)
+        self.venue_latency_s[venue] = one_way if old is None else 0.8 * old + 0.2 * one_way
 
     async def _unanswered(self, child: ChildOrder) -> None:
         """No answer to a submit in time: ask the venue what became of the order, never resend it."""

@@ -121,6 +121,15 @@ class RouterConfig(Section):
         Decimal("500"), ge=0, description="Smaller legs go to the best leg."
     )
     sor_max_legs: int = Field(4, gt=0, description="At most this many venue legs.")
+    sor_sync_arrival: bool = Field(
+        True,
+        description="Hold each leg's child so all of a slice's children reach their venues together (quotes fade once a print is seen).",
+    )
+    sor_sync_max_hold_ms: float = Field(
+        25.0,
+        ge=0,
+        description="Wait only for venues at most this much slower than the fastest leg's; slower ones are not waited for.",
+    )
     static_slippage_bps: float = Field(
         8.0, ge=0, description="Expected slippage of a venue with no history."
     )

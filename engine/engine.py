@@ -71,6 +71,7 @@ class Engine(ChildOrders):
         self._stopped: set[str] = set()
         self._events: dict[str, asyncio.Event] = {}
         self._early: dict[str, list[OrderUpdate]] = {}
+        self.venue_latency_s: dict[str, float] = {}
         self._done: dict[str, asyncio.Event] = {}
         self._seq = 0
         self.recovery: Any = None  # the last RecoveryReport (engine/recovery.py)

@@ -84,6 +84,7 @@ class Ack:
     venue_order_id: str
     status: OrderStatus
     reason: str = ""
+    arrived_ts: float | None = None  # when the venue received the order, if it says (its clock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +187,9 @@ class Broker(ABC):
         """Average daily volume, where the venue knows it."""
         return None
 
-    async def book(self, symbol: str, depth: int = 10) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+    async def book(
+        self, symbol: str, depth: int = 10
+    ) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
         """(bids, asks) as (price, size), best first; the default is the top of book only."""
         q = await self.top_of_book(symbol)
         return [(q.bid, q.bid_size)], [(q.ask, q.ask_size)]

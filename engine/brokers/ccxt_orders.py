@@ -111,7 +111,8 @@ class CcxtOrders:
             created, client_order_id=order.client_order_id, symbol=order.symbol
         )
         self.fills.set_venue_id(order.client_order_id, state.venue_order_id)
-        return Ack(state.venue_order_id, state.status)
+        stamp = created.get("timestamp")  # the exchange's own time of the order, ms
+        return Ack(state.venue_order_id, state.status, arrived_ts=stamp / 1000 if stamp else None)
 
     async def _find_quietly(self, order: ChildOrder, symbol: str) -> dict[str, Any] | None:
         try:

@@ -76,6 +76,7 @@ class ImpactParams:
     temp_half_life_s: float = 1800.0  # the net volume behind temporary impact decays this fast
     permanent_fraction: float = 0.5  # share of each impact increment that never decays
     refill_s: float = 5.0  # consumed book liquidity refills with this time constant
+    reaction_ms: float = 2.0  # the other venues' quotes move to our impact this long after a trade
 
 
 @dataclass(frozen=True, slots=True)

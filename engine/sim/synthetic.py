@@ -68,6 +68,7 @@ class SymbolMarket:
         self.v_daily = sym.adv
         self._impact_k = mp.impact.y * sym.vol_daily
         self.sink: FillSink | None = None  # where fills of our resting orders go
+        self._react_at: float | None = None  # when the books catch up with our last trades
         self._place()
 
     @property
@@ -85,16 +86,18 @@ class SymbolMarket:
     def fair_price(self) -> float:
         return self.center_ticks() * self.tick
 
-    def record_taker(self, signed_units: float) -> None:
+    def record_taker(self, signed_units: float, now: float | None = None) -> None:
         """Our aggressive volume moves the shared price: part decays, part stays.
 
-        The books re-centre on the moved price at the next grid step, like every other change of
-        state: orders sent together to several venues meet the books as displayed (what a
-        synchronised multi-venue sweep gets), while the venue hit shows its consumed levels at once.
+        The books re-centre on the moved price `impact.reaction_ms` after the trade (quotes fade
+        once the print is seen), not mid-burst: orders that reach several venues within that
+        window meet the books as displayed; the venue hit shows its consumed levels at once.
         """
         before = self.impact_curve(self.q_net)
         self.q_net += signed_units
         self.perm += self.mp.impact.permanent_fraction * (self.impact_curve(self.q_net) - before)
+        due = (self.t if now is None else now) + self.mp.impact.reaction_ms / 1000
+        self._react_at = due if self._react_at is None else min(self._react_at, due)
 
     def _place(self) -> None:
         """Re-centre every venue's book; a resting order the move crossed fills at once."""
@@ -109,7 +112,12 @@ class SymbolMarket:
         step = self.step_s
         while self.t + step <= t:
             self.t += step
-            self._step()
+            self._step()  # re-places every book, so a reaction due by now has happened
+            if self._react_at is not None and self._react_at <= self.t:
+                self._react_at = None
+        if self._react_at is not None and self._react_at <= t:
+            self._react_at = None
+            self._place()
 
     def _deliver(self, i: int, b: VenueBook, fills: list[tuple[Resting, int, int]]) -> None:
         for o, lots, price in fills:

@@ -83,8 +83,8 @@ class SimVenue(Broker):
         await self.market.stop()
 
     async def health(self) -> Health:
-        return Health(
-            True, self.vp.latency_ms, markets=len(self.market.symbols), detail="simulated"
+        return Health(  # a round trip: the order-entry latency there and back
+            True, 2 * self.vp.latency_ms, markets=len(self.market.symbols), detail="simulated"
         )
 
     # -- market data --------------------------------------------------------------------
@@ -183,9 +183,10 @@ class SimVenue(Broker):
         rec = _Order(mine)
         self._orders[mine.client_order_id] = rec
         await self.clock.sleep(self._latency_s())  # order-entry latency: the book sees it later
+        arrived = self.clock.now()
         if mine.status is OrderStatus.SUBMITTED:
             self._arrive(rec, int(lots), limit_ticks)
-        return Ack(mine.venue_order_id, mine.status, mine.reason)
+        return Ack(mine.venue_order_id, mine.status, mine.reason, arrived_ts=arrived)
 
     def _arrive(self, rec: _Order, lots: int, limit_ticks: int | None) -> None:
         o = rec.child
@@ -216,7 +217,7 @@ class SimVenue(Broker):
             for price, q in fills:
                 taken += q
                 self._book_fill(rec, q, price, taker=True)
-            m.record_taker((taken if side == BID else -taken) * float(m.sym.step))
+            m.record_taker((taken if side == BID else -taken) * float(m.sym.step), self.clock.now())
             lots -= taken
         if lots <= 0:
             return

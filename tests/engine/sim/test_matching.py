@@ -164,15 +164,17 @@ def test_book_invariants_hold_for_any_sequence_of_events(seed, ops):
         assert filled.get(oid, 0) <= lots
 
 
-def test_our_impact_reaches_every_venue_at_the_next_step_not_mid_sweep():
+def test_our_impact_reaches_every_venue_after_the_reaction_time_not_mid_sweep():
     quiet = SymbolMarket(PARAMS.symbol("AAPL"), PARAMS, 2, seed=5, t0=0.0, step_s=0.5)
     hit = SymbolMarket(PARAMS.symbol("AAPL"), PARAMS, 2, seed=5, t0=0.0, step_s=0.5)
-    other_ask = hit.books[1].touch[ASK]
-    fills = hit.books[0].take(BID, 50_000, None)  # a sweep on venue 0 ...
-    hit.record_taker(float(sum(q for _, q in fills)) * float(PARAMS.symbol("AAPL").step))
-    assert (
-        hit.books[1].touch[ASK] == other_ask
-    )  # ... leaves venue 1 as displayed until the market reacts
+    react = PARAMS.impact.reaction_ms / 1000
+    other_bid = hit.books[1].touch[BID]
+    fills = hit.books[0].take(BID, 50_000, None)  # a sweep on venue 0 at t = 0.1 ...
+    hit.record_taker(float(sum(q for _, q in fills)) * float(PARAMS.symbol("AAPL").step), 0.1)
+    hit.advance(0.1 + react / 2)
+    assert hit.books[1].touch[BID] == other_bid  # ... leaves venue 1 as displayed for a moment
+    hit.advance(0.1 + 2 * react)  # ... then its quotes move, well before the next grid step
+    assert hit.books[1].touch[BID] > other_bid
     quiet.advance(0.5)
     hit.advance(0.5)
     # same seed, same exogenous market: the whole difference is our impact, now on both venues
