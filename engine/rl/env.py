@@ -25,7 +25,7 @@ Execution model (documented in README, "Learned execution policy"):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,6 +108,25 @@ def run_episodes(
     record: Transitions | None = None,
 ) -> Outcome:
     """Run one parent per start index (side +1 buy / -1 sell) to completion; all arms use this."""
+    run = simulate(paths, starts, sides, cfg, record)
+    try:
+        decisions = next(run)
+        while True:
+            decisions = run.send(policy(decisions))
+    except StopIteration as finished:
+        outcome: Outcome = finished.value
+        return outcome
+
+
+def simulate(
+    paths: MarketPaths,
+    starts: IArr,
+    sides: IArr,
+    cfg: EnvConfig,
+    record: Transitions | None = None,
+) -> Generator[Decisions, Choice, Outcome]:
+    """The execution model as a coroutine: yields each batch of due decisions, takes the Choice sent
+    back, returns the Outcome. run_episodes drives it with a policy; the Gymnasium env one step at a time."""
     b = len(starts)
     dt = paths.step_s
     steps = int(round(cfg.horizon_s / dt))
@@ -276,7 +295,7 @@ def run_episodes(
         k = k_all[due]
         s_now = state(due, k, j)
         close(due, k, s_now, np.zeros(len(due), dtype=bool))
-        ch = policy(Decisions(due, s_now, j, steps, q_total - filled[due], q_total))
+        ch = yield Decisions(due, s_now, j, steps, q_total - filled[due], q_total)
         n_dec[due] += 1
         prev_s[due] = s_now
         prev_a[due] = ch.action
@@ -335,4 +354,5 @@ __all__ = [
     "Policy",
     "Transitions",
     "run_episodes",
+    "simulate",
 ]
