@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import functools
 import os
-import time
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
@@ -14,40 +13,36 @@ from typing import Any
 from engine import views
 from engine.algos.base import LegState
 from engine.algos.guardrail import restore_switch_off
-from engine.api import ExecutionReport, Preview, SliceReport
+from engine.api import ExecutionReport, Preview
 from engine.brokers.base import Broker, OrderUpdate
-from engine.child_orders import ChildOrders
 from engine.clock import Clock
 from engine.config import Settings
+from engine.control import TradingControl
 from engine.events import (
     Event,
     EventBus,
-    KillReport,
     ParentAccepted,
     ParentCompleted,
-    TradingStateChanged,
     VenueStateChanged,
 )
 from engine.held_store import HeldStore
-from engine.killswitch import cancel_everywhere
 from engine.market import MarketState
 from engine.models import (
     ChildOrder,
     InputError,
     Instrument,
-    OrderStatus,
     ParentOrder,
     Quote,
     Ticket,
     TradingState,
-    average,
 )
+from engine.parent_report import execution_report
 from engine.planner import Plan, plan_ticket, preview_ticket
 from engine.quality import QualityTracker
 from engine.risk import RiskGate
 
 
-class Engine(ChildOrders):
+class Engine(TradingControl):
     """An asyncio object with a small public API; the console and the CLI use nothing else."""
 
     def __init__(
@@ -248,67 +243,6 @@ class Engine(ChildOrders):
             )
         )
 
-    async def kill(self) -> KillReport:
-        """HALT, stop every algorithm, cancel every open order on every venue concurrently."""
-        t0 = time.perf_counter()
-        self.set_state(TradingState.HALTED, "kill switch")
-        running = [pid for pid, t in self._tasks.items() if not t.done()]
-        self._stopped.update(self.parents)
-        open_children = [
-            c
-            for c in self.children.values()
-            if c.status
-            in (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING)
-        ]
-        cancelled, failed = await cancel_everywhere(self.brokers, open_children)
-        for c in cancelled:
-            self._mark_cancelled(c, "kill switch")
-        report = KillReport(
-            self.clock.now(),
-            len(cancelled),
-            tuple(failed),
-            (time.perf_counter() - t0) * 1000,
-            len(running),
-        )
-        self.publish(report)
-        if self.store is not None:
-            self.store.record_event(
-                ts=self.clock.now(),
-                kind="kill",
-                payload={
-                    "cancelled": len(cancelled),
-                    "failed": failed,
-                    "elapsed_ms": report.elapsed_ms,
-                },
-            )
-        return report
-
-    def reset(self, *, confirm: bool) -> None:
-        """Back to ACTIVE from HALTED or REDUCING: only with an explicit confirmation."""
-        if not confirm:
-            raise InputError("confirm", "returning to ACTIVE needs an explicit confirmation")
-        self.set_state(TradingState.ACTIVE, "reset by the trader")
-
-    def set_state(self, new: TradingState, reason: str) -> None:
-        old = self.risk.state
-        if self.risk.set_state(new, reason):
-            self.publish(TradingStateChanged(self.clock.now(), old, new, reason))
-            if self.store is not None:
-                self.store.record_event(
-                    ts=self.clock.now(),
-                    kind="trading_state",
-                    payload={"old": old.value, "new": new.value, "reason": reason},
-                )
-
-    def _venue_state(self, venue: str, connected: bool, detail: str) -> None:
-        if self.venue_connected.get(venue) != connected:
-            self.venue_connected[venue] = connected
-            self.publish(VenueStateChanged(self.clock.now(), venue, connected, detail))
-            self.log(
-                "info" if connected else "error",
-                f"{venue}: {'connected' if connected else 'disconnected'} {detail}".strip(),
-            )
-
     def watch(self, symbol: str) -> None:
         """Keep this symbol's quotes fresh on every venue that lists it (live clock)."""
         if symbol:
@@ -353,52 +287,7 @@ class Engine(ChildOrders):
             self._done[parent.parent_id].set()
 
     def report(self, parent_id: str) -> ExecutionReport:
-        p = self.parents[parent_id]
-        kids = [self.children[c] for c in p.children]
-        legs = self.legs.get(parent_id, [])
-        slices = tuple(
-            SliceReport(
-                leg.venue,
-                s["index"],
-                s["total"],
-                Decimal(s["quantity"]),
-                Decimal(s["filled"]),
-                None,
-                s.get("decided_by", ""),
-            )
-            for leg in legs
-            for s in leg.slices
-        )
-        leg_rows: tuple[dict[str, object], ...] = tuple(
-            {
-                "venue": leg.venue,
-                "algo": leg.algo,
-                "quantity": str(leg.quantity),
-                "filled": str(leg.filled),
-                "avg_price": str(average(leg.notional / leg.filled)) if leg.filled else None,
-                "status": leg.status,
-                "reason": leg.reason,
-            }
-            for leg in legs
-        )
-        return ExecutionReport(
-            parent_id,
-            p.status,
-            p.ticket.symbol,
-            p.ticket.side,
-            p.ticket.quantity,
-            p.filled_qty,
-            average(p.avg_price) if p.avg_price is not None else None,
-            sum(len(c.fill_ids) for c in kids),
-            self.slippage_so_far(p),
-            p.shortfall_bps,
-            self.clock.now() - p.created_ts,
-            p.fees,
-            p.algo,
-            leg_rows,
-            slices,
-            p.reason,
-        )
+        return execution_report(self, parent_id)
 
 
 __all__ = ["Engine", "ParentCompleted", "Quote"]

@@ -1,0 +1,180 @@
+"""The trading sections of the configuration: venues, broker, execution, router, algorithms, risk."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Section(BaseModel):
+    """Every section is frozen and rejects keys it does not know."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class VenueConfig(Section):
+    """One CCXT venue: credentials are named by environment variable, never written here."""
+
+    name: str = Field(description="The venue's name in the engine and the console.")
+    exchange: str = Field(description="A ccxt exchange id, e.g. binance, kraken.")
+    api_key_env: str = Field("", description="Environment variable holding the API key.")
+    secret_env: str = Field("", description="Environment variable holding the API secret.")
+    password_env: str = Field("", description="Environment variable holding a passphrase, if any.")
+    sandbox: bool = Field(False, description="Use the exchange's testnet.")
+    base_url: str | None = Field(None, description="Replace scheme and host of every REST url.")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Passed to the ccxt exchange."
+    )
+    symbols: list[str] = Field(default_factory=list, description="Symbols to load; empty = all.")
+    timeout_ms: int = Field(10_000, gt=0, description="Per-request timeout.")
+    cash_currency: str = Field(
+        "USDT", description="Balance counted as cash; other balances are positions."
+    )
+    poll_interval_s: float = Field(
+        2.0, gt=0, description="Seconds between polls of the venue's trades for fills."
+    )
+    rate_limit: bool = Field(
+        True, description="Let ccxt pace requests to the exchange's published rate limit."
+    )
+
+
+class BrokerConfig(Section):
+    provider: Literal["simulated", "paper", "ccxt", "ibkr"] = Field(
+        "simulated", description="Where child orders go."
+    )
+    paper_trading: bool = Field(True, description="Refuse live endpoints unless false.")
+    ibkr_host: str = Field("127.0.0.1", description="TWS / IB Gateway host.")
+    ibkr_port: int = Field(
+        4002, gt=0, lt=65536, description="4002 Gateway paper, 4001 live, 7497/7496 TWS."
+    )
+    ibkr_client_id: int = Field(1, ge=0, description="Broker connection id; data +1, feed +2.")
+    ibkr_account_id: str = Field("", description="IB account; empty = the first managed account.")
+    ibkr_timeout_s: float = Field(5.0, gt=0, description="Connect and request timeout.")
+    ibkr_backoff_initial_s: float = Field(
+        0.5, gt=0, description="First wait before reconnecting to IB; doubles per failed attempt."
+    )
+    ibkr_backoff_max_s: float = Field(
+        30.0, gt=0, description="Longest wait between IB reconnect attempts."
+    )
+    venues: list[VenueConfig] = Field(default_factory=list, description="CCXT venues.")
+    probe_timeout_s: float = Field(2.0, gt=0, description="Top-of-book probe timeout per venue.")
+    submit_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="A venue silent this long after an order is asked what became of it (wall seconds).",
+    )
+
+
+class ExecutionConfig(Section):
+    default_order_type: Literal["market", "limit", "twap"] = Field("limit")
+    limit_offset_pct: float = Field(
+        0.05, ge=0, description="Limit price offset from the touch, in %."
+    )
+    max_slippage_pct: float = Field(
+        0.10, ge=0, description="Slippage allowance for market orders, in %."
+    )
+    position_sizing: Literal["half_kelly", "fixed", "percent_equity"] = Field("half_kelly")
+    fixed_quantity: Decimal = Field(Decimal("100"), gt=0, description="Quantity in 'fixed' mode.")
+    percent_equity: float = Field(
+        2.0, gt=0, le=100, description="Notional as % of equity in 'percent_equity' mode."
+    )
+    max_position_pct: float = Field(
+        5.0, gt=0, le=100, description="Cap on a position's notional, % of equity."
+    )
+    stop_loss_pct: float = Field(2.0, gt=0, lt=100, description="Stop distance from entry, in %.")
+    complete_with_cross: bool = Field(
+        True, description="Last slice crosses the spread to finish the parent."
+    )
+
+
+class RouterConfig(Section):
+    size_threshold_small_pct: float = Field(
+        0.1, ge=0, description="Below this % of ADV: passive limit."
+    )
+    size_threshold_large_pct: float = Field(1.0, ge=0, description="Above this % of ADV: TWAP.")
+    twap_num_slices: int = Field(5, gt=0, description="TWAP slices.")
+    twap_interval_seconds: float = Field(60.0, gt=0, description="Seconds between TWAP slices.")
+    wide_spread_threshold_bps: float = Field(
+        20.0, gt=0, description="Above this spread: limit at mid."
+    )
+    market_strength_threshold: float = Field(
+        0.9, ge=0, le=1, description="Above this strength: market."
+    )
+    default_adv: Decimal = Field(
+        Decimal("1000000"), gt=0, description="ADV used when the venue gives none."
+    )
+    sor_min_notional: Decimal = Field(
+        Decimal("5000"), ge=0, description="Split across venues above this."
+    )
+    sor_max_price_worse_bps: float = Field(
+        8.0, ge=0, description="Drop venues worse than the best by more."
+    )
+    sor_min_leg_notional: Decimal = Field(
+        Decimal("500"), ge=0, description="Smaller legs go to the best leg."
+    )
+    sor_max_legs: int = Field(4, gt=0, description="At most this many venue legs.")
+    sor_sync_arrival: bool = Field(
+        True,
+        description="Hold each leg's child so all of a slice's children reach their venues together (quotes fade once a print is seen).",
+    )
+    sor_sync_max_hold_ms: float = Field(
+        25.0,
+        ge=0,
+        description="Wait only for venues at most this much slower than the fastest leg's; slower ones are not waited for.",
+    )
+    static_slippage_bps: float = Field(
+        8.0, ge=0, description="Expected slippage of a venue with no history."
+    )
+    lookback_days: int = Field(30, gt=0, description="Fill history window for learned figures.")
+
+
+class AlgoConfig(Section):
+    maker_timeout_s: float = Field(
+        10.0, gt=0, description="Rest at the touch this long before repricing."
+    )
+    maker_max_reprices: int = Field(
+        2, ge=0, description="Reprices (touch -> mid -> cross) per slice."
+    )
+    maker_post_only: bool = Field(
+        True, description="Passive maker children are post-only (never take)."
+    )
+    adaptive_enabled: bool = Field(True)
+    adaptive_fraction: float = Field(
+        0.5, ge=0, le=1, description="Share of parents on the adaptive path."
+    )
+    adaptive_min_samples: int = Field(
+        5, gt=0, description="Fewer fills in a bucket: static defaults."
+    )
+    adaptive_size_edges: tuple[float, float] = Field(
+        (10_000.0, 100_000.0), description="Notional small|mid|large edges."
+    )
+    adaptive_min_slices: int = Field(2, gt=0)
+    adaptive_max_slices: int = Field(20, gt=0)
+    adaptive_min_interval_s: float = Field(5.0, gt=0)
+    adaptive_max_interval_s: float = Field(300.0, gt=0)
+    adaptive_target_bps: float = Field(
+        4.0,
+        gt=0,
+        description="Bucket median slippage the static TWAP suits; above it slice finer and slower.",
+    )
+    guardrail_margin_bps: float = Field(
+        2.0, ge=0, description="Adaptive worse than baseline by this: alert."
+    )
+    guardrail_min_samples: int = Field(20, gt=0)
+    guardrail_auto_disable: bool = Field(True)
+    policy_path: str = Field("", description="Learned policy table; empty = the packaged default.")
+
+
+class RiskConfig(Section):
+    max_child_quantity: Decimal = Field(Decimal("100000"), gt=0)
+    max_child_notional: Decimal = Field(Decimal("1000000"), gt=0)
+    max_child_share_of_parent: float = Field(
+        1.0, gt=0, le=1, description="A child's share of its parent."
+    )
+    max_price_deviation_bps: float = Field(
+        100.0, gt=0, description="Limit price vs best opposite quote."
+    )
+    max_position_per_symbol: Decimal = Field(Decimal("1000000"), gt=0)
+    max_orders_per_second_per_venue: float = Field(20.0, gt=0)

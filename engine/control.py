@@ -1,0 +1,80 @@
+"""Trading-state control of the Engine: the kill switch, reset, state changes, venue connectivity."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from engine.child_orders import ChildOrders
+from engine.events import KillReport, TradingStateChanged, VenueStateChanged
+from engine.killswitch import cancel_everywhere
+from engine.models import InputError, OrderStatus, TradingState
+
+
+class TradingControl(ChildOrders):
+    """HALT and resume; split out of the Engine so the kill path reads on its own."""
+
+    venue_connected: dict[str, bool]
+    _tasks: dict[str, asyncio.Task[None]]
+    _stopped: set[str]
+
+    async def kill(self) -> KillReport:
+        """HALT, stop every algorithm, cancel every open order on every venue concurrently."""
+        t0 = time.perf_counter()
+        self.set_state(TradingState.HALTED, "kill switch")
+        running = [pid for pid, t in self._tasks.items() if not t.done()]
+        self._stopped.update(self.parents)
+        open_children = [
+            c
+            for c in self.children.values()
+            if c.status
+            in (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING)
+        ]
+        cancelled, failed = await cancel_everywhere(self.brokers, open_children)
+        for c in cancelled:
+            self._mark_cancelled(c, "kill switch")
+        report = KillReport(
+            self.clock.now(),
+            len(cancelled),
+            tuple(failed),
+            (time.perf_counter() - t0) * 1000,
+            len(running),
+        )
+        self.publish(report)
+        if self.store is not None:
+            self.store.record_event(
+                ts=self.clock.now(),
+                kind="kill",
+                payload={
+                    "cancelled": len(cancelled),
+                    "failed": failed,
+                    "elapsed_ms": report.elapsed_ms,
+                },
+            )
+        return report
+
+    def reset(self, *, confirm: bool) -> None:
+        """Back to ACTIVE from HALTED or REDUCING: only with an explicit confirmation."""
+        if not confirm:
+            raise InputError("confirm", "returning to ACTIVE needs an explicit confirmation")
+        self.set_state(TradingState.ACTIVE, "reset by the trader")
+
+    def set_state(self, new: TradingState, reason: str) -> None:
+        old = self.risk.state
+        if self.risk.set_state(new, reason):
+            self.publish(TradingStateChanged(self.clock.now(), old, new, reason))
+            if self.store is not None:
+                self.store.record_event(
+                    ts=self.clock.now(),
+                    kind="trading_state",
+                    payload={"old": old.value, "new": new.value, "reason": reason},
+                )
+
+    def _venue_state(self, venue: str, connected: bool, detail: str) -> None:
+        if self.venue_connected.get(venue) != connected:
+            self.venue_connected[venue] = connected
+            self.publish(VenueStateChanged(self.clock.now(), venue, connected, detail))
+            self.log(
+                "info" if connected else "error",
+                f"{venue}: {'connected' if connected else 'disconnected'} {detail}".strip(),
+            )
