@@ -45,7 +45,9 @@ def apply_fill(order: ChildOrder, fill: Fill) -> bool:
             f"order {order.client_order_id}: fill {fill.fill_id} arrived in state {order.status.value}"
         )
     if fill.quantity <= 0:
-        raise Overfill(f"order {order.client_order_id}: fill {fill.fill_id} has quantity {fill.quantity}")
+        raise Overfill(
+            f"order {order.client_order_id}: fill {fill.fill_id} has quantity {fill.quantity}"
+        )
     new_filled = order.filled_qty + fill.quantity
     if new_filled > order.quantity:
         raise Overfill(

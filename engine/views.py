@@ -32,9 +32,7 @@ async def score_rows(engine: Engine, symbol: str) -> list[dict[str, Any]]:
     """Each venue's expected slippage for `symbol` this hour, with samples and source."""
     now = engine.clock.now()
     store = engine.store if engine.started else None  # before start: static figures only
-    scores = await venue_scores(
-        store, list(engine.brokers), symbol, now, engine.settings.router
-    )
+    scores = await venue_scores(store, list(engine.brokers), symbol, now, engine.settings.router)
     return [
         {
             "venue": s.venue,
@@ -71,6 +69,6 @@ async def poll_quotes(engine: Engine) -> None:
                     await engine.market.quote(venue, sym)
                 except UnknownSymbol:
                     unlisted.add((venue, sym))
-                except Exception:  # the next poll tries again; connection state comes from the broker
+                except Exception:  # next poll retries; the broker reports connectivity
                     continue
         await asyncio.sleep(POLL_S)
