@@ -47,6 +47,11 @@ def ratio_table(title: str, res: dict, names: list[str]) -> None:
         print(
             f"  {n:<18}{a['mean_is_bps']:>9.3f}{a['median_is_bps']:>9.3f}{a['p90_is_bps']:>9.3f}{r1:>8.3f}{r2}   {ci}"
         )
+    pp = res["paired"].get("drl_vs_passive-twap")
+    if pp:
+        print(
+            f"  drl - passive-twap: {pp['mean_diff_bps']:+.3f} bps [95% {pp['ci95'][0]:+.3f}, {pp['ci95'][1]:+.3f}]"
+        )
 
 
 def ewma(settings: Settings) -> dict[str, float]:

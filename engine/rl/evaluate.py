@@ -265,6 +265,12 @@ def evaluate(
         for n in names
         if n != "twap" and (n in arm_names or n.startswith("drl-no-"))
     }
+    if "passive-twap" in names:  # the learned policy must beat resting too, not just crossing
+        passive = np.concatenate(results["passive-twap"])
+        pairs |= {
+            f"{n}_vs_passive-twap": paired(np.concatenate(results[n]) - passive, seed)
+            for n in tables
+        }
     fb = {n: round(fallback[n] / max(decided[n], 1), 4) for n in tables}
     dfr = {n: round(deferred[n] / max(decided[n], 1), 4) for n in tables}
     return {
