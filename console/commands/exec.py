@@ -76,7 +76,7 @@ def human(d: dict[str, Any]) -> str:
         )
     for s in d["slices"]:
         lines.append(
-            f"    slice {s['index']}/{s['total']} on {s['leg']}: {s['filled']}/{s['quantity']} {s['decided_by']}"
+            f"    slice {s['index']}{'/' + str(s['total']) if s['total'] else ''} on {s['leg']}: {s['filled']}/{s['quantity']} {s['decided_by']}"
         )
     if d["reason"]:
         lines.append(f"note: {d['reason']}")

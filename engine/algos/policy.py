@@ -74,6 +74,7 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
     live: ChildOrder | None = None
     warned = False
     decisions = 0
+    mark = ctx.leg.filled  # the leg's fill when the current decision was taken
     next_decision = start
     sign = ctx.side.sign
     while not ctx.stopped and ctx.leg.remaining > 0 and ctx.clock.now() < end - 1e-9:
@@ -138,13 +139,15 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
         }
         if baseline:
             meta["baseline"] = baseline
-        live = await _act(ctx, q, live, share, aggr, meta)
+        _close_decision(ctx, mark)
+        mark = ctx.leg.filled
+        live, working = await _act(ctx, q, live, share, aggr, meta)
         ctx.leg.slices.append(
             {
                 "index": decisions,
-                "total": 0,
-                "quantity": str(live.quantity if live else 0),
-                "filled": str(ctx.leg.filled),
+                "total": 0,  # the policy decides as it goes: no count is known in advance
+                "quantity": str(working),
+                "filled": "0",
                 "decided_by": decided_by,
             }
         )
@@ -152,6 +155,7 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
         await ctx.sleep(min(step, max(0.0, end - now)))
     if live is not None and live.status.is_open:
         await ctx.cancel(live)
+    _close_decision(ctx, mark)
     ctx.leg.slice_total = decisions
     if ctx.leg.remaining > 0 and ctx.settings.execution.complete_with_cross and not ctx.stopped:
         by = "policy" if table is not None else "ewma"
@@ -175,8 +179,10 @@ async def _act(
     share: float,
     aggr: int,
     meta: dict[str, Any],
-) -> ChildOrder | None:
-    """Send the decided child; a resting child at the same price keeps its queue place."""
+) -> tuple[ChildOrder | None, Decimal]:
+    """Send the decided child; a resting child at the same price keeps its queue place.
+
+    Returns the child left resting (if any) and the quantity this decision put to work."""
     if aggr == AGGRESSIVE:
         px = crossing_price(q, ctx.side, ctx.settings.execution.max_slippage_pct, ctx.instrument)
     elif aggr == MID:
@@ -189,10 +195,10 @@ async def _act(
         qty = min(remaining, ctx.instrument.step)
     if live is not None and live.status.is_open:
         if share > 0 and aggr != AGGRESSIVE and live.limit_price == px and qty <= live.remaining:
-            return live
+            return live, live.quantity
         await ctx.cancel(live)
     if share <= 0:
-        return None
+        return None, Decimal(0)
     if aggr == AGGRESSIVE:
         child = await ctx.send(
             qty, order_type=OrderType.LIMIT, limit_price=px, tif=TimeInForce.IOC, meta=meta
@@ -201,5 +207,11 @@ async def _act(
             child = await ctx.wait(child, 5.0)
             if child.status.is_open:
                 await ctx.cancel(child)
-        return None
-    return await ctx.send(qty, order_type=OrderType.LIMIT, limit_price=px, meta=meta)
+        return None, qty
+    return await ctx.send(qty, order_type=OrderType.LIMIT, limit_price=px, meta=meta), qty
+
+
+def _close_decision(ctx: LegContext, mark: Decimal) -> None:
+    """A decision's row shows what the leg filled from it until the next decision (or the end)."""
+    if ctx.leg.slices and ctx.leg.slices[-1]["total"] == 0:
+        ctx.leg.slices[-1]["filled"] = str(ctx.leg.filled - mark)

@@ -54,6 +54,11 @@ async def test_the_packaged_policy_fills_the_parent_and_every_child_passes_the_r
     assert all(k.meta["decided_by"] in ("policy", "defer", "ewma") for k in kids)
     assert any(k.meta["decided_by"] in ("policy", "defer") for k in kids)
     assert all("state_bucket" in k.meta and "action" in k.meta for k in kids)
+    # each decision's row shows what it put to work and what that filled: rows plus the completion
+    # cross account for the whole parent
+    crossed = sum((k.filled_qty for k in kids if k.meta.get("completion")), Decimal(0))
+    assert sum((s.filled for s in rep.slices), Decimal(0)) + crossed == rep.filled_qty
+    assert all(s.filled <= s.quantity or s.quantity == 0 for s in rep.slices)
 
 
 async def test_a_corrupt_table_falls_back_to_the_ewma_model_with_a_warning(tmp_path):
@@ -138,9 +143,11 @@ class FakeCtx:
 async def test_a_passive_decision_at_the_resting_price_keeps_the_live_child_and_its_queue_place():
     ctx = FakeCtx()
     q = Quote("SIM-A", "AAPL", Decimal("10.00"), Decimal("10.05"), Decimal(5), Decimal(5), 0.0)
-    live = await runtime._act(ctx, q, None, 0.5, PASSIVE, {})
-    again = await runtime._act(ctx, q, live, 0.5, PASSIVE, {})
+    live, working = await runtime._act(ctx, q, None, 0.5, PASSIVE, {})
+    assert live is not None and working == live.quantity
+    again, _ = await runtime._act(ctx, q, live, 0.5, PASSIVE, {})
     assert again is live and len(ctx.sent) == 1 and not ctx.cancelled
     moved = Quote("SIM-A", "AAPL", Decimal("10.01"), Decimal("10.05"), Decimal(5), Decimal(5), 1.0)
-    other = await runtime._act(ctx, moved, live, 0.5, PASSIVE, {})
-    assert other is not live and ctx.cancelled == [live] and other.limit_price == Decimal("10.01")
+    other, _ = await runtime._act(ctx, moved, live, 0.5, PASSIVE, {})
+    assert other is not None and other is not live and ctx.cancelled == [live]
+    assert other.limit_price == Decimal("10.01")
