@@ -27,6 +27,7 @@ SHOWN = (
     "vol_per_sqrt_s",
     "imbalance_sigma",
     "imbalance_half_life_s",
+    "imbalance_signal_bps",
 )
 
 
@@ -38,6 +39,7 @@ class SymbolFit:
     params: SymbolParams
     model: dict[str, float] = field(default_factory=dict)
     imbalance: tuple[float, float] = (0.3, 10.0)  # sigma, half-life
+    drift_bps: float = 0.0  # fitted imbalance_drift_bps
 
 
 @dataclass(slots=True)
@@ -122,6 +124,7 @@ def model_figures(
     imbalance: tuple[float, float],
     duration_s: float,
     seed: int = 1,
+    drift_bps: float = 0.0,
 ) -> dict[str, float]:
     """The same statistics measured on the synthetic market run with these parameters."""
     mp = replace(
@@ -131,6 +134,7 @@ def model_figures(
         imbalance_sigma=imbalance[0],
         imbalance_half_life_s=imbalance[1],
         imbalance_depth_tilt=1.0,
+        imbalance_drift_bps=drift_bps,
     )
     m = SymbolMarket(sp, mp, 1, seed=seed, t0=0.0, step_s=0.5)
     book = m.books[0]
@@ -170,10 +174,26 @@ def calibrate_files(
         sp = fit_symbol(name, fig, tick, day_s)
         imb = (min(0.9, fig["imbalance_sigma"]), max(0.5, fig["imbalance_half_life_s"]))
         sf = SymbolFit(name, str(path), fig, sp, imbalance=imb)
-        sf.model = model_figures(sp, base, imb, min(fig["duration_s"], 4 * 3600.0))
+        sf.drift_bps = fit_drift(sp, base, imb, fig.get("imbalance_signal_bps", 0.0))
+        sf.model = model_figures(
+            sp, base, imb, min(fig["duration_s"], 4 * 3600.0), drift_bps=sf.drift_bps
+        )
         fits.append(sf)
     scaled = {n: scale_symbol(fits[0].params, n, px) for n, px in (prices or {}).items()}
     return Fit(fits, scaled, errors)
+
+
+def fit_drift(
+    sp: SymbolParams, base: MarketParams, imbalance: tuple[float, float], signal_bps: float
+) -> float:
+    """The price drift per unit imbalance that reproduces the data's imbalance signal: the
+    model's signal is linear in the drift, so one long probe run fixes the scale."""
+    if not signal_bps > 0:
+        return 0.0
+    probe = 2.0
+    got = model_figures(sp, base, imbalance, 7200.0, seed=2, drift_bps=probe)
+    per_unit = got.get("imbalance_signal_bps", 0.0) / probe
+    return round(signal_bps / per_unit, 4) if per_unit > 0 else 0.0
 
 
 def scale_symbol(
@@ -201,6 +221,7 @@ def write_params(fit: Fit, out: str | Path, base: MarketParams | None = None) ->
         imbalance_sigma=first.imbalance[0],
         imbalance_half_life_s=first.imbalance[1],
         imbalance_depth_tilt=1.0,
+        imbalance_drift_bps=first.drift_bps,
         fitted=fit.report()["symbols"],
     )
     Path(out).write_text(

@@ -90,6 +90,7 @@ class MarketParams:
     imbalance_sigma: float = 0.35
     imbalance_trade_bias: float = 0.3  # buy probability = 0.5 + bias * imbalance
     imbalance_depth_tilt: float = 0.3  # bid depth * (1 + tilt * imbalance)
+    imbalance_drift_bps: float = 0.0  # fair price drift, bps per second per unit of imbalance
     impact: ImpactParams = field(default_factory=ImpactParams)
     fitted: dict[str, Any] = field(default_factory=dict)
 
@@ -178,6 +179,7 @@ def params_from_dict(data: dict[str, Any], source: str = "market parameters") ->
         "imbalance_sigma",
         "imbalance_trade_bias",
         "imbalance_depth_tilt",
+        "imbalance_drift_bps",
     }
     for k in market:
         if k not in mkeys:
@@ -222,6 +224,7 @@ def params_to_dict(p: MarketParams) -> dict[str, Any]:
                 "imbalance_sigma",
                 "imbalance_trade_bias",
                 "imbalance_depth_tilt",
+                "imbalance_drift_bps",
             )
         },
         "impact": clean(p.impact),

@@ -88,4 +88,17 @@ def figures(s: Samples, tick: float) -> dict[str, float]:
         "vol_per_sqrt_s": statistics.pstdev(rets) / math.sqrt(s.every_s) if len(rets) > 2 else 0.0,
         "imbalance_sigma": statistics.pstdev(imb),
         "imbalance_half_life_s": min(half_life(imb, s.every_s), 3600.0),
+        "imbalance_signal_bps": imbalance_signal_bps(imb, rets),
     }
+
+
+def imbalance_signal_bps(imb: list[float], rets: list[float]) -> float:
+    """How far the mid moves over the next sample per unit of touch imbalance (OLS slope, bps):
+    a book leaning to the bid tends to tick up next; the maker's adverse selection and the
+    learned policy's timing both live on this."""
+    x, y = imb[: len(rets)], [r * 1e4 for r in rets]
+    if len(x) < 10:
+        return 0.0
+    mx, my = statistics.fmean(x), statistics.fmean(y)
+    var = sum((a - mx) ** 2 for a in x)
+    return sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True)) / var if var > 0 else 0.0

@@ -65,6 +65,13 @@ class SymbolMarket:
         self._vol_mults = [r.vol_mult / norm for r in mp.regimes]
         self._switch_p = [1 - math.exp(-step_s / max(r.mean_s, 1e-9)) for r in mp.regimes]
         self._sig = sym.sigma_per_sqrt_s * math.sqrt(step_s)
+        self._drift = mp.imbalance_drift_bps * 1e-4 * step_s  # log price per step per unit imb
+        if self._drift:  # the noise gives up the drift's variance over 1 s, where vol is fitted
+            tau = max(mp.imbalance_half_life_s, 1e-9) / ln2
+            ou = 2 * tau * tau * (1 / tau - 1 + math.exp(-1 / tau))  # integral of the OU over 1 s
+            drift_var = (mp.imbalance_drift_bps * 1e-4 * mp.imbalance_sigma) ** 2 * ou
+            noise_var = max(sym.sigma_per_sqrt_s**2 - drift_var, 0.25 * sym.sigma_per_sqrt_s**2)
+            self._sig = math.sqrt(noise_var * step_s)
         self.v_daily = sym.adv
         self._impact_k = mp.impact.y * sym.vol_daily
         self.sink: FillSink | None = None  # where fills of our resting orders go
@@ -135,7 +142,7 @@ class SymbolMarket:
             )
         self.imb = min(0.95, max(-0.95, self.imb * self._imb_a + self._imb_sd * r.gauss(0.0, 1.0)))
         vm = self.vol_mult
-        self.log_fair += self._sig * vm * r.gauss(0.0, 1.0)
+        self.log_fair += self._drift * self.imb + self._sig * vm * r.gauss(0.0, 1.0)
         self.q_net *= self._q_decay
         buy_prob = min(0.95, max(0.05, 0.5 + self.mp.imbalance_trade_bias * self.imb))
         c = self.center_ticks()

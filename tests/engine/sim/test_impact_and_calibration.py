@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from console.cli import main
-from engine.sim.calibrate import calibrate_files, write_params
+from engine.sim.calibrate import calibrate_files, model_figures, write_params
 from engine.sim.impact import fit_power_law, metaorder_impact
 from engine.sim.params import load_params
+from engine.sim.stats import imbalance_signal_bps
 
 from .conftest import EXCERPT
 
@@ -56,3 +58,29 @@ def test_packaged_defaults_load_and_name_the_console_symbols():
     assert {"AAPL", "MSFT", "GOOG", "BTCUSDT"} <= set(p.symbols)
     assert 150 < p.symbols["AAPL"].price < 250 and str(p.symbols["BTCUSDT"].step) == "0.00001"
     assert p.fitted  # the calibration figures travel with the defaults
+
+
+def test_the_imbalance_signal_is_the_slope_of_the_next_move_on_the_books_lean():
+    imb = [0.5, -0.5, 0.2, -0.2, 0.0, 0.5, -0.5, 0.2, -0.2, 0.0, 0.4]
+    rets = [x * 0.3e-4 + (1e-6 if i % 2 else -1e-6) for i, x in enumerate(imb[:-1])]
+    assert imbalance_signal_bps(imb, rets) == pytest.approx(0.3, abs=0.01)
+    assert imbalance_signal_bps([0.1] * 20, [1e-4] * 19) == 0.0  # no variation: no slope
+
+
+def test_calibration_gives_the_model_the_datas_imbalance_signal(tmp_path):
+    """Real books leaning to the bid tick up next; the fitted drift reproduces that in the model,
+    and a model without drift shows none (its imbalance only tilted depth and trade direction)."""
+    fit = calibrate_files([str(EXCERPT)])
+    f = fit.fits[0]
+    assert f.data["imbalance_signal_bps"] > 0.1 and f.drift_bps > 0
+    long = model_figures(
+        f.params, load_params(), f.imbalance, 7200.0, seed=5, drift_bps=f.drift_bps
+    )
+    flat = model_figures(f.params, load_params(), f.imbalance, 7200.0, seed=5)
+    assert long["imbalance_signal_bps"] == pytest.approx(f.data["imbalance_signal_bps"], rel=0.35)
+    assert abs(flat["imbalance_signal_bps"]) < 0.3 * f.data["imbalance_signal_bps"]
+    # the drift's variance is taken out of the noise: volatility stays the calibrated one
+    assert long["vol_per_sqrt_s"] == pytest.approx(flat["vol_per_sqrt_s"], rel=0.15)
+    out = tmp_path / "p.yaml"
+    write_params(fit, out)
+    assert load_params(out).imbalance_drift_bps == pytest.approx(f.drift_bps)
