@@ -26,6 +26,7 @@ from engine.rl.train import TrainSpec, train
 
 AMZN = "lobster/AMZN_2012-06-21_34200000_57600000_message_1.csv.gz"
 BTC = "binance/binance_spot_btcusdt_20240808.jsonl.gz"
+ETH = "binance/binance_spot_ethusdt_20240808.jsonl.gz"
 ARMS = ["drl", "twap", "passive-twap", "ac", "ewma"]
 
 
@@ -33,6 +34,8 @@ def ratio_table(title: str, res: dict, names: list[str]) -> None:
     arms = res["arms"]
     tw, pt = arms["twap"]["mean_is_bps"], arms.get("passive-twap", {}).get("mean_is_bps")
     print(f"\n{title}")
+    few = " (fewer than 10: the intervals below are not reliable)" if res["blocks"] < 10 else ""
+    print(f"  intervals resample {res['blocks']} horizon-long windows of parents{few}")
     print(
         f"  {'arm':<18}{'mean IS':>9}{'median':>9}{'p90':>9}{'/twap':>8}{'/p-twap':>9}   diff vs twap [95% CI]"
     )
@@ -166,8 +169,10 @@ def main() -> None:
     else:
         print(f"(no {d / AMZN}: replay sections skipped)")
 
-    if (d / BTC).exists():
-        mk = data_markets([str(d / BTC)], st.rl.decision_step_s, 60.0, st.rl.train_fraction, {})
+    for name, f in (("BTCUSDT", BTC), ("ETHUSDT", ETH)):
+        if not (d / f).exists():
+            continue
+        mk = data_markets([str(d / f)], st.rl.decision_step_s, 60.0, st.rl.train_fraction, {})
         res = evaluate(
             mk,
             table,
@@ -180,10 +185,10 @@ def main() -> None:
             ablate=[],
         )
         print(
-            f"\nBTCUSDT: fallback share {res['fallback_share']}, deferred share {res['deferred_share']}"
+            f"\n{name}: fallback share {res['fallback_share']}, deferred share {res['deferred_share']}"
         )
         ratio_table(
-            "BTCUSDT spot (Binance), held out by instrument (not in the table's training data), 60 s horizon, overlapping windows of 346 s of data",
+            f"{name} spot (Binance), held out by instrument (not in the table's training data), 60 s horizon, overlapping windows of 346 s of data",
             res,
             ARMS,
         )

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.rl.arms import EwmaArm, TableArm
+from engine.rl.clustered import clustered_mean_se, significantly_negative, window_blocks
 from engine.rl.env import EnvConfig, run_episodes
 from engine.rl.paths import MarketPaths
 from engine.rl.spaces import FEATURES
@@ -34,12 +35,13 @@ def initial_baseline(
     rng: np.random.Generator,
 ) -> tuple[NDArray[np.int64], list[str]]:
     """Per spread bin, start from the passive schedule only where it beats the crossing one
-    significantly: paired parents (same path, start, side), grouped by the spread bin they start in."""
+    significantly: paired parents (same path, start, side), grouped by the spread bin they start in,
+    with parents of one horizon-long window counted as one piece of evidence (engine/rl/clustered.py)."""
     j = FEATURES.index("spread_bps")
     sp_edges = table.edges[j]
-    diffs, bins = [], []
+    diffs, bins, blocks = [], [], []
     n_path = max(2, min(spec.episodes // 10, 20_000) // len(paths))
-    for p, (lo, hi), cfg in zip(paths, ranges, cfgs, strict=True):
+    for pi, (p, (lo, hi), cfg) in enumerate(zip(paths, ranges, cfgs, strict=True)):
         starts = rng.integers(lo, hi, n_path)
         sides = np.where(rng.random(n_path) < 0.5, 1, -1)
         out = []
@@ -49,7 +51,8 @@ def initial_baseline(
             out.append(run_episodes(p, starts, sides, arm.decide, cfg).is_bps)
         diffs.append(out[0] - out[1])  # > 0: passive cheaper
         bins.append(np.searchsorted(sp_edges, p.features()["spread_bps"][starts], side="right"))
-    d, b = np.concatenate(diffs), np.concatenate(bins)
+        blocks.append(window_blocks(starts, lo, _steps(p, cfg), pi, len(paths)))
+    d, b, w = np.concatenate(diffs), np.concatenate(bins), np.concatenate(blocks)
     per_bin = np.full(len(sp_edges) + 1, DEFER_TWAP, dtype=np.int64)
     said = []
     bounds = np.r_[0.0, sp_edges, np.inf]
@@ -59,13 +62,17 @@ def initial_baseline(
         if len(x) < 2:
             said.append(f"{where}: twap (no parents)")
             continue
-        lcb = float(x.mean() - spec.z * x.std(ddof=1) / np.sqrt(len(x)))
-        how = f"passive minus crossing schedule {-x.mean():+.3f} bps over {len(x)} paired parents"
-        if lcb > 0:
+        _, se, n_win = clustered_mean_se(x, w[b == k])
+        how = f"passive minus crossing schedule {-x.mean():+.3f} bps (SE {se:.3f}) over {len(x)} paired parents in {n_win} windows"
+        if significantly_negative(-x, w[b == k], spec.z):
             per_bin[k] = DEFER_PASSIVE
         said.append(f"{where}: {DEFER_NAMES[int(per_bin[k])]} ({how})")
     cell_bin = np.unravel_index(np.arange(len(table.best)), table.shape)[j]
     return per_bin[cell_bin], said
+
+
+def _steps(p: MarketPaths, cfg: EnvConfig) -> int:
+    return int(round(cfg.horizon_s / p.step_s))
 
 
 def ewma_arm(p: MarketPaths, starts: NDArray[np.int64], spec: TrainSpec) -> EwmaArm:
@@ -87,13 +94,14 @@ def validate(
 ) -> tuple[NDArray[np.int64], list[str]]:
     """Keep a spread bin's learned cells only if, on the validation part of the training data (later
     in time than all it learned from), parents starting in that bin cost significantly less with them
-    than with the bin's baseline (paired, mean + z SE < 0); else the bin reverts to its baseline. Guards against a learned edge that
-    was a passing regime of the fitting part."""
+    than with the bin's baseline (paired: mean + z SE < 0, SE clustered by horizon-long windows, at
+    least MIN_WINDOWS of them); else the bin reverts to its baseline. Guards against a learned edge
+    that was a passing regime of the fitting part."""
     j = FEATURES.index("spread_bps")
     cell_bin = np.unravel_index(np.arange(len(codes)), table.shape)[j]
     learned, plain = np.where(visited, codes, UNVISITED), np.where(visited, base, UNVISITED)
-    diffs, bins = [], []
-    for p, (lo, hi), cfg in zip(paths, checks, cfgs, strict=True):
+    diffs, bins, blocks = [], [], []
+    for pi, (p, (lo, hi), cfg) in enumerate(zip(paths, checks, cfgs, strict=True)):
         if hi - lo < 2 or spec.validate <= 0:
             continue
         starts = np.unique(np.linspace(lo, hi - 1, min(hi - lo, 2000)).round().astype(np.int64))
@@ -107,11 +115,13 @@ def validate(
                 ).is_bps
             )
         diffs.append(out[0] - out[1])
+        blocks.append(window_blocks(starts, lo, _steps(p, cfg), pi, len(paths)))
         bins.append(
             np.searchsorted(table.edges[j], p.features()["spread_bps"][starts], side="right")
         )
     d = np.concatenate(diffs) if diffs else np.zeros(0)
     b = np.concatenate(bins) if bins else np.zeros(0, dtype=np.int64)
+    w = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
     out_codes, said = codes.copy(), []
     for k in range(len(table.edges[j]) + 1):
         here = cell_bin == k
@@ -119,15 +129,16 @@ def validate(
         if n_learned == 0:
             continue
         x = d[b == k]
-        if len(x) > 1 and x.mean() + spec.z * x.std(ddof=1) / np.sqrt(len(x)) < 0:
-            said.append(
-                f"spread bin {k}: {n_learned} learned cells kept ({x.mean():+.3f} bps vs baseline over {len(x)} parents)"
-            )
+        _, se, n_win = clustered_mean_se(x, w[b == k]) if len(x) else (0.0, 0.0, 0)
+        how = (
+            f"{x.mean():+.3f} bps (SE {se:.3f}) vs baseline over {len(x)} parents in {n_win} windows"
+            if len(x)
+            else "no parents"
+        )
+        if len(x) > 1 and significantly_negative(x, w[b == k], spec.z):
+            said.append(f"spread bin {k}: {n_learned} learned cells kept ({how})")
         else:
             out_codes[here] = base[here]
-            how = (
-                f"{x.mean():+.3f} bps vs baseline over {len(x)} parents" if len(x) else "no parents"
-            )
             said.append(
                 f"spread bin {k}: {n_learned} learned cells reverted to the baseline ({how})"
             )

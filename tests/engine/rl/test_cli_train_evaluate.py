@@ -66,7 +66,10 @@ def test_evaluate_reports_every_arm_and_paired_intervals_on_the_same_paths(linea
         assert pr["mean_diff_bps"] == pytest.approx(want, abs=2e-4)
     # common random numbers: on a no-signal market the spread model never waits, so it IS twap,
     # parent for parent: the paired difference is exactly zero, not merely small on average
-    assert d["paired"]["ewma_vs_twap"] == {"mean_diff_bps": 0.0, "ci95": [0.0, 0.0]}
+    ew = d["paired"]["ewma_vs_twap"]
+    assert ew["mean_diff_bps"] == 0.0 and ew["ci95"] == [0.0, 0.0]
+    # parents further apart than a horizon share no window: each is its own resampling block
+    assert ew["blocks"] == d["blocks"] == 40
     assert d["paired"]["passive-twap_vs_twap"]["ci95"][0] > 0  # resting never fills there
 
 
