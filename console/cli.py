@@ -32,12 +32,16 @@ class CliError(Exception):
 
 def add_common(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
     """Flags every subcommand accepts."""
-    p.add_argument("--config", metavar="FILE", help="YAML configuration file (else $TRANCHE_CONFIG)")
+    p.add_argument(
+        "--config", metavar="FILE", help="YAML configuration file (else $TRANCHE_CONFIG)"
+    )
     if json_flag:
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
-def emit(args: argparse.Namespace, data: dict[str, Any], human: Callable[[dict[str, Any]], str]) -> None:
+def emit(
+    args: argparse.Namespace, data: dict[str, Any], human: Callable[[dict[str, Any]], str]
+) -> None:
     """Print `data` as one JSON object with --json, else the human rendering."""
     if getattr(args, "json", False):
         sys.stdout.write(json.dumps(data, default=str) + "\n")

@@ -1,6 +1,6 @@
 """Regenerate docs/console.svg: the console on the default simulated venues, one order routed across venues.
 
-    .venv/bin/python docs/screenshot.py
+.venv/bin/python docs/screenshot.py
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ OUT = Path(__file__).with_name("console.svg")
 async def main() -> None:
     settings = Settings()
     with tempfile.TemporaryDirectory() as tmp:
-        engine = build_engine(settings, clock=SimClock(start=1_763_730_000.0), db_path=Path(tmp) / "fills.db")
+        engine = build_engine(
+            settings, clock=SimClock(start=1_763_730_000.0), db_path=Path(tmp) / "fills.db"
+        )
         app = create_app(settings, engine=engine)
         async with app.run_test(size=(150, 46)) as pilot:
             await app.engine_started.wait()

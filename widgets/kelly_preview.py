@@ -41,7 +41,9 @@ class KellyPreview(Static):
         s = preview.sizing
         if s is not None:
             t.add_row("sizing", s.mode)
-            t.add_row("f*", f"{fmt(s.kelly_fraction, 4)}  half-Kelly {fmt(s.half_kelly_fraction, 4)}")
+            t.add_row(
+                "f*", f"{fmt(s.kelly_fraction, 4)}  half-Kelly {fmt(s.half_kelly_fraction, 4)}"
+            )
             t.add_row("qty", f"{fmt(s.quantity)} (uncapped {fmt(s.uncapped_quantity)})")
             t.add_row("cap", s.cap_reason if s.capped else "none binds")
             t.add_row("notional", fmt(s.notional))

@@ -31,9 +31,17 @@ def register(sub: Any) -> None:
     p.add_argument("--ask", help="best ask (else read from the configured market)")
     p.add_argument("--adv", help="average daily volume (else from the configured market)")
     p.add_argument("--tick", help="price tick: round limit prices passively to it")
-    p.add_argument("--quotes", metavar="FILE", help='JSON {"VENUE": {"bid", "ask", "bid_size", "ask_size"}}: route across these venues')
+    p.add_argument(
+        "--quotes",
+        metavar="FILE",
+        help='JSON {"VENUE": {"bid", "ask", "bid_size", "ask_size"}}: route across these venues',
+    )
     p.add_argument("--step", help="venue quantity step for legs (default: the precision of --qty)")
-    p.add_argument("--db", metavar="FILE", help="fill history for learned venue scores (default: the configured one)")
+    p.add_argument(
+        "--db",
+        metavar="FILE",
+        help="fill history for learned venue scores (default: the configured one)",
+    )
     add_common(p)
     p.set_defaults(handler=run)
 
@@ -119,7 +127,9 @@ def route_dict(t: Ticket, m: Market, d: RouteDecision, settings: Settings) -> di
 def human(d: dict[str, Any]) -> str:
     lines = [_decision_line(d)]
     for leg in d.get("legs", []):
-        lines.append(f"  leg {leg['venue']:<10} {leg['quantity']:>12}  share {leg['share']:.1%}  spread {leg['spread_bps']:.2f}  worse {leg['price_worse_bps']:.2f}  exp.slip {leg['expected_slippage_bps']:.2f} ({leg['slippage_source']})  cost {leg['effective_cost_bps']:.2f} bps")
+        lines.append(
+            f"  leg {leg['venue']:<10} {leg['quantity']:>12}  share {leg['share']:.1%}  spread {leg['spread_bps']:.2f}  worse {leg['price_worse_bps']:.2f}  exp.slip {leg['expected_slippage_bps']:.2f} ({leg['slippage_source']})  cost {leg['effective_cost_bps']:.2f} bps"
+        )
     for dr in d.get("dropped", []):
         lines.append(f"  dropped {dr['venue']}: {dr['reason']}")
     return "\n".join(lines)

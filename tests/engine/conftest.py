@@ -25,7 +25,12 @@ async def make_engine(tmp_path, clock, settings):
     engines = []
 
     async def make(brokers=None, settings=settings):
-        eng = build_engine(settings, clock=clock, db_path=tmp_path / "fills.db", brokers=brokers if brokers is not None else paper_venues(clock))
+        eng = build_engine(
+            settings,
+            clock=clock,
+            db_path=tmp_path / "fills.db",
+            brokers=brokers if brokers is not None else paper_venues(clock),
+        )
         await eng.start()
         engines.append(eng)
         return eng

@@ -23,9 +23,14 @@ TICKET = Ticket("AAPL", Side.BUY, Decimal(300), algo="sor")
 
 async def test_explicit_legs_fill_on_their_venues() -> None:
     legs = [("SIM-A", Decimal(200)), ("SIM-B", Decimal(100))]
-    rep = await run_path(SETTINGS, sim_venues, 1, lambda eng: submit_legs(eng, TICKET, legs, "twap"))
+    rep = await run_path(
+        SETTINGS, sim_venues, 1, lambda eng: submit_legs(eng, TICKET, legs, "twap")
+    )
     assert rep.filled_qty == Decimal(300)
-    assert {(leg["venue"], leg["filled"]) for leg in rep.legs} == {("SIM-A", "200"), ("SIM-B", "100")}
+    assert {(leg["venue"], leg["filled"]) for leg in rep.legs} == {
+        ("SIM-A", "200"),
+        ("SIM-B", "100"),
+    }
     assert rep.shortfall_bps is not None and rep.shortfall_bps > 0  # crossing a spread costs
 
 

@@ -28,6 +28,15 @@ def test_no_engine_source_line_imports_the_ui():
         f"{p}:{i}"
         for p in root.rglob("*.py")
         for i, line in enumerate(p.read_text().splitlines(), 1)
-        if line.lstrip().startswith(("import textual", "from textual", "import widgets", "from widgets", "import console", "from console"))
+        if line.lstrip().startswith(
+            (
+                "import textual",
+                "from textual",
+                "import widgets",
+                "from widgets",
+                "import console",
+                "from console",
+            )
+        )
     ]
     assert offenders == []

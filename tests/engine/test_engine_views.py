@@ -18,7 +18,9 @@ async def test_kelly_sized_preview_takes_its_quantity_from_the_sizing(make_engin
 
 async def test_blotter_scores_and_book_reflect_what_was_traded(make_engine):
     eng = await make_engine()
-    rep = await eng.wait(await eng.submit(Ticket("AAPL", Side.BUY, Decimal(50), algo="market", venue="V1")))
+    rep = await eng.wait(
+        await eng.submit(Ticket("AAPL", Side.BUY, Decimal(50), algo="market", venue="V1"))
+    )
     await eng.store.flush()
     rows = await eng.blotter(50)
     assert {r["kind"] for r in rows} == {"order", "fill"}
@@ -35,7 +37,9 @@ async def test_blotter_scores_and_book_reflect_what_was_traded(make_engine):
 
 async def test_a_finished_parent_stores_its_metrics(make_engine):
     eng = await make_engine()
-    rep = await eng.wait(await eng.submit(Ticket("AAPL", Side.SELL, Decimal(40), algo="twap", venue="V2")))
+    rep = await eng.wait(
+        await eng.submit(Ticket("AAPL", Side.SELL, Decimal(40), algo="twap", venue="V2"))
+    )
     await eng.store.flush()
     rows = await eng.store.parent_metrics()
     assert len(rows) == 1

@@ -48,7 +48,9 @@ async def test_an_order_whose_reply_was_lost_follows_the_venue_and_its_fill_is_b
     rep = await eng.wait(await eng.submit(market_buy()))
     child = eng.children[eng.parents[rep.parent_id].children[0]]
     assert child.status is OrderStatus.FILLED and child.venue_order_id
-    assert rep.filled_qty == Decimal(100) and rep.fills == 1 and silent.sent == [child.client_order_id]
+    assert (
+        rep.filled_qty == Decimal(100) and rep.fills == 1 and silent.sent == [child.client_order_id]
+    )
     await eng.store.flush()
     rows = await eng.store.query("SELECT fill_id FROM fills WHERE parent_id = ?", (rep.parent_id,))
     assert len(rows) == 1
