@@ -63,6 +63,8 @@ def _render(d: dict[str, Any]) -> str:
     lines.append(
         "implementation shortfall in bps vs arrival mid, fees included; negative diff = cheaper than TWAP"
     )
+    few = " (fewer than 10: intervals not reliable)" if d["blocks"] < 10 else ""
+    lines.append(f"intervals resample {d['blocks']} horizon-long windows of parents{few}")
     return "\n".join(lines)
 
 

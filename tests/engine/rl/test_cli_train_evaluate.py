@@ -154,3 +154,13 @@ def test_linear_table_defers_everywhere_it_visited(linear_table):
     t = load_table(linear_table)
     visited = t.best != UNVISITED
     assert np.all(t.best[visited] < 0)  # no signal: no learned action passes the test
+
+
+def test_evaluate_says_how_many_independent_windows_its_intervals_rest_on(capsys):
+    argv = ("--data", str(EXCERPT), "--arms", "twap,ac", "--orders", "40", "--horizon", "30")
+    code, d, _ = evaluate(capsys, *argv)
+    assert code == 0 and 1 <= d["blocks"] < 10  # a short capture: 40 parents, a few windows
+    assert main(["evaluate", *argv]) == 0
+    text = capsys.readouterr().out
+    assert f"intervals resample {d['blocks']} horizon-long windows" in text
+    assert "not reliable" in text
