@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from engine.config import Settings
 from engine.models import InputError
 from engine.rl import arms as A
+from engine.rl.clustered import window_blocks
 from engine.rl.env import EnvConfig, Policy, run_episodes
 from engine.rl.paths import MarketPaths, file_digest, linear_paths, load_data, synthetic_paths
 from engine.rl.spaces import ABLATABLE, FEATURES, VOL_WINDOW_S
@@ -237,8 +238,8 @@ def evaluate(
             np.linspace(m.lo, m.hi, n).round().astype(np.int64)
         )  # spread through the held-out data
         sides = np.where(np.arange(n) % 2 == 0, 1, -1)
-        window = max(1, int(round(horizon_s / m.paths.step_s)))
-        blocks.append(mi * (m.hi + 1) + (starts - m.lo) // window)
+        window = int(round(horizon_s / m.paths.step_s))
+        blocks.append(window_blocks(starts, m.lo, window, mi, len(markets)))
         cfg = env_config(
             settings, qty or default_qty(m.paths, rl.participation, horizon_s), horizon_s
         )
