@@ -29,46 +29,24 @@ def test_a_session_never_writes_the_credential_anywhere(tmp_path):
         cfg = write_config(tmp_path / "c.yaml", venue.url, slices=2, interval=0.2)
         db = tmp_path / "s.db"
         good = {**env(), "CRASH_SECRET": FAKE_SECRET}
+        order = [
+            "exec",
+            "--symbol",
+            "BTCUSDT",
+            "--side",
+            "buy",
+            "--qty",
+            "0.01",
+            "--venue",
+            "SIM-A",
+        ]
+        files = ["--config", str(cfg), "--db", str(db), "--json"]
         runs = [
-            tranche(
-                "exec",
-                "--symbol",
-                "BTCUSDT",
-                "--side",
-                "buy",
-                "--qty",
-                "0.01",
-                "--algo",
-                "twap",
-                "--venue",
-                "SIM-A",
-                "--config",
-                str(cfg),
-                "--db",
-                str(db),
-                "--json",
-                environ=good,
-            ),  # fmt: skip
+            tranche(*order, "--algo", "twap", *files, environ=good),
             tranche("config", "--config", str(cfg), "--json", environ=good),
             tranche("recover", "--config", str(cfg), "--db", str(db), "--json", environ=good),
             # refused credentials produce error messages: those must not carry them either
-            tranche(
-                "exec",
-                "--symbol",
-                "BTCUSDT",
-                "--side",
-                "buy",
-                "--qty",
-                "0.01",
-                "--venue",
-                "SIM-A",
-                "--config",
-                str(cfg),
-                "--db",
-                str(db),
-                "--json",
-                environ={**good, "CRASH_SECRET": WRONG_SECRET},
-            ),  # fmt: skip
+            tranche(*order, *files, environ={**good, "CRASH_SECRET": WRONG_SECRET}),
         ]
     assert runs[0].returncode == 0, runs[0].stderr
     assert '"status": "filled"' in runs[0].stdout
