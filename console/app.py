@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,7 @@ from engine.clock import Clock
 from engine.config import Settings
 from engine.engine import Engine
 from engine.models import InputError, Ticket, TradingState
+from engine.plan_check import PlanStale
 from themes import THEME_NAMES, THEMES
 from widgets.order_ticket import Draft, OrderTicket
 
@@ -206,33 +208,54 @@ class TrancheApp(App[None]):
         if preview is None or ticket is None or not preview.ok or current != ticket:
             self.notify("The ticket is not valid yet: see the marked fields.", severity="warning")
             return
-        from console.painter import confirmation_text
+        self.confirm_plan(preview)
 
-        send = Ticket(
-            ticket.symbol,
-            ticket.side,
-            preview.quantity,
-            ticket.signal,
-            ticket.limit_price,
-            ticket.algo,
-            ticket.venue,
-        )
+    def confirm_plan(self, preview: Preview, changed: str = "") -> None:
+        """Ask the trader about this exact plan; yes sends it leg for leg, never a re-plan."""
+        from console.confirmation import blocked_reason, confirmation_text
+
+        plan = preview.plan
+        if plan is None:
+            self.notify("This ticket has no plan to send yet.", severity="warning")
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.send_ticket(send)
+                self.send_plan(preview)
 
-        self.push_screen(
-            ConfirmModal("Send this order?", confirmation_text(preview, ticket)), answered
-        )
+        body = confirmation_text(preview)
+        title = "Send this order?"
+        if changed:
+            title, body = "The market moved: send this new plan?", f"{changed}\n\nNew plan:\n{body}"
+        self.push_screen(ConfirmModal(title, body, blocked=blocked_reason(preview)), answered)
 
     @work(group="submit", exit_on_error=False)
-    async def send_ticket(self, ticket: Ticket) -> None:
-        pid = await self.engine.submit(ticket)
-        self.notify(
-            f"Sent {pid}: {ticket.side.value} {ticket.quantity} {ticket.symbol}",
-            title="Order accepted",
-        )
+    async def send_plan(self, preview: Preview) -> None:
+        """Send the confirmed plan; if it no longer holds, show what changed and ask again."""
+        from console.confirmation import changes_text
+
+        plan = preview.plan
+        assert plan is not None
+        try:
+            pid = await self.engine.submit(plan.ticket, plan)
+        except PlanStale as stale:
+            # the same quantity on today's market: the trader sees the new legs before anything is sent
+            fresh = await self.engine.preview(dataclasses.replace(plan.ticket, size_by_kelly=False))
+            fresh = dataclasses.replace(
+                fresh, sizing=preview.sizing, sized_by_kelly=preview.sized_by_kelly
+            )
+            if not fresh.ok or fresh.plan is None:
+                reasons = "; ".join(f"{f}: {m}" for f, m in fresh.errors)
+                self.notify(
+                    f"{changes_text(stale.changes)}\nno new plan: {reasons}",
+                    title="Not sent",
+                    severity="error",
+                )
+                return
+            self.confirm_plan(fresh, changes_text(stale.changes))
+            return
+        t = plan.ticket
+        self.notify(f"Sent {pid}: {t.side.value} {t.quantity} {t.symbol}", title="Order accepted")
 
     # -- kill switch ------------------------------------------------------------------------
     def action_kill(self) -> None:

@@ -6,14 +6,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from console.ingest import HEADER, KILL, LOG, MARKET, PROGRESS, QUALITY
-from engine.api import Preview
-from engine.models import Ticket, TradingState
+from engine.models import TradingState
 from widgets.alert_list import AlertList
 from widgets.blotter import Blotter
 from widgets.execution_progress import ExecutionProgress
 from widgets.guardrail_chart import GuardrailChart
 from widgets.halted_banner import HaltedBanner
-from widgets.kelly_preview import KellyPreview, fmt
+from widgets.kelly_preview import KellyPreview
 from widgets.kill_switch import KillSwitch
 from widgets.latency_chart import LatencyChart
 from widgets.log_pane import LogPane
@@ -118,24 +117,6 @@ def update_submit(app: TrancheApp, main: MainScreen) -> None:
         ok,
         f"ready: {pv.quantity} {pv.symbol}" if ok else "trading halted" if pv.ok else "not valid",
     )
-
-
-def confirmation_text(pv: Preview, ticket: Ticket) -> str:
-    notional = sum((leg.notional for leg in pv.legs), Decimal(0))
-    if not notional and pv.sizing is not None:
-        notional = pv.sizing.notional
-    lines = [
-        f"{ticket.side.value.upper()} {fmt(pv.quantity)} {pv.symbol}   algo {ticket.algo}"
-        + (f" -> {pv.route.order_type.value.upper()} ({pv.route.rule})" if pv.route else ""),
-        f"notional {fmt(notional)}"
-        + (f"   limit {fmt(ticket.limit_price)}" if ticket.limit_price else ""),
-        "venues:",
-    ]
-    lines += [
-        f"  {leg.venue:<10} {fmt(leg.quantity)} ({leg.share:.0%})  ~{fmt(leg.notional)}"
-        for leg in pv.legs
-    ]
-    return "\n".join(lines)
 
 
 async def fetch_and_show(app: TrancheApp) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from engine.models import OrderStatus, OrderType, Side
+from engine.models import OrderStatus, OrderType, Side, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,62 @@ class Leg:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedChild:
+    """One child order the plan would send, as the risk gate judged it before sending."""
+
+    venue: str
+    index: int
+    quantity: Decimal
+    order_type: OrderType
+    price: Decimal | None  # the price the gate valued it at (limit, else the venue's far touch)
+    denied_check: str = ""  # a check id from engine.risk.CHECKS; empty when the gate lets it pass
+    denied_reason: str = ""
+
+    @property
+    def denied(self) -> bool:
+        return bool(self.denied_check)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the trader confirms and the engine then sends unchanged: order type, legs, limit."""
+
+    algo: str
+    leg_algo: str
+    legs: tuple[Leg, ...]
+    dropped: tuple[tuple[str, str], ...]
+    arrival_mid: Decimal
+    decision: RouteDecision
+    ticket: Ticket  # carries the quantity that is sent (typed or Kelly-sized)
+    made_ts: float = 0.0
+
+    @property
+    def quantity(self) -> Decimal:
+        return self.ticket.quantity
+
+
+class PlanChangeKind(enum.Enum):
+    """Why a confirmed plan can no longer be sent as confirmed."""
+
+    VENUE_DOWN = "venue down"
+    NO_QUOTE = "no quote"
+    PRICE_MOVED = "price moved"
+    RISK_DENIED = "risk denied"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChange:
+    """One difference between the market the plan was confirmed on and the market now."""
+
+    kind: PlanChangeKind
+    venue: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.venue}: {self.kind.value}: {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
 class Preview:
     """What would happen if the trader sent this ticket now; nothing is sent."""
 
@@ -65,10 +122,17 @@ class Preview:
     legs: tuple[Leg, ...] = ()
     dropped: tuple[tuple[str, str], ...] = ()
     errors: tuple[tuple[str, str], ...] = ()  # (field, message)
+    plan: Plan | None = None  # what submit(ticket, plan) sends, leg for leg
+    children: tuple[PlannedChild, ...] = ()  # the plan's child orders through the risk gate
+    sized_by_kelly: bool = False  # the quantity is the Kelly size, chosen by the trader
 
     @property
     def ok(self) -> bool:
         return not self.errors and self.quantity > 0
+
+    @property
+    def denied(self) -> tuple[PlannedChild, ...]:
+        return tuple(c for c in self.children if c.denied)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 from engine import views
 from engine.algos.base import LegState
 from engine.algos.guardrail import restore_switch_off
-from engine.api import ExecutionReport, Preview
+from engine.api import ExecutionReport, Plan, Preview
 from engine.brokers.base import Broker, OrderUpdate
 from engine.clock import Clock
 from engine.config import Settings
@@ -37,7 +37,8 @@ from engine.models import (
     TradingState,
 )
 from engine.parent_report import execution_report
-from engine.planner import Plan, plan_ticket, preview_ticket
+from engine.plan_check import PlanStale, plan_changes
+from engine.planner import plan_ticket, preview_ticket
 from engine.quality import QualityTracker
 from engine.risk import RiskGate
 
@@ -198,11 +199,23 @@ class Engine(TradingControl):
         """What sending `ticket` now would do; bad fields come back in `errors`, never raised."""
         return await preview_ticket(self, ticket, cash=cash, equity=equity)
 
-    async def submit(self, ticket: Ticket) -> str:
-        """Accept a parent and start its legs; raises InputError for a ticket that cannot trade."""
+    async def submit(self, ticket: Ticket, plan: Plan | None = None) -> str:
+        """Accept a parent and start its legs; raises InputError for a ticket that cannot trade.
+
+        With `plan` (a preview's, as the trader confirmed it) the legs are sent exactly as planned;
+        if the market moved past tolerance, PlanStale says what changed and nothing is sent.
+        """
         if self.risk.state is TradingState.HALTED:
             raise InputError("trading_state", "trading is HALTED: reset before sending orders")
-        plan: Plan = await plan_ticket(self, ticket)
+        if plan is None:
+            plan = await plan_ticket(self, ticket)
+        else:
+            if plan.ticket != ticket:
+                raise InputError("plan", "was made for another ticket: preview this one first")
+            changes = await plan_changes(self, plan)
+            if changes:
+                raise PlanStale(changes)
+        ticket = plan.ticket
         self._seq += 1
         pid = f"P{int(self.clock.now() * 1000):x}{os.urandom(2).hex()}{self._seq:03d}"
         parent = ParentOrder(pid, ticket, plan.algo, plan.arrival_mid, self.clock.now())

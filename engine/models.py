@@ -174,6 +174,7 @@ class Ticket:
     limit_price: Decimal | None = None
     algo: str = "auto"
     venue: str | None = None
+    size_by_kelly: bool = False  # the quantity is ignored and Kelly sizes the order
 
 
 @dataclass(slots=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from engine.api import Leg, Preview, RouteDecision, SizingResult
-from engine.models import InputError, Quote, Ticket, to_decimal
+from engine.api import Plan, Preview, SizingResult
+from engine.models import InputError, Quote, Ticket, round_down, to_decimal
+from engine.plan_check import planned_children
 from engine.routing.order_type import decide_order_type
 from engine.routing.scores import venue_scores
 from engine.routing.sor import allocate
@@ -30,21 +31,18 @@ ALGOS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    algo: str
-    leg_algo: str
-    legs: tuple[Leg, ...]
-    dropped: tuple[tuple[str, str], ...]
-    arrival_mid: Decimal
-    decision: RouteDecision
-
-
 def validate_ticket(engine: Engine, t: Ticket, quantity: Decimal | None = None) -> None:
     """Refuse a ticket that cannot trade, naming the field."""
     if not t.symbol or not t.symbol.strip():
         raise InputError("symbol", "is empty")
     to_decimal(t.quantity if quantity is None else quantity, "quantity")
+    validate_fields(engine, t)
+
+
+def validate_fields(engine: Engine, t: Ticket) -> None:
+    """Everything but the quantity, which Kelly may still have to size."""
+    if not t.symbol or not t.symbol.strip():
+        raise InputError("symbol", "is empty")
     if t.limit_price is not None:
         to_decimal(t.limit_price, "limit_price")
     if t.algo not in ALGOS:
@@ -106,12 +104,28 @@ async def plan_ticket(engine: Engine, t: Ticket, quantity: Decimal | None = None
     legs, dropped = allocate(t.side, qty, quotes, scores, cfg, steps)
     if not split:
         dropped = []
+    for leg in legs:  # a remainder off the lot would be left unfilled: refuse it up front
+        step = steps[leg.venue]
+        if step > 0 and round_down(leg.quantity, step) != leg.quantity:
+            raise InputError(
+                "quantity",
+                f"{qty:f} is not a whole number of lots: {t.symbol} on {leg.venue} trades in lots of {step:f}",
+            )
     leg_algo = decision.order_type.value if algo == "sor" else algo
     if not legs:
         raise InputError(
             "symbol", f"no venue can take this order ({'; '.join(r for _, r in dropped)})"
         )
-    return Plan(algo, leg_algo, tuple(legs), tuple(failed) + tuple(dropped), arrival, decision)
+    return Plan(
+        algo,
+        leg_algo,
+        tuple(legs),
+        tuple(failed) + tuple(dropped),
+        arrival,
+        decision,
+        dataclasses.replace(t, quantity=qty),
+        engine.clock.now(),
+    )
 
 
 async def preview_ticket(
@@ -120,13 +134,20 @@ async def preview_ticket(
     """Sizing, decision and legs for the ticket as it stands; errors listed, nothing raised."""
     errors: list[tuple[str, str]] = []
     sizing: SizingResult | None = None
-    qty = t.quantity
+    kelly = t.size_by_kelly
+    qty = Decimal(0) if kelly else t.quantity
     try:
-        # reliability: NaN/inf quantities are refused by validation (a NaN compare would raise)
-        validate_ticket(engine, t) if not t.quantity.is_finite() or t.quantity > 0 else None
+        if kelly:
+            validate_fields(engine, t)
+        else:  # the typed quantity is the order: it must stand on its own
+            validate_ticket(engine, t)
         quotes, _ = await market_view(engine, t)
         sig = t.signal
-        if sig.win_rate is not None and sig.avg_win is not None and sig.avg_loss is not None:
+        if kelly:
+            if sig.win_rate is None or sig.avg_win is None or sig.avg_loss is None:
+                raise InputError(
+                    "win_rate", "win rate, avg win and avg loss are needed to size by Kelly"
+                )
             if cash is None or equity is None:
                 snaps = [
                     await b.portfolio()
@@ -153,18 +174,24 @@ async def preview_ticket(
                 step=step,
                 cfg=engine.settings.execution,
             )
-            if t.quantity <= 0:
-                qty = sizing.quantity
-        if qty <= 0:
-            errors.append(
-                (
-                    "quantity",
-                    sizing.reason if sizing and sizing.reason else "must be > 0 (or size by Kelly)",
-                )
-            )
-            return Preview(t.symbol, t.side, qty, sizing, None, errors=tuple(errors))
+            qty = sizing.quantity
+            if qty <= 0:
+                errors.append(("quantity", sizing.reason or "Kelly sizes this signal at 0"))
+                return Preview(t.symbol, t.side, qty, sizing, None, errors=tuple(errors))
         plan = await plan_ticket(engine, t, qty)
-        return Preview(t.symbol, t.side, qty, sizing, plan.decision, plan.legs, plan.dropped)
+        children = await planned_children(engine, plan, quotes)
+        return Preview(
+            t.symbol,
+            t.side,
+            qty,
+            sizing,
+            plan.decision,
+            plan.legs,
+            plan.dropped,
+            plan=plan,
+            children=children,
+            sized_by_kelly=kelly,
+        )
     except InputError as e:
         errors.append((e.field, e.message))
         return Preview(t.symbol, t.side, qty, sizing, None, errors=tuple(errors))

@@ -128,12 +128,24 @@ class RiskGate:
             )
         return denial
 
+    def judge(
+        self,
+        child: ChildOrder,
+        *,
+        parent_quantity: Decimal,
+        best_opposite: Decimal | None,
+        position: Decimal,
+    ) -> Denial | None:
+        """The same limits as check(), for a child not yet sent: nothing counted or recorded."""
+        return self._evaluate(child, parent_quantity, best_opposite, position, dry=True)
+
     def _evaluate(
         self,
         child: ChildOrder,
         parent_quantity: Decimal,
         best_opposite: Decimal | None,
         position: Decimal,
+        dry: bool = False,
     ) -> Denial | None:
         qty = child.quantity
         signed = qty if child.side is Side.BUY else -qty
@@ -195,6 +207,8 @@ class RiskGate:
                 f"position would be {position + signed} (|.| > max_position_per_symbol {self._max_pos})",
             )
 
+        if dry:  # the rate is a property of the moment of sending, not of the plan
+            return None
         now = self.clock.now()
         sent = self._sent.get(child.venue)
         if sent is None:

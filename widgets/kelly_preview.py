@@ -7,7 +7,7 @@ from decimal import Decimal
 from rich.table import Table
 from textual.widgets import Static
 
-from engine.api import Preview
+from engine.api import Plan, Preview
 
 
 def fmt(value: object, places: int = 2) -> str:
@@ -18,6 +18,15 @@ def fmt(value: object, places: int = 2) -> str:
     if isinstance(value, Decimal):
         return f"{value:,f}" if value == value.to_integral_value() else f"{value:,.{places}f}"
     return str(value)
+
+
+def order_label(plan: Plan) -> str:
+    """The order type the legs will run, and who chose it (the trader or a router rule)."""
+    if plan.algo == "sor":
+        return f"SOR, legs {plan.leg_algo.upper()} ({plan.decision.rule})"
+    if plan.ticket.algo == "auto":
+        return f"{plan.algo.upper()} (auto: {plan.decision.rule})"
+    return f"{plan.algo.upper()} (chosen)"
 
 
 class KellyPreview(Static):
@@ -37,7 +46,10 @@ class KellyPreview(Static):
         if r is not None:
             price = f" @ {fmt(r.limit_price)}" if r.limit_price is not None else ""
             slices = f" {r.slices} x {r.interval_s:g} s" if r.slices > 1 else ""
-            t.add_row("order", f"{r.order_type.value.upper()}{price}{slices}  rule {r.rule}")
+            if preview.plan is not None and preview.plan.ticket.algo != "auto":
+                t.add_row("order", order_label(preview.plan))  # the trader's choice, not a rule's
+            else:
+                t.add_row("order", f"{r.order_type.value.upper()}{price}{slices}  rule {r.rule}")
         s = preview.sizing
         if s is not None:
             t.add_row("sizing", s.mode)
@@ -51,7 +63,7 @@ class KellyPreview(Static):
             if s.reason:
                 t.add_row("no order", s.reason)
         else:
-            t.add_row("sizing", "fixed qty (no Kelly inputs)")
+            t.add_row("sizing", "typed quantity (Kelly off)")
         t.add_row("quantity", fmt(preview.quantity))
         if preview.legs:
             t.add_row("notional", fmt(sum((leg.notional for leg in preview.legs), Decimal(0))))

@@ -53,16 +53,16 @@ class Draft:
         """Parse what was typed; fields that are not numbers are reported here, the rest by the engine."""
         errors: dict[str, str] = {}
 
-        def num(name: str, raw: str, optional: bool = True) -> Decimal | None:
+        def num(name: str, raw: str) -> Decimal | None:
             if not raw.strip():
-                return None if optional else Decimal(0)
+                return None
             try:
                 return to_decimal(raw, name, positive=False)
             except InputError as e:
                 errors[name] = e.message
                 return None
 
-        qty = Decimal(0) if self.kelly else num("quantity", self.quantity, optional=False)
+        qty = Decimal(0) if self.kelly else typed_quantity(self.quantity, errors)
         strength = num("strength", self.strength)
         win_rate, avg_win, avg_loss = (
             num(n, getattr(self, n)) for n in ("win_rate", "avg_win", "avg_loss")
@@ -80,9 +80,33 @@ class Draft:
             avg_win=float(avg_win) if avg_win is not None else None,
             avg_loss=float(avg_loss) if avg_loss is not None else None,
         )
-        return Ticket(
-            self.symbol.strip().upper(), Side(self.side), qty, signal, limit, self.algo
-        ), {}
+        ticket = Ticket(
+            self.symbol.strip().upper(),
+            Side(self.side),
+            qty,
+            signal,
+            limit,
+            self.algo,
+            size_by_kelly=self.kelly,
+        )
+        return ticket, {}
+
+
+def typed_quantity(raw: str, errors: dict[str, str]) -> Decimal | None:
+    """The typed quantity is the order when Kelly is off: empty, garbage or <= 0 is an error."""
+    if not raw.strip():
+        errors["quantity"] = "is empty: type a quantity, or tick Kelly to size by Kelly"
+        return None
+    try:
+        return to_decimal(raw, "quantity")
+    except InputError as e:
+        errors["quantity"] = e.message
+        return None
+
+
+def kelly_label(on: bool) -> str:
+    """The checkbox says its state in words: a compact checkbox looks alike on and off."""
+    return "Kelly ON" if on else "Kelly off"
 
 
 class OrderTicket(Vertical):
@@ -120,7 +144,8 @@ class OrderTicket(Vertical):
                 yield Input(
                     d.quantity, id="quantity", compact=True, placeholder="units", disabled=d.kelly
                 )
-                yield Checkbox("Kelly", d.kelly, id="kelly", compact=True)
+                yield Checkbox(kelly_label(d.kelly), d.kelly, id="kelly", compact=True)
+            yield Static("", id="quantity-error", classes="field-error")
             yield Label("strength")
             yield Input(d.strength, id="strength", compact=True, placeholder="0..1")
             yield Label("win rate")
@@ -154,9 +179,14 @@ class OrderTicket(Vertical):
             setattr(self.draft, event.select.id, event.value)
             self._changed()
 
+    def on_mount(self) -> None:
+        self.query_one("#kelly", Checkbox).set_class(self.draft.kelly, "-on")
+
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self.draft.kelly = event.value
         self.query_one("#quantity", Input).disabled = event.value
+        event.checkbox.label = kelly_label(event.value)
+        event.checkbox.set_class(event.value, "-on")
         self._changed()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -176,7 +206,10 @@ class OrderTicket(Vertical):
             bad = name in errors
             w.set_class(bad, "-field-error")
             w.tooltip = errors.get(name)
-        lines = [f"{f}: {m}" for f, m in errors.items()]
+        under = self.query_one("#quantity-error", Static)  # said where the trader looks
+        under.update(f"quantity: {errors['quantity']}" if "quantity" in errors else "")
+        under.display = "quantity" in errors
+        lines = [f"{f}: {m}" for f, m in errors.items() if f != "quantity"]
         box = self.query_one("#ticket-errors", Static)
         box.update("\n".join(lines))
         box.display = bool(lines)

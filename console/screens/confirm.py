@@ -17,19 +17,30 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, title: str, body: str, yes: str = "Yes, send", danger: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        body: str,
+        yes: str = "Yes, send",
+        danger: bool = False,
+        blocked: str = "",
+    ) -> None:
         super().__init__()
         self.title_text, self.body, self.yes, self.danger = title, body, yes, danger
+        self.blocked = blocked  # why yes is not offered: the answer can only be no
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="-danger" if self.danger else ""):
             yield Static(self.title_text, id="confirm-title")
             yield Static(self.body, id="confirm-body")
+            if self.blocked:
+                yield Static(self.blocked, id="confirm-blocked")
             with Horizontal(id="confirm-buttons"):
                 yield Button(
                     f"{self.yes} (y)",
                     id="confirm-yes",
                     variant="error" if self.danger else "primary",
+                    disabled=bool(self.blocked),
                 )
                 yield Button("Cancel (n)", id="confirm-no")
 
@@ -37,7 +48,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.query_one("#confirm-no", Button).focus()  # the safe answer has the focus
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm-yes")
+        self.dismiss(event.button.id == "confirm-yes" and not self.blocked)
 
     def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+        self.dismiss(yes and not self.blocked)

@@ -128,6 +128,11 @@ class RouterConfig(Section):
         8.0, ge=0, description="Expected slippage of a venue with no history."
     )
     lookback_days: int = Field(30, gt=0, description="Fill history window for learned figures.")
+    plan_max_move_bps: float = Field(
+        25.0,
+        ge=0,
+        description="A confirmed plan is sent only if each leg's venue mid moved at most this much since; else the trader is asked again.",
+    )
 
 
 class AlgoConfig(Section):

@@ -21,7 +21,7 @@ async def test_typing_a_kelly_ticket_shows_the_engines_own_preview(console_app: 
         await settle(app, pilot)
 
         expected = await app.engine.preview(
-            Ticket("AAPL", Side.BUY, Decimal(0), Signal(0.5, 0.6, 0.02, 0.01))
+            Ticket("AAPL", Side.BUY, Decimal(0), Signal(0.5, 0.6, 0.02, 0.01), size_by_kelly=True)
         )
         assert expected.sizing is not None
         shown = pane_text(app, "#preview")
@@ -55,16 +55,16 @@ async def test_invalid_ticket_shows_the_error_and_nothing_is_sent(console_app: T
     sent: list[Ticket] = []
     real_submit = app.engine.submit
 
-    async def spy(ticket: Ticket) -> str:
+    async def spy(ticket: Ticket, plan=None) -> str:
         sent.append(ticket)
-        return await real_submit(ticket)
+        return await real_submit(ticket, plan)
 
     app.engine.submit = spy  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
         await type_into(pilot, "#quantity", "-5")
         await settle(app, pilot)
-        errors = pane_text(app, "#ticket-errors")
+        errors = pane_text(app, "#quantity-error")  # under the field, where the trader looks
         assert "quantity" in errors
         assert app.main.query_one("#quantity").has_class("-field-error")
         assert app.main.query_one("#submit").disabled
@@ -72,7 +72,7 @@ async def test_invalid_ticket_shows_the_error_and_nothing_is_sent(console_app: T
         await settle(app, pilot)
         await type_into(pilot, "#quantity", "abc")
         await settle(app, pilot)
-        assert "quantity" in pane_text(app, "#ticket-errors")
+        assert "quantity" in pane_text(app, "#quantity-error")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert sent == []

@@ -9,7 +9,15 @@ from engine.models import Side, Signal, Ticket
 
 async def test_kelly_sized_preview_takes_its_quantity_from_the_sizing(make_engine):
     eng = await make_engine()
-    t = Ticket("AAPL", Side.BUY, Decimal(0), Signal(0.5, 0.55, 2.0, 1.0), algo="twap", venue="V0")
+    t = Ticket(
+        "AAPL",
+        Side.BUY,
+        Decimal(0),
+        Signal(0.5, 0.55, 2.0, 1.0),
+        algo="twap",
+        venue="V0",
+        size_by_kelly=True,
+    )
     p = await eng.preview(t, cash=Decimal(50_000), equity=Decimal(100_000))
     assert p.errors == ()
     assert p.sizing is not None and p.quantity == p.sizing.quantity > 0

@@ -1,0 +1,66 @@
+"""The words of the confirm dialog: the frozen plan as it will be sent, its risk view, what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from engine.api import PlanChange, Preview
+from widgets.kelly_preview import fmt, order_label
+
+
+def size_label(pv: Preview) -> str:
+    """Where the quantity came from, so a Kelly size is never mistaken for the typed one."""
+    if pv.sized_by_kelly and pv.sizing is not None:
+        return f"size: Half-Kelly ({pv.sizing.mode}, {pv.sizing.cap_reason or 'no cap'})"
+    return "size: the typed quantity"
+
+
+def confirmation_text(pv: Preview) -> str:
+    """Exactly what submit(plan) sends: side, quantity, order type, limit, each venue leg."""
+    plan = pv.plan
+    assert plan is not None  # only a planned preview can be confirmed
+    t = plan.ticket
+    notional = sum((leg.notional for leg in plan.legs), Decimal(0))
+    lines = [
+        f"{t.side.value.upper()} {fmt(plan.quantity)} {t.symbol}   order {order_label(plan)}",
+        size_label(pv),
+        f"notional {fmt(notional)}"
+        + (f"   limit {fmt(t.limit_price)}" if t.limit_price is not None else "   no limit"),
+        "venues (sent as shown):",
+    ]
+    lines += [
+        f"  {leg.venue:<10} {fmt(leg.quantity)} ({leg.share:.0%})  ~{fmt(leg.notional)}"
+        for leg in plan.legs
+    ]
+    lines += risk_lines(pv)
+    return "\n".join(lines)
+
+
+def risk_lines(pv: Preview) -> list[str]:
+    """The risk gate's verdict on every planned child: the denied ones by venue, with the reason."""
+    denied = pv.denied
+    if not denied:
+        return [f"risk: all {len(pv.children)} planned child orders pass the gate"]
+    out = [f"risk: {len(denied)} of {len(pv.children)} planned child orders would be DENIED:"]
+    out += [
+        f"  {c.venue} #{c.index} {fmt(c.quantity)}: {c.denied_check}: {c.denied_reason}"
+        for c in denied[:6]
+    ]
+    if len(denied) > 6:
+        out.append(f"  ... and {len(denied) - 6} more")
+    return out
+
+
+def blocked_reason(pv: Preview) -> str:
+    """Non-empty when the plan must not be sent: some child would be refused by the risk gate."""
+    if not pv.denied:
+        return ""
+    return "Blocked: the risk gate would deny part of this plan. Change the ticket."
+
+
+def changes_text(changes: Iterable[PlanChange]) -> str:
+    """What moved between the confirmation and the send, one line per venue and reason."""
+    return "\n".join(
+        ["Not sent: the market changed since you confirmed:"] + [f"  {c}" for c in changes]
+    )
