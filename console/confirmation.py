@@ -44,7 +44,7 @@ def risk_lines(pv: Preview) -> list[str]:
         return [f"risk: all {len(pv.children)} planned child orders pass the gate"]
     out = [f"risk: {len(denied)} of {len(pv.children)} planned child orders would be DENIED:"]
     out += [
-        f"  {c.venue} #{c.index} {fmt(c.quantity)}: {c.denied_check}: {c.denied_reason}"
+        f"  {c.venue} #{c.index} {fmt(c.quantity)} [{c.denied_check}] {c.denied_reason}"
         for c in denied[:6]
     ]
     if len(denied) > 6:

@@ -128,7 +128,7 @@ class OrderTicket(Vertical):
 
     def compose(self) -> ComposeResult:
         d = self.draft
-        with Grid(id="ticket-form"):
+        with Grid(id="ticket-form", classes="ticket-form"):
             yield Label("symbol")
             yield Input(d.symbol, id="symbol", compact=True, placeholder="e.g. AAPL")
             yield Label("side")
@@ -145,7 +145,9 @@ class OrderTicket(Vertical):
                     d.quantity, id="quantity", compact=True, placeholder="units", disabled=d.kelly
                 )
                 yield Checkbox(kelly_label(d.kelly), d.kelly, id="kelly", compact=True)
-            yield Static("", id="quantity-error", classes="field-error")
+        # outside the grid: a grid row would not grow to a wrapped message
+        yield Static("", id="quantity-error", classes="field-error")
+        with Grid(id="ticket-form-signal", classes="ticket-form"):
             yield Label("strength")
             yield Input(d.strength, id="strength", compact=True, placeholder="0..1")
             yield Label("win rate")

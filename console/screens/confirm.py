@@ -32,12 +32,12 @@ class ConfirmModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="-danger" if self.danger else ""):
             yield Static(self.title_text, id="confirm-title")
-            yield Static(self.body, id="confirm-body")
+            yield Static(self.body, id="confirm-body", markup=False)
             if self.blocked:
                 yield Static(self.blocked, id="confirm-blocked")
             with Horizontal(id="confirm-buttons"):
                 yield Button(
-                    f"{self.yes} (y)",
+                    "Blocked" if self.blocked else f"{self.yes} (y)",
                     id="confirm-yes",
                     variant="error" if self.danger else "primary",
                     disabled=bool(self.blocked),

@@ -13,7 +13,9 @@ from tests.console.conftest import screen_text, settle, started, type_into, unti
 from widgets.kelly_preview import fmt
 
 
-async def fill_ticket(app: TrancheApp, pilot, *, qty: str, algo: str, strength: str = "0.5") -> None:
+async def fill_ticket(
+    app: TrancheApp, pilot, *, qty: str, algo: str, strength: str = "0.5"
+) -> None:
     await type_into(pilot, "#quantity", qty)
     await type_into(pilot, "#strength", strength)
     app.main.query_one("#algo", Select).value = algo
@@ -40,7 +42,9 @@ def spread_half(app: TrancheApp, venue: str, bps: str) -> None:
     app.engine.brokers[venue]._half_spread = Decimal(bps) / Decimal(20000)  # type: ignore[attr-defined]
 
 
-async def test_sor_children_sent_per_venue_equal_the_confirmed_legs(console_app: TrancheApp) -> None:
+async def test_sor_children_sent_per_venue_equal_the_confirmed_legs(
+    console_app: TrancheApp,
+) -> None:
     app = console_app
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
@@ -110,7 +114,9 @@ async def test_a_price_move_past_tolerance_asks_again_showing_what_changed(
         assert sum(sent_per_venue(app, pid).values()) == Decimal(500)
 
 
-async def test_a_leg_venue_down_at_send_is_asked_again_not_rerouted(console_app: TrancheApp) -> None:
+async def test_a_leg_venue_down_at_send_is_asked_again_not_rerouted(
+    console_app: TrancheApp,
+) -> None:
     app = console_app
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
