@@ -77,6 +77,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         priority=True,
     ),
     ActionSpec(
+        "tranche.market",
+        "ctrl+n",
+        "show_tab('market')",
+        "Market",
+        "Show every venue's quote for the ticket's symbol",
+        priority=True,
+    ),
+    ActionSpec(
         "tranche.book",
         "ctrl+o",
         "show_tab('book')",

@@ -7,6 +7,7 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 # Each module in console/commands registers one subcommand; kept as names so the headless
@@ -37,6 +38,18 @@ def add_common(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
     )
     if json_flag:
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def db_file(value: str) -> str:
+    """argparse type of every --db: a typo must not silently create a tree of directories."""
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is a directory, not a database file")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"directory {path.parent} does not exist: create it first, or choose another --db"
+        )
+    return value
 
 
 def emit(

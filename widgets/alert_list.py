@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 from engine.events import AlertRaised
 
 COLUMNS = ("time", "kind", "venue", "value", "limit", "message")
+EMPTY = "no alerts yet"
 
 
 class AlertList(DataTable[str]):
@@ -18,11 +19,12 @@ class AlertList(DataTable[str]):
         self.show([])
 
     def show(self, alerts: Iterable[AlertRaised]) -> None:
-        self.clear(columns=True)  # widths fit the new rows, not the widest ever
-        self.add_columns(*COLUMNS)
         rows = list(alerts)[::-1][:100]
+        self.clear(columns=True)  # widths fit the new rows, not the widest ever
+        self.add_column(COLUMNS[0], width=None if rows else len(EMPTY))  # room for the placeholder
+        self.add_columns(*COLUMNS[1:])
         for a in rows:
             stamp = datetime.fromtimestamp(a.ts, UTC).strftime("%H:%M:%S")
             self.add_row(stamp, a.kind, a.venue, f"{a.value:.2f}", f"{a.threshold:.2f}", a.message)
         if not rows:
-            self.add_row("no alerts yet", "", "", "", "", "")
+            self.add_row(EMPTY, "", "", "", "", "")

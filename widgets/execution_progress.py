@@ -22,6 +22,8 @@ COLUMNS = (
     "decided by",
 )
 
+EMPTY = "no parent orders yet"
+
 
 def bar(done: Decimal, total: Decimal, width: int = 12) -> str:
     frac = float(done / total) if total else 0.0
@@ -38,10 +40,13 @@ class ExecutionProgress(DataTable[str]):
         self.show([], 0.0)
 
     def show(self, parents: Iterable[Any], now: float) -> None:
+        newest = sorted(parents, key=lambda p: p.accepted_ts, reverse=True)[:20]
         self.clear(columns=True)  # widths fit the new rows, not the widest ever
-        self.add_columns(*COLUMNS)
+        # the placeholder sits in the first column: give it room, or it is cut to the header's width
+        self.add_column(COLUMNS[0], width=None if newest else len(EMPTY))
+        self.add_columns(*COLUMNS[1:])
         rows = 0
-        for p in sorted(parents, key=lambda p: p.accepted_ts, reverse=True)[:20]:
+        for p in newest:
             qty = Decimal(p.quantity)
             slip = "-" if p.slippage_bps is None else f"{p.slippage_bps:+.2f}"
             self.add_row(
@@ -82,4 +87,4 @@ class ExecutionProgress(DataTable[str]):
                 )
             rows += 1
         if not rows:
-            self.add_row("no parent orders yet", *[""] * (len(COLUMNS) - 1))
+            self.add_row(EMPTY, *[""] * (len(COLUMNS) - 1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from console.cli import CliError, add_common
+from console.cli import CliError, add_common, db_file
 from engine.config import load_settings
 
 
@@ -13,7 +13,10 @@ def register(sub: Any) -> None:
     p = sub.add_parser("console", help="open the trading console (the default)")
     add_common(p, json_flag=False)
     p.add_argument(
-        "--db", metavar="FILE", help="fill-history database (default: the configured one)"
+        "--db",
+        type=db_file,
+        metavar="FILE",
+        help="fill-history database (default: the configured one)",
     )
     p.add_argument(
         "--speed",

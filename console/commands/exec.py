@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import Any
 
-from console.cli import add_common, emit
+from console.cli import add_common, db_file, emit
 from engine.api import ExecutionReport
 from engine.clock import LiveClock
 from engine.config import load_settings
@@ -26,7 +26,10 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", help="limit price (algo limit)")
     p.add_argument("--venue", help="send everything to this venue")
     p.add_argument(
-        "--db", metavar="FILE", help="fill-history database (default: the configured one)"
+        "--db",
+        type=db_file,
+        metavar="FILE",
+        help="fill-history database (default: the configured one)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_common(p)

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from console.cli import add_common, emit
+from console.cli import add_common, db_file, emit
 from engine.clock import LiveClock
 from engine.config import load_settings
 
@@ -17,7 +17,10 @@ def register(sub: Any) -> None:
         help="reconcile live parents and orders with their venues after a crash; resume or cancel",
     )
     p.add_argument(
-        "--db", metavar="FILE", help="order journal database (default: the configured one)"
+        "--db",
+        type=db_file,
+        metavar="FILE",
+        help="order journal database (default: the configured one)",
     )
     p.add_argument(
         "--on-restart",

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from console.cli import CliError, add_common, emit
+from console.cli import CliError, add_common, db_file, emit
 from console.commands.route_legs import load_quotes, sor_legs
 from console.commands.size import as_flag_error
 from engine.api import RouteDecision
@@ -39,6 +39,7 @@ def register(sub: Any) -> None:
     p.add_argument("--step", help="venue quantity step for legs (default: the precision of --qty)")
     p.add_argument(
         "--db",
+        type=db_file,
         metavar="FILE",
         help="fill history for learned venue scores (default: the configured one)",
     )
@@ -67,7 +68,7 @@ class Market:
 
 
 def parse_ticket(args: argparse.Namespace) -> Ticket:
-    symbol = (args.symbol or "").strip()
+    symbol = (args.symbol or "").strip().upper()  # as the console and `exec` read it
     if not symbol:
         raise InputError("--symbol", "must not be empty")
     return Ticket(symbol, parse_side(args.side), to_decimal(args.qty, "qty"), args.strength)

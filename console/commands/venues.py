@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from console.cli import CliError, add_common, emit
+from console.cli import CliError, add_common, db_file, emit
 from engine.config import Settings, load_settings
 
 
@@ -21,7 +21,9 @@ def register(sub: Any) -> None:
         "--check", action="store_true", help="connect to every configured venue and report"
     )
     p.add_argument("--symbol", help="learned venue scores for this symbol, from the fill history")
-    p.add_argument("--db", metavar="FILE", help="fill history (default: the configured one)")
+    p.add_argument(
+        "--db", type=db_file, metavar="FILE", help="fill history (default: the configured one)"
+    )
     p.add_argument(
         "--timeout",
         type=float,
@@ -142,7 +144,14 @@ async def venue_score_rows(
     from engine.routing.scores import hour_bucket, venue_scores
     from engine.store import Store
 
-    names = list(build_brokers(settings, SimClock()))
+    brokers = build_brokers(settings, SimClock())
+    names = list(brokers)
+    # venues that list their symbols before connecting (the simulated ones) must list this one
+    listed = {s for b in brokers.values() for s in await b.symbols()}
+    if listed and symbol not in listed:
+        raise CliError(
+            f"--symbol: no configured venue lists {symbol!r}; they list {', '.join(sorted(listed))}"
+        )
     path = Path(db) if db else settings.store.resolved_path()
     store = None
     if path.exists():

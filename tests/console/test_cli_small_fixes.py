@@ -1,0 +1,54 @@
+"""Item 12 of issue 14 on the command line: lots, symbol case, unknown symbols, a --db in no directory."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from console.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRANCHE_CONFIG", raising=False)
+
+
+def test_exec_refuses_a_fractional_quantity_on_a_whole_share_instrument(tmp_path, capsys) -> None:
+    db = tmp_path / "x.db"
+    code = main(["exec", "--symbol", "AAPL", "--side", "buy", "--qty", "100.5", "--db", str(db)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "quantity" in err and "lots of 1" in err and "Traceback" not in err
+
+
+def test_route_accepts_a_lower_case_symbol_as_the_console_does(capsys) -> None:
+    assert main(["route", "--symbol", "aapl", "--side", "buy", "--qty", "100", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["symbol"] == "AAPL"
+
+
+def test_venues_refuses_a_symbol_no_venue_lists(capsys) -> None:
+    assert main(["venues", "--symbol", "ZZZ"]) == 2
+    err = capsys.readouterr().err
+    assert "ZZZ" in err and "AAPL" in err
+
+
+def test_venues_accepts_a_lower_case_symbol(capsys) -> None:
+    assert main(["venues", "--symbol", "aapl", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["symbol"] == "AAPL"
+
+
+@pytest.mark.parametrize("command", ["exec", "report", "venues", "recover"])
+def test_a_db_in_a_missing_directory_is_refused_naming_it(tmp_path, capsys, command) -> None:
+    missing = tmp_path / "no" / "such"
+    argv = {
+        "exec": ["exec", "--symbol", "AAPL", "--side", "buy", "--qty", "1"],
+        "report": ["report"],
+        "venues": ["venues", "--symbol", "AAPL"],
+        "recover": ["recover"],
+    }[command]
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--db", str(missing / "x.db")])
+    assert done.value.code == 2
+    assert f"directory {missing} does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
