@@ -52,3 +52,20 @@ def test_a_db_in_a_missing_directory_is_refused_naming_it(tmp_path, capsys, comm
     assert done.value.code == 2
     assert f"directory {missing} does not exist" in capsys.readouterr().err
     assert not (tmp_path / "no").exists()
+
+
+def test_readme_says_textual_draws_on_stderr_and_where_the_history_lives() -> None:
+    from pathlib import Path
+
+    from engine.config import Settings
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    console = readme.split("## The console", 1)[1].split("\n## ", 1)[0]
+    assert "stderr" in console and "2>log" in console and "blank" in console
+    default = Settings().store.resolved_path()
+    shown = (
+        f"~/{default.relative_to(Path.home())}"
+        if default.is_relative_to(Path.home())
+        else str(default)
+    )
+    assert shown in console
