@@ -113,9 +113,11 @@ def update_submit(app: TrancheApp, main: MainScreen) -> None:
         return
     halted = app.engine.trading_state is TradingState.HALTED
     ok = pv.ok and not halted
+    ready = f"ready: {pv.quantity} {pv.symbol}"
+    if pv.denied:  # the dialog lists them and will not send
+        ready = f"risk gate would deny {len(pv.denied)} child order(s)"
     main.query_one(OrderTicket).set_submittable(
-        ok,
-        f"ready: {pv.quantity} {pv.symbol}" if ok else "trading halted" if pv.ok else "not valid",
+        ok, ready if ok else "trading halted" if pv.ok else "not valid"
     )
 
 

@@ -215,6 +215,8 @@ class Engine(TradingControl):
             changes = await plan_changes(self, plan)
             if changes:
                 raise PlanStale(changes)
+            if self.risk.state is TradingState.HALTED:  # a kill while the venues were asked
+                raise InputError("trading_state", "trading is HALTED: reset before sending orders")
         ticket = plan.ticket
         self._seq += 1
         pid = f"P{int(self.clock.now() * 1000):x}{os.urandom(2).hex()}{self._seq:03d}"

@@ -37,7 +37,11 @@ def _leg_quote(plan: Plan, leg: Leg, quotes: dict[str, Quote]) -> Quote | None:
 async def _leg_orders(
     engine: Engine, plan: Plan, leg: Leg, q: Quote | None
 ) -> list[tuple[Decimal, OrderType, Decimal | None, Decimal | None]]:
-    """(quantity, type, limit, far touch) of each order the leg's algorithm would send."""
+    """(quantity, type, limit, far touch) of each order the leg's algorithm would send.
+
+    Slicing algorithms (TWAP and those built on its schedule) are judged slice by slice at the
+    ticket's limit, else at the far touch: the most a slice can cost.
+    """
     t, s = plan.ticket, engine.settings
     inst = await engine.instrument(leg.venue, t.symbol)
     far = q.far(t.side) if q is not None else None
