@@ -39,7 +39,7 @@ def sent_per_venue(app: TrancheApp, pid: str) -> dict[str, Decimal]:
 
 def spread_half(app: TrancheApp, venue: str, bps: str) -> None:
     """Change one paper venue's spread around the same mid: the 1/spread split would change."""
-    app.engine.brokers[venue]._half_spread = Decimal(bps) / Decimal(20000)  # type: ignore[attr-defined]
+    app.engine.brokers[venue].set_spread_bps(bps)  # type: ignore[attr-defined]
 
 
 async def test_sor_children_sent_per_venue_equal_the_confirmed_legs(
@@ -96,7 +96,7 @@ async def test_a_price_move_past_tolerance_asks_again_showing_what_changed(
         (leg,) = app.preview.plan.legs
         await open_dialog(app, pilot)
         for b in app.engine.brokers.values():  # every mid up 1%: 100 bps > the 25 bps tolerance
-            b._mid["AAPL"] *= Decimal("1.01")  # type: ignore[attr-defined]
+            b.move_mid("AAPL", "1.01")  # type: ignore[attr-defined]
         await pilot.press("y")
         await settle(app, pilot)
         await until(app, pilot, lambda: isinstance(app.screen, ConfirmModal))

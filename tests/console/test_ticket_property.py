@@ -78,7 +78,7 @@ class Harness:
         for (
             b
         ) in brokers.values():  # cash for every example: a venue refusing a buy re-routes the leg
-            b._cash = Decimal(10) ** 8  # type: ignore[attr-defined]
+            b.set_cash(Decimal(10) ** 8)
         self.engine = build_engine(
             Settings(), clock=clock, db_path=tmp / "fills.db", brokers=brokers
         )

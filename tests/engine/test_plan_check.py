@@ -36,7 +36,7 @@ async def test_a_frozen_plan_keeps_its_legs_when_the_spreads_change(make_engine)
     eng = await make_engine()
     pv = await eng.preview(Ticket("AAPL", Side.BUY, Decimal(12000), algo="sor"))
     assert pv.plan is not None and len(pv.plan.legs) > 1
-    eng.brokers["V3"]._half_spread = Decimal("0.00001")  # the tightest venue now
+    eng.brokers["V3"].set_spread_bps("0.2")  # the tightest venue now
     pid = await eng.submit(pv.plan.ticket, pv.plan)
     assert [(s.venue, s.quantity) for s in eng.legs[pid]] == [
         (leg.venue, leg.quantity) for leg in pv.plan.legs
@@ -51,6 +51,6 @@ async def test_tolerance_comes_from_config(make_engine, settings) -> None:
     eng = await make_engine(settings=loose)
     pv = await eng.preview(Ticket("AAPL", Side.BUY, Decimal(100), algo="market", venue="V0"))
     assert pv.plan is not None
-    eng.brokers["V0"]._mid["AAPL"] *= Decimal("1.01")  # 100 bps: within 500
+    eng.brokers["V0"].move_mid("AAPL", "1.01")  # 100 bps: within 500
     pid = await eng.submit(pv.plan.ticket, pv.plan)
     assert [s.venue for s in eng.legs[pid]] == ["V0"]
