@@ -40,6 +40,11 @@ def add_common(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
+def symbol_name(value: str) -> str:
+    """argparse type of every --symbol: upper-cased as the console's ticket reads it."""
+    return value.strip().upper()
+
+
 def db_file(value: str) -> str:
     """argparse type of every --db: a typo must not silently create a tree of directories."""
     path = Path(value).expanduser()

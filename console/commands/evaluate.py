@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from console.cli import CliError, add_common, emit
+from console.cli import CliError, add_common, emit, symbol_name
 from engine.config import load_settings
 from engine.rl.evaluate import ARMS, EVAL_SEED_OFFSET, data_markets, evaluate, synthetic_markets
 from engine.rl.table import PolicyTable, TableError, load_table
@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--market", choices=["book", "linear"], default="book", help="synthetic market kind"
     )
-    p.add_argument("--symbol", default="AMZN", help="synthetic symbol")
+    p.add_argument("--symbol", type=symbol_name, default="AMZN", help="synthetic symbol")
     p.add_argument("--policy", metavar="FILE", help="policy table (default: the packaged one)")
     p.add_argument("--arms", default=",".join(ARMS), help=f"comma-separated, from {','.join(ARMS)}")
     p.add_argument(

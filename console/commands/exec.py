@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import Any
 
-from console.cli import add_common, db_file, emit
+from console.cli import add_common, db_file, emit, symbol_name
 from engine.api import ExecutionReport
 from engine.clock import LiveClock
 from engine.config import load_settings
@@ -18,7 +18,7 @@ from engine.planner import ALGOS
 
 def register(sub: Any) -> None:
     p = sub.add_parser("exec", help="run one parent order headless and print the execution report")
-    p.add_argument("--symbol", required=True)
+    p.add_argument("--symbol", type=symbol_name, required=True)
     p.add_argument("--side", required=True)
     p.add_argument("--qty", required=True, help="parent quantity")
     p.add_argument("--algo", default="auto", help=f"one of {', '.join(ALGOS)}")

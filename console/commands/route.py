@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from console.cli import CliError, add_common, db_file, emit
+from console.cli import CliError, add_common, db_file, emit, symbol_name
 from console.commands.route_legs import load_quotes, sor_legs
 from console.commands.size import as_flag_error
 from engine.api import RouteDecision
@@ -23,7 +23,7 @@ _FLAG = {"quantity": "qty"}  # engine field -> this command's flag, where they d
 
 def register(sub: Any) -> None:
     p = sub.add_parser("route", help="order-type decision for one ticket against the market")
-    p.add_argument("--symbol", required=True)
+    p.add_argument("--symbol", type=symbol_name, required=True)
     p.add_argument("--side", required=True, help="buy or sell")
     p.add_argument("--qty", required=True, help="parent quantity")
     p.add_argument("--strength", default="0.5", help="signal strength in [0, 1]; default 0.5")

@@ -80,7 +80,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     for spec in args.symbol or []:
         name, _, price = spec.partition("=")
         try:
-            prices[name.strip()] = float(price)
+            prices[name.strip().upper()] = float(price)  # symbols are upper case everywhere
         except ValueError:
             raise CliError(f"--symbol: expected NAME=PRICE, got {spec!r}") from None
     fit = calibrate_files(args.data, prices)

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from console.cli import CliError, add_common, emit
+from console.cli import CliError, add_common, emit, symbol_name
 from engine.config import load_settings
 from engine.rl.evaluate import data_markets, default_qty, env_config, synthetic_markets
 from engine.rl.paths import file_digest
@@ -42,7 +42,9 @@ def register(sub: Any) -> None:
         default="book",
         help="synthetic market: calibrated order book, or linear-impact with no signal",
     )
-    p.add_argument("--symbol", default="AMZN", help="synthetic symbol (market parameters)")
+    p.add_argument(
+        "--symbol", type=symbol_name, default="AMZN", help="synthetic symbol (market parameters)"
+    )
     p.add_argument("--paths", type=int, default=4, help="synthetic: independent one-hour paths")
     p.add_argument("--episodes", type=int, help="parents to simulate (default rl.episodes)")
     p.add_argument("--seed", type=int, default=7)

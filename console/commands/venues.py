@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from console.cli import CliError, add_common, db_file, emit
+from console.cli import CliError, add_common, db_file, emit, symbol_name
 from engine.config import Settings, load_settings
 
 
@@ -20,7 +20,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--check", action="store_true", help="connect to every configured venue and report"
     )
-    p.add_argument("--symbol", help="learned venue scores for this symbol, from the fill history")
+    p.add_argument(
+        "--symbol",
+        type=symbol_name,
+        help="learned venue scores for this symbol, from the fill history",
+    )
     p.add_argument(
         "--db", type=db_file, metavar="FILE", help="fill history (default: the configured one)"
     )

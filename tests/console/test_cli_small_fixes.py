@@ -69,3 +69,19 @@ def test_readme_says_textual_draws_on_stderr_and_where_the_history_lives() -> No
         else str(default)
     )
     assert shown in console
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["exec", "--side", "buy", "--qty", "1"],
+        ["route", "--side", "buy", "--qty", "1"],
+        ["venues"],
+        ["train", "--out", "p.json"],
+        ["evaluate", "--synthetic", "1"],
+    ],
+)
+def test_every_symbol_flag_is_upper_cased_as_the_console_does(argv) -> None:
+    from console.cli import build_parser
+
+    assert build_parser().parse_args([*argv, "--symbol", " aapl "]).symbol == "AAPL"
