@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,6 +39,17 @@ def add_common(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
     )
     if json_flag:
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def speed_factor(value: str) -> float:
+    """argparse type of every --speed: inf or nan would spin the clock, not run the market."""
+    try:
+        speed = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if not (math.isfinite(speed) and speed > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {value!r}")
+    return speed
 
 
 def symbol_name(value: str) -> str:

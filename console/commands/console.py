@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from console.cli import CliError, add_common, db_file
+from console.cli import CliError, add_common, db_file, speed_factor
 from engine.config import load_settings
 
 
@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--speed",
-        type=float,
+        type=speed_factor,
         help="clock speed factor for the simulated venues (default: sim.speed)",
     )
     p.set_defaults(handler=run)

@@ -20,7 +20,11 @@ def load_quotes(path: str, symbol: str, now: float) -> dict[str, Quote]:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as e:
         raise InputError("--quotes", f"cannot read {path}: {e.strerror or e}") from None
-    except json.JSONDecodeError as e:
+    except UnicodeDecodeError as e:
+        raise InputError("--quotes", f"{path}: not UTF-8 text (byte {e.start})") from None
+    except ValueError as e:  # json's own errors, and a number too long to convert
+        if not isinstance(e, json.JSONDecodeError):
+            raise InputError("--quotes", f"{path}: a value is out of range") from None
         raise InputError(
             "--quotes", f"{path}: not valid JSON at line {e.lineno}: {e.msg}"
         ) from None

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import signal
 import sys
 from typing import Any
 
-from console.cli import CliError
+from console.cli import CliError, speed_factor
 from engine.sim.server import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
 VENUES_HELP = (
@@ -32,7 +33,7 @@ def register_serve(actions: Any) -> None:
         "--api-secret", default=DEFAULT_API_SECRET, help="API secret requests are signed with"
     )
     s.add_argument(
-        "--speed", type=float, default=None, help="market speed x wall time; default: sim.speed"
+        "--speed", type=speed_factor, default=None, help="market speed x wall time; default: sim.speed"
     )
     s.add_argument("--config", metavar="FILE", help="YAML configuration file (sim section)")
     s.set_defaults(handler=run_serve)
@@ -50,8 +51,8 @@ def run_serve(args: argparse.Namespace) -> int:
             update={"sim": settings.sim.model_copy(update={"venues": args.venues})}
         )
     speed = settings.sim.speed if args.speed is None else args.speed
-    if not speed > 0:
-        raise CliError(f"--speed: must be > 0, got {speed}")
+    if not (speed > 0 and math.isfinite(speed)):
+        raise CliError(f"--speed: must be a finite number > 0, got {speed}")
     if not 0 <= args.port < 65536:
         raise CliError(f"--port: expected 0..65535, got {args.port}")
     if not args.api_key or not args.api_secret:

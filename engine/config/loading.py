@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from engine.config.safe_yaml import YamlRefused, load_yaml
 from engine.config.settings import Settings
 
 ENV_PREFIX = "TRANCHE_"
@@ -83,8 +84,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start}): {e.reason}") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
+    except YamlRefused as e:
+        raise ConfigError(f"{path}: {e}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -103,7 +108,9 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
             continue
         parts = key[len(ENV_PREFIX) :].lower().split("__")
         try:
-            value = yaml.safe_load(raw) if raw != "" else ""
+            value = load_yaml(raw) if raw != "" else ""
+        except YamlRefused as e:
+            raise ConfigError(f"environment {key}: {e}") from None
         except yaml.YAMLError:
             value = raw
         node = out

@@ -50,7 +50,9 @@ class SimConfig(Section):
     params_path: str = Field(
         "", description="Calibrated market parameters; empty = packaged defaults."
     )
-    speed: float = Field(1.0, gt=0, description="Live clock speed factor in the console.")
+    speed: float = Field(
+        1.0, gt=0, allow_inf_nan=False, description="Live clock speed factor in the console."
+    )
     starting_cash: Decimal = Field(Decimal("1000000"), ge=0)
     step_s: float = Field(
         0.5,

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from engine.config import ConfigError
+from engine.config.safe_yaml import YamlRefused, load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,8 @@ def load_params(path: str | Path | None = None) -> MarketParams:
             text = p.read_text(encoding="utf-8")
         except OSError as e:
             raise ConfigError(f"{p}: cannot read market parameters: {e.strerror or e}") from None
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"{p}: not UTF-8 text (byte {e.start}): {e.reason}") from None
         source = str(p)
     else:
         text = (
@@ -247,7 +250,9 @@ def load_params(path: str | Path | None = None) -> MarketParams:
         )
         source = "engine/defaults/market.yaml"
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
+    except YamlRefused as e:
+        raise ConfigError(f"{source}: {e}") from None
     except yaml.YAMLError as e:
         raise ConfigError(f"{source}: not valid YAML: {e}") from None
     return params_from_dict(data, source)
