@@ -21,6 +21,7 @@ from engine.models import (
     Ticket,
     TimeInForce,
 )
+from engine.store.owner import owned_elsewhere
 
 LIVE = (
     OrderStatus.SUBMITTED.value
@@ -119,8 +120,8 @@ async def load_live(store: Any) -> list[tuple[ParentOrder, list[ChildOrder]]]:
     """Every parent the journal says was still running, with all its children and recorded fills."""
     out = []
     for row in await store.parents():
-        if row["status"] != LIVE:
-            continue
+        if row["status"] != LIVE or owned_elsewhere(row.get("owner", "")):
+            continue  # finished, or another live engine is running it
         parent = parent_from_row(row)
         kids = sorted(
             (child_from_row(r) for r in await store.children(parent_id=parent.parent_id)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import secrets
 from decimal import Decimal
 
 from engine.brokers.base import (
@@ -79,6 +80,8 @@ class PaperBroker(Broker):
         self._orders: dict[str, ChildOrder] = {}
         self._fills: dict[str, list[Fill]] = {}
         self._ids = itertools.count(1)
+        # order (and so fill) ids stay unique per venue across processes sharing one history
+        self._id_prefix = f"{self.name}-{secrets.token_hex(4)}-"
 
     async def symbols(self) -> list[str]:
         return sorted(self._mid)
@@ -131,7 +134,7 @@ class PaperBroker(Broker):
                 )
             }
         )
-        mine.venue_order_id = f"{self.name}-{next(self._ids)}"
+        mine.venue_order_id = f"{self._id_prefix}{next(self._ids)}"
         mine.status = OrderStatus.SUBMITTED
         self._orders[mine.client_order_id] = mine
         self._fills[mine.client_order_id] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -69,6 +70,8 @@ class SimVenue(Broker):
         self._orders: dict[str, _Order] = {}
         self._ids = itertools.count(1)
         self._fill_ids = itertools.count(1)
+        # fill ids stay unique per venue across processes and restarts sharing one history
+        self._fill_prefix = f"{self.name}-{secrets.token_hex(4)}-F"
         self._seq = itertools.count(1)
         self._lat_rng = random.Random(seed * 31 + index)
         self._maker = Decimal(str(self.vp.maker_fee_bps)) / 10000
@@ -249,7 +252,7 @@ class SimVenue(Broker):
         fee = (qty * price * (self._taker if taker else self._maker)).quantize(FEE_Q)
         ts = self.clock.now() if taker else m.t
         fill = Fill(
-            f"{self.name}-F{next(self._fill_ids)}",
+            f"{self._fill_prefix}{next(self._fill_ids)}",
             o.client_order_id,
             self.name,
             o.symbol,

@@ -8,6 +8,7 @@ from typing import Any
 
 from engine.models import ChildOrder, Fill, ParentOrder
 from engine.quality.metrics import FillMetrics, ParentMetrics
+from engine.store.owner import process_owner
 
 Row = tuple[Any, ...]
 
@@ -28,9 +29,10 @@ def hour_of_day(ts: float) -> int:
 
 PARENT_UPSERT = """
 INSERT INTO parents (parent_id, symbol, side, quantity, algo, arrival_mid, created_ts, status,
-    filled_qty, notional_filled, fees, reason, shortfall_bps, ticket)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    filled_qty, notional_filled, fees, reason, shortfall_bps, ticket, owner)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(parent_id) DO UPDATE SET status = excluded.status, filled_qty = excluded.filled_qty,
+    owner = excluded.owner,
     notional_filled = excluded.notional_filled, fees = excluded.fees, reason = excluded.reason,
     shortfall_bps = excluded.shortfall_bps, algo = excluded.algo
 """
@@ -47,7 +49,7 @@ def parent_row(p: ParentOrder) -> Row:
     return (
         p.parent_id, t.symbol, t.side.value, str(t.quantity), p.algo, str(p.arrival_mid),
         p.created_ts, p.status.value, str(p.filled_qty), str(p.notional_filled), str(p.fees),
-        p.reason, p.shortfall_bps, to_json(ticket),
+        p.reason, p.shortfall_bps, to_json(ticket), process_owner(),
     )  # fmt: skip
 
 

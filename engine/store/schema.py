@@ -114,7 +114,26 @@ CREATE INDEX fills_symbol_hour ON fills(symbol, hour, ts);
 CREATE INDEX parents_created ON parents(created_ts);
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2)
+# A fill id the venue reused for a different execution must fail loudly, never be dropped:
+# INSERT OR IGNORE still skips the true duplicate (same order, price and quantity).
+V3 = """
+CREATE TRIGGER fills_conflict BEFORE INSERT ON fills
+WHEN EXISTS (
+    SELECT 1 FROM fills WHERE venue = NEW.venue AND fill_id = NEW.fill_id
+    AND (client_order_id <> NEW.client_order_id OR price <> NEW.price
+         OR quantity <> NEW.quantity)
+)
+BEGIN
+    SELECT RAISE(ABORT, 'fill conflict: this venue already reported this fill id for another order, price or quantity');
+END;
+"""
+
+# The process running a parent (host:pid), so a second engine on the history never adopts it.
+V4 = """
+ALTER TABLE parents ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
 LATEST = len(MIGRATIONS)
 
 

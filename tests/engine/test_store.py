@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 from decimal import Decimal
@@ -190,6 +191,25 @@ async def test_close_writes_everything_still_queued(tmp_path):
     assert con.execute("SELECT kind, value, threshold, venue FROM alerts").fetchall() == [
         ("slippage", 11.0, 10.0, "V1")
     ]
+
+
+@pytest.mark.parametrize(
+    "change", [{"client_order_id": "C2"}, {"price": Decimal("150.06")}, {"quantity": Decimal(4)}]
+)
+async def test_a_reused_fill_id_for_another_execution_is_an_error_not_a_drop(tmp_path, change):
+    errors: list[BaseException] = []
+    async with Store(tmp_path / "fills.db", on_error=errors.append) as s:
+        first = fill("F1")
+        s.record_fill(first, parent_id="P1", algo="twap", metrics=metrics_for(first))
+        await s.flush()
+        other = dataclasses.replace(first, **change)
+        s.record_fill(other, parent_id="P1", algo="twap", metrics=metrics_for(other))
+        with pytest.raises(StoreError, match="fill conflict"):
+            await s.flush()
+        assert any("fill conflict" in str(e) for e in errors)
+        assert s.unwritten == 1  # kept, not dropped
+        assert [r["client_order_id"] for r in await s.fills()] == ["C1"]
+        s._writer.unwritten.clear()  # type: ignore[union-attr]
 
 
 async def test_a_bad_row_is_reported_kept_and_does_not_hold_back_the_rest(tmp_path):
