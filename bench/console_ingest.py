@@ -1,6 +1,6 @@
 """Console under a quote storm: 4 venues, 1,000 quotes/s in total; per-tick against coalesced repaint.
 
-Measures ingest-to-paint latency (publish -> screen refreshed) p50/p99, process CPU, and ctrl+k to
+Measures ingest-to-paint latency (publish -> screen refreshed) p50/p99, process CPU, and ctrl+\\ to
 HALTED banner on screen, with the real engine on paper venues in a headless 120x40 console.
 Run: .venv/bin/python -m bench.console_ingest [--seconds 4]
 """
@@ -88,7 +88,9 @@ async def run(coalesce: bool, seconds: float, db: Path) -> dict[str, float]:
         # kill under load: key press to the HALTED banner on screen
         banner = app.main.query_one("#banner")
         t0 = time.perf_counter()
-        app.simulate_key("ctrl+k")  # as the terminal delivers it; pilot.press would wait for idle
+        app.simulate_key(
+            "ctrl+backslash"
+        )  # as the terminal delivers it; pilot.press would wait for idle
         while not (banner.display and banner.has_class("-halted")):
             await asyncio.sleep(0.0005)
         shown: asyncio.Future[float] = asyncio.get_running_loop().create_future()
@@ -119,7 +121,7 @@ async def main(seconds: float) -> None:
         ("p50", "ingest->paint p50 ms"),
         ("p99", "ingest->paint p99 ms"),
         ("cpu", "CPU % of one core"),
-        ("kill_ms", "ctrl+k -> HALTED ms"),
+        ("kill_ms", "ctrl+\\ -> HALTED ms"),
         ("dropped", "events dropped"),
     ):
         a, b = float(per_tick[key]), float(coalesced[key])

@@ -15,11 +15,12 @@ from textual.app import App
 from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
-from console.bindings import ACTIONS, app_bindings
+from console.bindings import ACTIONS, app_bindings, by_id
 from console.ingest import (
     BLOTTER,
     HEADER,
     KILL,
+    LEGS,
     LOG,
     MARKET,
     PROGRESS,
@@ -106,9 +107,9 @@ class TrancheApp(App[None]):
             self.state.notices.append(("config", msg, "warning"))
         self.set_keymap({k: v for k, v in wanted.items() if k in known})
 
-    def key_for(self, action_id: str, default: str) -> str:
+    def key_for(self, action_id: str, default: str | None = None) -> str:
         """The key an action answers to now: the trader's keymap, else its default."""
-        return self.settings.console.keymap.get(action_id, default)
+        return self.settings.console.keymap.get(action_id, default or by_id(action_id).key)
 
     @work(group="engine", exit_on_error=False)
     async def start_engine(self) -> None:
@@ -132,6 +133,8 @@ class TrancheApp(App[None]):
             while not q.empty():
                 self.state.apply(q.get_nowait())
             urgent = self.state.dirty & {HEADER, KILL}
+            if self.state.trading_state is not TradingState.ACTIVE:
+                urgent |= self.state.dirty & {PROGRESS, LEGS}  # halted rows close with the banner
             if urgent:
                 self.repaint(urgent)  # a halt is shown at once, not at the next frame
 
@@ -268,7 +271,9 @@ class TrancheApp(App[None]):
     async def do_kill(self) -> None:
         report = await self.engine.kill()
         self.state.trading_state = self.engine.trading_state
-        self.repaint({HEADER, KILL})
+        self.repaint({HEADER, KILL, PROGRESS, LEGS})
+        self._last_fetch = 0.0  # the blotter re-reads the store now, not at the next second
+        self.fetch_tables()
         failed = f", {len(report.failed)} failed" if report.failed else ""
         self.notify(
             f"HALTED: cancelled {report.cancelled}{failed} in {report.elapsed_ms:.0f} ms",
@@ -344,7 +349,7 @@ class TrancheApp(App[None]):
 
     async def action_quit(self) -> None:
         """Leaving with parents working asks first: they are cancelled with their open orders."""
-        working = [p for p in self.engine.parents.values() if not p.status.is_terminal]
+        working = self.engine.working_parents()  # a killed parent is closed, not working
         if not working or isinstance(self.screen, ConfirmModal):
             self.exit()
             return

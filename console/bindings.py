@@ -20,10 +20,15 @@ class ActionSpec:
     priority: bool = False
 
 
+# No text field binds these (Input binds ctrl+k delete-to-end and ctrl+x cut), so the kill
+# switch answers from every focus and typing can never trigger it; each has an F-key spare.
+KILL_KEYS = "ctrl+backslash,f12"
+CANCEL_KEYS = "f8"
+
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "tranche.kill",
-        "ctrl+k",
+        KILL_KEYS,
         "kill",
         "Kill switch",
         "HALT trading and cancel every open order on every venue",
@@ -55,10 +60,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         "tranche.cancel_last",
-        "ctrl+x",
+        CANCEL_KEYS,
         "cancel_last",
         "Cancel parent",
         "Cancel the newest working parent order",
+        priority=True,
     ),
     ActionSpec(
         "tranche.blotter",
@@ -112,11 +118,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 
+# Tab is the screen's binding by default: it runs only after the key has bubbled up from the
+# focused field, so a key typed in that gap lands in the field being left. As app priority
+# bindings the focus moves before the next key is routed.
+FOCUS_KEYS: tuple[BindingType, ...] = (
+    Binding("tab", "focus_next", "Focus next", show=False, priority=True),
+    Binding("shift+tab", "focus_previous", "Focus previous", show=False, priority=True),
+)
+
+
 def app_bindings() -> list[BindingType]:
     return [
         Binding(a.key, a.action, a.title, show=a.show, priority=a.priority, id=a.id, tooltip=a.help)
         for a in ACTIONS
-    ]
+    ] + list(FOCUS_KEYS)
 
 
 def by_id(action_id: str) -> ActionSpec:

@@ -146,7 +146,9 @@ class ConsoleState:
             self.log(
                 ev.ts,
                 "info",
-                f"{ev.parent_id} {ev.status.value}: filled {ev.filled_qty} @ {ev.avg_price} {ev.reason}".rstrip(),
+                f"{ev.parent_id} {ev.status.value}: filled {ev.filled_qty}"
+                + (f" @ {ev.avg_price}" if ev.avg_price is not None else "")
+                + (f": {ev.reason}" if ev.reason else ""),
             )
             self.dirty.update((PROGRESS, BLOTTER, QUALITY))
         elif isinstance(ev, TradingStateChanged):

@@ -121,6 +121,9 @@ async def finish_parent(engine: Engine, parent: ParentOrder) -> None:
     """Set the parent's final status and shortfall, store them, and tell everyone."""
     if parent.filled_qty == parent.ticket.quantity:
         parent.status = OrderStatus.FILLED
+    elif engine.is_stopped(parent.parent_id):  # killed, cancelled or quit: closed, whatever filled
+        parent.status = OrderStatus.CANCELLED
+        parent.reason = parent.reason or f"stopped with {parent.remaining} left"
     elif parent.filled_qty > 0:
         parent.status = OrderStatus.PARTIALLY_FILLED
         parent.reason = parent.reason or f"{parent.remaining} left unfilled"

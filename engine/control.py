@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 from engine.child_orders import ChildOrders
 from engine.events import KillReport, TradingStateChanged, VenueStateChanged
 from engine.killswitch import cancel_everywhere
 from engine.models import InputError, OrderStatus, TradingState
+from engine.stops import StopSet
+
+KILL_SETTLE_S = 0.05  # wall time the kill waits for stopped parents to close; never blocks longer
 
 
 class TradingControl(ChildOrders):
@@ -16,14 +20,18 @@ class TradingControl(ChildOrders):
 
     venue_connected: dict[str, bool]
     _tasks: dict[str, asyncio.Task[None]]
-    _stopped: set[str]
+    _stopped: StopSet
 
     async def kill(self) -> KillReport:
         """HALT, stop every algorithm, cancel every open order on every venue concurrently."""
         t0 = time.perf_counter()
         self.set_state(TradingState.HALTED, "kill switch")
         running = [pid for pid, t in self._tasks.items() if not t.done()]
-        self._stopped.update(self.parents)
+        for pid in running:
+            self.parents[pid].reason = self.parents[pid].reason or "halted by kill switch"
+        self._stopped.update(
+            self.parents
+        )  # wakes every sleeping leg: no slice interval to wait out
         open_children = [
             c
             for c in self.children.values()
@@ -33,6 +41,9 @@ class TradingControl(ChildOrders):
         cancelled, failed = await cancel_everywhere(self.brokers, open_children)
         for c in cancelled:
             self._mark_cancelled(c, "kill switch")
+        # each parent closes (status stored, ParentCompleted published) before the report
+        if running:
+            await asyncio.wait([self._tasks[pid] for pid in running], timeout=KILL_SETTLE_S)
         report = KillReport(
             self.clock.now(),
             len(cancelled),
@@ -51,6 +62,8 @@ class TradingControl(ChildOrders):
                     "elapsed_ms": report.elapsed_ms,
                 },
             )
+            with contextlib.suppress(Exception):  # a failed write is reported by the store itself
+                await self.store.flush()  # the history says halted as soon as the screen does
         return report
 
     def reset(self, *, confirm: bool) -> None:

@@ -41,6 +41,7 @@ from engine.plan_check import PlanStale, plan_changes
 from engine.planner import plan_ticket, preview_ticket
 from engine.quality import QualityTracker
 from engine.risk import RiskGate
+from engine.stops import StopSet
 
 
 class Engine(TradingControl):
@@ -64,7 +65,7 @@ class Engine(TradingControl):
         self.venue_connected: dict[str, bool] = dict.fromkeys(brokers, False)
         self._instruments: dict[tuple[str, str], Instrument] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._stopped: set[str] = set()
+        self._stopped = StopSet()  # a set whose adds wake the parent's sleeping legs
         self._events: dict[str, asyncio.Event] = {}
         self._early: dict[str, list[OrderUpdate]] = {}
         self.venue_latency_s: dict[str, float] = {}
@@ -270,6 +271,18 @@ class Engine(TradingControl):
     # -- used by legs -----------------------------------------------------------------
     def is_stopped(self, parent_id: str) -> bool:
         return parent_id in self._stopped
+
+    def stop_signal(self, parent_id: str) -> asyncio.Event:
+        """Set when the parent is stopped (kill, cancel, quit): legs wake from sleeps at once."""
+        return self._stopped.event(parent_id)
+
+    def working_parents(self) -> list[ParentOrder]:
+        """Parents whose algorithms still run: a killed or finished parent is not working."""
+        return [
+            p
+            for pid, p in self.parents.items()
+            if pid in self._done and not self._done[pid].is_set()
+        ]
 
     async def instrument(self, venue: str, symbol: str) -> Instrument:
         key = (venue, symbol)

@@ -87,21 +87,30 @@ class LegRunner:
             if left <= 0:
                 break
             ev = self.engine.child_event(child.client_order_id)
-            waiter = asyncio.ensure_future(ev.wait())
-            sleeper = asyncio.ensure_future(self.clock.sleep(left))
-            try:
-                await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for t in (waiter, sleeper):
-                    if not t.done():
-                        t.cancel()
+            await self._until(left, ev)
             ev.clear()
         return child
 
     async def sleep(self, seconds: float) -> bool:
+        """Sleep on the engine clock; a stop (kill switch) wakes the leg at once, not a slice later."""
         if seconds > 0 and not self.stopped:
-            await self.clock.sleep(seconds)
+            await self._until(seconds)
         return not self.stopped
+
+    async def _until(self, seconds: float, event: asyncio.Event | None = None) -> None:
+        """Wait `seconds` of engine time, or until `event` or the parent's stop signal is set."""
+        waits: list[asyncio.Future[object]] = [
+            asyncio.ensure_future(self.engine.stop_signal(self.parent.parent_id).wait())
+        ]
+        if event is not None:
+            waits.append(asyncio.ensure_future(event.wait()))
+        waits.append(asyncio.ensure_future(self.clock.sleep(seconds)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in waits:
+                if not t.done():
+                    t.cancel()
 
     def progress(
         self, *, next_slice_ts: float | None = None, decided_by: str = "", detail: str = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Static
@@ -22,12 +23,24 @@ class KillSwitch(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="kill-buttons"):
-            yield Button("KILL ^k", id="kill-button", variant="error", compact=True)
+            yield Button("KILL", id="kill-button", variant="error", compact=True)
             yield Button(
                 "Reset ^r", id="reset-button", variant="default", compact=True, disabled=True
             )
         yield Static("", id="kill-state")
         yield Static("no kill yet", id="kill-report")
+
+    def on_mount(self) -> None:
+        key_for = getattr(self.app, "key_for", None)  # the keys in force, the trader's keymap first
+        if key_for is not None:
+            kill = key_for("tranche.kill").split(",")[0].strip()
+            reset = key_for("tranche.reset").split(",")[0].strip()
+            self.query_one(
+                "#kill-button", Button
+            ).label = f"KILL {self.app.get_key_display(Binding(kill, 'kill'))}"
+            self.query_one(
+                "#reset-button", Button
+            ).label = f"Reset {self.app.get_key_display(Binding(reset, 'reset'))}"
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

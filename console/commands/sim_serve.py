@@ -33,7 +33,10 @@ def register_serve(actions: Any) -> None:
         "--api-secret", default=DEFAULT_API_SECRET, help="API secret requests are signed with"
     )
     s.add_argument(
-        "--speed", type=speed_factor, default=None, help="market speed x wall time; default: sim.speed"
+        "--speed",
+        type=speed_factor,
+        default=None,
+        help="market speed x wall time; default: sim.speed",
     )
     s.add_argument("--config", metavar="FILE", help="YAML configuration file (sim section)")
     s.set_defaults(handler=run_serve)

@@ -23,7 +23,9 @@ class HelpScreen(ModalScreen[None]):
         t.add_column("what it does")
         for a in ACTIONS:
             keys = self.app.key_for(a.id, a.key)  # type: ignore[attr-defined]
-            key = self.app.get_key_display(Binding(keys.split(",")[0].strip(), a.action))
+            key = " / ".join(  # every key in force: the kill switch has a spare
+                self.app.get_key_display(Binding(k.strip(), a.action)) for k in keys.split(",")
+            )
             t.add_row(key, a.title, a.id, a.help)
         t.add_row("tab / shift+tab", "Move focus", "", "Next / previous field or pane")
         t.add_row("ctrl+p", "Command palette", "", "Every action and theme, searchable")

@@ -67,7 +67,7 @@ class ConsoleConfig(Section):
     refresh_hz: float = Field(20.0, gt=0, le=120, description="Pane repaint rate at most.")
     keymap: dict[str, str] = Field(
         default_factory=dict,
-        description="Binding id -> keys (comma-separated), e.g. tranche.kill: ctrl+x; ids are on the help screen (?).",
+        description="Binding id -> keys (comma-separated), e.g. tranche.kill: f6; ids are on the help screen (?).",
     )
 
 

@@ -78,7 +78,7 @@ def test_tranche_console_in_a_pty_shows_main_panes_and_halts(tmp_path) -> None:
         seen = read_until(master, panes + ["ACTIVE"], timeout=20)
         for title in panes:
             assert title in seen, title
-        os.write(master, b"\x0b")  # ctrl+k: the kill switch
+        os.write(master, b"\x1c")  # ctrl+\\: the kill switch, as the terminal sends it
         after = read_until(master, ["HALTED"], timeout=10)
         assert "HALTED" in after
         os.write(master, b"\x11")  # ctrl+q

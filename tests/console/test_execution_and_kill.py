@@ -84,7 +84,7 @@ async def test_kill_switch_halts_and_cancels_every_open_order(tmp_path) -> None:
         open_before = [c for c in app.engine.children.values() if c.status.is_open]
         assert open_before, "a passive limit rests while simulated time stands still"
 
-        await pilot.press("ctrl+k")
+        await pilot.press("ctrl+backslash")
         await settle(app, pilot)
 
         assert app.engine.trading_state is TradingState.HALTED
