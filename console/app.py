@@ -36,7 +36,7 @@ from engine.api import Preview
 from engine.clock import Clock
 from engine.config import Settings
 from engine.engine import Engine
-from engine.models import InputError, Ticket, TradingState
+from engine.models import InputError, NoVenueConnected, Ticket, TradingState
 from engine.plan_check import PlanStale
 from themes import THEME_NAMES, THEMES
 from widgets.order_ticket import Draft, OrderTicket
@@ -113,7 +113,23 @@ class TrancheApp(App[None]):
 
     @work(group="engine", exit_on_error=False)
     async def start_engine(self) -> None:
-        await self.engine.start()
+        try:
+            await self.engine.start()
+        except NoVenueConnected as e:  # said on screen; the console stays up, nothing is sent
+            self.state.venues = dict(self.engine.venue_connected)
+            self.state.log(self.engine.clock.now(), "error", e.message)
+            self.notify(e.message, title="No venue connected", severity="error", timeout=3600)
+            self.state.dirty.add(HEADER)
+            if self.main is not None and self.main.is_mounted:
+                self.main.query_one(OrderTicket).set_submittable(False, "no venue connected")
+            return
+        if self.engine.fell_back:
+            self.notify(
+                f"{self.engine.fell_back} did not connect: trading on PAPER (broker.fallback: paper)",
+                title="PAPER trading",
+                severity="warning",
+                timeout=3600,
+            )
         self.state.venues = dict(self.engine.venue_connected)
         self.state.dirty.add(HEADER)
         self.engine_started.set()

@@ -228,7 +228,22 @@ class ChildOrders:
                     self._apply_update(child, OrderUpdate(child.client_order_id, state.status, f))
             except BrokerError:
                 return
+            if state.filled_qty > child.filled_qty:  # executed, fills not seen yet: never re-sent
+                self.hold(child, state.filled_qty)
+                return
         self._mark_cancelled(child, "cancelled")
+
+    def hold(self, child: ChildOrder, executed: Decimal) -> None:
+        """The venue executed more than we have fills for: the child stays open (its quantity
+        counts as working, so nothing is sent in its place) until the fills arrive."""
+        if child.meta.get("held") is None:
+            self.log(
+                "warning",
+                f"{child.client_order_id}: {child.venue} executed {executed} of {child.quantity}, "
+                f"fills seen {child.filled_qty}; held, not re-sent, until the venue reports them",
+            )
+        child.meta["held"] = str(executed)
+        self._child_changed(child)
 
     def _exposure(self, symbol: str) -> Decimal:
         """Position plus every open order of the symbol, signed: the worst case the gate must bound."""

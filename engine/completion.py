@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
+import time
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from engine.algos.base import Algo, LegContext, LegState
@@ -83,7 +87,18 @@ async def run_leg(
             target = min(
                 quotes.values(), key=lambda q: q.far(parent.ticket.side) * parent.ticket.side.sign
             ).venue
-            moved = LegState(target, leg.remaining, leg.algo)
+            held = sum(
+                (
+                    engine.children[c].remaining
+                    for c in parent.children
+                    if engine.children[c].venue == leg.venue and engine.children[c].status.is_open
+                ),
+                Decimal(0),
+            )  # still live or held on the old venue: moving it would trade it twice
+            if leg.remaining - held <= 0:
+                leg.status = "held"
+                return
+            moved = LegState(target, leg.remaining - held, leg.algo)
             leg.quantity = leg.filled
             leg.status = f"re-routed to {target}"
             engine.legs[parent.parent_id].append(moved)
@@ -115,6 +130,30 @@ def _venue_refused(engine: Engine, parent: ParentOrder, leg: LegState) -> bool:
         return False
     leg.reason = f"venue unavailable: refused {last.client_order_id}: {last.reason}"
     return True
+
+
+async def settle_held(engine: Engine, parent: ParentOrder) -> None:
+    """Wait (wall time, bounded) for children a venue executed but has not yet shown fills for."""
+    limit = engine.settings.broker.held_settle_s
+    held = [
+        engine.children[c]
+        for c in parent.children
+        if engine.children[c].meta.get("held") is not None and engine.children[c].status.is_open
+    ]
+    deadline = time.monotonic() + limit
+    for child in held:
+        ev = engine.child_event(child.client_order_id)
+        while child.status.is_open and (left := deadline - time.monotonic()) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ev.wait(), min(left, 0.5))
+            ev.clear()
+    still = [c.client_order_id for c in held if c.status.is_open]
+    if still:
+        parent.reason = (
+            f"{', '.join(still)}: the venue executed more than it has reported fills for "
+            f"after {limit:g} s; run `tranche recover` to book them"
+        )
+        engine.log("error", f"{parent.parent_id}: {parent.reason}")
 
 
 async def finish_parent(engine: Engine, parent: ParentOrder) -> None:

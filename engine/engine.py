@@ -14,7 +14,7 @@ from engine import views
 from engine.algos.base import LegState
 from engine.algos.guardrail import restore_switch_off
 from engine.api import ExecutionReport, Plan, Preview
-from engine.brokers.base import Broker, OrderUpdate
+from engine.brokers.base import Broker, OrderUpdate, VenueUnavailable
 from engine.clock import Clock
 from engine.config import Settings
 from engine.control import TradingControl
@@ -31,6 +31,7 @@ from engine.models import (
     ChildOrder,
     InputError,
     Instrument,
+    NoVenueConnected,
     ParentOrder,
     Quote,
     Ticket,
@@ -79,8 +80,10 @@ class Engine(TradingControl):
         self.watched: set[str] = set(settings.sim.symbols) if simulated else set()
         self.started = False  # the store is open and venues were asked to connect
         self.fallback: Callable[[], dict[str, Broker]] | None = (
-            None  # paper venues if no real one connects
+            None  # paper venues if no real one connects, only when broker.fallback says paper
         )
+        self.fell_back = ""  # the venues that did not connect when trading fell back to PAPER
+        self.venue_errors: dict[str, str] = {}  # why each venue that failed to connect failed
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -103,13 +106,19 @@ class Engine(TradingControl):
 
                 self.log_file = attach_log_file(self, log_path_for(path))
 
+        limit = self.settings.broker.connect_timeout_s
+
         async def connect(name: str, b: Broker) -> None:
             try:
-                await b.connect()
+                try:
+                    await asyncio.wait_for(b.connect(), limit)
+                except TimeoutError:
+                    raise VenueUnavailable(name, f"no answer within {limit:g} s") from None
                 self.venue_connected[name] = True
                 self.publish(VenueStateChanged(self.clock.now(), name, True, "connected"))
             except Exception as e:  # a venue that cannot connect must not stop the others
                 self.venue_connected[name] = False
+                self.venue_errors[name] = f"{name}: {getattr(e, 'message', e)}"
                 self.publish(
                     VenueStateChanged(self.clock.now(), name, False, getattr(e, "message", str(e)))
                 )
@@ -125,6 +134,17 @@ class Engine(TradingControl):
                 "warning", f"no real venue connected ({failed}): falling back to PAPER trading"
             )
             await asyncio.gather(*(connect(n, b) for n, b in self.brokers.items()))
+            self.fell_back = failed
+        if self.settings.broker.provider in ("ccxt", "ibkr") and not any(
+            self.venue_connected.values()
+        ):
+            why = "; ".join(self.venue_errors.get(n, "not connected") for n in self.brokers)
+            await self.stop()  # store and sessions closed: the caller gets the error, nothing leaks
+            raise NoVenueConnected(
+                "broker.venues",
+                f"no venue connected ({why or 'none configured'}); nothing was sent. "
+                "Set broker.fallback: paper to trade on paper instead",
+            )
         for name, b in self.brokers.items():
             b.on_update(self._on_update)
             b.on_state(functools.partial(self._venue_state, name))
@@ -299,7 +319,7 @@ class Engine(TradingControl):
 
     async def _run_parent(self, parent: ParentOrder, settings: Settings | None = None) -> None:
         """Run every leg, then finish; `settings` carries a resumed parent's shortened schedule."""
-        from engine.completion import finish_parent, run_leg
+        from engine.completion import finish_parent, run_leg, settle_held
 
         try:
             await asyncio.gather(
@@ -311,6 +331,8 @@ class Engine(TradingControl):
             parent.reason = f"algorithm error: {type(e).__name__}: {e}"
             self.log("error", f"{parent.parent_id}: {parent.reason}")
         finally:
+            with contextlib.suppress(asyncio.CancelledError):
+                await settle_held(self, parent)  # executed at a venue, fills not yet seen
             await finish_parent(self, parent)
             self._done[parent.parent_id].set()
 

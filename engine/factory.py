@@ -78,7 +78,7 @@ def build_engine(
     eng = Engine(
         settings, clock, brokers if brokers is not None else build_brokers(settings, clock), st
     )
-    if settings.broker.provider in ("ccxt", "ibkr"):
+    if settings.broker.provider in ("ccxt", "ibkr") and settings.broker.fallback == "paper":
         eng.fallback = lambda: {"PAPER": demo_paper_broker(clock, seed=settings.sim.seed)}
     return eng
 

@@ -65,6 +65,10 @@ class InputError(ValueError):
         self.message = message
 
 
+class NoVenueConnected(InputError):
+    """Not one configured venue answered: nothing may be sent, and nothing falls back silently."""
+
+
 def to_decimal(
     value: object, field_name: str, *, positive: bool = True, allow_zero: bool = False
 ) -> Decimal:

@@ -103,6 +103,10 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
     clock = None if settings.broker.provider == "simulated" else LiveClock()
     engine = build_engine(settings, db_path=args.db, clock=clock)
     await engine.start()
+    if engine.fell_back:  # configured, and still said where the trader looks
+        sys.stderr.write(
+            f"WARNING: {engine.fell_back} did not connect: trading on PAPER (broker.fallback: paper)\n"
+        )
     try:
         q = engine.subscribe()
         pid = await engine.submit(ticket)
@@ -123,7 +127,10 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
         # reliability: parents resumed by start-up recovery finish before the engine stops
         for rpid in getattr(engine.recovery, "resumed", ()):
             await engine.wait(rpid)
-        return report_dict(waiter.result())
+        data = report_dict(waiter.result())
+        if engine.fell_back:
+            data["paper_fallback"] = engine.fell_back  # the venues it stood in for
+        return data
     finally:
         await engine.stop()
 

@@ -53,6 +53,14 @@ class OrderNotFound(BrokerError):
     """The venue does not know this order (already gone, or never arrived)."""
 
 
+class FillsUnseen(BrokerError):
+    """The venue executed more of an order than its trade history has shown us yet: hold it."""
+
+    def __init__(self, venue: str, message: str, executed: Decimal) -> None:
+        super().__init__(venue, message)
+        self.executed = executed
+
+
 class AuthenticationFailed(BrokerError):
     """Credentials were refused; the message never contains the credential."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,10 @@ if TYPE_CHECKING:
     from engine.brokers.ccxt_broker import CcxtBroker
 
 SINCE_MARGIN_MS = 60_000  # venue clocks and our own disagree a little; never miss an early trade
+TRADE_PAGE = 500  # Binance's default page of myTrades; a full page means ask again from its end
+FROM_ID_VENUES = frozenset({"binance", "binanceus"})  # myTrades takes fromId: page by trade id
+MAX_PAGES = 40  # per poll and symbol: a long history is caught up over several polls, never lost
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -60,6 +65,11 @@ class FillPoller:
         if client_order_id in self._orders:
             self._orders[client_order_id].venue_order_id = venue_order_id
 
+    def reported(self, client_order_id: str) -> Decimal | None:
+        """How much of a tracked order its fills have reported so far (None: not tracked)."""
+        t = self._orders.get(client_order_id)
+        return t.filled if t else None
+
     def venue_id(self, client_order_id: str) -> str:
         t = self._orders.get(client_order_id)
         return t.venue_order_id if t else ""
@@ -72,12 +82,41 @@ class FillPoller:
         return list(self._orders)
 
     async def _trades(self, ccxt_symbol: str, since_ms: int | None) -> list[dict[str, Any]]:
+        """Every trade since `since_ms`, page by page: venues answer a page (Binance: 500), oldest first."""
         ex = self.broker.exchange
-        return list(
-            await self.broker.call(
-                f"trades {ccxt_symbol}", ex.fetch_my_trades, ccxt_symbol, since_ms
+        by_id = ex.id in FROM_ID_VENUES  # page by trade id: a busy millisecond cannot hide trades
+        out: dict[str, dict[str, Any]] = {}
+        params: dict[str, Any] = {}
+        for _ in range(MAX_PAGES):
+            page = list(
+                await self.broker.call(
+                    f"trades {ccxt_symbol}",
+                    ex.fetch_my_trades,
+                    ccxt_symbol,
+                    since_ms,
+                    TRADE_PAGE,
+                    dict(params),
+                )
             )
-        )
+            fresh = [t for t in page if str(t.get("id")) not in out]
+            for t in fresh:
+                out[str(t.get("id"))] = t
+            if len(page) < TRADE_PAGE or not fresh:
+                break
+            if by_id:
+                params = {"fromId": max(int(str(t.get("id"))) for t in page) + 1}
+                since_ms = None  # Binance refuses fromId together with startTime
+                continue
+            last = max(int(t.get("timestamp") or 0) for t in page)
+            # a page all in one millisecond would never advance: step past it (warned, not silent)
+            since_ms = last if since_ms is None or last > since_ms else since_ms + 1
+            if since_ms > last:
+                log.warning("%s: a full page of trades in one millisecond at %d", ccxt_symbol, last)
+        else:
+            log.warning(
+                "%s: trade history longer than %d pages; the rest next poll", ccxt_symbol, MAX_PAGES
+            )
+        return list(out.values())
 
     def _fill(self, trade: dict[str, Any], client_order_id: str, symbol: str) -> Fill:
         quote = str(trade.get("symbol") or "/").split("/")[-1].split(":")[0]
@@ -160,9 +199,21 @@ class FillPoller:
             t.ccxt_symbol,
         )
         emitted = 0
-        if dec(raw.get("filled")) > t.filled:
+        executed = dec(raw.get("filled"))
+        if executed > t.filled:
             trades = await self._trades(t.ccxt_symbol, t.since_ms)
             emitted += self._report(trades, {t.venue_order_id: t})
+        if (
+            executed > t.filled
+        ):  # the order's own figure is the authority: hold, ask again next poll
+            log.warning(
+                "%s: venue executed %s of %s, its trade history shows %s; held until they appear",
+                t.client_order_id,
+                executed,
+                t.quantity,
+                t.filled,
+            )
+            return emitted
         status = order_status(raw)
         if status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
             self.broker.emit_update(

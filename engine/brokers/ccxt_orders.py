@@ -7,9 +7,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import ccxt.async_support as ccxt
 
-from engine.brokers.base import Ack, BrokerError, OrderNotFound, OrderState, VenueUnavailable
+from engine.brokers.base import (
+    Ack,
+    BrokerError,
+    FillsUnseen,
+    OrderNotFound,
+    OrderState,
+    VenueUnavailable,
+)
 from engine.brokers.ccxt_fills import FillPoller
-from engine.brokers.ccxt_parse import CLIENT_ID_PARAM, state_from_order, venue_client_id
+from engine.brokers.ccxt_parse import CLIENT_ID_PARAM, dec, state_from_order, venue_client_id
 from engine.config import VenueConfig
 from engine.models import ChildOrder, Instrument, OrderType, TimeInForce, round_price
 
@@ -160,7 +167,14 @@ class CcxtOrders:
         if not vid:
             _, found = await self._venue_order(order, during)
             vid = str(found["id"])
-        await self.call(during, self.exchange.cancel_order, vid, symbol)
+        raw = await self.call(during, self.exchange.cancel_order, vid, symbol)
+        executed = dec((raw or {}).get("filled"))
+        if executed > order.filled_qty:  # it traded before the cancel took: fills not yet seen
+            raise FillsUnseen(
+                self.name,
+                f"{during}: venue executed {executed} of {order.quantity}, we have seen {order.filled_qty}",
+                executed,
+            )
 
     async def order_status(self, order: ChildOrder) -> OrderState:
         """The venue's view of the order, with every fill it reports for it."""

@@ -65,6 +65,18 @@ class BrokerConfig(Section):
         gt=0,
         description="A venue silent this long after an order is asked what became of it (wall seconds).",
     )
+    connect_timeout_s: float = Field(
+        10.0, gt=0, description="Give up connecting to a venue after this many wall seconds."
+    )
+    fallback: Literal["none", "paper"] = Field(
+        "none",
+        description="When no venue connects: none = refuse to start; paper = trade on a PAPER venue.",
+    )
+    held_settle_s: float = Field(
+        30.0,
+        gt=0,
+        description="A finished parent waits this long for fills a venue executed but has not reported.",
+    )
 
 
 class ExecutionConfig(Section):

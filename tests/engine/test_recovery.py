@@ -134,7 +134,9 @@ async def test_cancel_mode_closes_the_parent_and_leaves_nothing_open(tmp_path, c
     try:
         assert eng.recovery.cancelled == ["PX1"] and eng.recovery.resumed == []
         p = eng.parents["PX1"]
-        assert p.status is OrderStatus.CANCELLED and p.filled_qty == Decimal(20)  # closed, fills kept
+        assert p.status is OrderStatus.CANCELLED and p.filled_qty == Decimal(
+            20
+        )  # closed, fills kept
         assert "cancelled on restart" in p.reason
         assert await venue.open_orders() == []
         assert len(p.children) == 3  # nothing new was sent

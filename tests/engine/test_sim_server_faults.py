@@ -177,3 +177,31 @@ async def test_the_kill_switch_cancels_elsewhere_and_names_the_venue_it_cannot_r
     a = await venue_orders(venue, pids[0])
     assert [o["status"] for o in a] == ["CANCELED"]
     await admin(venue, "/_sim/fault", {"down": []})
+
+
+async def test_a_lagging_trade_history_never_makes_the_engine_send_more_than_asked(engine, venue):
+    # issue 20 defect 1: the venue filled the order, its myTrades does not show it for a while
+    await admin(
+        venue,
+        "/_sim/fault",
+        {"path": "/api/v3/myTrades", "venue": "SIM-A", "kind": "body", "body": "[]", "times": 40},
+    )
+    pid = await engine.submit(
+        Ticket("BTCUSDT", Side.BUY, Decimal("0.03"), algo="twap", venue="SIM-A")
+    )
+    report = await asyncio.wait_for(engine.wait(pid), 40)
+    orders = await venue_orders(venue, pid)
+    assert sum(Decimal(o["executedQty"]) for o in orders) == Decimal("0.03")  # never more
+    assert report.filled_qty == Decimal("0.03")
+    await assert_exact(engine, venue, pid)
+
+
+async def test_cut_off_trade_history_replies_never_over_execute(engine, venue):
+    await admin(venue, "/_sim/fault", {"path": "/api/v3/myTrades", "kind": "partial", "times": 12})
+    pid = await engine.submit(
+        Ticket("BTCUSDT", Side.SELL, Decimal("0.03"), algo="twap", venue="SIM-B")
+    )
+    report = await asyncio.wait_for(engine.wait(pid), 40)
+    orders = await venue_orders(venue, pid)
+    assert sum(Decimal(o["executedQty"]) for o in orders) == report.filled_qty == Decimal("0.03")
+    await assert_exact(engine, venue, pid)

@@ -243,7 +243,12 @@ class BinanceSpotFake(LoopbackVenue):
         ]
         if "orderId" in p:
             trades = [t for t in trades if str(t["orderId"]) == p["orderId"]]
-        return json_response(sorted(trades, key=lambda t: int(t["id"])))
+        if "fromId" in p:
+            trades = [t for t in trades if int(t["id"]) >= int(p["fromId"])]
+        limit = min(
+            int(p.get("limit", 500)), 1000
+        )  # Binance: a page of 500 by default, 1000 at most
+        return json_response(sorted(trades, key=lambda t: int(t["id"]))[:limit])
 
     # -- test controls -------------------------------------------------------------------------
 

@@ -317,3 +317,21 @@ async def test_connect_starts_the_fill_polling_task_and_close_stops_it(fake):
     finally:
         await b.close()
     assert b._poll_task is None
+
+
+async def test_more_fills_than_one_trade_history_page_are_all_reported(fake):
+    # issue 20 defect 1: myTrades answers 500 at a time; 1,200 fills in one millisecond burst
+    fake.balances["USDT"] = Decimal("100000")
+    async with connected(fake, "binance", API_KEY, SECRET) as (b, _):
+        updates: list[OrderUpdate] = []
+        b.on_update(updates.append)
+        await b.submit(child(qty="1.2"))
+        for _ in range(1200):
+            fake.fill("P1-001", "0.001", "42000")
+        emitted = 0
+        while b.fills.working:  # a long history may take several polls, never loses a trade
+            emitted += await b.fills.poll()
+    fills = [u.fill for u in updates if u.fill]
+    assert emitted == len(fills) == 1200 and len({f.fill_id for f in fills}) == 1200
+    assert sum(f.quantity for f in fills) == Decimal("1.2")
+    assert updates[-1].status is OrderStatus.FILLED

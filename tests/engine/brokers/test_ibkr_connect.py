@@ -16,6 +16,7 @@ from engine.brokers.ibkr import IBKRBroker
 from engine.brokers.ibkr_session import ClientIdInUse
 from engine.config import BrokerConfig, Settings
 from engine.factory import build_engine
+from engine.models import NoVenueConnected
 from tests.fakes.tws_harness import eventually, ibkr_config, make_ibkr, no_decoder_errors, tws  # noqa: F401 - fixtures
 from tests.fakes.tws_protocol import SERVER_VERSION
 from tests.fakes.tws_server import FakeTWS
@@ -125,19 +126,30 @@ async def test_top_of_book_comes_from_a_market_data_snapshot(make_ibkr):
     assert q.venue == "IBKR"
 
 
-async def test_factory_falls_back_to_paper_when_ib_is_unreachable(tmp_path):
+async def test_an_unreachable_ib_falls_back_to_paper_only_when_configured(tmp_path):
     server = await FakeTWS().start()
     port = server.port
     await server.close()
-    settings = Settings(
-        broker=BrokerConfig(provider="ibkr", ibkr_port=port, ibkr_client_id=900, ibkr_timeout_s=0.5)
-    )
-    eng = build_engine(settings, db_path=tmp_path / "fills.db")
-    await eng.start()
-    try:
-        assert list(eng.brokers) == ["PAPER"]
-    finally:
-        await eng.stop()
+    for fallback in ("none", "paper"):
+        settings = Settings(
+            broker=BrokerConfig(
+                provider="ibkr",
+                ibkr_port=port,
+                ibkr_client_id=900,
+                ibkr_timeout_s=0.5,
+                fallback=fallback,
+            )
+        )
+        eng = build_engine(settings, db_path=tmp_path / f"{fallback}.db")
+        if fallback == "none":  # the default: an error naming the venue, nothing traded
+            with pytest.raises(NoVenueConnected, match="IBKR"):
+                await eng.start()
+            continue
+        await eng.start()
+        try:
+            assert list(eng.brokers) == ["PAPER"] and eng.fell_back
+        finally:
+            await eng.stop()
 
 
 @pytest.mark.live
