@@ -70,12 +70,12 @@ def report_dict(r: ExecutionReport) -> dict[str, Any]:
 def human(d: dict[str, Any]) -> str:
     lines = [
         f"{d['parent_id']}  {d['side']} {d['quantity']} {d['symbol']}  algo {d['algo']}  -> {d['status']}",
-        f"filled {d['filled_qty']} @ {d['avg_price']}  fills {d['fills']}  fees {d['fees']}",
+        f"filled {d['filled_qty']} @ {d['avg_price'] or '-'}  fills {d['fills']}  fees {d['fees']}",
         f"slippage vs arrival {d['slippage_bps']} bps  shortfall {d['shortfall_bps']} bps  elapsed {d['elapsed_s']} s (engine time)",
     ]
     for leg in d["legs"]:
         lines.append(
-            f"  leg {leg['venue']:<10} {leg['algo']:<12} {leg['filled']}/{leg['quantity']} @ {leg['avg_price']}  {leg['status']} {leg['reason']}"
+            f"  leg {leg['venue']:<10} {leg['algo']:<12} {leg['filled']}/{leg['quantity']} @ {leg['avg_price'] or '-'}  {leg['status']} {leg['reason']}"
         )
     for s in d["slices"]:
         lines.append(
