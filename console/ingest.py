@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from engine.events import (
@@ -115,6 +116,18 @@ class ConsoleState:
             self.dirty.update((PROGRESS, BLOTTER))
         elif isinstance(ev, FillRecorded):
             self.fills.append(ev)
+            p = self.parents.get(ev.parent_id)
+            if p is not None:  # the parent row moves on every fill, not at the next slice
+                before = Decimal(p.filled_qty)
+                filled = before + ev.quantity
+                paid = (
+                    Decimal(p.avg_price) * before if p.avg_price is not None else 0
+                ) + ev.quantity * ev.price
+                p.filled_qty, p.avg_price = filled, paid / filled
+                mid = Decimal(p.arrival_mid or 0)
+                if mid > 0:
+                    sign = 1 if p.side == "buy" else -1
+                    p.slippage_bps = float((p.avg_price - mid) / mid * 10000) * sign
             self.dirty.update((QUALITY, SCORES, BLOTTER, PROGRESS))
         elif isinstance(ev, ParentAccepted):
             self.parents[ev.parent_id] = ParentView(
