@@ -8,55 +8,69 @@ from collections.abc import Iterable
 from engine.brokers.base import Broker, BrokerError, OrderNotFound
 from engine.models import ChildOrder, OrderType, Side
 
+VENUE_DEADLINE_S = 5.0  # wall seconds one venue gets; a hung venue never delays the others
+
 
 async def cancel_everywhere(
-    brokers: dict[str, Broker], children: Iterable[ChildOrder]
+    brokers: dict[str, Broker], children: Iterable[ChildOrder], deadline_s: float = VENUE_DEADLINE_S
 ) -> tuple[list[ChildOrder], list[tuple[str, str]]]:
-    """Concurrent cancels of `children`, plus anything venues still list as open; (cancelled, failed)."""
-    known = {c.client_order_id: c for c in children}
+    """Per venue, in parallel: cancel what the engine knows at once, then sweep what the venue
+    still lists as open; each venue has its own deadline. Returns (cancelled, failed)."""
+    known: dict[str, list[ChildOrder]] = {v: [] for v in brokers}
+    for c in children:
+        known.setdefault(c.venue, []).append(c)
+    results = await asyncio.gather(
+        *(_one_venue(name, brokers[name], known.get(name, []), deadline_s) for name in brokers)
+    )
+    cancelled = [c for done, _ in results for c in done]
+    failed = [f for _, fails in results for f in fails]
+    return cancelled, failed
 
-    async def cancel_one(child: ChildOrder) -> tuple[ChildOrder, str | None]:
-        try:
-            await brokers[child.venue].cancel(child)
-            return child, None
-        except OrderNotFound:
-            return child, None  # already gone at the venue: nothing left to cancel
-        except BrokerError as e:
-            return child, e.message
-        except Exception as e:  # a broken adapter must not stop the other cancels
-            return child, f"{type(e).__name__}: {e}"
 
-    async def venue_open(name: str) -> tuple[str, list[ChildOrder] | str]:
-        try:
-            states = await brokers[name].open_orders()
-        except Exception as e:
-            return name, f"cannot list open orders: {getattr(e, 'message', e)}"
-        extra = []
-        for s in states:
-            if s.client_order_id not in known:
-                extra.append(
-                    ChildOrder(
-                        s.client_order_id,
-                        "",
-                        name,
-                        s.symbol,
-                        Side.BUY,
-                        s.filled_qty,
-                        OrderType.LIMIT,
-                        venue_order_id=s.venue_order_id,
-                    )
-                )
-        return name, extra
-
-    listed = await asyncio.gather(*(venue_open(v) for v in brokers))
+async def _one_venue(
+    name: str, broker: Broker, known: list[ChildOrder], deadline_s: float
+) -> tuple[list[ChildOrder], list[tuple[str, str]]]:
+    cancelled: list[ChildOrder] = []
     failed: list[tuple[str, str]] = []
-    targets = list(known.values())
-    for name, res in listed:
-        if isinstance(res, str):
-            failed.append((name, res))
-        else:
-            targets.extend(res)
-    results = await asyncio.gather(*(cancel_one(c) for c in targets))
-    cancelled = [c for c, err in results if err is None]
-    failed.extend((c.client_order_id, err) for c, err in results if err is not None)
+
+    async def cancel_one(child: ChildOrder) -> None:
+        try:
+            await asyncio.wait_for(broker.cancel(child), deadline_s)
+            cancelled.append(child)
+        except OrderNotFound:
+            cancelled.append(child)  # already gone at the venue: nothing left to cancel
+        except TimeoutError:
+            failed.append(
+                (child.client_order_id, f"unknown: {name} did not answer in {deadline_s:g} s")
+            )
+        except BrokerError as e:
+            failed.append((child.client_order_id, e.message))
+        except Exception as e:  # a broken adapter must not stop the other cancels
+            failed.append((child.client_order_id, f"{type(e).__name__}: {e}"))
+
+    await asyncio.gather(*(cancel_one(c) for c in known))  # what we know goes first, at once
+    try:
+        states = await asyncio.wait_for(broker.open_orders(), deadline_s)
+    except TimeoutError:
+        failed.append((name, f"cannot list open orders: no answer in {deadline_s:g} s"))
+        return cancelled, failed
+    except Exception as e:
+        failed.append((name, f"cannot list open orders: {getattr(e, 'message', e)}"))
+        return cancelled, failed
+    seen = {c.client_order_id for c in known}
+    extra = [
+        ChildOrder(
+            s.client_order_id,
+            "",
+            name,
+            s.symbol,
+            Side.BUY,
+            s.filled_qty,
+            OrderType.LIMIT,
+            venue_order_id=s.venue_order_id,
+        )
+        for s in states
+        if s.client_order_id not in seen
+    ]
+    await asyncio.gather(*(cancel_one(c) for c in extra))
     return cancelled, failed
