@@ -33,6 +33,7 @@ class Tracked:
     since_ms: int
     venue_order_id: str = ""
     filled: Decimal = Decimal(0)
+    held: bool = False  # the venue executed more than its trade history has shown
 
 
 class FillPoller:
@@ -64,11 +65,6 @@ class FillPoller:
     def set_venue_id(self, client_order_id: str, venue_order_id: str) -> None:
         if client_order_id in self._orders:
             self._orders[client_order_id].venue_order_id = venue_order_id
-
-    def reported(self, client_order_id: str) -> Decimal | None:
-        """How much of a tracked order its fills have reported so far (None: not tracked)."""
-        t = self._orders.get(client_order_id)
-        return t.filled if t else None
 
     def venue_id(self, client_order_id: str) -> str:
         t = self._orders.get(client_order_id)
@@ -203,9 +199,10 @@ class FillPoller:
         if executed > t.filled:
             trades = await self._trades(t.ccxt_symbol, t.since_ms)
             emitted += self._report(trades, {t.venue_order_id: t})
-        if (
-            executed > t.filled
-        ):  # the order's own figure is the authority: hold, ask again next poll
+        if executed > t.filled:  # the order's own figure is the authority: hold, ask next poll
+            if t.held:
+                return emitted
+            t.held = True  # said once, asked every poll
             log.warning(
                 "%s: venue executed %s of %s, its trade history shows %s; held until they appear",
                 t.client_order_id,
