@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from console.ingest import HEADER, KILL, LOG, MARKET, PROGRESS, QUALITY
+from engine.brokers.base import UnknownSymbol
 from engine.models import TradingState
 from widgets.alert_list import AlertList
 from widgets.blotter import Blotter
@@ -138,7 +139,10 @@ async def fetch_and_show(app: TrancheApp) -> None:
         app.book_venue = venues[0] if venues else None
     book.set_venues(venues, app.book_venue)
     if hasattr(eng, "book") and app.book_venue and symbol:
-        bids, asks = await eng.book(app.book_venue, symbol, 10)
+        try:
+            bids, asks = await eng.book(app.book_venue, symbol, 10)
+        except UnknownSymbol:  # the ticket already says so under its field: no toast per second
+            bids, asks = [], []
         book.show(app.book_venue, symbol, bids, asks)
     else:
         book.show(app.book_venue, symbol, [], [])

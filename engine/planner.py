@@ -63,7 +63,10 @@ async def market_view(engine: Engine, t: Ticket) -> tuple[dict[str, Quote], list
         raise InputError("venue", "no venue is connected")
     quotes, failed = await engine.market.probe(t.symbol, venues)
     if not quotes:
-        why = "; ".join(f"{v}: {r}" for v, r in failed) or "no quotes"
+        by_reason: dict[str, list[str]] = {}
+        for v, r in failed:  # four venues with one reason say it once
+            by_reason.setdefault(r, []).append(v)
+        why = "; ".join(f"{', '.join(vs)}: {r}" for r, vs in by_reason.items()) or "no quotes"
         raise InputError("symbol", f"no venue quotes {t.symbol!r} ({why})")
     return quotes, failed
 
