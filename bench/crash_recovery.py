@@ -28,6 +28,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from engine.sim.server_faults import admin_query
+
 ROOT = Path(__file__).resolve().parents[1]
 KEY, SECRET = "crash-bench-key", "crash-bench-secret-5f0e"
 CLI = [sys.executable, "-m", "console.cli"]
@@ -64,9 +66,10 @@ class SimVenueProcess:
                 self.proc.wait()
 
     def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
+        text = json.dumps(body) if body is not None else ""
+        data = text.encode() if body is not None else None
         req = urllib.request.Request(
-            self.url + path,
+            f"{self.url}{path}?{admin_query(SECRET, text)}",  # signed like a trading call
             data=data,
             headers={"X-MBX-APIKEY": KEY},
             method="POST" if data else "GET",

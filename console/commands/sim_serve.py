@@ -60,6 +60,12 @@ def run_serve(args: argparse.Namespace) -> int:
         raise CliError(f"--port: expected 0..65535, got {args.port}")
     if not args.api_key or not args.api_secret:
         raise CliError("--api-key and --api-secret must not be empty")
+    loopback = args.host in ("127.0.0.1", "::1", "localhost") or args.host.startswith("127.")
+    if not loopback and (args.api_key == DEFAULT_API_KEY or args.api_secret == DEFAULT_API_SECRET):
+        raise CliError(
+            f"--host {args.host} is reachable beyond this machine: set your own --api-key and "
+            "--api-secret (the defaults are public)"
+        )
 
     def ready(url: str) -> None:
         sys.stdout.write(f"listening on {url}\n")

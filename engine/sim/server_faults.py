@@ -1,4 +1,4 @@
-"""Fault injection and inspection for the simulated REST venue (`/_sim/...`, API key required).
+"""Fault injection and inspection for the simulated REST venue (`/_sim/...`, signed like trading).
 
 Faults reproduce what real exchanges do to a client: HTTP 429 and 5xx, requests that hang until
 the client times out (`after`: the venue acted first, the answer is lost), malformed or partial
@@ -9,15 +9,18 @@ trade, so crash tests can compare the venue's record with the engine's.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from engine.sim.server_api import ApiError
-from engine.sim.server_venue import VenueDesk
+from engine.sim.server_api import ApiError, check_timestamp
+from engine.sim.server_venue import VenueDesk, wall_ms
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -37,6 +40,13 @@ class Fault:
     body: str = ""  # kind "body": answer 200 with exactly this text
 
 
+def admin_query(secret: str, body: str = "") -> str:
+    """The query string that signs one admin request (`body`: the exact POST text)."""
+    q = f"timestamp={wall_ms()}"
+    sig = hmac.new(secret.encode(), (q + body).encode(), hashlib.sha256).hexdigest()
+    return f"{q}&signature={sig}"
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(status=status, text=json.dumps(data), content_type="application/json")
 
@@ -47,6 +57,7 @@ class FaultInjection:
     desks: dict[str, VenueDesk]
     first: str
     api_key: str
+    api_secret: str
     hang_s: float
     skew_ms: int
     faults: list[Fault]
@@ -101,19 +112,28 @@ class FaultInjection:
                 return f
         return None
 
-    def _admin(self, request: web.Request) -> None:
+    async def _admin(self, request: web.Request) -> None:
+        """Admin calls are signed like trading ones: key header, timestamp, HMAC of query + body."""
         if request.headers.get("X-MBX-APIKEY") != self.api_key:
             raise ApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+        body = await request.text() if request.method == "POST" else ""
+        signed, sep, signature = request.rel_url.raw_query_string.rpartition("&signature=")
+        expected = hmac.new(
+            self.api_secret.encode(), (signed + body).encode(), hashlib.sha256
+        ).hexdigest()
+        if not sep or not hmac.compare_digest(signature.encode(), expected.encode()):
+            raise ApiError(-1022, "Signature for this request is not valid.", 401)
+        check_timestamp(dict(parse_qsl(signed)), wall_ms())  # the real clock, not the skewed one
 
     async def _state(self, request: web.Request) -> web.StreamResponse:
-        self._admin(request)
+        await self._admin(request)
         return _json(
             {"venues": {n: d.snapshot() for n, d in self.desks.items()}, "requests": self.requests}
         )
 
     async def _add_fault(self, request: web.Request) -> web.StreamResponse:
         """POST a Fault as JSON; {"down": [venues]} takes venues down, {"skew_ms": n} skews the clock."""
-        self._admin(request)
+        await self._admin(request)
         try:
             data = await request.json()
             if not isinstance(data, dict):

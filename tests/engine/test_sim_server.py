@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import time
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from engine.brokers.ccxt_broker import CcxtBroker
 from engine.config import Settings, VenueConfig
 from engine.models import ChildOrder, OrderStatus, OrderType, Side, TimeInForce
 from engine.sim.server import serve
+from engine.sim.server_faults import admin_query
 
 KEY, SECRET = "srv-test-key", "srv-test-secret-31"
 
@@ -189,12 +191,21 @@ async def test_injected_faults_are_retried_with_the_same_client_id(url):
     try:
         async with aiohttp.ClientSession() as s:
             fault = {"path": "/api/v3/order", "method": "POST", "kind": "status", "status": 503}
-            async with s.post(f"{url}/_sim/fault", json=fault, headers={"X-MBX-APIKEY": KEY}) as r:
+            body = json.dumps(fault)
+            async with s.post(
+                f"{url}/_sim/fault?{admin_query(SECRET, body)}",
+                data=body,
+                headers={"X-MBX-APIKEY": KEY, "Content-Type": "application/json"},
+            ) as r:
                 assert r.status == 200
+            async with s.get(f"{url}/_sim/state", headers={"X-MBX-APIKEY": KEY}) as r:
+                assert r.status == 401  # the key alone does not open the admin endpoints
             q = await a.top_of_book("BTCUSDT")
             ack = await a.submit(order("FLT-1", "0.01", q.ask + 10, TimeInForce.IOC))
             assert ack.status is OrderStatus.FILLED
-            async with s.get(f"{url}/_sim/state", headers={"X-MBX-APIKEY": KEY}) as r:
+            async with s.get(
+                f"{url}/_sim/state?{admin_query(SECRET)}", headers={"X-MBX-APIKEY": KEY}
+            ) as r:
                 state = await r.json()
         orders = [o for o in state["venues"]["SIM-A"]["orders"] if o["clientOrderId"] == "FLT-1"]
         assert len(orders) == 1  # the retry did not double the order

@@ -8,6 +8,7 @@ cancelling elsewhere.
 from __future__ import annotations
 
 import asyncio
+import json
 from decimal import Decimal
 
 import aiohttp
@@ -20,6 +21,7 @@ from engine.engine import Engine
 from engine.events import LogMessage
 from engine.models import Side, Ticket
 from engine.sim.server import build_server, start_site, stop_server
+from engine.sim.server_faults import admin_query
 from engine.store import Store
 
 KEY, SECRET = "fault-key", "fault-secret-77"
@@ -40,9 +42,14 @@ async def venue():
 
 
 async def admin(server, path: str, body: dict | None = None):
+    """A signed admin call, as the sim server requires."""
+    text = json.dumps(body) if body is not None else ""
+    url = f"{server.url}{path}?{admin_query(SECRET, text)}"
     async with aiohttp.ClientSession(headers={"X-MBX-APIKEY": KEY}) as s:
         method = (
-            s.post(server.url + path, json=body) if body is not None else s.get(server.url + path)
+            s.post(url, data=text, headers={"Content-Type": "application/json"})
+            if body is not None
+            else s.get(url)
         )
         async with method as r:
             return await r.json()
