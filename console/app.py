@@ -62,6 +62,8 @@ class TrancheApp(App[None]):
         self.settings = settings
         self.engine = engine
         self.state = ConsoleState()
+        if hasattr(engine, "steps"):
+            self.state.steps = engine.steps  # log lines at the venue's tick and lot
         self.draft = Draft(symbol=settings.sim.symbols[0] if settings.sim.symbols else "")
         self.preview: Preview | None = None
         self.preview_ticket: Ticket | None = None
@@ -131,6 +133,9 @@ class TrancheApp(App[None]):
                 timeout=3600,
             )
         self.state.venues = dict(self.engine.venue_connected)
+        history = getattr(self.engine, "history", None)
+        if history is not None:  # charts, alerts and finished parents start from the store
+            self.state.load_history(history)
         self.state.dirty.add(HEADER)
         self.engine_started.set()
         self.request_preview()
@@ -156,6 +161,8 @@ class TrancheApp(App[None]):
 
     def _tick(self) -> None:
         self.state.dirty.add(HEADER)  # the clock
+        if any(p.status == "working" for p in self.state.parents.values()):
+            self.state.dirty.add(PROGRESS)  # the countdown to the next slice ticks
         if self.engine_started.is_set():
             self.fetch_tables()
 

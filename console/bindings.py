@@ -83,6 +83,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         priority=True,
     ),
     ActionSpec(
+        "tranche.positions",
+        "f6",
+        "show_tab('positions')",
+        "Positions",
+        "Show positions and P&L per symbol and venue",
+        priority=True,
+    ),
+    ActionSpec(
         "tranche.market",
         "ctrl+n",
         "show_tab('market')",

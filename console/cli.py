@@ -25,6 +25,7 @@ COMMANDS = [
     "train",
     "evaluate",
     "recover",
+    "positions",
 ]
 
 
@@ -74,7 +75,9 @@ def emit(
 ) -> None:
     """Print `data` as one JSON object with --json, else the human rendering."""
     if getattr(args, "json", False):
-        sys.stdout.write(json.dumps(data, default=str) + "\n")
+        from engine.numbers import json_default, tidy
+
+        sys.stdout.write(json.dumps(tidy(data), default=json_default) + "\n")
     else:
         sys.stdout.write(human(data).rstrip("\n") + "\n")
 

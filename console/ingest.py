@@ -24,7 +24,10 @@ from engine.events import (
     TradingStateChanged,
     VenueStateChanged,
 )
+from engine.history import RecentHistory
 from engine.models import OrderStatus, Quote, TradingState
+from engine.numbers import average, quantity
+from widgets.execution_progress import Steps, no_steps
 
 # pane names: each event marks the panes that must repaint on the next frame
 HEADER, MARKET, PROGRESS, LEGS, SCORES, QUALITY, BLOTTER, LOG, KILL = (
@@ -83,6 +86,13 @@ class ConsoleState:
     notices: deque[tuple[str, str, str]] = field(default_factory=lambda: deque(maxlen=50))
     engine_now: float = 0.0
     dirty: set[str] = field(default_factory=set)
+    steps: Steps = no_steps  # (venue, symbol) -> (tick, lot), the engine's once it runs
+
+    def figures(self, p: ParentView, qty: Any, avg: Any = None) -> str:
+        """`qty @ avg` at the parent's lot and tick, for log lines."""
+        venue = p.leg_plan[0][0] if p.leg_plan else next(iter(p.legs), "")
+        tick, lot = self.steps(venue, p.symbol)
+        return quantity(qty, lot) + (f" @ {average(avg, tick)}" if avg is not None else "")
 
     def log(self, ts: float, level: str, message: str) -> None:
         self.logs.append((ts, level, message))
@@ -124,10 +134,7 @@ class ConsoleState:
                     Decimal(p.avg_price) * before if p.avg_price is not None else 0
                 ) + ev.quantity * ev.price
                 p.filled_qty, p.avg_price = filled, paid / filled
-                mid = Decimal(p.arrival_mid or 0)
-                if mid > 0:
-                    sign = 1 if p.side == "buy" else -1
-                    p.slippage_bps = float((p.avg_price - mid) / mid * 10000) * sign
+                p.slippage_bps = slippage_bps(p.side, p.avg_price, p.arrival_mid)
             self.dirty.update((QUALITY, SCORES, BLOTTER, PROGRESS))
         elif isinstance(ev, ParentAccepted):
             self.parents[ev.parent_id] = ParentView(
@@ -140,10 +147,11 @@ class ConsoleState:
                 ev.ts,
                 leg_plan=ev.legs,
             )
+            qty = self.figures(self.parents[ev.parent_id], ev.quantity)
             self.log(
                 ev.ts,
                 "info",
-                f"accepted {ev.parent_id}: {ev.side.value} {ev.quantity} {ev.symbol} ({ev.algo})",
+                f"accepted {ev.parent_id}: {ev.side.value} {qty} {ev.symbol} ({ev.algo})",
             )
             self.dirty.update((PROGRESS, BLOTTER))
         elif isinstance(ev, ParentCompleted):
@@ -156,11 +164,11 @@ class ConsoleState:
                     ev.reason,
                 )
                 p.shortfall_bps = ev.shortfall_bps
+            done = self.figures(p, ev.filled_qty, ev.avg_price) if p is not None else ""
             self.log(
                 ev.ts,
                 "info",
-                f"{ev.parent_id} {ev.status.value}: filled {ev.filled_qty}"
-                + (f" @ {ev.avg_price}" if ev.avg_price is not None else "")
+                f"{ev.parent_id} {ev.status.value}: filled {done}"
                 + (f": {ev.reason}" if ev.reason else ""),
             )
             self.dirty.update((PROGRESS, BLOTTER, QUALITY))
@@ -209,6 +217,30 @@ class ConsoleState:
         elif isinstance(ev, LogMessage):
             self.log(ev.ts, ev.level, ev.message)
 
+    def load_history(self, hist: RecentHistory) -> None:
+        """The store's recent fills, alerts and finished parents, behind anything already live."""
+        self.fills = deque([*hist.fills, *self.fills], maxlen=self.fills.maxlen)
+        self.alerts = deque([*hist.alerts, *self.alerts], maxlen=self.alerts.maxlen)
+        for row, done in zip(hist.parents, hist.completions, strict=True):
+            if done.parent_id in self.parents:
+                continue  # recovered or already reported in this session
+            self.parents[done.parent_id] = ParentView(
+                done.parent_id,
+                row["symbol"],
+                row["side"],
+                row["quantity"],
+                row["algo"],
+                row["arrival_mid"],
+                float(row["created_ts"]),
+                status=done.status.value,
+                filled_qty=done.filled_qty,
+                avg_price=done.avg_price,
+                slippage_bps=slippage_bps(row["side"], done.avg_price, row["arrival_mid"]),
+                shortfall_bps=done.shortfall_bps,
+                reason=done.reason,
+            )
+        self.dirty.update((QUALITY, PROGRESS, SCORES))
+
     def take_notices(self, most: int = 3) -> list[tuple[str, str, str]]:
         """Pending toasts, at most `most`: a burst folds its rest into one line, never a wall."""
         out = [self.notices.popleft() for _ in range(min(most, len(self.notices)))]
@@ -229,6 +261,14 @@ class ConsoleState:
             for c in p.children.values()
             if c.status.is_open or c.status is OrderStatus.PENDING
         ]
+
+
+def slippage_bps(side: str, avg: Any, mid: Any) -> float | None:
+    """Average fill against the arrival mid, bps, positive = worse for the side."""
+    if avg is None or not mid:
+        return None
+    sign = 1 if side == "buy" else -1
+    return float((Decimal(avg) - Decimal(mid)) / Decimal(mid) * 10000) * sign
 
 
 def recovery_summary(ev: RecoveryCompleted) -> str:

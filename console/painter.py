@@ -10,7 +10,7 @@ from engine.brokers.base import UnknownSymbol
 from engine.models import TradingState
 from widgets.alert_list import AlertList
 from widgets.blotter import Blotter
-from widgets.execution_progress import ExecutionProgress
+from widgets.execution_progress import ExecutionProgress, no_steps
 from widgets.guardrail_chart import GuardrailChart
 from widgets.halted_banner import HaltedBanner
 from widgets.kelly_preview import KellyPreview
@@ -20,6 +20,7 @@ from widgets.log_pane import LogPane
 from widgets.market_board import MarketBoard
 from widgets.order_book import OrderBook
 from widgets.order_ticket import OrderTicket
+from widgets.positions import PositionsPane
 from widgets.slippage_chart import SlippageChart
 from widgets.sor_legs import SorLegs
 from widgets.status_bar import StatusBar
@@ -45,7 +46,9 @@ def paint(app: TrancheApp, main: MainScreen, dirty: set[str]) -> None:
         symbol = app.draft.symbol.strip().upper()
         main.query_one(MarketBoard).show(q for (_, s), q in st.quotes.items() if s == symbol)
     if PROGRESS in dirty:
-        main.query_one(ExecutionProgress).show(st.parents.values(), app.engine.clock.now())
+        main.query_one(ExecutionProgress).show(
+            st.parents.values(), app.engine.clock.now(), getattr(app.engine, "steps", no_steps)
+        )
         paint_legs(app, main)
     if "legs" in dirty:
         paint_legs(app, main)
@@ -130,7 +133,9 @@ async def fetch_and_show(app: TrancheApp) -> None:
     eng = app.engine
     symbol = app.draft.symbol.strip().upper()
     if hasattr(eng, "blotter"):
-        main.query_one(Blotter).show(await eng.blotter(200))
+        main.query_one(Blotter).show(await eng.blotter(200), getattr(eng, "steps", None))
+    if hasattr(eng, "position_rows"):
+        main.query_one(PositionsPane).show(eng.position_rows())
     if hasattr(eng, "venue_scores") and symbol:
         main.query_one(VenueScores).show(await eng.venue_scores(symbol))
     venues = [v for v, ok in eng.venue_connected.items() if ok]
@@ -141,8 +146,10 @@ async def fetch_and_show(app: TrancheApp) -> None:
     if hasattr(eng, "book") and app.book_venue and symbol:
         try:
             bids, asks = await eng.book(app.book_venue, symbol, 10)
+            await eng.instrument(app.book_venue, symbol)  # cached: prices shown at its tick
         except UnknownSymbol:  # the ticket already says so under its field: no toast per second
             bids, asks = [], []
-        book.show(app.book_venue, symbol, bids, asks)
+        tick, lot = eng.steps(app.book_venue, symbol) if hasattr(eng, "steps") else (None, None)
+        book.show(app.book_venue, symbol, bids, asks, tick, lot)
     else:
         book.show(app.book_venue, symbol, [], [])

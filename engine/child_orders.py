@@ -23,6 +23,7 @@ from engine.models import (
     Side,
     TimeInForce,
 )
+from engine.positions import PositionBook
 from engine.quality import QualityTracker
 from engine.recovery_load import book_late_fill
 from engine.risk import RiskGate
@@ -43,6 +44,7 @@ class ChildOrders:
     children: dict[str, ChildOrder]
     legs: dict[str, list[LegState]]
     positions: dict[str, Decimal]
+    position_book: PositionBook
     _events: dict[str, asyncio.Event]
     venue_latency_s: dict[str, float]  # one-way order-entry latency per venue (EWMA)
     _early: dict[str, list[OrderUpdate]]
@@ -301,6 +303,9 @@ class ChildOrders:
         parent.fees += fill.fee
         self.positions[child.symbol] = (
             self.positions.get(child.symbol, Decimal(0)) + child.side.sign * fill.quantity
+        )
+        self.position_book.add(
+            child.symbol, child.venue, child.side, fill.quantity, fill.price, fill.fee
         )
         for leg in self.legs.get(parent.parent_id, []):
             if leg.venue == child.venue:

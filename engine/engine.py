@@ -26,6 +26,7 @@ from engine.events import (
     VenueStateChanged,
 )
 from engine.held_store import HeldStore
+from engine.history import RecentHistory, load_positions, load_recent
 from engine.market import MarketState
 from engine.models import (
     ChildOrder,
@@ -40,6 +41,7 @@ from engine.models import (
 from engine.parent_report import execution_report
 from engine.plan_check import PlanStale, plan_changes
 from engine.planner import plan_ticket, preview_ticket
+from engine.positions import PositionBook
 from engine.quality import QualityTracker
 from engine.risk import RiskGate
 from engine.stops import StopSet
@@ -62,7 +64,11 @@ class Engine(TradingControl):
         self.parents: dict[str, ParentOrder] = {}
         self.children: dict[str, ChildOrder] = {}
         self.legs: dict[str, list[LegState]] = {}
-        self.positions: dict[str, Decimal] = {}
+        self.positions: dict[str, Decimal] = {}  # what the risk gate and Kelly cap count
+        self.position_book = (
+            PositionBook()
+        )  # per symbol and venue, with P&L, for the positions pane
+        self.history = RecentHistory()  # what the store held at start, for the console's panes
         self.venue_connected: dict[str, bool] = dict.fromkeys(brokers, False)
         self._instruments: dict[tuple[str, str], Instrument] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -105,6 +111,7 @@ class Engine(TradingControl):
                 from engine.logfile import attach_log_file, log_path_for
 
                 self.log_file = attach_log_file(self, log_path_for(path))
+            await self._load_history()
 
         limit = self.settings.broker.connect_timeout_s
 
@@ -162,6 +169,28 @@ class Engine(TradingControl):
 
         self.recovery = await recover(self, **options)
         return self.recovery
+
+    async def _load_history(self) -> None:
+        """Positions and recent panes from the store; a history that cannot be read is said, not fatal."""
+        assert self.store is not None
+        try:
+            self.positions.update(await load_positions(self.store, self.position_book))
+            self.history = await load_recent(self.store)
+        except Exception as e:  # an unreadable history must not stop trading; the log says why
+            self.log("error", f"fill history not loaded: {type(e).__name__}: {e}")
+
+    def exposure(self, symbol: str) -> Decimal:
+        """What the risk gate counts for `symbol`: position plus every open order, signed."""
+        return self._exposure(symbol)
+
+    def position_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The positions pane: per venue and symbol, marked to the engine's latest mid."""
+        marks = {k: q.mid for k, q in self.market.quotes.items()}
+        data = self.position_book.rows(marks, self.exposure)
+        for r in data["positions"]:
+            inst = self._instruments.get((r["venue"], r["symbol"]))
+            r["tick"], r["lot"] = (inst.tick, inst.step) if inst is not None else (None, None)
+        return data
 
     async def venue_scores(self, symbol: str) -> list[dict[str, Any]]:
         return await views.score_rows(self, symbol)
@@ -309,6 +338,11 @@ class Engine(TradingControl):
         if key not in self._instruments:
             self._instruments[key] = await self.brokers[venue].instrument(symbol)
         return self._instruments[key]
+
+    def steps(self, venue: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        """(tick, lot) of an instrument the engine already asked the venue about, else (None, None)."""
+        inst = self._instruments.get((venue, symbol))
+        return (inst.tick, inst.step) if inst is not None else (None, None)
 
     def slippage_so_far(self, p: ParentOrder) -> float | None:
         """Average fill price against the arrival mid, bps, positive = worse for the side."""

@@ -176,6 +176,7 @@ async def preview_ticket(
                 avg_loss=sig.avg_loss,
                 step=step,
                 cfg=engine.settings.execution,
+                position=engine.positions.get(t.symbol, Decimal(0)),  # the cap bounds the result
             )
             qty = sizing.quantity
             if qty <= 0:

@@ -25,6 +25,8 @@ class AlertList(DataTable[str]):
         self.add_columns(*COLUMNS[1:])
         for a in rows:
             stamp = datetime.fromtimestamp(a.ts, UTC).strftime("%H:%M:%S")
-            self.add_row(stamp, a.kind, a.venue, f"{a.value:.2f}", f"{a.threshold:.2f}", a.message)
+            self.add_row(
+                stamp, a.kind, a.venue, f"{a.value:,.2f}", f"{a.threshold:,.2f}", a.message
+            )
         if not rows:
             self.add_row(EMPTY, "", "", "", "", "")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input
+
+from engine.numbers import average, price, quantity
 
 COLUMNS = ("time", "kind", "id", "venue", "symbol", "side", "qty", "price", "status")
 KEYS = {
@@ -23,13 +27,25 @@ KEYS = {
 }
 
 
-def cell(row: dict[str, Any], column: str) -> str:
+Steps = Callable[[str, str], tuple[Decimal | None, Decimal | None]]  # (venue, symbol) -> tick, lot
+
+
+def no_steps(venue: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+    return None, None
+
+
+def cell(row: dict[str, Any], column: str, steps: Steps = no_steps) -> str:
     for k in KEYS[column]:
         v = row.get(k)
         if v is None or v == "":
             continue
         if column == "time" and isinstance(v, int | float):
             return datetime.fromtimestamp(v, UTC).strftime("%m-%d %H:%M:%S")
+        if column in ("qty", "price"):
+            tick, lot = steps(str(row.get("venue", "")), str(row.get("symbol", "")))
+            if column == "qty":
+                return quantity(v, lot)
+            return average(v, tick) if k == "avg_price" else price(v, tick)
         return str(v)
     return ""
 
@@ -40,6 +56,7 @@ class Blotter(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.rows: list[dict[str, Any]] | None = None
+        self.steps: Steps = no_steps
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -48,7 +65,6 @@ class Blotter(Vertical):
         yield DataTable(id="blotter-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
         self._render_rows()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -56,17 +72,21 @@ class Blotter(Vertical):
             event.stop()
             self._render_rows()
 
-    def show(self, rows: list[dict[str, Any]] | None) -> None:
+    def show(self, rows: list[dict[str, Any]] | None, steps: Steps | None = None) -> None:
         self.rows = rows
+        if steps is not None:
+            self.steps = steps
         self._render_rows()
 
     def _render_rows(self) -> None:
-        table = self.query_one(DataTable)
+        table: DataTable[str] = self.query_one(DataTable)
+        if not table.columns:  # a show() racing a re-layout (resize) must not find it bare
+            table.add_columns(*COLUMNS)
         table.clear()
         needle = self.query_one("#blotter-filter", Input).value.strip().lower()
         shown = 0
         for r in self.rows or []:
-            cells = [cell(r, c) for c in COLUMNS]
+            cells = [cell(r, c, self.steps) for c in COLUMNS]
             if needle and needle not in " ".join(cells).lower():
                 continue
             table.add_row(*cells)

@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from textual.widgets import DataTable
 
-from widgets.kelly_preview import fmt
+from engine.numbers import average, bps, quantity
+
+Steps = Callable[[str, str], tuple[Decimal | None, Decimal | None]]  # (venue, symbol) -> tick, lot
+
+
+def no_steps(venue: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+    return None, None
+
+
+def sent_qty(children: Iterable[Any]) -> Decimal:
+    """At the venues or done: filled plus what open children still rest, never re-counted sends."""
+    out = Decimal(0)
+    for c in children:
+        out += Decimal(c.filled_qty)
+        if c.status.is_open:
+            out += Decimal(c.quantity) - Decimal(c.filled_qty)
+    return out
+
 
 COLUMNS = (
     "parent / leg",
     "algo",
     "slice",
     "progress",
+    "sent",
     "filled",
+    "qty",
     "avg px",
-    "slip bps",
+    "slip",
     "next",
     "decided by",
 )
@@ -25,7 +44,7 @@ COLUMNS = (
 EMPTY = "no parent orders yet"
 
 
-def bar(done: Decimal, total: Decimal, width: int = 12) -> str:
+def bar(done: Decimal, total: Decimal, width: int = 6) -> str:
     frac = float(done / total) if total else 0.0
     frac = min(max(frac, 0.0), 1.0)
     full = round(frac * width)
@@ -39,7 +58,7 @@ class ExecutionProgress(DataTable[str]):
         self.cursor_type = "row"
         self.show([], 0.0)
 
-    def show(self, parents: Iterable[Any], now: float) -> None:
+    def show(self, parents: Iterable[Any], now: float, steps: Steps = no_steps) -> None:
         newest = sorted(parents, key=lambda p: p.accepted_ts, reverse=True)[:20]
         self.clear(columns=True)  # widths fit the new rows, not the widest ever
         # the placeholder sits in the first column: give it room, or it is cut to the header's width
@@ -48,25 +67,26 @@ class ExecutionProgress(DataTable[str]):
         rows = 0
         for p in newest:
             qty = Decimal(p.quantity)
-            slip = "-" if p.slippage_bps is None else f"{p.slippage_bps:+.2f}"
+            first = p.leg_plan[0][0] if p.leg_plan else next(iter(p.legs), "")
+            tick, lot = steps(first, p.symbol)
             self.add_row(
                 f"{p.parent_id} {p.side} {p.symbol}",
                 p.algo,
                 p.status,
                 bar(Decimal(p.filled_qty), qty),
-                f"{fmt(p.filled_qty)}/{fmt(qty)}",
-                fmt(p.avg_price, 4),
-                slip,
+                quantity(sent_qty(p.children.values()), lot),
+                quantity(p.filled_qty, lot),
+                quantity(qty, lot),
+                average(p.avg_price, tick),
+                bps(p.slippage_bps),
                 "",
                 p.reason[:30],
             )
             planned = dict(p.leg_plan)
             for venue, ev in p.legs.items():
                 leg_qty = Decimal(planned.get(venue, 0))
-                leg_filled = sum(
-                    (Decimal(c.filled_qty) for c in p.children.values() if c.venue == venue),
-                    Decimal(0),
-                )
+                kids = [c for c in p.children.values() if c.venue == venue]
+                leg_filled = sum((Decimal(c.filled_qty) for c in kids), Decimal(0))
                 nxt = (
                     "-"
                     if ev.next_slice_ts is None or p.status != "working"
@@ -79,7 +99,9 @@ class ExecutionProgress(DataTable[str]):
                     ev.algo,
                     f"{ev.slice_index}/{ev.slice_total}" if ev.slice_total else str(ev.slice_index),
                     bar(leg_filled, leg_qty),
-                    f"{fmt(leg_filled)}/{fmt(leg_qty)}",
+                    quantity(sent_qty(kids), lot),
+                    quantity(leg_filled, lot),
+                    quantity(leg_qty, lot),
                     "",
                     "",
                     nxt,

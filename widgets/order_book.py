@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 
-from widgets.kelly_preview import fmt
+from engine.numbers import price, quantity
 
 Level = tuple[Decimal, Decimal]
 
@@ -29,7 +29,14 @@ class OrderBook(Vertical):
         yield DataTable(id="book-table", cursor_type="none")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("bid size", "bid", "ask", "ask size")
+        self._columns()
+
+    def _columns(self) -> DataTable[str]:
+        """The table with its columns: a show() racing a re-layout must not find it bare."""
+        table: DataTable[str] = self.query_one(DataTable)
+        if not table.columns:
+            table.add_columns("bid size", "bid", "ask", "ask size")
+        return table
 
     def set_venues(self, venues: list[str], current: str | None) -> None:
         if venues == getattr(self, "_venues", None):
@@ -46,8 +53,16 @@ class OrderBook(Vertical):
         if isinstance(event.value, str):
             self.post_message(self.VenueChosen(event.value))
 
-    def show(self, venue: str | None, symbol: str, bids: list[Level], asks: list[Level]) -> None:
-        table = self.query_one(DataTable)
+    def show(
+        self,
+        venue: str | None,
+        symbol: str,
+        bids: list[Level],
+        asks: list[Level],
+        tick: Decimal | None = None,
+        lot: Decimal | None = None,
+    ) -> None:
+        table = self._columns()
         table.clear()
         title = self.query_one("#book-title", Static)
         if venue is None or (not bids and not asks):
@@ -58,8 +73,8 @@ class OrderBook(Vertical):
             b = bids[i] if i < len(bids) else None
             a = asks[i] if i < len(asks) else None
             table.add_row(
-                fmt(b[1]) if b else "",
-                fmt(b[0], 4) if b else "",
-                fmt(a[0], 4) if a else "",
-                fmt(a[1]) if a else "",
+                quantity(b[1], lot) if b else "",
+                price(b[0], tick) if b else "",
+                price(a[0], tick) if a else "",
+                quantity(a[1], lot) if a else "",
             )

@@ -14,6 +14,7 @@ from typing import Any
 from console.cli import CliError, add_common, db_file, emit
 from engine.config import load_settings
 from engine.models import InputError
+from engine.numbers import tidy
 from engine.quality.report import GROUP_KEYS, build_report
 
 UNITS = {"d": 86400, "h": 3600, "m": 60}
@@ -101,7 +102,7 @@ def write_csv(path: Path, groups: list[dict[str, Any]]) -> None:
         with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=CSV_FIELDS, extrasaction="ignore")
             w.writeheader()
-            w.writerows(groups)
+            w.writerows(tidy(groups))
     except OSError as e:
         raise CliError(f"--csv: cannot write {path}: {e.strerror or e}") from None
 

@@ -22,6 +22,7 @@ from widgets.log_pane import LogPane
 from widgets.market_board import MarketBoard
 from widgets.order_book import OrderBook
 from widgets.order_ticket import OrderTicket
+from widgets.positions import PositionsPane
 from widgets.slippage_chart import SlippageChart
 from widgets.sor_legs import SorLegs
 from widgets.status_bar import StatusBar
@@ -75,6 +76,8 @@ class MainScreen(Screen[None]):
             yield titled(LatencyChart(id="latency-chart", classes="chart"), "Latency")
             yield titled(GuardrailChart(id="guardrail-chart", classes="chart"), "Guardrail")
             yield titled(AlertList(id="alerts", classes="pane"), "Alerts")
+        with TabPane("Positions", id="tab-positions"):
+            yield PositionsPane(id="positions")
         with TabPane("Market", id="tab-market"):
             yield MarketBoard(id="market")
         with TabPane("Blotter", id="tab-blotter"):

@@ -191,6 +191,31 @@ class Store(LearnedFigures):
             tuple(params),
         )
 
+    async def position_fills(self) -> list[dict[str, Any]]:
+        """Every fill oldest first with whether its parent is still live (recovery books those)."""
+        marks = ",".join("?" * len(TERMINAL))
+        return await self._dicts(
+            "SELECT f.symbol, f.venue, f.side, f.quantity, f.price, f.fee, "
+            f"COALESCE(p.status NOT IN ({marks}), 0) AS live "
+            "FROM fills f LEFT JOIN parents p ON p.parent_id = f.parent_id ORDER BY f.ts, f.venue, f.fill_id",
+            TERMINAL,
+        )
+
+    async def recent_fills(self, limit: int) -> list[dict[str, Any]]:
+        """The newest `limit` fills, oldest first: what the console's charts start from."""
+        rows = await self._dicts(
+            "SELECT * FROM fills ORDER BY ts DESC, venue DESC, fill_id DESC LIMIT ?", (limit,)
+        )
+        return rows[::-1]
+
+    async def recent_alerts(self, limit: int) -> list[dict[str, Any]]:
+        rows = await self._dicts("SELECT * FROM alerts ORDER BY ts DESC, id DESC LIMIT ?", (limit,))
+        return rows[::-1]
+
+    async def recent_parents(self, limit: int) -> list[dict[str, Any]]:
+        rows = await self._dicts("SELECT * FROM parents ORDER BY created_ts DESC LIMIT ?", (limit,))
+        return rows[::-1]
+
     async def parents(self, *, since_ts: float = 0) -> list[dict[str, Any]]:
         return await self._dicts(
             "SELECT * FROM parents WHERE created_ts >= ? ORDER BY created_ts", (since_ts,)

@@ -1,12 +1,26 @@
-"""Issue 14 item 5: the parent row moves on every fill, not a slice later."""
+"""Issue 14 item 5: the parent row moves on every fill; sent and filled are separate; the countdown ticks."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from engine.models import Side, Ticket
-from tests.console.conftest import START, FrozenClock, make_console, pane_text, started, until
+from tests.console.conftest import START, FrozenClock, make_console, started, until
 from widgets.kelly_preview import fmt
+
+
+def table_rows(app, selector: str) -> list[dict[str, str]]:
+    """Each row of a DataTable pane as {column label: cell text}, read from the widget itself."""
+    table = app.main.query_one(selector)
+    labels = [c.label.plain for c in table.columns.values()]
+    return [
+        dict(zip(labels, (str(v) for v in table.get_row_at(i)), strict=True))
+        for i in range(table.row_count)
+    ]
+
+
+def parent_row(app, pid: str) -> dict[str, str]:
+    return next(r for r in table_rows(app, "#progress") if r["parent / leg"].startswith(pid))
 
 
 async def test_the_parent_row_shows_each_fill_as_it_lands(tmp_path) -> None:
@@ -21,5 +35,40 @@ async def test_the_parent_row_shows_each_fill_as_it_lands(tmp_path) -> None:
         )
         view = app.state.parents[pid]
         assert Decimal(view.avg_price) == eng.avg_price
-        row = next(line for line in pane_text(app, "#progress").splitlines() if pid in line)
-        assert f"{fmt(eng.filled_qty)}/3,000" in row, row
+        row = parent_row(app, pid)
+        assert row["filled"] == fmt(eng.filled_qty), row
+        assert row["qty"] == "3,000", row
+        kids = [app.engine.children[c] for c in eng.children]
+        at_venue = sum(
+            (k.filled_qty + (k.remaining if k.status.is_open else 0) for k in kids), Decimal(0)
+        )
+        assert row["sent"] == fmt(at_venue), row  # the first slice, not the parent's quantity
+        assert Decimal(row["sent"].replace(",", "")) < 3000
+
+
+async def test_the_countdown_to_the_next_slice_ticks_without_new_events(tmp_path) -> None:
+    clock = FrozenClock(start=START)
+    app = make_console(tmp_path, clock=clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        pid = await app.engine.submit(Ticket("AAPL", Side.BUY, Decimal(3000), algo="twap"))
+
+        def leg() -> dict[str, str]:
+            return table_rows(app, "#progress")[1]
+
+        await until(
+            app,
+            pilot,
+            lambda: (
+                pid in app.state.parents
+                and app.state.parents[pid].legs
+                and len(table_rows(app, "#progress")) > 1
+                and leg()["next"].endswith("s")
+            ),
+        )
+        first = int(leg()["next"][:-1])
+        assert first > 10, leg()
+        clock.advance_to(START + 10)  # time passes; the engine says nothing new
+        await pilot.pause(1.3)  # the console's one-second tick repaints the countdown
+        await pilot.pause()
+        assert int(leg()["next"][:-1]) == first - 10, leg()

@@ -1,0 +1,95 @@
+"""What a restarted engine knows from the store before trading: positions, recent fills and alerts.
+
+The console's charts, alert list and progress pane start from `RecentHistory` instead of saying
+"no data yet" over a history that `tranche report` can count. Positions are booked from every
+fill; the engine's own position (what the risk gate counts) leaves out parents still live,
+because recovery books those itself when it adopts them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from engine.events import AlertRaised, FillRecorded, ParentCompleted
+from engine.models import OrderStatus, Side
+from engine.positions import PositionBook
+
+RECENT_FILLS = 2000  # as many as the console keeps in memory
+RECENT_ALERTS = 200
+RECENT_PARENTS = 20  # the progress pane shows the newest 20
+
+
+@dataclass(slots=True)
+class RecentHistory:
+    fills: list[FillRecorded] = field(default_factory=list)
+    alerts: list[AlertRaised] = field(default_factory=list)
+    parents: list[dict[str, Any]] = field(default_factory=list)  # finished parents' rows
+    completions: list[ParentCompleted] = field(default_factory=list)
+
+
+async def load_positions(store: Any, book: PositionBook) -> dict[str, Decimal]:
+    """Book every stored fill; return the net position of finished parents per symbol."""
+    settled: dict[str, Decimal] = {}
+    for r in await store.position_fills():
+        book.add(r["symbol"], r["venue"], r["side"], r["quantity"], r["price"], r["fee"])
+        if not r["live"]:
+            sign = 1 if r["side"] == "buy" else -1
+            settled[r["symbol"]] = settled.get(r["symbol"], Decimal(0)) + sign * r["quantity"]
+    return settled
+
+
+def fill_event(r: dict[str, Any]) -> FillRecorded:
+    return FillRecorded(
+        float(r["ts"]),
+        r["parent_id"],
+        r["client_order_id"],
+        r["venue"],
+        r["symbol"],
+        Side(r["side"]),
+        r["quantity"],
+        r["price"],
+        r["fee"],
+        float(r["slippage_bps"]),
+        float(r["arrival_slippage_bps"]),
+        float(r["latency_ms"]),
+    )
+
+
+def alert_event(r: dict[str, Any]) -> AlertRaised:
+    return AlertRaised(
+        float(r["ts"]),
+        r["kind"],
+        r["message"],
+        float(r["value"]),
+        float(r["threshold"]),
+        r.get("venue") or "",
+        r.get("symbol") or "",
+    )
+
+
+async def load_recent(store: Any) -> RecentHistory:
+    """The newest fills, alerts and finished parents, oldest first."""
+    out = RecentHistory()
+    out.fills = [fill_event(r) for r in await store.recent_fills(RECENT_FILLS)]
+    out.alerts = [alert_event(r) for r in await store.recent_alerts(RECENT_ALERTS)]
+    for r in await store.recent_parents(RECENT_PARENTS):
+        status = OrderStatus(r["status"])
+        if not status.is_terminal:
+            continue  # recovery reports live parents itself
+        qty = r["filled_qty"]
+        avg = r["notional_filled"] / qty if qty else None
+        out.parents.append(r)
+        out.completions.append(
+            ParentCompleted(
+                float(r["created_ts"]),
+                r["parent_id"],
+                status,
+                qty,
+                avg,
+                r["shortfall_bps"],
+                r.get("reason") or "",
+            )
+        )
+    return out
