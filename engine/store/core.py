@@ -21,7 +21,7 @@ from engine.models import ChildOrder, Fill, OrderStatus, ParentOrder
 from engine.quality.metrics import FillMetrics, ParentMetrics
 from engine.store import rows as R
 from engine.store.queries import LearnedFigures
-from engine.store.schema import LATEST, pending
+from engine.store.schema import pending
 from engine.store.writer import BatchWriter, StoreError
 
 log = logging.getLogger("tranche.store")
@@ -258,14 +258,17 @@ class Store(LearnedFigures):
             return [R.decode(cols, tuple(r)) for r in await cur.fetchall()]
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
-        async with conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        version = int(row[0]) if row else 0
-        try:
-            steps = pending(version)
-        except RuntimeError as e:
-            raise StoreError(f"{self.path}: {e}") from None
-        for new_version, script in steps:
+        """Apply pending steps one transaction each; another process migrating the same file first
+        is not an error (its step fails here as already applied, and the version says so)."""
+        while True:
+            version = await self._version(conn)
+            try:
+                steps = pending(version)
+            except RuntimeError as e:
+                raise StoreError(f"{self.path}: {e}") from None
+            if not steps:
+                return
+            new_version, script = steps[0]
             try:
                 await conn.executescript(
                     f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {new_version};\nCOMMIT;"
@@ -273,10 +276,16 @@ class Store(LearnedFigures):
             except sqlite3.Error as e:
                 if conn.in_transaction:
                     await conn.execute("ROLLBACK")
+                if await self._version(conn) >= new_version:
+                    continue  # a concurrent process applied this step first
                 raise StoreError(
                     f"{self.path}: migration to schema v{new_version} failed: {e}"
                 ) from None
-        assert not steps or steps[-1][0] == LATEST
+
+    async def _version(self, conn: aiosqlite.Connection) -> int:
+        async with conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
 
     def _put(self, sql: str, params: tuple[Any, ...]) -> None:
         """Queue a fire-and-forget row; a closed store reports the lost row instead of raising into the engine."""

@@ -53,3 +53,62 @@ def test_concurrent_runs_and_a_restart_store_every_fill_once(tmp_path) -> None:
     report = _run([sys.executable, "-m", "console.cli", "report", "--db", db, "--by", "venue",
                    "--json"])  # fmt: skip
     assert sum(g["fills"] for g in report["groups"]) == sum(r["fills"] for r in runs)
+
+
+async def test_a_console_session_beside_exec_runs_keeps_every_venue_fill_once(tmp_path) -> None:
+    """The Pilot part: a console trades into the same file while two `tranche exec` run."""
+    import time
+    from decimal import Decimal
+
+    from console.app import create_app
+    from engine.clock import SimClock
+    from engine.config import Settings
+    from engine.factory import build_engine
+    from engine.models import Side, Ticket
+    from tests.console.conftest import started, until
+
+    db = tmp_path / "h.db"
+    procs = [
+        subprocess.Popen(
+            [*EXEC, "--qty", "1500", "--algo", a, "--db", str(db), "--quiet", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for a in ("twap", "sor")
+    ]
+    settings = Settings()
+    engine = build_engine(settings, clock=SimClock(start=time.time()), db_path=db)
+    app = create_app(settings, engine=engine)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        pids = [
+            await engine.submit(Ticket("AAPL", Side.BUY, Decimal(1200), algo=a))
+            for a in ("twap", "sor", "market")
+        ]
+        await until(app, pilot, lambda: not engine.working_parents(), frames=3000)
+        await engine.store.flush()
+        venue_fills = {  # what each simulated venue itself reported executing
+            (name, f.fill_id): (f.quantity, f.price)
+            for name, venue in engine.brokers.items()
+            for rec in venue._orders.values()
+            for f in rec.fills
+        }
+    runs = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=180)
+        assert p.returncode == 0, stderr
+        runs.append(json.loads(stdout))
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute(
+            "SELECT venue, fill_id, quantity, price, parent_id FROM fills"
+        ).fetchall()
+    mine = {(v, f): (Decimal(q), Decimal(px)) for v, f, q, px, pid in stored if pid in pids}
+    assert venue_fills and mine == venue_fills  # each venue fill once, at its quantity and price
+    assert len({(v, f) for v, f, *_ in stored}) == len(stored)
+    per_parent = {}
+    for *_, pid in stored:
+        per_parent[pid] = per_parent.get(pid, 0) + 1
+    assert all(per_parent[r["parent_id"]] == r["fills"] for r in runs)
+    report = _run([sys.executable, "-m", "console.cli", "report", "--db", str(db), "--json"])
+    assert report["fills"] == len(stored) == len(venue_fills) + sum(r["fills"] for r in runs)
