@@ -136,10 +136,20 @@ class TrancheApp(App[None]):
         history = getattr(self.engine, "history", None)
         if history is not None:  # charts, alerts and finished parents start from the store
             self.state.load_history(history)
+            await self._learn_steps({r["symbol"] for r in history.parents})
         self.state.dirty.add(HEADER)
         self.engine_started.set()
         self.request_preview()
         self.fetch_tables()
+
+    async def _learn_steps(self, symbols: set[str]) -> None:
+        """Ask a connected venue for each symbol's tick and lot, so history shows at the tick."""
+        venues = [v for v, ok in self.engine.venue_connected.items() if ok]
+        for symbol in sorted(symbols):
+            for venue in venues:
+                with contextlib.suppress(Exception):  # an unlisted symbol keeps plain figures
+                    await self.engine.instrument(venue, symbol)
+                    break
 
     @work(group="ingest", exit_on_error=False)
     async def ingest(self) -> None:

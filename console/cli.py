@@ -107,9 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from engine.models import InputError
 
     parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and words[0].startswith("-") and words[0] not in ("-h", "--help"):
+        words.insert(0, "console")  # `tranche --db F` opens the console, as `tranche` does
+    args = parser.parse_args(words)
     if args.command is None:
-        args = parser.parse_args(["console", *([] if argv is None else argv)])
+        args = parser.parse_args(["console"])
     handler: Callable[[argparse.Namespace], int | None] = args.handler
     try:
         return int(handler(args) or 0)

@@ -16,6 +16,18 @@ def size_label(pv: Preview) -> str:
     return "size: the typed quantity"
 
 
+def limit_label(pv: Preview) -> str:
+    """Whose limit price applies: the trader's, the router's at the touch, or none (market)."""
+    assert pv.plan is not None
+    t = pv.plan.ticket
+    if t.limit_price is not None:
+        return f"limit {fmt(t.limit_price)} (yours)"
+    r = pv.route
+    if r is not None and r.limit_price is not None and pv.plan.algo != "market":
+        return f"no limit from you: children priced at the touch (now {fmt(r.limit_price)})"
+    return "no limit price"
+
+
 def confirmation_text(pv: Preview) -> str:
     """Exactly what submit(plan) sends: side, quantity, order type, limit, each venue leg."""
     plan = pv.plan
@@ -25,8 +37,7 @@ def confirmation_text(pv: Preview) -> str:
     lines = [
         f"{t.side.value.upper()} {fmt(plan.quantity)} {t.symbol}   order {order_label(plan)}",
         size_label(pv),
-        f"notional {fmt(notional)}"
-        + (f"   limit {fmt(t.limit_price)}" if t.limit_price is not None else "   no limit"),
+        f"notional {fmt(notional)}   {limit_label(pv)}",
         "venues (sent as shown):",
     ]
     lines += [

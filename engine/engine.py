@@ -342,6 +342,8 @@ class Engine(TradingControl):
     def steps(self, venue: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
         """(tick, lot) of an instrument the engine already asked the venue about, else (None, None)."""
         inst = self._instruments.get((venue, symbol))
+        if inst is None:  # a parent from the history names no venue: any venue's figures for it
+            inst = next((i for (_, s), i in self._instruments.items() if s == symbol), None)
         return (inst.tick, inst.step) if inst is not None else (None, None)
 
     def slippage_so_far(self, p: ParentOrder) -> float | None:

@@ -60,27 +60,25 @@ class ExecutionProgress(DataTable[str]):
 
     def show(self, parents: Iterable[Any], now: float, steps: Steps = no_steps) -> None:
         newest = sorted(parents, key=lambda p: p.accepted_ts, reverse=True)[:20]
-        self.clear(columns=True)  # widths fit the new rows, not the widest ever
-        # the placeholder sits in the first column: give it room, or it is cut to the header's width
-        self.add_column(COLUMNS[0], width=None if newest else len(EMPTY))
-        self.add_columns(*COLUMNS[1:])
-        rows = 0
+        out: list[tuple[str, ...]] = []
         for p in newest:
             qty = Decimal(p.quantity)
             first = p.leg_plan[0][0] if p.leg_plan else next(iter(p.legs), "")
             tick, lot = steps(first, p.symbol)
-            self.add_row(
-                f"{p.parent_id} {p.side} {p.symbol}",
-                p.algo,
-                p.status,
-                bar(Decimal(p.filled_qty), qty),
-                quantity(sent_qty(p.children.values()), lot),
-                quantity(p.filled_qty, lot),
-                quantity(qty, lot),
-                average(p.avg_price, tick),
-                bps(p.slippage_bps),
-                "",
-                p.reason[:30],
+            out.append(
+                (
+                    f"{p.parent_id} {p.side} {p.symbol}",
+                    p.algo,
+                    p.status,
+                    bar(Decimal(p.filled_qty), qty),
+                    quantity(max(sent_qty(p.children.values()), Decimal(p.filled_qty)), lot),
+                    quantity(p.filled_qty, lot),
+                    quantity(qty, lot),
+                    average(p.avg_price, tick),
+                    bps(p.slippage_bps),
+                    "",
+                    p.reason[:30],
+                )
             )
             planned = dict(p.leg_plan)
             for venue, ev in p.legs.items():
@@ -94,19 +92,29 @@ class ExecutionProgress(DataTable[str]):
                 )
                 # the learned policy's state bucket and action, or which fallback decided
                 who = " ".join(x for x in (ev.decided_by, ev.detail) if x)
-                self.add_row(
-                    f"  └ {venue}",
-                    ev.algo,
-                    f"{ev.slice_index}/{ev.slice_total}" if ev.slice_total else str(ev.slice_index),
-                    bar(leg_filled, leg_qty),
-                    quantity(sent_qty(kids), lot),
-                    quantity(leg_filled, lot),
-                    quantity(leg_qty, lot),
-                    "",
-                    "",
-                    nxt,
-                    who[:48],
+                out.append(
+                    (
+                        f"  └ {venue}",
+                        ev.algo,
+                        f"{ev.slice_index}/{ev.slice_total}"
+                        if ev.slice_total
+                        else str(ev.slice_index),
+                        bar(leg_filled, leg_qty),
+                        quantity(sent_qty(kids), lot),
+                        quantity(leg_filled, lot),
+                        quantity(leg_qty, lot),
+                        "",
+                        "",
+                        nxt,
+                        who[:48],
+                    )
                 )
-            rows += 1
-        if not rows:
-            self.add_row(EMPTY, *[""] * (len(COLUMNS) - 1))
+        if not out:
+            out.append((EMPTY, *[""] * (len(COLUMNS) - 1)))
+        # widths measured here, not left to the table: rows added before the first layout were
+        # cut to the headers' widths on a real terminal
+        self.clear(columns=True)
+        for i, label in enumerate(COLUMNS):
+            self.add_column(label, width=max(len(label), *(len(r[i]) for r in out)))
+        for r in out:
+            self.add_row(*r)

@@ -55,7 +55,7 @@ class SorLegs(DataTable[str]):
                 fmt(leg.ask),
                 f"{leg.spread_bps:.1f}",
                 f"{leg.price_worse_bps:.1f}",
-                f"{leg.expected_slippage_bps:.1f} {leg.slippage_source[:3]}",
+                f"{leg.expected_slippage_bps:.1f} {leg.slippage_source}",
                 f"{leg.effective_cost_bps:.1f}",
                 f"{leg.share:.0%}",
                 fmt(leg.notional),

@@ -19,7 +19,7 @@ from tests.console.conftest import make_console, screen_text, settle, started, u
 
 TABS = ("quality", "positions", "market", "blotter", "book", "log")
 MAX_PLACES = 4  # tick 0.01 plus two places for an average price
-RAW = re.compile(r"\bNone\b|\bnan\b|\d[eE][+-]?\d|-0\.0+\b|\d\.\d{5,}")
+RAW = re.compile(r"\bNone\b|\bnan\b|\b\d+(?:\.\d+)?[eE][+-]?\d+\b|-0\.0+\b|\d\.\d{5,}")
 BIG_PLAIN = re.compile(r"(?<![\d,.])\d{5,}\.\d\d\b")  # money over 9,999 without separators
 
 
