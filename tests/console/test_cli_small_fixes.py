@@ -85,3 +85,12 @@ def test_every_symbol_flag_is_upper_cased_as_the_console_does(argv) -> None:
     from console.cli import build_parser
 
     assert build_parser().parse_args([*argv, "--symbol", " aapl "]).symbol == "AAPL"
+
+
+def test_console_flags_without_the_word_console_reach_the_console(tmp_path, capsys) -> None:
+    """`tranche --db F` is the console, as `tranche` is; before, argparse took F for a command."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["--db", str(tmp_path / "missing" / "x.db")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert "does not exist" in err and "invalid choice" not in err

@@ -121,6 +121,12 @@ async def one_ticket(engine, draft: Draft) -> None:  # type: ignore[no-untyped-d
         assert pv.quantity == Decimal(draft.quantity.strip()) > 0
     text = confirmation_text(pv)  # the dialog renders for every valid preview
     assert str(pv.plan.ticket.side.value.upper()) in text
+    if (
+        pv.plan.ticket.limit_price is not None
+    ):  # whose limit applies is said, never "LIMIT ... no limit"
+        assert "(yours)" in text
+    elif pv.plan.algo == "market":
+        assert "no limit price" in text
     if blocked_reason(pv):
         assert set(engine.parents) == before  # the dialog offers no yes
         event(f"blocked by the risk view: {sorted({c.denied_check for c in pv.denied})}")
