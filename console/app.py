@@ -39,6 +39,7 @@ from engine.engine import Engine
 from engine.models import InputError, NoVenueConnected, Ticket, TradingState
 from engine.plan_check import PlanStale
 from themes import THEME_NAMES, THEMES
+from widgets.kelly_preview import KellyPreview
 from widgets.order_ticket import Draft, OrderTicket
 
 ALL_PANES = {HEADER, MARKET, PROGRESS, BLOTTER, SCORES, QUALITY, LOG, KILL, "legs"}
@@ -216,9 +217,12 @@ class TrancheApp(App[None]):
         main = self.main
         if ticket is None:
             self.preview, self.preview_ticket = None, None
+            self.workers.cancel_group(self, "preview")  # an older ticket's preview must not land
             if main is not None and main.is_mounted:
                 main.query_one(OrderTicket).show_errors(local)
                 main.query_one(OrderTicket).set_submittable(False, "fix the marked fields")
+                with contextlib.suppress(NoMatches):  # no figures for a ticket that is not valid
+                    main.query_one(KellyPreview).show(None, "no preview: fix the marked fields")
             return
         self.run_preview(ticket)
 
@@ -228,6 +232,8 @@ class TrancheApp(App[None]):
         await self.engine_started.wait()
         self.engine.watch(ticket.symbol)  # the Market pane follows the ticket on a live clock
         preview = await self.engine.preview(ticket)
+        if self.draft.to_ticket()[0] != ticket:
+            return  # the trader typed on: this preview is of a ticket no longer on screen
         self.preview, self.preview_ticket = preview, ticket
         from console import painter
 

@@ -35,9 +35,9 @@ class KellyPreview(Static):
     def on_mount(self) -> None:
         self.show(None)
 
-    def show(self, preview: Preview | None) -> None:
+    def show(self, preview: Preview | None, empty: str = "no data yet: type a ticket") -> None:
         if preview is None:
-            self.update("no data yet: type a ticket")
+            self.update(empty)
             return
         t = Table.grid(padding=(0, 1))
         t.add_column(style="dim", no_wrap=True)

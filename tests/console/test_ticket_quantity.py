@@ -83,3 +83,22 @@ async def test_the_kelly_checkbox_says_whether_it_is_on(console_app: TrancheApp)
         on = pane_text(app, "#kelly")
         assert "off" in off and "ON" in on
         assert app.main.query_one("#kelly").has_class("-on")
+
+
+async def test_an_invalid_quantity_clears_the_preview_instead_of_leaving_old_figures(
+    tmp_path,
+) -> None:
+    """Emptying the field left `quantity 1` (the preview of the last valid keystroke) on screen."""
+    from tests.console.conftest import make_console, pane_text, settle, started, type_into
+
+    app = make_console(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await type_into(pilot, "#quantity", "1")
+        await settle(app, pilot)
+        assert "quantity 1" in pane_text(app, "#preview")
+        await pilot.press("backspace")
+        await settle(app, pilot)
+        shown = pane_text(app, "#preview")
+        assert "fix the marked fields" in shown and "quantity 1" not in shown, shown
+        assert app.preview is None
