@@ -29,6 +29,8 @@ class Tmux:
     def __init__(self, tmp: Path) -> None:
         self.sock = f"tranche-test-{os.getpid()}"
         self.tmp = tmp
+        self.session = ""
+        self.starts = 0
 
     def run(self, *args: str) -> str:
         done = subprocess.run(
@@ -39,24 +41,25 @@ class Tmux:
     def start(self, db: Path) -> None:
         env = f"HOME={self.tmp} TERM=xterm-256color"
         cmd = f"env -u TRANCHE_CONFIG -u COLUMNS -u LINES {env} {TRANCHE} --db {db}; echo EXIT=$?; sleep 120"
-        self.run("kill-server")
-        self.run("new-session", "-d", "-s", "t", "-x", "160", "-y", "48", cmd)
-        self.run("set-option", "-t", "t", "window-size", "manual")
-        self.run("resize-window", "-t", "t", "-x", "160", "-y", "48")
+        self.starts += 1  # a new session each start: killing a server and starting one races
+        self.session = f"t{self.starts}"
+        self.run("new-session", "-d", "-s", self.session, "-x", "160", "-y", "48", cmd)
+        self.run("set-option", "-t", self.session, "window-size", "manual")
+        self.run("resize-window", "-t", self.session, "-x", "160", "-y", "48")
 
     def keys(self, *keys: str) -> None:
         for k in keys:
-            self.run("send-keys", "-t", "t", k)
+            self.run("send-keys", "-t", self.session, k)
             time.sleep(0.15)
 
     def text(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "t", "-l", "--", *keys)
+        self.run("send-keys", "-t", self.session, "-l", "--", *keys)
         time.sleep(0.3)
 
     def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t")
+        return self.run("capture-pane", "-p", "-t", self.session)
 
-    def wait(self, predicate, what: str, timeout: float = 40.0) -> str:  # type: ignore[no-untyped-def]
+    def wait(self, predicate, what: str, timeout: float = 60.0) -> str:  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
