@@ -8,10 +8,12 @@ second connection (WAL lets it read while the writer writes).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,25 @@ from engine.store.writer import BatchWriter, StoreError
 
 log = logging.getLogger("tranche.store")
 TERMINAL = tuple(s.value for s in OrderStatus if s.is_terminal)
+
+
+LOCKED_WAIT_S = 15.0  # another process creating or migrating the same file at once
+
+
+async def _while_locked(step: Callable[[], Awaitable[None]]) -> None:
+    """Run `step`, again while the file is locked by a concurrent opener (switching to WAL does
+    not wait on SQLite's busy timeout), up to LOCKED_WAIT_S; any other error is raised at once."""
+    deadline = time.monotonic() + LOCKED_WAIT_S
+    pause = 0.02
+    while True:
+        try:
+            await step()
+            return
+        except (sqlite3.OperationalError, StoreError) as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 class Store(LearnedFigures):
@@ -64,9 +85,9 @@ class Store(LearnedFigures):
         try:
             self._w = await aiosqlite.connect(self.path, isolation_level=None)
             await self._w.execute("PRAGMA busy_timeout = 5000")
-            await self._w.execute("PRAGMA journal_mode = WAL")
             await self._w.execute(f"PRAGMA synchronous = {self.synchronous}")
-            await self._migrate(self._w)
+            await _while_locked(lambda: self._w_exec("PRAGMA journal_mode = WAL"))
+            await _while_locked(lambda: self._migrate(self._need(self._w)))
             self._r = await aiosqlite.connect(self.path, isolation_level=None)
             await self._r.execute("PRAGMA busy_timeout = 5000")
             await self._r.execute("PRAGMA query_only = 1")
@@ -281,6 +302,9 @@ class Store(LearnedFigures):
                 raise StoreError(
                     f"{self.path}: migration to schema v{new_version} failed: {e}"
                 ) from None
+
+    async def _w_exec(self, sql: str) -> None:
+        await self._need(self._w).execute(sql)
 
     async def _version(self, conn: aiosqlite.Connection) -> int:
         async with conn.execute("PRAGMA user_version") as cur:
