@@ -26,8 +26,7 @@ from engine.events import (
 )
 from engine.history import RecentHistory
 from engine.models import OrderStatus, Quote, TradingState
-from engine.numbers import average, quantity
-from widgets.execution_progress import Steps, no_steps
+from engine.numbers import Steps, average, no_steps, quantity
 
 # pane names: each event marks the panes that must repaint on the next frame
 HEADER, MARKET, PROGRESS, LEGS, SCORES, QUALITY, BLOTTER, LOG, KILL = (

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from console.ingest import HEADER, KILL, LOG, MARKET, PROGRESS, QUALITY
 from engine.brokers.base import UnknownSymbol
 from engine.models import TradingState
+from engine.numbers import no_steps
 from widgets.alert_list import AlertList
 from widgets.blotter import Blotter
-from widgets.execution_progress import ExecutionProgress, no_steps
+from widgets.execution_progress import ExecutionProgress
 from widgets.guardrail_chart import GuardrailChart
 from widgets.halted_banner import HaltedBanner
 from widgets.kelly_preview import KellyPreview

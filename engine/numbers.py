@@ -7,9 +7,11 @@ Every figure that leaves the engine (screen, JSON, CSV, log) goes through here, 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
+Steps = Callable[[str, str], tuple[Decimal | None, Decimal | None]]  # (venue, symbol) -> tick, lot
 CENT = Decimal("0.01")
 MISSING = "-"
 AVERAGE_EXTRA_PLACES = 2  # an average price carries two places more than the tick
@@ -100,3 +102,8 @@ def tidy(data: Any, key: str = "") -> Any:
         v = round(data, places)
         return 0.0 if v == 0 else v
     return data
+
+
+def no_steps(venue: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+    """No tick or lot known: figures are shown plain (at most 8 places)."""
+    return None, None

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input
 
-from engine.numbers import average, price, quantity
+from engine.numbers import Steps, average, no_steps, price, quantity
 
 COLUMNS = ("time", "kind", "id", "venue", "symbol", "side", "qty", "price", "status")
 KEYS = {
@@ -25,13 +23,6 @@ KEYS = {
     "price": ("price", "avg_price", "limit_price"),
     "status": ("status", "liquidity"),
 }
-
-
-Steps = Callable[[str, str], tuple[Decimal | None, Decimal | None]]  # (venue, symbol) -> tick, lot
-
-
-def no_steps(venue: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
-    return None, None
 
 
 def cell(row: dict[str, Any], column: str, steps: Steps = no_steps) -> str:

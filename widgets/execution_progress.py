@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from textual.widgets import DataTable
 
-from engine.numbers import average, bps, quantity
-
-Steps = Callable[[str, str], tuple[Decimal | None, Decimal | None]]  # (venue, symbol) -> tick, lot
-
-
-def no_steps(venue: str, symbol: str) -> tuple[Decimal | None, Decimal | None]:
-    return None, None
+from engine.numbers import Steps, average, bps, no_steps, quantity
 
 
 def sent_qty(children: Iterable[Any]) -> Decimal:
