@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.events import AlertRaised, FillRecorded, ParentCompleted
 from engine.models import OrderStatus, Side
-from engine.positions import PositionBook
+from engine.positions import PositionBook, sign_of
 
 RECENT_FILLS = 2000  # as many as the console keeps in memory
 RECENT_ALERTS = 200
@@ -35,8 +35,8 @@ async def load_positions(store: Any, book: PositionBook) -> dict[str, Decimal]:
     for r in await store.position_fills():
         book.add(r["symbol"], r["venue"], r["side"], r["quantity"], r["price"], r["fee"])
         if not r["live"]:
-            sign = 1 if r["side"] == "buy" else -1
-            settled[r["symbol"]] = settled.get(r["symbol"], Decimal(0)) + sign * r["quantity"]
+            signed = sign_of(r["side"]) * r["quantity"]
+            settled[r["symbol"]] = settled.get(r["symbol"], Decimal(0)) + signed
     return settled
 
 
