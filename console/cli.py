@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from engine.config import ConfigError
     from engine.models import InputError
+    from engine.store.writer import StoreError
 
     parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
@@ -116,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int | None] = args.handler
     try:
         return int(handler(args) or 0)
+    except StoreError as e:
+        sys.stderr.write(f"tranche {args.command}: store {e}\n")
+        return 2
     except (InputError, ConfigError, CliError) as e:
         sys.stderr.write(f"tranche {args.command}: {e}\n")
         return 2

@@ -185,7 +185,8 @@ class ConsoleState:
             self.log(
                 ev.ts,
                 "warning",
-                f"kill: cancelled {ev.cancelled}, failed {failed}, {ev.elapsed_ms:.1f} ms",
+                (f"kill retry {ev.followup}: confirmed" if ev.followup else "kill: cancelled")
+                + f" {ev.cancelled}, failed {failed}, {ev.elapsed_ms:.1f} ms",
             )
             self.dirty.add(KILL)
         elif isinstance(ev, VenueStateChanged):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.algos.base import LegState
 from engine.brokers.base import Broker, BrokerError, OrderUpdate, VenueUnavailable
@@ -22,11 +22,13 @@ from engine.models import (
     ParentOrder,
     Side,
     TimeInForce,
+    TradingState,
 )
 from engine.positions import PositionBook
 from engine.quality import QualityTracker
 from engine.recovery_load import book_late_fill
 from engine.risk import RiskGate
+from engine.store.writer import StoreError
 
 
 class ChildOrders:
@@ -48,6 +50,12 @@ class ChildOrders:
     _events: dict[str, asyncio.Event]
     venue_latency_s: dict[str, float]  # one-way order-entry latency per venue (EWMA)
     _early: dict[str, list[OrderUpdate]]
+
+    if TYPE_CHECKING:  # engine/control.py
+
+        def _store_failed(self, error: BaseException) -> None: ...
+
+        def set_state(self, new: TradingState, reason: str) -> None: ...
 
     def publish(self, event: Event) -> None:
         self.bus.publish(event)
@@ -126,7 +134,14 @@ class ChildOrders:
             return child
         await self._align_arrival(parent, leg.venue)
         if self.store is not None:
-            await self.store.journal_child(child)  # durable before the venue sees the order
+            try:
+                await self.store.journal_child(child)  # durable before the venue sees the order
+            except StoreError as e:  # never send what the journal does not hold
+                transition(child, OrderStatus.REJECTED, f"not sent: journal write failed: {e}")
+                self._store_failed(e)
+                self.set_state(TradingState.HALTED, f"the history file cannot be written: {e}")
+                self._child_changed(child)
+                return child
         sent = self.clock.now()
         try:
             ack = await asyncio.wait_for(
@@ -158,7 +173,14 @@ class ChildOrders:
         if child.status is OrderStatus.SUBMITTED and ack.status is OrderStatus.CANCELLED:
             transition(child, OrderStatus.CANCELLED, ack.reason or "not filled (IOC)")
         self._child_changed(child)
+        await self._cancel_if_killed(child)
         return child
+
+    async def _cancel_if_killed(self, child: ChildOrder) -> None:
+        """Killed while its submit was in flight and the venue has it now: cancel it at once."""
+        if child.cancel_requested and child.status.is_open:
+            self.log("warning", f"{child.client_order_id}: reached {child.venue} after the kill")
+            await self.cancel_child(child, "kill switch (cancelled once its submit was answered)")
 
     async def _align_arrival(self, parent: ParentOrder, venue: str) -> None:
         """A multi-venue parent: hold this child by how much faster its venue is than the slowest
@@ -216,8 +238,9 @@ class ChildOrders:
         for upd in self._early.pop(cid, []):  # pushed meanwhile: a fill is booked, never lost
             self._apply_update(child, upd)
         self._child_changed(child)
+        await self._cancel_if_killed(child)
 
-    async def cancel_child(self, child: ChildOrder) -> None:
+    async def cancel_child(self, child: ChildOrder, reason: str = "cancelled") -> None:
         if not child.status.is_open:
             return
         try:
@@ -233,7 +256,9 @@ class ChildOrders:
             if state.filled_qty > child.filled_qty:  # executed, fills not seen yet: never re-sent
                 self.hold(child, state.filled_qty)
                 return
-        self._mark_cancelled(child, "cancelled")
+            if state.status.is_open:  # still working there: the cancel did not take
+                return
+        self._mark_cancelled(child, reason)
 
     def hold(self, child: ChildOrder, executed: Decimal) -> None:
         """The venue executed more than we have fills for: the child stays open (its quantity

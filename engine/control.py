@@ -7,12 +7,14 @@ import contextlib
 import time
 
 from engine.child_orders import ChildOrders
-from engine.events import KillReport, TradingStateChanged, VenueStateChanged
+from engine.events import AlertRaised, KillReport, TradingStateChanged, VenueStateChanged
 from engine.killswitch import cancel_everywhere
 from engine.models import InputError, OrderStatus, TradingState
 from engine.stops import StopSet
 
 KILL_SETTLE_S = 0.05  # wall time the kill waits for stopped parents to close; never blocks longer
+KILL_RETRY_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # waits between follow-up rounds, then 30 s
+KILL_RETRY_FOR_S = 600.0  # after this the trader is told what is still unconfirmed
 
 
 class TradingControl(ChildOrders):
@@ -21,6 +23,8 @@ class TradingControl(ChildOrders):
     venue_connected: dict[str, bool]
     _tasks: dict[str, asyncio.Task[None]]
     _stopped: StopSet
+    _kill_followup: asyncio.Task[None] | None
+    store_failure: str
 
     async def kill(self) -> KillReport:
         """HALT, stop every algorithm, cancel every open order on every venue concurrently."""
@@ -38,6 +42,8 @@ class TradingControl(ChildOrders):
             if c.status
             in (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING)
         ]
+        for c in open_children:
+            c.cancel_requested = True  # a submit still in flight stops retrying and is cancelled
         cancelled, failed = await cancel_everywhere(self.brokers, open_children)
         for c in cancelled:
             self._mark_cancelled(c, "kill switch")
@@ -64,7 +70,53 @@ class TradingControl(ChildOrders):
             )
             with contextlib.suppress(Exception):  # a failed write is reported by the store itself
                 await self.store.flush()  # the history says halted as soon as the screen does
+        if failed:
+            if self._kill_followup is not None:
+                self._kill_followup.cancel()
+            self._kill_followup = asyncio.get_running_loop().create_task(
+                self._follow_up(failed), name="kill-follow-up"
+            )
         return report
+
+    async def _follow_up(self, failed: list[tuple[str, str]]) -> None:
+        """Keep cancelling what the kill could not confirm, venue by venue, while HALTED."""
+        t0, rounds = time.monotonic(), 0
+        while failed and self.risk.state is TradingState.HALTED:
+            if time.monotonic() - t0 > KILL_RETRY_FOR_S:
+                self.log("error", f"kill: still unconfirmed after {KILL_RETRY_FOR_S:g} s: {failed}")
+                return
+            await asyncio.sleep(KILL_RETRY_S[min(rounds, len(KILL_RETRY_S) - 1)])
+            rounds += 1
+            venues = {self.children[w].venue if w in self.children else w for w, _ in failed}
+            live = [c for c in self.children.values() if c.status.is_open and c.venue in venues]
+            t1 = time.perf_counter()
+            cancelled, failed = await cancel_everywhere(
+                {v: b for v, b in self.brokers.items() if v in venues}, live
+            )
+            for c in cancelled:
+                self._mark_cancelled(c, "kill switch (confirmed on retry)")
+            report = KillReport(
+                self.clock.now(),
+                len(cancelled),
+                tuple(failed),
+                (time.perf_counter() - t1) * 1000,
+                followup=rounds,
+            )
+            self.publish(report)
+            if self.store is not None:
+                self.store.record_event(
+                    ts=self.clock.now(),
+                    kind="kill_followup",
+                    payload={"round": rounds, "cancelled": len(cancelled), "failed": failed},
+                )
+
+    def _store_failed(self, error: BaseException) -> None:
+        """The history file would not take a write: said once loudly, then kept as the reason."""
+        first = not self.store_failure
+        self.store_failure = self.store_failure or str(error)
+        self.log("error", f"store write failed: {error}; rows are kept in memory and retried")
+        if first:
+            self.publish(AlertRaised(self.clock.now(), "store", f"store write failed: {error}"))
 
     def reset(self, *, confirm: bool) -> None:
         """Back to ACTIVE from HALTED or REDUCING: only with an explicit confirmation."""

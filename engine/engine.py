@@ -45,6 +45,7 @@ from engine.positions import PositionBook
 from engine.quality import QualityTracker
 from engine.risk import RiskGate
 from engine.stops import StopSet
+from engine.store.writer import StoreError
 
 
 class Engine(TradingControl):
@@ -56,7 +57,10 @@ class Engine(TradingControl):
         self.settings = settings
         self.clock = clock
         self.brokers = brokers
+        if store is not None:
+            store.on_error = self._store_failed  # a failed write is said where the trader looks
         self.store = HeldStore(store, clock) if store is not None else None
+        self.store_failure = ""  # the first write the history file would not take, if any
         self.bus = EventBus()
         self.risk = RiskGate(settings.risk, clock)
         self.market = MarketState(brokers, clock, self.publish, settings.broker.probe_timeout_s)
@@ -81,6 +85,7 @@ class Engine(TradingControl):
         self.recovery: Any = None  # the last RecoveryReport (engine/recovery.py)
         self.log_file: Any = None  # engine/logfile.py, opened by start() when there is a store
         self._poller: asyncio.Task[None] | None = None
+        self._kill_followup: asyncio.Task[None] | None = None
         # quotes kept fresh on a live clock: the simulated symbols, then whatever the trader asks for
         simulated = settings.broker.provider in ("simulated", "paper")
         self.watched: set[str] = set(settings.sim.symbols) if simulated else set()
@@ -205,9 +210,10 @@ class Engine(TradingControl):
 
     async def stop(self) -> None:
         self.started = False
-        if self._poller is not None:
-            self._poller.cancel()
-            await asyncio.gather(self._poller, return_exceptions=True)
+        for task in (self._poller, self._kill_followup):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         for pid in list(self._tasks):
             self._stopped.add(pid)
         await self._cancel_open_children()
@@ -224,7 +230,11 @@ class Engine(TradingControl):
             await self.log_file.close()
             self.log_file = None
         if self.store is not None:
-            await self.store.close()
+            try:
+                await self.store.close()
+            except StoreError as e:  # the rows are spilled beside the file; the caller says so
+                self._store_failed(e)
+                self.store_failure = str(e)
 
     async def _cancel_open_children(self) -> None:
         """An orderly stop leaves no order of ours resting unattended on a venue."""
@@ -275,7 +285,14 @@ class Engine(TradingControl):
         self.legs[pid] = [LegState(leg.venue, leg.quantity, plan.leg_algo) for leg in plan.legs]
         self._done[pid] = asyncio.Event()
         if self.store is not None:
-            await self.store.journal_parent(parent)
+            try:
+                await self.store.journal_parent(parent)
+            except StoreError as e:  # never trade what the history cannot hold
+                del self.parents[pid], self.legs[pid], self._done[pid]
+                self._store_failed(e)
+                raise StoreError(
+                    f"nothing was sent: the order could not be journalled: {e}"
+                ) from None
         self.publish(
             ParentAccepted(
                 self.clock.now(),

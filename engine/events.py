@@ -111,6 +111,7 @@ class KillReport(Event):
     failed: tuple[tuple[str, str], ...]  # (client_order_id or venue, reason)
     elapsed_ms: float
     algos_stopped: int = 0
+    followup: int = 0  # 0: the kill itself; n: the n-th retry of what it could not confirm
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Iterable
 
 from engine.brokers.base import Broker, BrokerError, OrderNotFound
-from engine.models import ChildOrder, OrderType, Side
+from engine.models import ChildOrder, OrderStatus, OrderType, Side
 
 VENUE_DEADLINE_S = 5.0  # wall seconds one venue gets; a hung venue never delays the others
+PENDING_REASON = "submit in flight: cancelled as soon as the venue answers it"
 
 
 async def cancel_everywhere(
@@ -38,7 +39,10 @@ async def _one_venue(
             await asyncio.wait_for(broker.cancel(child), deadline_s)
             cancelled.append(child)
         except OrderNotFound:
-            cancelled.append(child)  # already gone at the venue: nothing left to cancel
+            if child.status is OrderStatus.PENDING:  # not there yet: its submit may still land
+                failed.append((child.client_order_id, PENDING_REASON))
+            else:
+                cancelled.append(child)  # already gone at the venue: nothing left to cancel
         except TimeoutError:
             failed.append(
                 (child.client_order_id, f"unknown: {name} did not answer in {deadline_s:g} s")

@@ -67,7 +67,8 @@ def render(ev: Event) -> str | None:
         return f"ALERT   {ev.kind}: {ev.message}"
     if isinstance(ev, KillReport):
         failed = "; ".join(f"{w}: {r}" for w, r in ev.failed) or "none"
-        return f"KILL    cancelled {ev.cancelled}, failed: {failed}"
+        what = f"retry {ev.followup}: confirmed" if ev.followup else "cancelled"
+        return f"KILL    {what} {ev.cancelled}, failed: {failed}"
     if isinstance(ev, RecoveryCompleted):
         return (
             f"RECOVER parents {ev.parents}, children {ev.children_reconciled}, fills recovered "

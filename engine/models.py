@@ -220,6 +220,7 @@ class ChildOrder:
     meta: dict[str, object] = field(default_factory=dict)
     fill_ids: set[str] = field(default_factory=set)
     fees: Decimal = Decimal("0")
+    cancel_requested: bool = False  # killed or cancelled while its submit was in flight
 
     @property
     def remaining(self) -> Decimal:

@@ -10,6 +10,7 @@ a venue that the journal does not know are orphans: reported, cancelled when con
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from engine.brokers.base import BrokerError, OrderNotFound, OrderUpdate
 from engine.events import RecoveryCompleted
 from engine.lifecycle import transition
 from engine.models import ChildOrder, InputError, OrderStatus, OrderType, ParentOrder, Side
-from engine.recovery_load import load_live
+from engine.recovery_load import load_live, load_parent
 from engine.recovery_resume import resume_settings, start_resumed
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ class RecoveryReport:
     cancelled: list[str] = field(default_factory=list)
     orphans: list[dict[str, Any]] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
+    # children of finished parents whose row disagreed with the venue (an order still open, fills)
+    corrected: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -46,7 +49,11 @@ class RecoveryReport:
             "cancelled": self.cancelled,
             "orphans": self.orphans,
             "failed": self.failed,
+            "corrected": self.corrected,
         }
+
+
+OUR_ID = re.compile(r"P[0-9a-f]{8,}-\d{3,}")  # engine.Engine.submit's parent id, then -NNN
 
 
 class _Unreachable(Exception):
@@ -70,7 +77,8 @@ async def recover(
         return rep
     live = await load_live(engine.store)
     known_ids = {
-        str(r[0]) for r in await engine.store.query("SELECT client_order_id FROM children")
+        str(r[0]): str(r[1])
+        for r in await engine.store.query("SELECT client_order_id, parent_id FROM children")
     }
     for parent, kids in live:
         _adopt(engine, parent, kids)
@@ -103,6 +111,10 @@ async def recover(
             rep.resumed if action == "resumed" else rep.cancelled if action == "cancelled" else []
         ).append(parent.parent_id)
         rep.parents.append(entry)
+    live_ids = {p.parent_id for p, _ in live}
+    for row in await engine.store.open_children():  # a finished parent's row left open
+        if row["parent_id"] not in live_ids:
+            await _correct(engine, row["parent_id"], row["client_order_id"], rep)
     if not at_start or live or cancel_orph:  # a clean start does not poll every venue
         rep.orphans = await _orphans(engine, known_ids, cancel_orph, rep)
     _publish(engine, rep)
@@ -164,9 +176,13 @@ def _book(engine: Engine, c: ChildOrder, fills: Any, status: OrderStatus) -> int
     return booked
 
 
-async def _cancel_open(engine: Engine, c: ChildOrder) -> int:
+async def _cancel_open(engine: Engine, c: ChildOrder, *, force: bool = False) -> int:
     """Cancel a child still working from before the crash; fills that raced the cancel are booked."""
-    broker = engine.brokers[c.venue]
+    broker = engine.brokers.get(c.venue)
+    if broker is None:
+        raise _Unreachable(f"{c.client_order_id}: venue {c.venue} is not configured")
+    if force and c.status.is_terminal and c.status is not OrderStatus.CANCELLED:
+        return 0  # filled or rejected: nothing rests
     try:
         await broker.cancel(c)
     except OrderNotFound:
@@ -206,8 +222,46 @@ async def _decide(engine: Engine, parent: ParentOrder, kids: list[ChildOrder], m
     return "cancelled"
 
 
+async def _correct(engine: Engine, parent_id: str, cid: str, rep: RecoveryReport) -> None:
+    """A child of a finished parent whose row is open, or whose order the venue still lists:
+    cancel it there, book the fills the store lacks, and make its row the venue's figures."""
+    assert engine.store is not None
+    if cid not in engine.children:
+        rows = [r for r in await engine.store.parents() if r["parent_id"] == parent_id]
+        if not rows:
+            return
+        parent, kids = await load_parent(engine.store, rows[0])
+        parent.status = OrderStatus(rows[0]["status"])
+        engine.parents.setdefault(parent_id, parent)
+        for k in kids:  # positions already hold these fills (engine/history.py): not re-added
+            engine.children.setdefault(k.client_order_id, k)
+    c, parent = engine.children[cid], engine.parents[parent_id]
+    before = (c.status, c.filled_qty)
+    try:
+        booked = await _reconcile(engine, c)
+        if c.status.is_open or before[0].is_terminal:
+            booked += await _cancel_open(engine, c, force=True)
+    except _Unreachable as e:
+        rep.failed.append({"parent_id": parent_id, "reason": str(e)})
+        return
+    rep.fills_recovered += booked
+    rep.corrected.append(
+        {
+            "client_order_id": cid,
+            "venue": c.venue,
+            "was": f"{before[0].value} {before[1]}",
+            "now": f"{c.status.value} {c.filled_qty}",
+            "fills_recovered": booked,
+        }
+    )
+    if booked:
+        engine.store.update_parent(parent)
+    engine.log("warning", f"recovery corrected {cid}: was {before[0].value} {before[1]}, "
+               f"venue says {c.status.value} {c.filled_qty}")  # fmt: skip
+
+
 async def _orphans(
-    engine: Engine, known: set[str], cancel: bool, rep: RecoveryReport
+    engine: Engine, known: dict[str, str], cancel: bool, rep: RecoveryReport
 ) -> list[dict[str, Any]]:
     from engine.brokers.ccxt_parse import venue_client_id  # no ccxt import: plain string rules
 
@@ -216,7 +270,9 @@ async def _orphans(
         if not engine.venue_connected.get(name):
             continue
         exchange = getattr(getattr(broker, "venue", None), "exchange", None)
-        ours = known | ({venue_client_id(exchange, k) for k in known} if exchange else set())
+        ours = {k: k for k in known}  # the venue's form of our id -> our id
+        if exchange:
+            ours.update({venue_client_id(exchange, k): k for k in known})
         try:
             states = await broker.open_orders()
         except BrokerError as e:
@@ -224,6 +280,10 @@ async def _orphans(
             continue
         for s in states:
             if s.client_order_id in ours:
+                cid = ours[s.client_order_id]
+                child = engine.children.get(cid)
+                if child is None or not child.status.is_open:  # the journal says it ended
+                    await _correct(engine, known[cid], cid, rep)
                 continue
             row = {
                 "venue": name,
@@ -232,6 +292,8 @@ async def _orphans(
                 "symbol": s.symbol,
                 "filled_qty": str(s.filled_qty),
                 "cancelled": False,
+                # our id pattern, but not in this history: another history's order
+                "tranche_id": bool(OUR_ID.fullmatch(s.client_order_id)),
             }
             if cancel:
                 stub = ChildOrder(

@@ -122,22 +122,27 @@ async def load_live(store: Any) -> list[tuple[ParentOrder, list[ChildOrder]]]:
     for row in await store.parents():
         if row["status"] != LIVE or owned_elsewhere(row.get("owner", "")):
             continue  # finished, or another live engine is running it
-        parent = parent_from_row(row)
-        kids = sorted(
-            (child_from_row(r) for r in await store.children(parent_id=parent.parent_id)),
-            key=lambda c: child_number(c.client_order_id),
-        )
-        fills: dict[str, list[tuple[str, Decimal, Decimal, Decimal]]] = {}
-        for cid, fid, qty, price, fee in await store.query(
-            "SELECT client_order_id, fill_id, quantity, price, fee FROM fills WHERE parent_id = ?",
-            (parent.parent_id,),
-        ):
-            fills.setdefault(cid, []).append((fid, Decimal(qty), Decimal(price), Decimal(fee)))
-        for c in kids:
-            apply_recorded_fills(c, fills.get(c.client_order_id, []))
-            parent.filled_qty += c.filled_qty
-            parent.notional_filled += c.filled_qty * (c.avg_price or Decimal(0))
-            parent.fees += c.fees
-        parent.children = [c.client_order_id for c in kids]
-        out.append((parent, kids))
+        out.append(await load_parent(store, row))
     return out
+
+
+async def load_parent(store: Any, row: dict[str, Any]) -> tuple[ParentOrder, list[ChildOrder]]:
+    """One parent from its journal row, with all its children and the fills the store holds."""
+    parent = parent_from_row(row)
+    kids = sorted(
+        (child_from_row(r) for r in await store.children(parent_id=parent.parent_id)),
+        key=lambda c: child_number(c.client_order_id),
+    )
+    fills: dict[str, list[tuple[str, Decimal, Decimal, Decimal]]] = {}
+    for cid, fid, qty, price, fee in await store.query(
+        "SELECT client_order_id, fill_id, quantity, price, fee FROM fills WHERE parent_id = ?",
+        (parent.parent_id,),
+    ):
+        fills.setdefault(cid, []).append((fid, Decimal(qty), Decimal(price), Decimal(fee)))
+    for c in kids:
+        apply_recorded_fills(c, fills.get(c.client_order_id, []))
+        parent.filled_qty += c.filled_qty
+        parent.notional_filled += c.filled_qty * (c.avg_price or Decimal(0))
+        parent.fees += c.fees
+    parent.children = [c.client_order_id for c in kids]
+    return parent, kids

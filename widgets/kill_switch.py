@@ -58,7 +58,11 @@ class KillSwitch(Vertical):
         )
         if report is not None:
             failed = "\n".join(f"  failed {who}: {why}" for who, why in report.failed)
-            self.query_one("#kill-report", Static).update(
-                f"last kill: cancelled {report.cancelled}, failed {len(report.failed)}, algos stopped {report.algos_stopped}, {report.elapsed_ms:.1f} ms"
-                + (f"\n{failed}" if failed else "")
+            head = (
+                f"kill retry {report.followup}: confirmed {report.cancelled} more, "
+                + (f"{len(report.failed)} still unknown (retrying)" if failed else "all confirmed")
+                if report.followup
+                else f"last kill: cancelled {report.cancelled}, failed {len(report.failed)}, "
+                f"algos stopped {report.algos_stopped}, {report.elapsed_ms:.1f} ms"
             )
+            self.query_one("#kill-report", Static).update(head + (f"\n{failed}" if failed else ""))

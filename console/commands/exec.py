@@ -130,12 +130,19 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
         data = report_dict(waiter.result())
         if engine.fell_back:
             data["paper_fallback"] = engine.fell_back  # the venues it stood in for
-        return data
     finally:
         await engine.stop()
+    if engine.store_failure:
+        data["store_error"] = engine.store_failure  # the report still prints, with this
+    return data
 
 
 def run(args: argparse.Namespace) -> int:
     data = asyncio.run(execute(args))
     emit(args, data, human)
+    if data.get("store_error"):
+        sys.stderr.write(
+            f"tranche exec: WARNING: the fill history was not fully written: store {data['store_error']}\n"
+        )
+        return 2
     return 0 if data["status"] in ("filled", "partially_filled") else 1

@@ -59,6 +59,11 @@ def human(d: dict[str, Any]) -> str:
     for o in d["orphans"]:
         done = "cancelled" if o["cancelled"] else "left open"
         lines.append(f"  orphan {o['venue']} {o['client_order_id']} {o['symbol']}: {done}")
+    for c in d.get("corrected", []):
+        lines.append(
+            f"  corrected {c['venue']} {c['client_order_id']}: journal said {c['was']}, "
+            f"now {c['now']} ({c['fills_recovered']} fills recovered)"
+        )
     for f in d["failed"]:
         lines.append(f"  not reconciled: {f.get('parent_id') or f.get('venue')}: {f['reason']}")
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from engine.brokers.base import (
     BrokerError,
     FillsUnseen,
     OrderNotFound,
+    OrderRejected,
     OrderState,
     VenueUnavailable,
 )
@@ -111,6 +112,11 @@ class CcxtOrders:
                 if found is not None:
                     created = found
                     break
+                if order.cancel_requested:  # killed meanwhile: never place it now
+                    self.fills.untrack(order.client_order_id)
+                    raise OrderRejected(
+                        self.name, f"{during}: not sent again: cancelled while the venue was silent"
+                    ) from None
             except BrokerError:
                 self.fills.untrack(order.client_order_id)
                 raise

@@ -9,6 +9,7 @@ second connection (WAL lets it read while the writer writes).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
@@ -24,6 +25,7 @@ from engine.quality.metrics import FillMetrics, ParentMetrics
 from engine.store import rows as R
 from engine.store.queries import LearnedFigures
 from engine.store.schema import pending
+from engine.store.spill import done_with_spill, read_spill, spill
 from engine.store.writer import BatchWriter, StoreError
 
 log = logging.getLogger("tranche.store")
@@ -47,6 +49,24 @@ async def _while_locked(step: Callable[[], Awaitable[None]]) -> None:
                 raise
         await asyncio.sleep(pause)
         pause = min(pause * 2, 0.5)
+
+
+def explain(path: Path, e: BaseException) -> str:
+    """A storage error in words a trader can act on, naming the file."""
+    text = str(e).removeprefix(f"{path}: ")
+    hint = {
+        "file is not a database": "not a SQLite database (corrupt, or another kind of file); "
+        "move it aside or choose another --db",
+        "database or disk is full": "the disk is full; free space, then run `tranche recover`",
+        "database is locked": "locked by another process for too long; close it or wait",
+        "unable to open database file": "cannot open it (permissions, or a missing directory)",
+        "attempt to write a readonly database": "the file or its directory is read-only",
+        "disk I/O error": "the disk reported an I/O error (full, read-only or failing)",
+    }
+    for key, words in hint.items():
+        if key in text:
+            return f"{path}: {words} ({text})"
+    return f"{path}: {text}"
 
 
 class Store(LearnedFigures):
@@ -78,23 +98,27 @@ class Store(LearnedFigures):
     # -- lifecycle --------------------------------------------------------------------
     async def open(self) -> None:
         """Create the file (user-only), switch to WAL, bring the schema up to date, start the writer."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
-        os.close(fd)
-        os.chmod(self.path, 0o600)  # also an older, looser file; -wal and -shm follow its mode
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+            os.close(fd)
+            os.chmod(self.path, 0o600)  # also an older, looser file; -wal and -shm follow its mode
+        except OSError as e:
+            raise StoreError(f"{self.path}: cannot open the history file: {e.strerror}") from None
         try:
             self._w = await aiosqlite.connect(self.path, isolation_level=None)
             await self._w.execute("PRAGMA busy_timeout = 5000")
             await self._w.execute(f"PRAGMA synchronous = {self.synchronous}")
             await _while_locked(lambda: self._w_exec("PRAGMA journal_mode = WAL"))
             await _while_locked(lambda: self._migrate(self._need(self._w)))
+            await self._replay_spill()
             self._r = await aiosqlite.connect(self.path, isolation_level=None)
             await self._r.execute("PRAGMA busy_timeout = 5000")
             await self._r.execute("PRAGMA query_only = 1")
         except BaseException as e:
             await self._close_connections()
-            if isinstance(e, sqlite3.DatabaseError):
-                raise StoreError(f"{self.path}: {e}") from None
+            if isinstance(e, sqlite3.DatabaseError | StoreError):
+                raise StoreError(explain(self.path, e)) from None
             raise
         self._writer = BatchWriter(
             self._w,
@@ -105,10 +129,19 @@ class Store(LearnedFigures):
         self._writer.start()
 
     async def close(self) -> None:
-        """Write everything pending, then close; safe to call twice."""
+        """Write everything pending, then close; safe to call twice. Rows the database would not
+        take are spilled beside it (engine/store/spill.py) and the StoreError says where."""
         try:
             if self._writer is not None:
-                await self._writer.close()
+                try:
+                    await self._writer.close()
+                except StoreError as e:
+                    kept = self._writer.unwritten + self._writer.refused
+                    where = spill(self.path, kept) if kept else ""
+                    raise StoreError(
+                        explain(self.path, e)
+                        + (f"; {len(kept)} rows kept in {where}" if kept else "")
+                    ) from None
         finally:
             self._writer = None
             await self._close_connections()
@@ -131,7 +164,7 @@ class Store(LearnedFigures):
 
     @property
     def unwritten(self) -> int:
-        return len(self._writer.unwritten) if self._writer else 0
+        return len(self._writer.unwritten) + len(self._writer.refused) if self._writer else 0
 
     async def schema_version(self) -> int:
         return int((await self._one("PRAGMA user_version"))[0])
@@ -302,6 +335,31 @@ class Store(LearnedFigures):
                 raise StoreError(
                     f"{self.path}: migration to schema v{new_version} failed: {e}"
                 ) from None
+
+    async def _replay_spill(self) -> None:
+        """Rows an earlier process could not write: written now, in one transaction."""
+        ops, bad = read_spill(self.path)
+        if not ops and not bad:
+            return
+        conn = self._need(self._w)
+        refused: list[tuple[str, tuple[Any, ...], str]] = []
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params in ops:
+                await conn.execute("SAVEPOINT row")
+                try:
+                    await conn.execute(sql, params)
+                except sqlite3.IntegrityError as e:  # e.g. a fill conflict: kept for the trader
+                    refused.append((sql, params, str(e)))
+                    await conn.execute("ROLLBACK TO row")
+                await conn.execute("RELEASE row")
+            await conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await conn.execute("ROLLBACK")
+            raise
+        done_with_spill(self.path, bad, refused)
+        log.warning("%s: wrote %d rows kept from an earlier session", self.path, len(ops))
 
     async def _w_exec(self, sql: str) -> None:
         await self._need(self._w).execute(sql)

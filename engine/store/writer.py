@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
+import time
 from collections.abc import Callable
 from itertools import groupby
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import aiosqlite
 
 Op = tuple[str, tuple[Any, ...]]
+RETRY_EVERY_S = 1.0  # how often rows that failed are tried again with the next batch
 
 
 class StoreError(RuntimeError):
@@ -44,17 +47,26 @@ class BatchWriter:
         self._wake = asyncio.Event()
         self._urgent = asyncio.Event()
         self._error: BaseException | None = None
-        self.unwritten: list[Op] = []
+        self.unwritten: list[Op] = []  # the database could not take them (full, locked): retried
+        self.refused: list[Op] = []  # the database refused their content: kept, reported
         self.transactions = 0
         self.rows_written = 0
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # one transaction at a time on the connection
+        self._retried = 0.0
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
 
     def put(self, sql: str, params: tuple[Any, ...]) -> None:
-        """Queue one row; never blocks, never touches the disk."""
+        """Queue one row; never blocks, never touches the disk. Rows an earlier batch could not
+        write go first again (at most once a second), so a disk that frees up loses nothing."""
+        now = time.monotonic()
+        if self.unwritten and now - self._retried >= RETRY_EVERY_S:
+            self._retried = now
+            again, self.unwritten = self.unwritten, []
+            self._ops.extend(again)
+            self._enqueued += len(again)
         self._ops.append((sql, params))
         self._enqueued += 1
         if len(self._ops) >= self._batch_max:
@@ -71,12 +83,13 @@ class BatchWriter:
         if self._enqueued > self._done:
             with contextlib.suppress(StoreError):
                 await self._wait_for(self._enqueued)
-        if self.unwritten and self._error is None:  # an earlier failure: one more try now
+        if self.unwritten:  # an earlier failure: one more try now
             retry, self.unwritten = self.unwritten, []
             await self._write(retry)  # rows that fail again go back to `unwritten`
-        if self._error is not None:
-            err, self._error = self._error, None
-            raise StoreError(f"{len(self.unwritten)} rows not written: {err}") from err
+        err, self._error = self._error, None
+        if self.unwritten or self.refused:
+            n = len(self.unwritten) + len(self.refused)
+            raise StoreError(f"{n} rows not written: {err}") from err
 
     async def close(self) -> None:
         try:
@@ -154,30 +167,37 @@ class BatchWriter:
 
     async def _salvage(self, batch: list[Op]) -> set[int]:
         """Row by row, so one bad row does not hold back the good ones; the bad ones are kept."""
-        failed: set[int] = set()
+        failed: set[int] = set()  # the database could not take them now: tried again later
+        refused: list[int] = []  # refused for what they say (a fill conflict, a bad value)
         try:
             await self._conn.execute("BEGIN IMMEDIATE")
             for i, (sql, params) in enumerate(batch):
                 await self._conn.execute("SAVEPOINT row")
                 try:
                     await self._conn.execute(sql, params)
-                    await self._conn.execute("RELEASE row")
                 except Exception as e:
-                    await self._conn.execute("ROLLBACK TO row")
-                    await self._conn.execute("RELEASE row")
                     self._error = e
-                    failed.add(i)
+                    (
+                        failed.add(i)
+                        if isinstance(e, sqlite3.OperationalError)
+                        else refused.append(i)
+                    )
+                    await self._conn.execute("ROLLBACK TO row")
+                await self._conn.execute("RELEASE row")
             await self._conn.execute("COMMIT")
             self.transactions += 1
-            self.rows_written += len(batch) - len(failed)
+            self.rows_written += len(batch) - len(failed) - len(refused)
         except Exception as e:  # the database itself is failing: keep everything
             with contextlib.suppress(Exception):
                 await self._conn.execute("ROLLBACK")
-            self._report(e)
-            self._error = e
-            failed = set(range(len(batch)))
+            # a full disk rolls the transaction back itself; the row's own error is the one to say
+            self._error = self._error if failed or refused else e
+            self._report(self._error)
+            self.unwritten.extend(batch)
+            return set(range(len(batch)))
         self.unwritten.extend(batch[i] for i in sorted(failed))
-        return failed
+        self.refused.extend(batch[i] for i in refused)
+        return failed | set(refused)
 
     def _report(self, error: BaseException) -> None:
         if self._on_error is not None:

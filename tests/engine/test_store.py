@@ -210,6 +210,7 @@ async def test_a_reused_fill_id_for_another_execution_is_an_error_not_a_drop(tmp
         assert s.unwritten == 1  # kept, not dropped
         assert [r["client_order_id"] for r in await s.fills()] == ["C1"]
         s._writer.unwritten.clear()  # type: ignore[union-attr]
+        s._writer.refused.clear()  # type: ignore[union-attr]
 
 
 async def test_a_bad_row_is_reported_kept_and_does_not_hold_back_the_rest(tmp_path):
@@ -226,6 +227,7 @@ async def test_a_bad_row_is_reported_kept_and_does_not_hold_back_the_rest(tmp_pa
         with pytest.raises(StoreError):  # still failing: surfaced again, not silently dropped
             await s.flush()
         s._writer.unwritten.clear()  # type: ignore[union-attr]
+        s._writer.refused.clear()  # type: ignore[union-attr]
 
 
 async def test_a_version_1_file_is_migrated_and_keeps_its_fills(tmp_path):
