@@ -14,6 +14,7 @@ import hmac
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -142,9 +143,13 @@ class FaultInjection:
                 self.down = {str(v) for v in data["down"]}
             if "skew_ms" in data:
                 self.skew_ms = int(data["skew_ms"])
+            if "trade_split_qty" in data:  # every execution reported as trades of this size
+                size = data["trade_split_qty"]
+                for desk in self.desks.values():
+                    desk.trade_split_qty = Decimal(str(size)) if size else None
             if "kind" in data:
                 self.faults.append(Fault(**data))
-        except (ValueError, TypeError) as e:
+        except (ValueError, TypeError, ArithmeticError) as e:
             raise ApiError(-1100, f"bad fault: {e}") from None
         return _json(
             {"faults": len(self.faults), "down": sorted(self.down), "skew_ms": self.skew_ms}

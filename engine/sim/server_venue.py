@@ -87,11 +87,14 @@ class VenueDesk:
         self._wall0 = time.time()
         self._sim0 = clock.now()
         self.orders: dict[int, RestOrder] = {}
-        self.by_client_id: dict[str, RestOrder] = {}
+        self.by_client_id: dict[str, RestOrder] = {}  # the newest order with that client id
+        self._by_inner: dict[str, RestOrder] = {}
         self._used_client_ids: set[str] = set()
         self._order_ids = itertools.count(10_000_001)
         self._trade_ids = itertools.count(50_000_001)
-        self.duplicate_client_ids = 0  # creates refused because the client id was already used
+        self.duplicate_client_ids = 0  # creates refused: an open order already has the client id
+        self.reused_client_ids = 0  # orders placed with the client id of an earlier, closed one
+        self.trade_split_qty: Decimal | None = None  # POST /_sim/fault {"trade_split_qty": "..."}
         venue.on_update(self._on_update)
 
     def to_wall_ms(self, sim_ts: float) -> int:
@@ -106,12 +109,16 @@ class VenueDesk:
         if req.price is not None and req.price % inst.tick != 0:
             raise ApiError(-1013, "Filter failure: PRICE_FILTER")
         cid = req.client_order_id or f"web_{next(self._order_ids):x}{int(time.time() * 1e6):x}"
-        if cid in self._used_client_ids:
-            self.duplicate_client_ids += 1
+        earlier = self.by_client_id.get(cid)
+        if earlier is not None and earlier.order_id in self.orders and earlier.is_open:
+            self.duplicate_client_ids += 1  # Binance: a client id is unique among open orders
             raise ApiError(-2010, "Duplicate order sent.")
+        if cid in self._used_client_ids:
+            self.reused_client_ids += 1  # accepted, as Binance does: a re-send is a second order
         self._used_client_ids.add(cid)
+        inner = f"{cid}#{next(self._order_ids)}"  # the book's own id: unique even when cid is not
         child = ChildOrder(
-            cid,
+            inner,
             "",
             self.name,
             req.symbol,
@@ -123,26 +130,34 @@ class VenueDesk:
             req.type == "LIMIT_MAKER",
         )
         order = RestOrder(next(self._order_ids), req, cid, child, wall_ms())
-        self.by_client_id[cid] = order  # before submit: taker fills are reported during it
+        self.by_client_id[cid] = order
+        self._by_inner[inner] = order  # before submit: taker fills are reported during it
         try:
             ack = await self.venue.submit(child)
         except InsufficientFunds:
-            self.by_client_id.pop(cid, None)
+            self._forget(cid, earlier)
             raise ApiError(
                 -2010, "Account has insufficient balance for requested action."
             ) from None
         except UnknownSymbol:
-            self.by_client_id.pop(cid, None)
+            self._forget(cid, earlier)
             raise ApiError(-1121, "Invalid symbol.") from None
         except BrokerError as e:
-            self.by_client_id.pop(cid, None)
+            self._forget(cid, earlier)
             raise ApiError(-2010, e.message) from None
         if ack.status is OrderStatus.REJECTED:
-            self.by_client_id.pop(cid, None)
+            self._forget(cid, earlier)
             raise ApiError(-2010, "Order would immediately match and take.")
         self.orders[order.order_id] = order
         self._settle(order, ack.status, ack.reason)
         return order
+
+    def _forget(self, cid: str, earlier: RestOrder | None) -> None:
+        """A refused create: the client id points again at the order that had it before."""
+        if earlier is not None:
+            self.by_client_id[cid] = earlier
+        else:
+            self.by_client_id.pop(cid, None)
 
     def find(self, order_id: int | None, client_id: str | None, symbol: str) -> RestOrder | None:
         order = self.orders.get(order_id) if order_id is not None else None
@@ -197,31 +212,45 @@ class VenueDesk:
         order.update_ms = wall_ms()
 
     def _on_update(self, upd: OrderUpdate) -> None:
-        order = self.by_client_id.get(upd.client_order_id)
+        order = self._by_inner.get(upd.client_order_id)
         if order is None:
             return
         f = upd.fill
         if f is not None:
             order.executed += f.quantity
             order.quote_qty += f.quantity * f.price
-            order.trades.append(
-                {
-                    "symbol": order.req.symbol,
-                    "id": next(self._trade_ids),
-                    "orderId": order.order_id,
-                    "orderListId": -1,
-                    "price": fmt(f.price),
-                    "qty": fmt(f.quantity),
-                    "quoteQty": fmt(f.quantity * f.price),
-                    "commission": fmt(f.fee),
-                    "commissionAsset": COMMISSION,
-                    "time": self.to_wall_ms(f.ts),
-                    "isBuyer": order.req.side == "BUY",
-                    "isMaker": f.liquidity == "maker",
-                    "isBestMatch": True,
-                }
-            )
+            for qty, fee in self._pieces(f.quantity, f.fee):
+                order.trades.append(
+                    {
+                        "symbol": order.req.symbol,
+                        "id": next(self._trade_ids),
+                        "orderId": order.order_id,
+                        "orderListId": -1,
+                        "price": fmt(f.price),
+                        "qty": fmt(qty),
+                        "quoteQty": fmt(qty * f.price),
+                        "commission": fmt(fee),
+                        "commissionAsset": COMMISSION,
+                        "time": self.to_wall_ms(f.ts),
+                        "isBuyer": order.req.side == "BUY",
+                        "isMaker": f.liquidity == "maker",
+                        "isBestMatch": True,
+                    }
+                )
         self._settle(order, upd.status, upd.reason)
+
+    def _pieces(self, qty: Decimal, fee: Decimal) -> list[tuple[Decimal, Decimal]]:
+        """One execution as the trades of many small resting orders (`trade_split_qty` each):
+        a busy book, where one child's fills run past a page of trade history."""
+        size = self.trade_split_qty
+        if size is None or qty <= size:
+            return [(qty, fee)]
+        n = int(qty // size)
+        rest = qty - n * size
+        parts = [size] * n + ([rest] if rest else [])
+        fees = [(fee * p / qty).quantize(Decimal("1e-12")) for p in parts]
+        fees[-1] += fee - sum(fees)  # the pieces' fees add up to the execution's exactly
+        return list(zip(parts, fees, strict=True))
 
     # -- market and account ----------------------------------------------------------------------
     async def _instrument(self, symbol: str) -> Any:
@@ -243,4 +272,5 @@ class VenueDesk:
         return {
             "orders": [dict(o.payload(), trades=list(o.trades)) for o in self.orders.values()],
             "duplicate_client_ids": self.duplicate_client_ids,
+            "reused_client_ids": self.reused_client_ids,
         }

@@ -85,7 +85,7 @@ async def test_markets_books_and_accounts_per_venue(url):
         await b.close()
 
 
-async def test_order_lifecycle_fills_trades_and_client_ids_never_reused(url):
+async def test_order_lifecycle_fills_trades_and_client_ids_unique_among_open_orders(url):
     a = broker(url)
     await a.connect()
     try:
@@ -99,8 +99,8 @@ async def test_order_lifecycle_fills_trades_and_client_ids_never_reused(url):
         assert st.filled_qty == Decimal("0.02") and sum(f.quantity for f in st.fills) == Decimal(
             "0.02"
         )
-        with pytest.raises(OrderRejected, match="Duplicate"):
-            await a.submit(order("LC-1", "0.01", q.bid - 500))
+        with pytest.raises(OrderRejected, match="Duplicate"):  # LC-2 is open: refused
+            await a.submit(order("LC-2", "0.01", q.bid - 400))
         await a.cancel(rest)
         assert (await a.order_status(rest)).status is OrderStatus.CANCELLED
         with pytest.raises(OrderNotFound):
@@ -114,6 +114,17 @@ async def test_order_lifecycle_fills_trades_and_client_ids_never_reused(url):
     try:
         st = await again.order_status(order("LC-1", "0.02", None))
         assert st.status is OrderStatus.FILLED and len(st.fills) >= 1
+        # as on Binance, a closed order's client id can be used again: a re-send is a 2nd order
+        second = order("LC-1", "0.01", q.bid - 500)
+        assert (await again.submit(second)).status is OrderStatus.SUBMITTED
+        async with (
+            aiohttp.ClientSession(headers={"X-MBX-APIKEY": KEY}) as s,
+            s.get(f"{url}/_sim/state?{admin_query(SECRET)}") as r,
+        ):
+            venue = (await r.json())["venues"]["SIM-A"]
+        assert [o["clientOrderId"] for o in venue["orders"]].count("LC-1") == 2
+        assert (venue["reused_client_ids"], venue["duplicate_client_ids"]) == (1, 1)
+        await again.cancel(second)
     finally:
         await again.close()
 
