@@ -185,13 +185,20 @@ def run_trial(venue: SimVenueProcess, work: Path, i: int, rng: random.Random) ->
         except subprocess.TimeoutExpired:
             first.send_signal(signal.SIGKILL)
             first.wait()
-    rec = subprocess.run(recover, cwd=ROOT, env=env(), capture_output=True, text=True, timeout=90)
-    try:
-        report = json.loads(rec.stdout)
-        t.recovered = int(report["fills_recovered"])
-        t.errors += [f"recover failed: {f}" for f in report["failed"]]
-    except (ValueError, KeyError):
-        t.errors.append(f"recover exit {rec.returncode}: {rec.stderr.strip()[-300:]}")
+    for attempt in range(3):  # as a trader would: a recovery that could not reach a venue, again
+        rec = subprocess.run(
+            recover, cwd=ROOT, env=env(), capture_output=True, text=True, timeout=90
+        )
+        try:
+            report = json.loads(rec.stdout)
+        except ValueError:
+            t.errors.append(f"recover exit {rec.returncode}: {rec.stderr.strip()[-300:]}")
+            break
+        t.recovered += int(report["fills_recovered"])
+        if not report["failed"]:
+            break
+        if attempt == 2:
+            t.errors += [f"recover failed 3 times: {f}" for f in report["failed"]]
     check(venue, db, t)
     return t
 

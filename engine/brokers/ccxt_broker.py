@@ -125,6 +125,8 @@ class CcxtBroker(CcxtOrders, Broker):
                 await self.fills.poll()
             except BrokerError as e:  # a bad poll must not end polling: the next one catches up
                 log.warning("%s: fill poll failed: %s", self.name, e.message)
+            except Exception as e:  # nor may anything else: a dead poller would miss every fill
+                log.error("%s: fill poll failed: %s: %s", self.name, type(e).__name__, e)
 
     def _index_markets(self) -> None:
         markets: dict[str, Any] = self.exchange.markets or {}
@@ -177,7 +179,14 @@ class CcxtBroker(CcxtOrders, Broker):
         attempt = 0
         while True:
             try:
-                return await fn(*args, **kwargs)
+                try:
+                    result = await fn(*args, **kwargs)
+                except (AttributeError, TypeError, KeyError, IndexError, ValueError) as e:
+                    # ccxt's parser choking on a body that is not what the venue meant to send
+                    raise ccxt.NetworkError(
+                        f"the venue's reply was cut off or malformed: {type(e).__name__}: {e}"
+                    ) from None
+                return result
             except ccxt.InvalidNonce as e:
                 if resynced:
                     raise self.error(e, during) from None

@@ -40,6 +40,7 @@ def make_exchange(venue: VenueConfig, credentials: dict[str, str]) -> Any:
             "options": options,
         }
     )
+    exchange.parse_json = _strict_json(exchange)
     if venue.sandbox:
         exchange.set_sandbox_mode(True)
     if venue.base_url:
@@ -49,3 +50,23 @@ def make_exchange(venue: VenueConfig, credentials: dict[str, str]) -> Any:
                 0  # ccxt waits 250 ms on close for TLS shutdown; plain HTTP has none
             )
     return exchange
+
+
+def _strict_json(exchange: Any) -> Any:
+    """ccxt's own parse, except that a body which starts as JSON and does not parse is an error.
+
+    ccxt returns such a body as text, and its parsers then read it character by character: a
+    half-sent trade history becomes a short one (filtered to nothing by `since`), a filled order
+    looks unfilled. A cut-off reply is a network failure, retried like one."""
+    own = exchange.parse_json
+
+    def parse(http_response: Any) -> Any:
+        parsed = own(http_response)
+        if parsed is None and exchange.is_json_encoded_object(http_response):
+            raise ccxt.NetworkError(
+                f"{exchange.id}: the venue's reply was cut off or malformed "
+                f"({len(http_response)} bytes, not valid JSON)"
+            )
+        return parsed
+
+    return parse

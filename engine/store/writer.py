@@ -191,8 +191,9 @@ class BatchWriter:
             with contextlib.suppress(Exception):
                 await self._conn.execute("ROLLBACK")
             # a full disk rolls the transaction back itself; the row's own error is the one to say
-            self._error = self._error if failed or refused else e
-            self._report(self._error)
+            first = self._error if (failed or refused) and self._error is not None else e
+            self._error = first
+            self._report(first)
             self.unwritten.extend(batch)
             return set(range(len(batch)))
         self.unwritten.extend(batch[i] for i in sorted(failed))
