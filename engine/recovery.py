@@ -157,11 +157,22 @@ async def _reconcile(engine: Engine, c: ChildOrder) -> int:
         transition(c, OrderStatus.SUBMITTED, "found on the venue after a restart")
     c.venue_order_id = state.venue_order_id or c.venue_order_id
     booked = _book(engine, c, state.fills, state.status)
+    _executed_is_seen(c, state.filled_qty)
     if state.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED) and c.status.is_open:
         new = state.status if c.status is OrderStatus.SUBMITTED else OrderStatus.CANCELLED
         transition(c, new, state.reason or f"{new.value} at the venue")
     engine._child_changed(c)
     return booked
+
+
+def _executed_is_seen(c: ChildOrder, executed: Decimal) -> None:
+    """The order's own executed figure is the authority: if its trade history shows less, the
+    parent is not resumed on the difference (it would trade twice); it stays live for next time."""
+    if executed > c.filled_qty:
+        raise _Unreachable(
+            f"{c.client_order_id} on {c.venue}: the venue executed {executed}, its trade history "
+            f"shows {c.filled_qty}; run `tranche recover` again once it shows the rest"
+        )
 
 
 def _book(engine: Engine, c: ChildOrder, fills: Any, status: OrderStatus) -> int:
@@ -194,6 +205,7 @@ async def _cancel_open(engine: Engine, c: ChildOrder, *, force: bool = False) ->
     except BrokerError as e:
         raise _Unreachable(f"{c.client_order_id} on {c.venue}: {e.message}") from None
     booked = _book(engine, c, state.fills, state.status)
+    _executed_is_seen(c, state.filled_qty)
     if c.status.is_open:
         transition(c, OrderStatus.CANCELLED, "cancelled on restart")
     engine._child_changed(c)

@@ -171,11 +171,17 @@ class Store(LearnedFigures):
 
     # -- writes -----------------------------------------------------------------------
     async def journal_parent(self, parent: ParentOrder) -> None:
-        await self._need_writer().put_durable(R.PARENT_UPSERT, R.parent_row(parent))
+        await self._durable(R.PARENT_UPSERT, R.parent_row(parent))
 
     async def journal_child(self, child: ChildOrder) -> None:
         """The order journal: committed when this returns, before the order is sent."""
-        await self._need_writer().put_durable(R.CHILD_UPSERT, R.child_row(child))
+        await self._durable(R.CHILD_UPSERT, R.child_row(child))
+
+    async def _durable(self, sql: str, row: tuple[Any, ...]) -> None:
+        try:
+            await self._need_writer().put_durable(sql, row)
+        except StoreError as e:  # the error names the file and what to do about it
+            raise StoreError(explain(self.path, e)) from None
 
     def update_child(self, child: ChildOrder) -> None:
         self._put(R.CHILD_UPSERT, R.child_row(child))

@@ -25,6 +25,7 @@ from engine.sim.server_faults import admin_query
 from engine.store import Store
 
 KEY, SECRET = "fault-key", "fault-secret-77"
+VENUE_STATUS = {"FILLED": "filled", "CANCELED": "cancelled", "EXPIRED": "cancelled"}
 VENUES = ("SIM-A", "SIM-B")
 
 
@@ -113,6 +114,15 @@ async def assert_exact(engine, server, pid: str) -> None:
     await engine.store.flush()
     rows = await engine.store.query("SELECT venue, fill_id FROM fills WHERE parent_id = ?", (pid,))
     assert set(rows) == trades and len(rows) == len(trades)
+    journal = {
+        r[0]: (r[1], Decimal(r[2]))
+        for r in await engine.store.query(
+            "SELECT client_order_id, status, filled_qty FROM children WHERE parent_id = ?", (pid,)
+        )
+    }
+    for o in orders:  # every child row says what the venue says (issue 20, defect 7)
+        status = VENUE_STATUS.get(o["status"], o["status"].lower())
+        assert journal[o["clientOrderId"]] == (status, Decimal(o["executedQty"])), o
 
 
 async def test_429_503_and_a_lost_reply_on_order_entry_never_double_an_order(engine, venue):

@@ -79,7 +79,7 @@ async def test_a_file_locked_by_another_writer_sends_nothing_and_says_so(tmp_pat
             await eng.submit(Ticket("AAPL", Side.BUY, Decimal(500), algo="twap"))
             raise AssertionError("a parent the journal could not hold was accepted")
         except Exception as e:
-            assert "nothing was sent" in str(e) and "locked" in str(e)
+            assert "nothing was sent" in str(e) and "locked" in str(e) and "fills.db" in str(e)
         assert eng.parents == {} and eng.children == {}
         assert all(not b._orders for b in eng.brokers.values())  # type: ignore[attr-defined]
     finally:
