@@ -38,6 +38,7 @@ from engine.config import Settings
 from engine.engine import Engine
 from engine.models import InputError, NoVenueConnected, Ticket, TradingState
 from engine.plan_check import PlanStale
+from engine.store.writer import StoreError
 from themes import THEME_NAMES, THEMES
 from widgets.kelly_preview import KellyPreview
 from widgets.order_ticket import Draft, OrderTicket
@@ -73,6 +74,7 @@ class TrancheApp(App[None]):
         self.book_venue: str | None = None
         self.scores_rows: list[dict[str, Any]] | None = None
         self.engine_started = asyncio.Event()
+        self.exit_reason = ""  # why the console closed itself, printed after it leaves the screen
         self.on_paint: Callable[[set[str]], None] | None = None  # benchmark probe
         self._queue = engine.subscribe()  # before start(): venue connection events are not missed
         self._last_fetch = 0.0
@@ -118,6 +120,10 @@ class TrancheApp(App[None]):
     async def start_engine(self) -> None:
         try:
             await self.engine.start()
+        except StoreError as e:  # no history to journal into: nothing may be sent; say why, exit 2
+            self.exit_reason = f"tranche: store {e}"
+            self.exit(return_code=2, message=self.exit_reason)
+            return
         except NoVenueConnected as e:  # said on screen; the console stays up, nothing is sent
             self.state.venues = dict(self.engine.venue_connected)
             self.state.log(self.engine.clock.now(), "error", e.message)

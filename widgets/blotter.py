@@ -70,6 +70,8 @@ class Blotter(Vertical):
         self._render_rows()
 
     def _render_rows(self) -> None:
+        if not (self.query(DataTable) and self.query("#blotter-filter")):
+            return  # shown before compose: on_mount paints the kept rows
         table: DataTable[str] = self.query_one(DataTable)
         if not table.columns:  # a show() racing a re-layout (resize) must not find it bare
             table.add_columns(*COLUMNS)

@@ -62,6 +62,8 @@ class OrderBook(Vertical):
         tick: Decimal | None = None,
         lot: Decimal | None = None,
     ) -> None:
+        if not (self.query(DataTable) and self.query("#book-title")):
+            return  # painted before compose: the next paint fills it
         table = self._columns()
         table.clear()
         title = self.query_one("#book-title", Static)

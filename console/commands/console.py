@@ -34,5 +34,6 @@ def run(args: argparse.Namespace) -> int:
     from engine.factory import build_engine, live_clock
 
     engine = build_engine(settings, clock=live_clock(settings, args.speed), db_path=args.db)
-    create_app(settings, engine=engine).run()
-    return 0
+    app = create_app(settings, engine=engine)
+    app.run()
+    return app.return_code or 0

@@ -103,3 +103,17 @@ def test_a_disk_that_fills_mid_execution_prints_the_report_and_loses_no_fill(sma
     assert Decimal(filled) == Decimal(report["filled_qty"]) == sum(Decimal(q) for (q,) in fills)
     assert status == report["status"] and len(fills) == report["fills"] > 0
     assert not kept.exists()
+
+
+async def test_the_console_on_a_file_that_is_not_a_history_exits_2_and_says_why(tmp_path):
+    from tests.console.conftest import make_console
+
+    (tmp_path / "fills.db").write_bytes(b"not sqlite at all\n" * 40)
+    app = make_console(tmp_path)
+    async with app.run_test() as pilot:
+        for _ in range(100):  # before: it sat on "checking..." with every venue grey, forever
+            if app.return_code is not None:
+                break
+            await pilot.pause(0.05)
+    assert app.return_code == 2
+    assert "fills.db" in app.exit_reason and "not a SQLite database" in app.exit_reason
