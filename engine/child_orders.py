@@ -24,6 +24,7 @@ from engine.models import (
     TimeInForce,
     TradingState,
 )
+from engine.open_set import OpenSet
 from engine.positions import PositionBook
 from engine.quality import QualityTracker
 from engine.recovery_load import book_late_fill
@@ -50,6 +51,8 @@ class ChildOrders:
     _events: dict[str, asyncio.Event]
     venue_latency_s: dict[str, float]  # one-way order-entry latency per venue (EWMA)
     _early: dict[str, list[OrderUpdate]]
+    _open: OpenSet[ChildOrder]  # children that may be open, by symbol (engine/open_set.py)
+    _indexed: int  # len(children) when `_open` last held every open child
 
     if TYPE_CHECKING:  # engine/control.py
 
@@ -101,6 +104,9 @@ class ChildOrders:
         )
         parent.children.append(cid)
         self.children[cid] = child
+        self._open.add(t.symbol, child)
+        if len(self.children) - 1 == self._indexed:  # still in step: no rescan needed
+            self._indexed += 1
         q = self.market.quotes.get((leg.venue, t.symbol))
         if q is not None:
             marketable = limit_price is None or (
@@ -272,16 +278,18 @@ class ChildOrders:
         child.meta["held"] = str(executed)
         self._child_changed(child)
 
+    def open_children(self, symbol: str) -> list[ChildOrder]:
+        """Open children of the symbol; every child in `children` is indexed the first time asked."""
+        if len(self.children) != self._indexed:  # recovery and benches add children directly
+            for c in self.children.values():
+                if c.status.is_open:
+                    self._open.add(c.symbol, c)  # keyed by identity: adding twice is harmless
+            self._indexed = len(self.children)
+        return list(self._open.live(symbol))
+
     def _exposure(self, symbol: str) -> Decimal:
         """Position plus every open order of the symbol, signed: the worst case the gate must bound."""
-        working = sum(
-            (
-                c.side.sign * c.remaining
-                for c in self.children.values()
-                if c.symbol == symbol and c.status.is_open
-            ),
-            Decimal(0),
-        )
+        working = sum((c.side.sign * c.remaining for c in self.open_children(symbol)), Decimal(0))
         return self.positions.get(symbol, Decimal(0)) + working
 
     def _mark_cancelled(self, child: ChildOrder, reason: str) -> None:

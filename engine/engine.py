@@ -38,6 +38,7 @@ from engine.models import (
     Ticket,
     TradingState,
 )
+from engine.open_set import OpenSet
 from engine.parent_report import execution_report
 from engine.plan_check import PlanStale, plan_changes
 from engine.planner import plan_ticket, preview_ticket
@@ -79,6 +80,8 @@ class Engine(TradingControl):
         self._stopped = StopSet()  # a set whose adds wake the parent's sleeping legs
         self._events: dict[str, asyncio.Event] = {}
         self._early: dict[str, list[OrderUpdate]] = {}
+        self._open: OpenSet[ChildOrder] = OpenSet(lambda c: c.status.is_open)
+        self._indexed = 0
         self.venue_latency_s: dict[str, float] = {}
         self._done: dict[str, asyncio.Event] = {}
         self._seq = 0

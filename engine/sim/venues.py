@@ -35,6 +35,7 @@ from engine.models import (
     Side,
     TimeInForce,
 )
+from engine.open_set import OpenSet
 from engine.sim.market import SimMarket
 from engine.sim.params import MarketParams, load_params
 from engine.sim.synthetic import SymbolMarket
@@ -68,6 +69,7 @@ class SimVenue(Broker):
         self.cash = cash
         self._pos: dict[str, tuple[Decimal, Decimal]] = {}  # symbol -> (quantity, average price)
         self._orders: dict[str, _Order] = {}
+        self._open_buys: OpenSet[_Order] = OpenSet(lambda r: r.child.status.is_open)
         self._ids = itertools.count(1)
         self._fill_ids = itertools.count(1)
         # fill ids stay unique per venue across processes and restarts sharing one history
@@ -185,6 +187,8 @@ class SimVenue(Broker):
         mine.created_ts = self.clock.now()
         rec = _Order(mine)
         self._orders[mine.client_order_id] = rec
+        if mine.side is Side.BUY:
+            self._open_buys.add(None, rec)
         await self.clock.sleep(self._latency_s())  # order-entry latency: the book sees it later
         arrived = self.clock.now()
         if mine.status is OrderStatus.SUBMITTED:
@@ -300,8 +304,7 @@ class SimVenue(Broker):
         return sum(
             (
                 r.child.remaining * (r.child.limit_price or Decimal(0))
-                for r in self._orders.values()
-                if r.child.side is Side.BUY and r.child.status.is_open
+                for r in self._open_buys.live(None)
             ),
             Decimal(0),
         )
