@@ -1,19 +1,22 @@
 """Per-child-order cost as the session's history grows: it must stay flat.
 
-One engine on the simulated venues in simulated time, no store, runs parent after parent (TWAP on
-one venue); the wall time per child order is measured over the first `--early` parents and again
-over the last `--early` of `--parents`. Same engine, same work per order: the ratio late / early
-is 1.0 for a flat cost, and grows when each order scans everything sent before it.
+One engine on the simulated venues in simulated time runs parent after parent (TWAP on one
+venue, 8 children each), without a store and again with one (a real SQLite file); the wall time
+per child order is measured over `--window` parents after the 10th and again after the
+`--at`th. Same engine, same work per order: the ratio is 1.0 for a flat cost, and grows when each
+order scans everything sent before it (target: <= 1.2 at 1,000 parents).
 
-    .venv/bin/python -m bench.per_order_cost [--parents 600] [--early 100]
+    .venv/bin/python -m bench.per_order_cost [--at 1000] [--window 20]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from engine.config import Settings
 from engine.factory import build_engine
@@ -31,37 +34,46 @@ def settings() -> Settings:
     )
 
 
-async def measure(parents: int, early: int) -> tuple[float, float, int]:
-    """(us per child over the first `early` parents, over the last `early`, children in all)."""
-    eng = build_engine(settings(), store=False)
+async def measure(at: int, window: int, db: Path | None) -> tuple[float, float, int]:
+    """(us per child over parents 10..10+window, over at..at+window, children in all)."""
+    eng = build_engine(settings(), store=db is not None, db_path=db)
     await eng.start()
+    spans = {10: 10 + window, at: at + window}
+    marks: dict[int, tuple[float, int]] = {}
     try:
-        marks: list[tuple[float, int]] = []
-        for i in range(parents):
-            if i in (0, early, parents - early):
-                marks.append((time.perf_counter(), len(eng.children)))
+        for i in range(at + window + 1):
+            if i in spans or i in spans.values():
+                if eng.store is not None:
+                    await eng.store.flush()  # each window starts with nothing queued
+                marks[i] = (time.perf_counter(), len(eng.children))
             side = Side.BUY if i % 2 == 0 else Side.SELL  # the position stays near flat
             pid = await eng.submit(Ticket("AAPL", side, Decimal(800), algo="twap", venue="SIM-A"))
             await eng.wait(pid)
-        marks.append((time.perf_counter(), len(eng.children)))
     finally:
         await eng.stop()
-    (t0, n0), (t1, n1), (t2, n2), (t3, n3) = marks
-    return (t1 - t0) / (n1 - n0) * 1e6, (t3 - t2) / (n3 - n2) * 1e6, n3
+
+    def per_child(start: int) -> float:
+        (t0, n0), (t1, n1) = marks[start], marks[spans[start]]
+        return (t1 - t0) / (n1 - n0) * 1e6
+
+    return per_child(10), per_child(at), len(eng.children)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--parents", type=int, default=600)
-    ap.add_argument("--early", type=int, default=100)
+    ap.add_argument("--at", type=int, default=1000)
+    ap.add_argument("--window", type=int, default=20)
     a = ap.parse_args()
-    first, last, children = asyncio.run(measure(a.parents, a.early))
     print(
-        f"per child order, simulated venues, no store: {children} children over {a.parents} parents"
+        f"per child order, simulated venues: parents 10-{10 + a.window} vs {a.at}-{a.at + a.window}"
     )
-    print(f"  first {a.early} parents  {first:8.1f} us / child")
-    print(f"  last {a.early} parents   {last:8.1f} us / child")
-    print(f"  ratio late / early      {last / first:8.2f}   (1.0 = flat)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, db in (("no store", None), ("with store", Path(tmp) / "fills.db")):
+            first, late, children = asyncio.run(measure(a.at, a.window, db))
+            print(
+                f"  {label:<11} {first:8.1f} us at 10, {late:8.1f} us at {a.at}: "
+                f"ratio {late / first:5.2f}  (target <= 1.2; {children} children)"
+            )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -53,16 +54,22 @@ class PolicyTable:
     ablated: tuple[str, ...] = ()
     sd: NDArray[np.float64] | None = None  # (cells, actions + 2) sd of the paired advantage
     reference: NDArray[np.int64] | None = None  # (cells,) the code the advantages are against
+    _edge_lists: list[list[float]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(len(e) + 1 for e in self.edges)
 
     def cell(self, state: tuple[float, ...] | list[float]) -> int:
-        """Flat cell index of one state: six binary searches over a handful of edges, O(1) in practice."""
+        """Flat cell index of one state: six binary searches over a handful of edges, O(1) in practice.
+
+        `bisect_right` on plain lists is `np.searchsorted(side="right")` (NaN lands past the last
+        edge in both) without numpy's per-call cost on a scalar."""
+        if len(self._edge_lists) != len(self.edges):
+            self._edge_lists = [[float(v) for v in e] for e in self.edges]
         idx = 0
-        for x, e in zip(state, self.edges, strict=True):
-            idx = idx * (len(e) + 1) + int(np.searchsorted(e, x, side="right"))
+        for x, e in zip(state, self._edge_lists, strict=True):
+            idx = idx * (len(e) + 1) + bisect_right(e, x)
         return idx
 
     def cells(self, states: NDArray[np.float64]) -> NDArray[np.int64]:

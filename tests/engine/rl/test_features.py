@@ -7,9 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from engine.rl.features import FeatureTracker, path_features, realised_vol_bps
+from engine.rl.features import FeatureTracker, imbalance, path_features, realised_vol_bps
 from engine.rl.paths import load_data
+from engine.rl.spaces import VOL_WINDOW_S
 
 EXCERPT = Path(__file__).parents[2] / "data" / "binance" / "spot_btcusdt_excerpt.jsonl.gz"
 
@@ -78,3 +81,33 @@ def test_binance_excerpt_grid_takes_the_last_book_at_or_before_each_point():
         (p.ask[0] - p.bid[0]) / ((p.ask[0] + p.bid[0]) / 2) * 1e4
     )
     assert np.all(np.abs(f["flow_imbalance"]) <= 1) and np.all(np.abs(f["depth_imbalance"]) <= 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.05, 40.0),  # seconds to the next quote (some within half a step)
+            st.floats(99.0, 101.0),
+            st.floats(0.0, 50.0),
+            st.floats(0.01, 0.2),
+            st.floats(0.0, 50.0),
+            st.one_of(st.none(), st.tuples(st.floats(0.0, 9.0), st.booleans())),
+        ),
+        min_size=1,
+        max_size=120,
+    )
+)
+def test_the_rolling_sums_equal_the_windows_summed_from_scratch(quotes) -> None:
+    t = FeatureTracker(step_s=0.5)
+    now = 1000.0
+    for dt, bid, bsz, width, asz, trade in quotes:
+        now += dt
+        if trade is not None:
+            t.on_trade(now, trade[0], trade[1])
+        t.on_quote(now, bid, bsz, bid + width, asz)
+        spread, depth, flow, vol = t.market(+1)
+        want_vol = realised_vol_bps([m for _, m in t.mids], VOL_WINDOW_S, t.step_s)
+        buy, sell = math.fsum(f[1] for f in t.flow), math.fsum(f[2] for f in t.flow)
+        assert vol == pytest.approx(want_vol, rel=1e-9, abs=1e-6)  # bps
+        assert flow == imbalance(buy, sell)

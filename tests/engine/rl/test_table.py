@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.rl.spaces import ACTIONS, FEATURES
 from engine.rl.table import (
@@ -149,3 +151,12 @@ def test_a_format_1_table_still_loads_with_its_deferral_columns_untried(tmp_path
     u = load_table(tmp_path / "v1.npz")
     assert u.q.shape == (len(t.best), COLS) and np.all(u.visits[:, len(ACTIONS) :] == 0)
     assert np.array_equal(u.best, t.best)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.floats(-50, 500), st.just(float("nan"))), min_size=6, max_size=6))
+def test_one_state_lands_in_the_cell_the_vectorised_lookup_gives(state) -> None:
+    t = load_table()
+    assert t.cell(state) == int(t.cells(np.array([state], dtype=np.float64))[0])
+    on_edges = [float(e[len(e) // 2]) for e in t.edges]
+    assert t.cell(on_edges) == int(t.cells(np.array([on_edges]))[0])
