@@ -192,6 +192,7 @@ class Store(LearnedFigures):
     def record_fill(self, fill: Fill, *, parent_id: str, algo: str, metrics: FillMetrics) -> None:
         """A fill and its metrics; the same (venue, fill_id) twice is stored once."""
         self._put(R.FILL_INSERT, R.fill_row(fill, parent_id, algo, metrics))
+        self._fills_recorded += 1  # learned figures older than a few new fills are read again
 
     def record_denial(
         self, *, ts: float, client_order_id: str, venue: str, symbol: str, check: str, reason: str

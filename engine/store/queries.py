@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 
 from engine.store.stats import grouped_weighted_medians, size_bucket, weighted_median
 
+STALE_SHARE = 0.02  # a figure is read again once the fills since its read exceed 2% of its sample
+STALE_S = 60.0  # and at least this often (other processes write the same file; the window moves)
+
+
+def window(since_ts: float) -> int:
+    """A look-back's start to 10 minutes: a 30-day window that moved a little is the same figure."""
+    return int(since_ts // 600)
+
 
 class LearnedFigures:
-    """Queries over the fills table; the store supplies `_all` (rows from the read connection)."""
+    """Queries over the fills table; the store supplies `_all` (rows from the read connection).
+
+    Each figure is a median over the whole look-back (30 days of fills): read once per parent it
+    made the per-order cost grow with the history (issue 15). A figure is kept until the fills
+    recorded since its read exceed `STALE_SHARE` of the fills it was computed from, or `STALE_S`
+    passes: with a small history every new fill refreshes it, with a large one the median could
+    only have moved by a few new samples in a thousand."""
+
+    _fills_recorded: int = 0  # fills this process has queued; the store counts them
+    _figures: dict[tuple[Any, ...], tuple[Any, int, int, float]] | None = None
 
     async def _all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         raise NotImplementedError
+
+    async def _kept(self, key: tuple[Any, ...], read: Any, samples: Any) -> Any:
+        """The figure under `key`, read again only when stale (see the class docstring)."""
+        if self._figures is None:
+            self._figures = {}
+        hit = self._figures.get(key)
+        now = time.monotonic()
+        if hit is not None:
+            value, n, at_fill, at = hit
+            if self._fills_recorded - at_fill <= STALE_SHARE * n and now - at < STALE_S:
+                return value
+        value = await read()
+        self._figures[key] = (value, samples(value), self._fills_recorded, now)
+        return value
 
     async def slippage_medians(
         self, *, since_ts: float, size_edges: tuple[float, float], min_samples: int
@@ -24,6 +56,15 @@ class LearnedFigures:
         plans), or the fill's own notional when the parent is unknown. Buckets with fewer than
         `min_samples` fills are left out: no evidence, no change.
         """
+        return await self._kept(  # type: ignore[no-any-return]
+            ("medians", window(since_ts), size_edges, min_samples),
+            lambda: self._slippage_medians(since_ts, size_edges, min_samples),
+            lambda v: sum(n for _, n in v.values()),
+        )
+
+    async def _slippage_medians(
+        self, since_ts: float, size_edges: tuple[float, float], min_samples: int
+    ) -> dict[tuple[str, int, str], tuple[float, int]]:
         rows = await self._all(
             "SELECT f.symbol, f.hour, f.slippage_bps,"
             " COALESCE(CAST(p.quantity AS REAL) * CAST(p.arrival_mid AS REAL), f.notional)"
@@ -41,6 +82,15 @@ class LearnedFigures:
         self, *, symbol: str, hour_bucket: int, since_ts: float
     ) -> dict[str, tuple[float, int]]:
         """venue -> (notional-weighted median slippage bps, fills) for `symbol` at that hour of day UTC."""
+        return await self._kept(  # type: ignore[no-any-return]
+            ("venue", symbol, hour_bucket, window(since_ts)),
+            lambda: self._venue_slippage(symbol, hour_bucket, since_ts),
+            lambda v: sum(n for _, n in v.values()),
+        )
+
+    async def _venue_slippage(
+        self, symbol: str, hour_bucket: int, since_ts: float
+    ) -> dict[str, tuple[float, int]]:
         rows = await self._all(
             "SELECT venue, slippage_bps, notional FROM fills"
             " WHERE symbol = ? AND hour = ? AND ts >= ?",
@@ -52,6 +102,15 @@ class LearnedFigures:
         self, *, symbol: str | None, since_ts: float
     ) -> tuple[float, int] | None:
         """Notional-weighted median slippage over every venue (and hour); None without fills."""
+        return await self._kept(  # type: ignore[no-any-return]
+            ("global", symbol, window(since_ts)),
+            lambda: self._global_slippage(symbol, since_ts),
+            lambda v: 0 if v is None else v[1],
+        )
+
+    async def _global_slippage(
+        self, symbol: str | None, since_ts: float
+    ) -> tuple[float, int] | None:
         sql = "SELECT slippage_bps, notional FROM fills WHERE ts >= ?"
         params: tuple[Any, ...] = (since_ts,)
         if symbol is not None:

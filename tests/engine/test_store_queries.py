@@ -153,3 +153,33 @@ async def test_queries_filter_by_venue_symbol_algo_and_time(history):
     )
     assert sorted(r["fill_id"] for r in got) == sorted(r[0] for r in want) and got
     assert len(await history.parents(since_ts=T0 - 41 * 86400)) == 12
+
+
+def one_fill(i: int, slip: float) -> tuple[Fill, FillMetrics]:
+    f = Fill(f"N{i}", f"CN{i}", "V0", "AAPL", Side.BUY, Decimal(1), Decimal(100), T0 - 60)
+    return f, FillMetrics(slip, slip, 1.0, Decimal(0), Decimal(100))
+
+
+async def test_a_learned_figure_is_read_again_once_new_fills_exceed_two_percent_of_it(tmp_path):
+    async with Store(tmp_path / "fills.db") as s:
+        since = T0 - 30 * 86400
+        assert await s.global_slippage(symbol="AAPL", since_ts=since) is None
+        f, m = one_fill(0, 4.0)
+        s.record_fill(f, parent_id="PX", algo="twap", metrics=m)
+        await s.flush()
+        assert await s.global_slippage(symbol="AAPL", since_ts=since) == (4.0, 1)  # small: at once
+        await seed_history(s, 3000)
+        first = await s.global_slippage(symbol="AAPL", since_ts=since)
+        assert first is not None and first[1] > 1000
+        for i in range(1, 11):  # far fewer than 2% of the sample: the figure is kept
+            f, m = one_fill(i, 900.0)
+            s.record_fill(f, parent_id="PX", algo="twap", metrics=m)
+        await s.flush()
+        assert await s.global_slippage(symbol="AAPL", since_ts=since) == first
+        assert (await s.global_slippage(symbol="AAPL", since_ts=0))[1] > first[1]  # other window
+        for i in range(11, 11 + int(0.02 * first[1]) + 1):  # past 2%: read again, new fills in it
+            f, m = one_fill(i, 900.0)
+            s.record_fill(f, parent_id="PX", algo="twap", metrics=m)
+        await s.flush()
+        again = await s.global_slippage(symbol="AAPL", since_ts=since)
+        assert again is not None and again[1] > first[1] + 10
