@@ -87,7 +87,13 @@ class TradingControl(ChildOrders):
                 return
             await asyncio.sleep(KILL_RETRY_S[min(rounds, len(KILL_RETRY_S) - 1)])
             rounds += 1
-            venues = {self.children[w].venue if w in self.children else w for w, _ in failed}
+            venues: set[str] = set()
+            for (
+                who,
+                _,
+            ) in failed:  # a child, a venue, or an order the sweep found: its venue unknown
+                c = self.children.get(who)
+                venues |= {c.venue} if c else {who} if who in self.brokers else set(self.brokers)
             live = [c for c in self.children.values() if c.status.is_open and c.venue in venues]
             t1 = time.perf_counter()
             cancelled, failed = await cancel_everywhere(
