@@ -23,6 +23,7 @@ from engine.models import ChildOrder, Side, Signal, Ticket
 
 DELAY_S = 0.005
 VENUES = 4
+CONFIRMED: list[tuple[float, float]] = []  # per kill: (until every venue confirmed, one cancel)
 
 
 class DelayedBroker(PaperBroker):
@@ -32,13 +33,26 @@ class DelayedBroker(PaperBroker):
         await asyncio.sleep(DELAY_S)
         await super().cancel(order)
 
+    async def cancel_all(self) -> list[str] | None:
+        """A venue with a cancel-all request (Binance DELETE /api/v3/openOrders): one round trip."""
+        await asyncio.sleep(DELAY_S)
+        return await super().cancel_all()
 
-async def one_round(db: Path, orders: int, sequential: bool = False) -> tuple[float, float]:
+
+class OneByOneBroker(DelayedBroker):
+    """A venue without a cancel-all request: the kill cancels order by order."""
+
+    async def cancel_all(self) -> list[str] | None:
+        return None
+
+
+async def one_round(
+    db: Path, orders: int, sequential: bool = False, venue: type[DelayedBroker] = DelayedBroker
+) -> tuple[float, float]:
     """(seconds to cancel every open order but one, seconds of one cancel)."""
     clock = LiveClock()
     brokers = {
-        f"V{i}": DelayedBroker(f"V{i}", clock, cash=Decimal(10**8), seed=i + 1)
-        for i in range(VENUES)
+        f"V{i}": venue(f"V{i}", clock, cash=Decimal(10**8), seed=i + 1) for i in range(VENUES)
     }
     settings = Settings.model_validate({"risk": {"max_orders_per_second_per_venue": 10_000}})
     eng = build_engine(settings, clock=clock, db_path=db, brokers=dict(brokers))
@@ -65,27 +79,39 @@ async def one_round(db: Path, orders: int, sequential: bool = False) -> tuple[fl
     report = await eng.kill()
     await eng.stop()
     assert report.cancelled == orders - 1, report
+    CONFIRMED.append((report.cancel_ms / 1000, single))
     return report.elapsed_ms / 1000, single
 
 
 async def main(orders: int, rounds: int) -> None:
-    kills, seqs = [], []
+    kills, singles, seqs = [], [], []
     with tempfile.TemporaryDirectory() as d:
-        for i in range(rounds):  # interleaved: the machine's load falls on both alike
+        for i in range(rounds):  # interleaved: the machine's load falls on all three alike
             kills.append(await one_round(Path(d) / f"k{i}.db", orders))
+            singles.append(await one_round(Path(d) / f"o{i}.db", orders, venue=OneByOneBroker))
             seqs.append(await one_round(Path(d) / f"s{i}.db", orders, sequential=True))
-    ratio = statistics.median(k / s for k, s in kills)
-    seq_ratio = statistics.median(k / s for k, s in seqs)
+
+    def ratio(rs: list[tuple[float, float]]) -> float:
+        return statistics.median(k / s for k, s in rs)
+
+    def ms(rs: list[tuple[float, float]]) -> float:
+        return statistics.median(k for k, _ in rs) * 1000
+
+    confirmed = CONFIRMED[0::2], CONFIRMED[1::2]  # kills alternate: cancel-all, one by one
     print(
         f"kill switch: {orders - 1} open orders on {VENUES} venues, cancel round trip {DELAY_S * 1000:.0f} ms"
     )
-    print(f"  kill / one cancel        median {ratio:7.2f}   (target <= 2)")
-    print(f"  sequential / one cancel  median {seq_ratio:7.2f}   (measured, same orders)")
     print(
-        f"  kill median {statistics.median(k for k, _ in kills) * 1000:.1f} ms, sequential "
-        f"{statistics.median(k for k, _ in seqs) * 1000:.0f} ms, one cancel "
-        f"{statistics.median(s for _, s in kills) * 1000:.1f} ms"
+        "  time / one cancel                  cancels confirmed   whole kill (+ rows, parents, flush)"
     )
+    print(
+        f"  venues with a cancel-all request   {ratio(confirmed[0]):8.2f}   {ratio(kills):8.2f} ({ms(kills):.0f} ms)   target <= 2"
+    )
+    print(
+        f"  venues order by order              {ratio(confirmed[1]):8.2f}   {ratio(singles):8.2f} ({ms(singles):.0f} ms)"
+    )
+    print(f"  sequential, measured, same cancels {ratio(seqs):8.2f}            ({ms(seqs):.0f} ms)")
+    print(f"  one cancel {statistics.median(s for _, s in kills) * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -112,6 +112,8 @@ class KillReport(Event):
     elapsed_ms: float
     algos_stopped: int = 0
     followup: int = 0  # 0: the kill itself; n: the n-th retry of what it could not confirm
+    cancel_ms: float = 0.0  # until every venue confirmed its cancels (elapsed_ms adds the
+    # bookkeeping after it: children marked, parents closed, the history flushed)
 
 
 @dataclass(frozen=True, slots=True)

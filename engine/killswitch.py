@@ -15,8 +15,9 @@ PENDING_REASON = "submit in flight: cancelled as soon as the venue answers it"
 async def cancel_everywhere(
     brokers: dict[str, Broker], children: Iterable[ChildOrder], deadline_s: float = VENUE_DEADLINE_S
 ) -> tuple[list[ChildOrder], list[tuple[str, str]]]:
-    """Per venue, in parallel: cancel what the engine knows at once, then sweep what the venue
-    still lists as open; each venue has its own deadline. Returns (cancelled, failed)."""
+    """Per venue, in parallel: one cancel-all request where the venue has one, then every order
+    the engine knows that it did not cover, at once, then a sweep of what the venue still lists
+    as open; each step has its own deadline. Returns (cancelled, failed)."""
     known: dict[str, list[ChildOrder]] = {v: [] for v in brokers}
     for c in children:
         known.setdefault(c.venue, []).append(c)
@@ -52,6 +53,17 @@ async def _one_venue(
         except Exception as e:  # a broken adapter must not stop the other cancels
             failed.append((child.client_order_id, f"{type(e).__name__}: {e}"))
 
+    try:  # one request for everything, where the venue has one
+        batch = await asyncio.wait_for(broker.cancel_all(), deadline_s)
+    except TimeoutError:  # a silent venue: everything there is unknown, retried by the follow-up
+        why = f"unknown: {name} did not answer in {deadline_s:g} s"
+        return cancelled, [(c.client_order_id, why) for c in known] + [(name, why)]
+    except Exception:  # refused: order by order below, each with its own deadline
+        batch = None
+    if batch is not None:
+        done = set(batch)
+        cancelled += [c for c in known if c.client_order_id in done]
+        known = [c for c in known if c.client_order_id not in done]
     await asyncio.gather(*(cancel_one(c) for c in known))  # what we know goes first, at once
     try:
         states = await asyncio.wait_for(broker.open_orders(), deadline_s)

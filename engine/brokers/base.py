@@ -176,6 +176,12 @@ class Broker(ABC):
     @abstractmethod
     async def cancel(self, order: ChildOrder) -> None: ...
 
+    async def cancel_all(self) -> list[str] | None:
+        """Cancel every open order on the venue in one request, where the venue has one; the
+        client ids it cancelled, or None when it has no such request (the kill switch then
+        cancels order by order)."""
+        return None
+
     @abstractmethod
     async def order_status(self, order: ChildOrder) -> OrderState: ...
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +36,7 @@ class CcxtOrders:
     backoff_s: float
     _sleep: Callable[[float], Awaitable[None]]
     _instruments: dict[str, Instrument]
+    _symbols: dict[str, str]
 
     if TYPE_CHECKING:
 
@@ -192,6 +194,30 @@ class CcxtOrders:
         return state_from_order(
             raw, client_order_id=order.client_order_id, symbol=order.symbol, fills=fills
         )
+
+    async def cancel_all(self) -> list[str] | None:
+        """The exchange's cancel-all-open-orders request, per configured symbol, where it has one."""
+        if not self.exchange.has.get("cancelAllOrders"):
+            return None
+        symbols = sorted(set(self._symbols.values()))
+
+        async def one(symbol: str) -> list[str]:
+            try:
+                raw = await self.call(
+                    f"cancel all {symbol}", self.exchange.cancel_all_orders, symbol
+                )
+            except OrderNotFound:  # Binance answers -2011 when nothing of the symbol is open
+                return []
+            return [
+                self.fills.engine_client_id(str(o.get("clientOrderId") or o.get("id")))
+                for o in raw or []
+                if isinstance(o, dict)
+            ]
+
+        done: list[str] = []
+        for ids in await asyncio.gather(*(one(s) for s in symbols)):
+            done += ids
+        return done
 
     async def open_orders(self) -> list[OrderState]:
         raw = await self.call("open orders", self.exchange.fetch_open_orders)

@@ -151,6 +151,12 @@ class PaperBroker(Broker):
         if mine.status.is_open:
             mine.status = OrderStatus.CANCELLED
 
+    async def cancel_all(self) -> list[str] | None:
+        done = [o for o in self._orders.values() if o.status.is_open]
+        for o in done:
+            o.status = OrderStatus.CANCELLED
+        return [o.client_order_id for o in done]
+
     async def order_status(self, order: ChildOrder) -> OrderState:
         self._advance()
         mine = self._orders.get(order.client_order_id)

@@ -76,6 +76,7 @@ class SimServer(FaultInjection):
         r.add_get(p + "/api/v3/order", self._signed(self.get_order))
         r.add_delete(p + "/api/v3/order", self._signed(self.cancel_order))
         r.add_get(p + "/api/v3/openOrders", self._signed(self.open_orders))
+        r.add_delete(p + "/api/v3/openOrders", self._signed(self.cancel_open_orders))
         r.add_get(p + "/api/v3/myTrades", self._signed(self.my_trades))
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -224,6 +225,19 @@ class SimServer(FaultInjection):
         if order is None:
             raise ApiError(-2011, "Unknown order sent.")
         return (await desk.cancel(order)).payload()
+
+    async def cancel_open_orders(self, desk: VenueDesk, p: dict[str, str]) -> Any:
+        """Binance's DELETE /api/v3/openOrders: every open order of the symbol, one request."""
+        symbol = await self._symbol(desk, p)
+        out = []
+        for o in await desk.open_orders(symbol):
+            try:
+                out.append((await desk.cancel(o)).payload())
+            except ApiError:
+                continue  # filled while the request ran: not cancelled, not listed
+        if not out:
+            raise ApiError(-2011, "Unknown order sent.")  # as Binance: nothing open to cancel
+        return out
 
     async def open_orders(self, desk: VenueDesk, p: dict[str, str]) -> Any:
         symbol = await self._symbol(desk, p) if p.get("symbol") else None

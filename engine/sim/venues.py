@@ -320,6 +320,20 @@ class SimVenue(Broker):
         if rec.child.status.is_open:
             self._finish(rec, OrderStatus.CANCELLED, "cancelled")
 
+    async def cancel_all(self) -> list[str] | None:
+        """One request, one round trip: every open order of ours on this venue."""
+        if not any(r.child.status.is_open for r in self._orders.values()):
+            return []
+        await self.clock.sleep(self._latency_s())
+        done = []
+        for r in list(self._orders.values()):
+            if r.child.status.is_open:
+                self.market.sync(r.child.symbol)
+                if r.child.status.is_open:
+                    self._finish(r, OrderStatus.CANCELLED, "cancelled")
+                    done.append(r.child.client_order_id)
+        return done
+
     async def order_status(self, order: ChildOrder) -> OrderState:
         rec = self._orders.get(order.client_order_id)
         if rec is None:

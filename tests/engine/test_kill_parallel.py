@@ -52,3 +52,28 @@ async def test_healthy_venues_are_cleared_while_a_hung_one_is_reported_unknown()
     assert ("P1-002", "unknown: V1 did not answer in 1 s") in failed
     assert any(who == "V1" and "cannot list open orders" in why for who, why in failed)
     assert time.perf_counter() - t0 < 3  # bounded by one deadline per step, not 60 s
+
+
+async def test_a_venue_with_a_cancel_all_request_gets_one_request_not_one_per_order() -> None:
+    from engine.brokers.paper import PaperBroker
+
+    class Counting(PaperBroker):
+        def __init__(self, *a, **kw) -> None:
+            super().__init__(*a, **kw)
+            self.batches = self.singles = 0
+
+        async def cancel_all(self) -> list[str] | None:
+            self.batches += 1
+            return await super().cancel_all()
+
+        async def cancel(self, order: ChildOrder) -> None:
+            self.singles += 1
+            await super().cancel(order)
+
+    clock = SimClock(start=1_700_000_000.0)
+    v = Counting("V0", clock, cash=Decimal(10**8), seed=1)
+    kids = [await resting(v, f"P1-{i:03d}") for i in range(1, 41)]
+    cancelled, failed = await cancel_everywhere({"V0": v}, kids)
+    assert (v.batches, v.singles, failed) == (1, 0, [])
+    assert {c.client_order_id for c in cancelled} == {c.client_order_id for c in kids}
+    assert await v.open_orders() == []

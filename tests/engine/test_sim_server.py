@@ -222,3 +222,18 @@ async def test_injected_faults_are_retried_with_the_same_client_id(url):
         assert len(orders) == 1  # the retry did not double the order
     finally:
         await a.close()
+
+
+async def test_cancel_all_is_one_request_that_leaves_nothing_of_ours_open(url):
+    a = broker(url)
+    await a.connect()
+    try:
+        q = await a.top_of_book("BTCUSDT")
+        kids = [order(f"CA-{i}", "0.01", q.bid - 300 - i) for i in range(5)]
+        for k in kids:
+            await a.submit(k)
+        assert sorted(await a.cancel_all() or []) == sorted(k.client_order_id for k in kids)
+        assert await a.open_orders() == []
+        assert await a.cancel_all() == []  # nothing open: Binance's -2011 means done
+    finally:
+        await a.close()
