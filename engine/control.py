@@ -33,6 +33,7 @@ class TradingControl(ChildOrders):
         running = [pid for pid, t in self._tasks.items() if not t.done()]
         for pid in running:
             self.parents[pid].reason = self.parents[pid].reason or "halted by kill switch"
+        self._stopped.mark(self.parents)  # every parent is stopped from here on
         open_children = [
             c
             for c in self.children.values()
@@ -41,12 +42,11 @@ class TradingControl(ChildOrders):
         ]
         for c in open_children:
             c.cancel_requested = True  # a submit still in flight stops retrying and is cancelled
-        # HALTED already refuses every new child at the gate; the algorithms are woken after the
-        # venues have the cancels, so 1,000 legs cancelling their own children one by one never
-        # crowd out the venue-wide cancel
+        # the algorithms are woken after the venues have the cancels, so 1,000 legs cancelling
+        # their own children one by one never crowd out the venue-wide cancel
         cancelled, failed = await cancel_everywhere(self.brokers, open_children)
         cancel_ms = (time.perf_counter() - t0) * 1000
-        self._stopped.update(self.parents)  # wakes every sleeping leg: no slice interval to wait
+        self._stopped.wake(self.parents)  # every sleeping leg: no slice interval to wait out
         for c in cancelled:
             self._mark_cancelled(c, "kill switch")
         # each parent closes (status stored, ParentCompleted published) before the report

@@ -27,3 +27,13 @@ class StopSet(set[str]):
         for group in ids:
             for pid in group:
                 self.add(pid)
+
+    def mark(self, ids: Iterable[str]) -> None:
+        """Stopped now (every check sees it), woken later by `wake`: the kill marks first, sends
+        its cancels, then wakes the legs, so they never crowd out the venue-wide cancel."""
+        for pid in ids:
+            super().add(pid)
+
+    def wake(self, ids: Iterable[str]) -> None:
+        for pid in ids:
+            self.event(pid)
