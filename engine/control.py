@@ -15,6 +15,7 @@ from engine.stops import StopSet
 KILL_SETTLE_S = 0.05  # wall time the kill waits for stopped parents to close; never blocks longer
 KILL_RETRY_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # waits between follow-up rounds, then 30 s
 KILL_RETRY_FOR_S = 600.0  # after this the trader is told what is still unconfirmed
+STORE_SAY_EVERY_S = 10.0  # a failing store is logged at most this often after the first time
 
 
 class TradingControl(ChildOrders):
@@ -25,6 +26,7 @@ class TradingControl(ChildOrders):
     _stopped: StopSet
     _kill_followup: asyncio.Task[None] | None
     store_failure: str
+    _store_said: float = 0.0  # monotonic time the last store failure was logged
 
     async def kill(self) -> KillReport:
         """HALT, stop every algorithm, cancel every open order on every venue concurrently."""
@@ -60,17 +62,8 @@ class TradingControl(ChildOrders):
             len(running),
             cancel_ms=cancel_ms,
         )
-        self.publish(report)
+        self._said(report)
         if self.store is not None:
-            self.store.record_event(
-                ts=self.clock.now(),
-                kind="kill",
-                payload={
-                    "cancelled": len(cancelled),
-                    "failed": failed,
-                    "elapsed_ms": report.elapsed_ms,
-                },
-            )
             with contextlib.suppress(Exception):  # a failed write is reported by the store itself
                 await self.store.flush()  # the history says halted as soon as the screen does
         if failed:
@@ -90,13 +83,7 @@ class TradingControl(ChildOrders):
                 return
             await asyncio.sleep(KILL_RETRY_S[min(rounds, len(KILL_RETRY_S) - 1)])
             rounds += 1
-            venues: set[str] = set()
-            for (
-                who,
-                _,
-            ) in failed:  # a child, a venue, or an order the sweep found: its venue unknown
-                c = self.children.get(who)
-                venues |= {c.venue} if c else {who} if who in self.brokers else set(self.brokers)
+            venues = self._venues_of(failed)
             live = [c for c in self.children.values() if c.status.is_open and c.venue in venues]
             t1 = time.perf_counter()
             cancelled, failed = await cancel_everywhere(
@@ -104,26 +91,48 @@ class TradingControl(ChildOrders):
             )
             for c in cancelled:
                 self._mark_cancelled(c, "kill switch (confirmed on retry)")
-            report = KillReport(
-                self.clock.now(),
-                len(cancelled),
-                tuple(failed),
-                (time.perf_counter() - t1) * 1000,
-                followup=rounds,
-            )
-            self.publish(report)
-            if self.store is not None:
-                self.store.record_event(
-                    ts=self.clock.now(),
-                    kind="kill_followup",
-                    payload={"round": rounds, "cancelled": len(cancelled), "failed": failed},
+            self._said(
+                KillReport(
+                    self.clock.now(),
+                    len(cancelled),
+                    tuple(failed),
+                    (time.perf_counter() - t1) * 1000,
+                    followup=rounds,
                 )
+            )
+
+    def _venues_of(self, failed: list[tuple[str, str]]) -> set[str]:
+        """The venues to ask again: a child's, a named venue, or every venue for an order the
+        sweep found whose venue the engine does not know."""
+        venues: set[str] = set()
+        for who, _ in failed:
+            c = self.children.get(who)
+            venues |= {c.venue} if c else {who} if who in self.brokers else set(self.brokers)
+        return venues
+
+    def _said(self, report: KillReport) -> None:
+        """A kill or a follow-up round: on screen, in the log file and in the history."""
+        self.publish(report)
+        if self.store is not None:
+            self.store.record_event(
+                ts=self.clock.now(),
+                kind="kill_followup" if report.followup else "kill",
+                payload={
+                    "round": report.followup,
+                    "cancelled": report.cancelled,
+                    "failed": list(report.failed),
+                    "elapsed_ms": report.elapsed_ms,
+                },
+            )
 
     def _store_failed(self, error: BaseException) -> None:
         """The history file would not take a write: said once loudly, then kept as the reason."""
         first = not self.store_failure
         self.store_failure = self.store_failure or str(error)
-        self.log("error", f"store write failed: {error}; rows are kept in memory and retried")
+        now = time.monotonic()
+        if first or now - self._store_said >= STORE_SAY_EVERY_S:  # a full disk fails every batch
+            self._store_said = now
+            self.log("error", f"store write failed: {error}; rows are kept in memory and retried")
         if first:
             self.publish(AlertRaised(self.clock.now(), "store", f"store write failed: {error}"))
 
