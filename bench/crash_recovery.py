@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine.sim.server_faults import admin_query
+from engine.sim.server.faults import admin_query
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY, SECRET = "crash-bench-key", "crash-bench-secret-5f0e"

@@ -21,11 +21,11 @@ import numpy as np
 
 from engine.clock import SimClock
 from engine.config import Settings
+from engine.learned.features import FeatureTracker, imbalance, realised_vol_bps, spread_bps
+from engine.learned.spaces import VOL_WINDOW_S
+from engine.learned.table import PolicyTable, load_table
 from engine.models import ChildOrder, OrderType, Side
-from engine.risk import RiskGate
-from engine.rl.features import FeatureTracker, imbalance, realised_vol_bps, spread_bps
-from engine.rl.spaces import VOL_WINDOW_S
-from engine.rl.table import PolicyTable, load_table
+from engine.risk.gate import RiskGate
 
 
 def old_cell(table: PolicyTable, state: tuple[float, ...]) -> int:

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 from engine.config import Settings
+from engine.learned.spaces import ABLATABLE
+from engine.learned.table import PolicyTable, load_table
 from engine.rl.evaluate import (
     EVAL_SEED_OFFSET,
     data_markets,
@@ -20,8 +22,6 @@ from engine.rl.evaluate import (
     synthetic_markets,
 )
 from engine.rl.paths import file_digest
-from engine.rl.spaces import ABLATABLE
-from engine.rl.table import PolicyTable, load_table
 from engine.rl.train import TrainSpec, train
 
 AMZN = "lobster/AMZN_2012-06-21_34200000_57600000_message_1.csv.gz"

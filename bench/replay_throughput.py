@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.sim import binance, lobster
-from engine.sim.datafile import sniff
-from engine.sim.replay import BinanceReplay, LobsterReplay
+from engine.sim.data import binance, lobster
+from engine.sim.data.datafile import sniff
+from engine.sim.data.replay import BinanceReplay, LobsterReplay
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from engine.config import RiskConfig
 from engine.models import ChildOrder, OrderType, Side
-from engine.risk import RiskGate
+from engine.risk.gate import RiskGate
 
 
 class SteppingClock:

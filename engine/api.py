@@ -63,7 +63,9 @@ class PlannedChild:
     quantity: Decimal
     order_type: OrderType
     price: Decimal | None  # the price the gate valued it at (limit, else the venue's far touch)
-    denied_check: str = ""  # a check id from engine.risk.CHECKS; empty when the gate lets it pass
+    denied_check: str = (
+        ""  # a check id from engine.risk.gate.CHECKS; empty when the gate lets it pass
+    )
     denied_reason: str = ""
 
     @property

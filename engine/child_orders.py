@@ -14,7 +14,6 @@ from engine.config import Settings
 from engine.events import ChildUpdated, Event, EventBus, FillRecorded, LogMessage, RiskDenied
 from engine.held_store import HeldStore
 from engine.lifecycle import IllegalTransition, Overfill, apply_fill, transition
-from engine.market import MarketState
 from engine.models import (
     ChildOrder,
     OrderStatus,
@@ -27,8 +26,9 @@ from engine.models import (
 from engine.open_set import OpenSet
 from engine.positions import PositionBook
 from engine.quality import QualityTracker
+from engine.quotes import MarketState
 from engine.recovery_load import book_late_fill
-from engine.risk import RiskGate
+from engine.risk.gate import RiskGate
 from engine.store.writer import StoreError
 
 

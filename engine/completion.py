@@ -38,7 +38,7 @@ PLUGGED = {
     "maker": "engine.algos.maker:run_maker",
     "adaptive": "engine.algos.adaptive:run_adaptive",
     "drl": "engine.algos.policy:run_policy",
-    "ewma": "engine.algos.ewma:run_ewma",
+    "ewma": "engine.algos.policy:run_ewma",
 }
 
 

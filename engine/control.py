@@ -8,8 +8,8 @@ import time
 
 from engine.child_orders import ChildOrders
 from engine.events import AlertRaised, KillReport, TradingStateChanged, VenueStateChanged
-from engine.killswitch import cancel_everywhere
 from engine.models import InputError, OrderStatus, TradingState
+from engine.risk.killswitch import cancel_everywhere
 from engine.stops import StopSet
 
 KILL_SETTLE_S = 0.05  # wall time the kill waits for stopped parents to close; never blocks longer

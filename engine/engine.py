@@ -27,7 +27,6 @@ from engine.events import (
 )
 from engine.held_store import HeldStore
 from engine.history import RecentHistory, load_positions, load_recent
-from engine.market import MarketState
 from engine.models import (
     ChildOrder,
     InputError,
@@ -44,7 +43,8 @@ from engine.plan_check import PlanStale, plan_changes
 from engine.planner import plan_ticket, preview_ticket
 from engine.positions import PositionBook
 from engine.quality import QualityTracker
-from engine.risk import RiskGate
+from engine.quotes import MarketState
+from engine.risk.gate import RiskGate
 from engine.stops import StopSet
 from engine.store.writer import StoreError
 

@@ -43,10 +43,10 @@ def build_brokers(settings: Settings, clock: Clock) -> dict[str, Broker]:
     if provider == "paper":
         return {"PAPER": demo_paper_broker(clock, seed=settings.sim.seed)}
     if provider == "ccxt":
-        from engine.brokers.ccxt_broker import build_ccxt_venues
+        from engine.brokers.ccxt.broker import build_ccxt_venues
 
         return build_ccxt_venues(settings)
-    from engine.brokers.ibkr import IBKRBroker
+    from engine.brokers.ibkr.broker import IBKRBroker
 
     return {"IBKR": IBKRBroker(settings.broker, clock=clock)}
 

@@ -275,7 +275,7 @@ async def _correct(engine: Engine, parent_id: str, cid: str, rep: RecoveryReport
 async def _orphans(
     engine: Engine, known: dict[str, str], cancel: bool, rep: RecoveryReport
 ) -> list[dict[str, Any]]:
-    from engine.brokers.ccxt_parse import venue_client_id  # no ccxt import: plain string rules
+    from engine.brokers.ccxt.parse import venue_client_id  # no ccxt import: plain string rules
 
     out: list[dict[str, Any]] = []
     for name, broker in engine.brokers.items():

@@ -8,8 +8,8 @@ from typing import Any
 
 from console.cli import CliError, add_common, emit, symbol_name
 from engine.config import load_settings
+from engine.learned.table import PolicyTable, TableError, load_table
 from engine.rl.evaluate import ARMS, EVAL_SEED_OFFSET, data_markets, evaluate, synthetic_markets
-from engine.rl.table import PolicyTable, TableError, load_table
 
 
 def register(sub: Any) -> None:

@@ -63,7 +63,7 @@ def _human_replay(d: dict[str, Any]) -> str:
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    from engine.sim.replay import replay_file
+    from engine.sim.data.replay import replay_file
 
     res = replay_file(args.data)
     data = res.summary()

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from console.cli import CliError, speed_factor
-from engine.sim.server import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from engine.sim.server.app import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
 VENUES_HELP = (
     "simulated venues, each with its own account: the first at /api/v3, every one at "
@@ -44,7 +44,7 @@ def register_serve(actions: Any) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     from engine.config import load_settings
-    from engine.sim.server import serve
+    from engine.sim.server.app import serve
 
     settings = load_settings(args.config)
     if args.venues is not None:

@@ -9,9 +9,9 @@ from typing import Any
 
 from console.cli import CliError, add_common, emit, symbol_name
 from engine.config import load_settings
+from engine.learned.spaces import ABLATABLE
 from engine.rl.evaluate import data_markets, default_qty, env_config, synthetic_markets
 from engine.rl.paths import file_digest
-from engine.rl.spaces import ABLATABLE
 from engine.rl.train import TrainSpec, train
 
 

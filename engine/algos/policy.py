@@ -2,7 +2,7 @@
 
 Market features come from quotes sampled every `rl.decision_step_s` on the engine clock (the
 training grid's spacing). The venue gives no trade feed through the leg context, so trade flow is
-inferred from the touch being eaten between samples (engine.rl.features.FeatureTracker).
+inferred from the touch being eaten between samples (engine.learned.features.FeatureTracker).
 `decided_by` in every child's meta: "policy" (a learned action), "defer" (the cell defers to the
 baseline schedule, crossing or passive; meta "baseline" says which) or "ewma" (the fallback).
 """
@@ -14,12 +14,11 @@ from typing import Any
 
 from engine.algos.base import LegContext
 from engine.algos.basic import cross_remaining
-from engine.algos.ewma import SpreadEwma, ewma_step
 from engine.algos.pricing import crossing_price, mid_price, passive_price
-from engine.models import ChildOrder, OrderStatus, OrderType, Quote, TimeInForce, round_down
-from engine.rl.features import FeatureTracker
-from engine.rl.spaces import AGGRESSION_NAMES, AGGRESSIVE, MID, Action
-from engine.rl.table import (
+from engine.learned.ewma import SpreadEwma, ewma_step
+from engine.learned.features import FeatureTracker
+from engine.learned.spaces import AGGRESSION_NAMES, AGGRESSIVE, MID, Action
+from engine.learned.table import (
     DEFER_CODES,
     DEFER_NAMES,
     DEFER_PASSIVE,
@@ -27,6 +26,7 @@ from engine.rl.table import (
     TableError,
     load_table,
 )
+from engine.models import ChildOrder, OrderStatus, OrderType, Quote, TimeInForce, round_down
 
 _CACHE: dict[str, PolicyTable | TableError] = {}
 
@@ -215,3 +215,8 @@ def _close_decision(ctx: LegContext, mark: Decimal) -> None:
     """A decision's row shows what the leg filled from it until the next decision (or the end)."""
     if ctx.leg.slices and ctx.leg.slices[-1]["total"] == 0:
         ctx.leg.slices[-1]["filled"] = str(ctx.leg.filled - mark)
+
+
+async def run_ewma(ctx: LegContext) -> None:
+    """The spread model on its own (the "ewma" arm): the policy runtime with no table."""
+    await run_policy_with(ctx, None, "")

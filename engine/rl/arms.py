@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.algos.ewma import ewma_steps
+from engine.learned.ewma import ewma_steps
+from engine.learned.spaces import ACTIONS, AGGRESSIVE, PASSIVE
+from engine.learned.table import DEFER_PASSIVE, UNVISITED, PolicyTable
 from engine.rl.env import Choice, Decisions, Policy
 from engine.rl.paths import MarketPaths
-from engine.rl.spaces import ACTIONS, AGGRESSIVE, PASSIVE
-from engine.rl.table import DEFER_PASSIVE, UNVISITED, PolicyTable
 
 SHARE = np.array([a.share for a in ACTIONS])
 AGGR = np.array([a.aggression for a in ACTIONS], dtype=np.int64)

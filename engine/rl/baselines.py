@@ -8,12 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.rl.arms import EwmaArm, TableArm
-from engine.rl.clustered import clustered_mean_se, significantly_negative, window_blocks
-from engine.rl.env import EnvConfig, run_episodes
-from engine.rl.paths import MarketPaths
-from engine.rl.spaces import FEATURES
-from engine.rl.table import (
+from engine.learned.spaces import FEATURES
+from engine.learned.table import (
     DEFER_CODES,
     DEFER_NAMES,
     DEFER_PASSIVE,
@@ -21,6 +17,10 @@ from engine.rl.table import (
     UNVISITED,
     PolicyTable,
 )
+from engine.rl.arms import EwmaArm, TableArm
+from engine.rl.clustered import clustered_mean_se, significantly_negative, window_blocks
+from engine.rl.env import EnvConfig, run_episodes
+from engine.rl.paths import MarketPaths
 
 if TYPE_CHECKING:
     from engine.rl.train import TrainSpec

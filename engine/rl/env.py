@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.learned.spaces import AGGRESSIVE, MID, PASSIVE
 from engine.rl.paths import MarketPaths
-from engine.rl.spaces import AGGRESSIVE, MID, PASSIVE
 
 Arr = NDArray[np.float64]
 IArr = NDArray[np.int64]

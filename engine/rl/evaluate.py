@@ -9,13 +9,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.config import Settings
+from engine.learned.spaces import ABLATABLE, FEATURES, VOL_WINDOW_S
+from engine.learned.table import DEFER_CODES, UNVISITED, PolicyTable, conservative_choice
 from engine.models import InputError
 from engine.rl import arms as A
 from engine.rl.clustered import window_blocks
 from engine.rl.env import EnvConfig, Policy, run_episodes
 from engine.rl.paths import MarketPaths, file_digest, linear_paths, load_data, synthetic_paths
-from engine.rl.spaces import ABLATABLE, FEATURES, VOL_WINDOW_S
-from engine.rl.table import DEFER_CODES, UNVISITED, PolicyTable, conservative_choice
 
 ARMS = ("drl", "twap", "passive-twap", "ac", "ewma")
 EVAL_SEED_OFFSET = 1_000_000  # synthetic evaluation seeds never overlap training seeds

@@ -14,10 +14,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from engine.learned.spaces import ACTIONS, FEATURES, VOL_WINDOW_S
 from engine.rl.arms import wait_steps
 from engine.rl.env import Choice, Decisions, EnvConfig, Outcome, Transitions, simulate
 from engine.rl.paths import MarketPaths, load_data, synthetic_paths
-from engine.rl.spaces import ACTIONS, FEATURES, VOL_WINDOW_S
 
 ENV_ID = "tranche/Execution-v0"
 OBS_LOW = np.array([0.0, -1.0, -1.0, 0.0, 0.0, 0.0])

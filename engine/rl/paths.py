@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.learned.features import path_features
 from engine.models import InputError
-from engine.rl.features import path_features
-from engine.sim import binance, lobster
-from engine.sim.datafile import DataError, sniff
+from engine.sim.data import binance, lobster
+from engine.sim.data.datafile import DataError, sniff
 
 Arr = NDArray[np.float64]
 

@@ -26,12 +26,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.rl.arms import TableArm
-from engine.rl.baselines import ewma_arm, initial_baseline, validate
-from engine.rl.env import EnvConfig, run_episodes
-from engine.rl.paths import MarketPaths
-from engine.rl.spaces import ABLATABLE, ACTIONS, FEATURES
-from engine.rl.table import (
+from engine.learned.spaces import ABLATABLE, ACTIONS, FEATURES
+from engine.learned.table import (
     DEFER_CODES,
     DEFER_TWAP,
     UNVISITED,
@@ -40,6 +36,10 @@ from engine.rl.table import (
     column_code,
     conservative_choice,
 )
+from engine.rl.arms import TableArm
+from engine.rl.baselines import ewma_arm, initial_baseline, validate
+from engine.rl.env import EnvConfig, run_episodes
+from engine.rl.paths import MarketPaths
 
 TIME_EDGES = np.arange(1, 4) / 4
 FILLED_EDGES = np.arange(1, 4) / 4

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from engine.sim import binance, lobster
-from engine.sim.datafile import DataError, sniff
+from engine.sim.data import binance, lobster
+from engine.sim.data.datafile import DataError, sniff
 from engine.sim.params import MarketParams, SymbolParams, VenueParams, load_params, params_to_dict
 from engine.sim.stats import Samples, figures
 from engine.sim.synthetic import SymbolMarket

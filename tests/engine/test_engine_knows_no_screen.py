@@ -19,7 +19,9 @@ def test_engine_imports_no_textual_widgets_or_console():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"engine imported UI modules: {out.stdout.strip()}"
-    assert "engine.sim.server" in modules and "engine.brokers.ccxt_broker" in modules  # all walked
+    assert (
+        "engine.sim.server.app" in modules and "engine.brokers.ccxt.broker" in modules
+    )  # all walked
 
 
 def test_no_engine_source_line_imports_the_ui():

@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.brokers.base import BrokerError, OrderState
-from engine.brokers.ccxt_broker import CcxtBroker
+from engine.brokers.ccxt.broker import CcxtBroker
 from engine.config import Settings, VenueConfig
 from engine.models import ChildOrder, InputError, OrderType, Side
-from engine.sim.replay import replay_file
-from engine.sim.server import build_server, start_site, stop_server
-from engine.sim.server_api import ApiError, OrderRequest, parse_order
+from engine.sim.data.replay import replay_file
+from engine.sim.server.api import ApiError, OrderRequest, parse_order
+from engine.sim.server.app import build_server, start_site, stop_server
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 KEY, SECRET = "fuzz-key", "fuzz-secret"
@@ -143,7 +143,7 @@ def test_the_ccxt_adapter_turns_any_venue_reply_into_a_state_or_a_broker_error()
     @FAST
     @given(reply=json_values, raw=st.one_of(st.none(), st.text(max_size=20)))
     def one(reply, raw):
-        from engine.sim.server import Fault
+        from engine.sim.server.app import Fault
 
         server.faults[:] = [Fault(path="/api/v3/order", method="GET", kind="body",
                                   body=raw if raw is not None else json.dumps(reply))]  # fmt: skip

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from engine.brokers.base import OrderState
 from engine.clock import SimClock
-from engine.killswitch import cancel_everywhere
 from engine.models import ChildOrder, OrderType, Side
+from engine.risk.killswitch import cancel_everywhere
 from tests.fakes.faulty_broker import FaultyBroker
 from tests.fakes.paper_venues import paper_venues
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from engine.clock import SimClock
 from engine.config import RiskConfig
 from engine.models import ChildOrder, InputError, OrderType, Side, TradingState
-from engine.risk import CHECKS, RiskGate
+from engine.risk.gate import CHECKS, RiskGate
 
 D = Decimal
 CFG = RiskConfig(

@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 
 from engine.brokers.base import AuthenticationFailed, OrderNotFound, OrderRejected
-from engine.brokers.ccxt_broker import CcxtBroker
+from engine.brokers.ccxt.broker import CcxtBroker
 from engine.config import Settings, VenueConfig
 from engine.models import ChildOrder, OrderStatus, OrderType, Side, TimeInForce
-from engine.sim.server import serve
-from engine.sim.server_faults import admin_query
+from engine.sim.server.app import serve
+from engine.sim.server.faults import admin_query
 
 KEY, SECRET = "srv-test-key", "srv-test-secret-31"
 

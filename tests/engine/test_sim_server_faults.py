@@ -14,14 +14,14 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
-from engine.brokers.ccxt_broker import CcxtBroker
+from engine.brokers.ccxt.broker import CcxtBroker
 from engine.clock import LiveClock
 from engine.config import Settings, VenueConfig
 from engine.engine import Engine
 from engine.events import LogMessage
 from engine.models import Side, Ticket
-from engine.sim.server import build_server, start_site, stop_server
-from engine.sim.server_faults import admin_query
+from engine.sim.server.app import build_server, start_site, stop_server
+from engine.sim.server.faults import admin_query
 from engine.store import Store
 
 KEY, SECRET = "fault-key", "fault-secret-77"

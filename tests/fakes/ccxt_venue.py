@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from engine.brokers.ccxt_broker import CcxtBroker
+from engine.brokers.ccxt.broker import CcxtBroker
 from engine.config import VenueConfig
 from tests.fakes.http_venue import LoopbackVenue
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engine.brokers.base import OrderUpdate
-from engine.brokers.ibkr import IBKRBroker
+from engine.brokers.ibkr.broker import IBKRBroker
 from engine.config import BrokerConfig
 from tests.fakes.tws_server import FakeTWS
 

@@ -295,7 +295,7 @@ async def test_a_create_that_never_gets_through_is_reported_unavailable(fake):
 async def test_connect_starts_the_fill_polling_task_and_close_stops_it(fake):
     import asyncio
 
-    from engine.brokers.ccxt_broker import CcxtBroker
+    from engine.brokers.ccxt.broker import CcxtBroker
     from tests.fakes.ccxt_venue import venue_config
 
     b = CcxtBroker(

@@ -14,7 +14,7 @@ from engine.brokers.base import (
     OrderRejected,
     OrderUpdate,
 )
-from engine.brokers.ccxt_parse import venue_client_id
+from engine.brokers.ccxt.parse import venue_client_id
 from engine.models import ChildOrder, OrderStatus, OrderType, Side, TimeInForce
 from tests.fakes.ccxt_venue import connected
 from tests.fakes.kraken import API_KEY, SECRET, KrakenFake

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.brokers.ccxt_broker import CcxtBroker
+from engine.brokers.ccxt.broker import CcxtBroker
 from engine.config import VenueConfig
 from engine.models import ChildOrder, OrderStatus, OrderType, Side
 

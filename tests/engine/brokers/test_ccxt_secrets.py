@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from engine.brokers.base import AuthenticationFailed, BrokerError
-from engine.brokers.ccxt_broker import CcxtBroker, build_ccxt_venues
-from engine.brokers.ccxt_errors import REDACTOR
-from engine.brokers.ccxt_parse import rewrite_urls, venue_client_id
+from engine.brokers.ccxt.broker import CcxtBroker, build_ccxt_venues
+from engine.brokers.ccxt.errors import REDACTOR
+from engine.brokers.ccxt.parse import rewrite_urls, venue_client_id
 from engine.config import ConfigError, Settings, VenueConfig
 from engine.models import ChildOrder, OrderType, Side
 from tests.fakes.binance_spot import API_KEY, SECRET, BinanceSpotFake

@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 
 from engine.brokers.base import VenueUnavailable
-from engine.brokers.ccxt_broker import CcxtBroker
+from engine.brokers.ccxt.broker import CcxtBroker
 from engine.config import Settings, VenueConfig
 from engine.models import ChildOrder, OrderType, Side, TimeInForce
-from engine.sim.server import build_server, start_site, stop_server
-from engine.sim.server_faults import admin_query
+from engine.sim.server.app import build_server, start_site, stop_server
+from engine.sim.server.faults import admin_query
 
 KEY, SECRET = "cut-key", "cut-secret-9"
 

@@ -12,8 +12,8 @@ import pytest
 from ib_async.client import Client
 
 from engine.brokers.base import AuthenticationFailed, UnknownSymbol, VenueUnavailable
-from engine.brokers.ibkr import IBKRBroker
-from engine.brokers.ibkr_session import ClientIdInUse
+from engine.brokers.ibkr.broker import IBKRBroker
+from engine.brokers.ibkr.session import ClientIdInUse
 from engine.config import BrokerConfig, Settings
 from engine.factory import build_engine
 from engine.models import NoVenueConnected

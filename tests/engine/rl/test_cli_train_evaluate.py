@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from console.cli import main
-from engine.rl.table import UNVISITED, load_table
+from engine.learned.table import UNVISITED, load_table
 
 EXCERPT = Path(__file__).parents[2] / "data" / "binance" / "spot_btcusdt_excerpt.jsonl.gz"
 ARMS = "drl,twap,passive-twap,ac,ewma"

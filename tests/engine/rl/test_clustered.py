@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from engine.learned.spaces import ACTIONS, AGGRESSIVE
+from engine.learned.table import UNVISITED
 from engine.rl.baselines import validate
 from engine.rl.clustered import MIN_WINDOWS, clustered_mean_se, significantly_negative
 from engine.rl.env import EnvConfig
 from engine.rl.paths import linear_paths
-from engine.rl.spaces import ACTIONS, AGGRESSIVE
-from engine.rl.table import UNVISITED
 from engine.rl.train import TrainSpec, train
 
 

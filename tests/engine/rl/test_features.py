@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.rl.features import FeatureTracker, imbalance, path_features, realised_vol_bps
+from engine.learned.features import FeatureTracker, imbalance, path_features, realised_vol_bps
+from engine.learned.spaces import VOL_WINDOW_S
 from engine.rl.paths import load_data
-from engine.rl.spaces import VOL_WINDOW_S
 
 EXCERPT = Path(__file__).parents[2] / "data" / "binance" / "spot_btcusdt_excerpt.jsonl.gz"
 

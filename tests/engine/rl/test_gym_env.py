@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from engine.learned.spaces import ACTIONS, AGGRESSIVE, PASSIVE, Action
 from engine.rl.env import Choice, Decisions, EnvConfig, _g, run_episodes
 from engine.rl.gym_env import ENV_ID, ExecutionEnv
 from engine.rl.paths import linear_paths, synthetic_paths
-from engine.rl.spaces import ACTIONS, AGGRESSIVE, PASSIVE, Action
 
 CFG = EnvConfig(horizon_s=30, qty=200, time_bonus_bps=0.0)
 

@@ -11,9 +11,9 @@ from engine.clock import SimClock
 from engine.config import Settings
 from engine.events import LogMessage, RiskDenied
 from engine.factory import build_engine
+from engine.learned.spaces import PASSIVE
+from engine.learned.table import DEFER_PASSIVE, DEFER_TWAP, load_table
 from engine.models import ChildOrder, OrderStatus, Quote, Side, Signal, Ticket
-from engine.rl.spaces import PASSIVE
-from engine.rl.table import DEFER_PASSIVE, DEFER_TWAP, load_table
 
 
 def settings(**algos: object) -> Settings:

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.rl.spaces import ACTIONS, FEATURES
-from engine.rl.table import (
+from engine.learned.spaces import ACTIONS, FEATURES
+from engine.learned.table import (
     DEFER_PASSIVE,
     DEFER_TWAP,
     UNVISITED,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.algos.ewma import ewma_step, ewma_steps
+from engine.learned.ewma import ewma_step, ewma_steps
+from engine.learned.spaces import ACTIONS, PASSIVE
+from engine.learned.table import DEFER_TWAP, UNVISITED
 from engine.rl import arms
 from engine.rl.baselines import validate
 from engine.rl.env import Choice, Decisions, EnvConfig, Transitions, run_episodes
 from engine.rl.paths import MarketPaths, linear_paths
-from engine.rl.spaces import ACTIONS, PASSIVE
-from engine.rl.table import DEFER_TWAP, UNVISITED
 from engine.rl.train import TrainSpec, spread_edges, train
 
 

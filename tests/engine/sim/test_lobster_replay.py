@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from engine.sim.lobster import EMPTY_ASK, EMPTY_BID
-from engine.sim.replay import LobsterReplay, replay_file
+from engine.sim.data.lobster import EMPTY_ASK, EMPTY_BID
+from engine.sim.data.replay import LobsterReplay, replay_file
 
 Side = list[tuple[int, int]]
 

@@ -10,8 +10,8 @@ import pytest
 from console.cli import main
 from engine.models import InputError
 from engine.sim.book import L2Book
+from engine.sim.data.replay import replay_file
 from engine.sim.overlay import Overlay
-from engine.sim.replay import replay_file
 
 from .conftest import EXCERPT
 

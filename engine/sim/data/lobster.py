@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.models import InputError
-from engine.sim.datafile import DataError, open_lines
+from engine.sim.data.datafile import DataError, open_lines
 
 EMPTY_ASK = 9_999_999_999
 EMPTY_BID = -9_999_999_999

@@ -16,7 +16,7 @@ from ib_async import Fill as IBFill
 from ib_async import Trade as IBTrade
 
 from engine.brokers.base import OrderState, OrderUpdate, UpdateHandler
-from engine.brokers.ibkr_mapping import engine_fill, engine_status, to_decimal
+from engine.brokers.ibkr.mapping import engine_fill, engine_status, to_decimal
 from engine.models import ChildOrder, Fill, OrderStatus
 
 ACKED = frozenset({"PendingSubmit", "ApiPending"})  # states that are not yet an answer from TWS

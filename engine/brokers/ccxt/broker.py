@@ -21,17 +21,17 @@ from engine.brokers.base import (
     OrderUpdate,
     UnknownSymbol,
 )
-from engine.brokers.ccxt_errors import (
+from engine.brokers.ccxt.errors import (
     REDACTOR,
     install_log_redaction,
     is_rate_limit,
     is_transient,
     to_engine_error,
 )
-from engine.brokers.ccxt_exchange import make_exchange
-from engine.brokers.ccxt_fills import FillPoller
-from engine.brokers.ccxt_orders import CcxtOrders
-from engine.brokers.ccxt_parse import (
+from engine.brokers.ccxt.exchange import make_exchange
+from engine.brokers.ccxt.fills import FillPoller
+from engine.brokers.ccxt.orders import CcxtOrders
+from engine.brokers.ccxt.parse import (
     dec,
     instrument_from_market,
 )

@@ -17,8 +17,8 @@ from engine.brokers.base import (
     OrderState,
     VenueUnavailable,
 )
-from engine.brokers.ccxt_fills import FillPoller
-from engine.brokers.ccxt_parse import CLIENT_ID_PARAM, dec, state_from_order, venue_client_id
+from engine.brokers.ccxt.fills import FillPoller
+from engine.brokers.ccxt.parse import CLIENT_ID_PARAM, dec, state_from_order, venue_client_id
 from engine.config import VenueConfig
 from engine.models import ChildOrder, Instrument, OrderType, TimeInForce, round_price
 

@@ -26,10 +26,10 @@ from engine.brokers.base import (
     UnknownSymbol,
     VenueUnavailable,
 )
-from engine.brokers.ibkr_link import IBLink, Sleep, StateHandler
-from engine.brokers.ibkr_mapping import engine_status, ib_order, stock_contract, to_decimal
-from engine.brokers.ibkr_orders import OrderBook
-from engine.brokers.ibkr_session import ClientIds
+from engine.brokers.ibkr.link import IBLink, Sleep, StateHandler
+from engine.brokers.ibkr.mapping import engine_status, ib_order, stock_contract, to_decimal
+from engine.brokers.ibkr.orders import OrderBook
+from engine.brokers.ibkr.session import ClientIds
 from engine.clock import Clock, LiveClock
 from engine.config import BrokerConfig
 from engine.models import (

@@ -23,10 +23,10 @@ from aiohttp import web
 
 from engine.clock import LiveClock
 from engine.config import Settings
-from engine.sim import server_api as api
-from engine.sim.server_api import ApiError
-from engine.sim.server_faults import Fault, FaultInjection
-from engine.sim.server_venue import VenueDesk, wall_ms
+from engine.sim.server import api
+from engine.sim.server.api import ApiError
+from engine.sim.server.faults import Fault, FaultInjection
+from engine.sim.server.venue import VenueDesk, wall_ms
 
 log = logging.getLogger("tranche.sim.server")
 DEFAULT_API_KEY = "tranche-sim-key"

@@ -20,8 +20,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from engine.sim.server_api import ApiError, check_timestamp
-from engine.sim.server_venue import VenueDesk, wall_ms
+from engine.sim.server.api import ApiError, check_timestamp
+from engine.sim.server.venue import VenueDesk, wall_ms
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -9,7 +9,7 @@ from typing import Literal
 from ib_async import IB
 
 from engine.brokers.base import AuthenticationFailed, VenueUnavailable
-from engine.brokers.ibkr_session import ClientIds, claim, open_ib, release
+from engine.brokers.ibkr.session import ClientIds, claim, open_ib, release
 from engine.config import BrokerConfig
 
 Sleep = Callable[[float], Awaitable[None]]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from engine.sim.datafile import DataError, open_lines
+from engine.sim.data.datafile import DataError, open_lines
 
 # Event tuples (kept as tuples: the replay loop is the hot path)
 #   ("snap", ts, last_update_id, bids, asks)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.rl.spaces import ACTIONS, FEATURES, Action
+from engine.learned.spaces import ACTIONS, FEATURES, Action
 
 FORMAT_VERSION = 2
 READABLE_FORMATS = (1, 2)

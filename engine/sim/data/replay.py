@@ -18,9 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine.sim import binance, lobster
 from engine.sim.book import L2Book
-from engine.sim.datafile import DataError, sniff
+from engine.sim.data import binance, lobster
+from engine.sim.data.datafile import DataError, sniff
 from engine.sim.overlay import Overlay
 
 Top = tuple[Any, Any, Any, Any]

@@ -6,7 +6,7 @@ from typing import Any
 
 import ccxt.async_support as ccxt
 
-from engine.brokers.ccxt_parse import rewrite_urls
+from engine.brokers.ccxt.parse import rewrite_urls
 from engine.config import ConfigError, VenueConfig
 
 # Binance would otherwise also call margin and currency endpoints in load_markets, and refuse

@@ -12,7 +12,7 @@ from collections import deque
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.rl.spaces import FLOW_WINDOW_S, VOL_WINDOW_S
+from engine.learned.spaces import FLOW_WINDOW_S, VOL_WINDOW_S
 
 Arr = NDArray[np.float64]
 

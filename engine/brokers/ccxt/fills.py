@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from engine.brokers.base import OrderUpdate
-from engine.brokers.ccxt_parse import dec, fill_from_trade, order_status
+from engine.brokers.ccxt.parse import dec, fill_from_trade, order_status
 from engine.models import ChildOrder, Fill, OrderStatus
 
 if TYPE_CHECKING:
-    from engine.brokers.ccxt_broker import CcxtBroker
+    from engine.brokers.ccxt.broker import CcxtBroker
 
 SINCE_MARGIN_MS = 60_000  # venue clocks and our own disagree a little; never miss an early trade
 TRADE_PAGE = 500  # Binance's default page of myTrades; a full page means ask again from its end

@@ -1,8 +1,7 @@
 """EWMA spread model: defer a slice while the spread is wider than expected, else follow TWAP.
 
-Also the learned policy's fallback for cells it never learned and for an unusable table, and its
-baseline where a cell defers (crossing, or `passive`: the same schedule resting at the near touch,
-which never waits for a narrow spread since a wide one pays a maker).
+Shared by the runtime (the learned policy's fallback and the "ewma" algorithm) and training
+(the baseline arm), so both decide with the same arithmetic.
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.algos.base import LegContext
-from engine.rl.spaces import AGGRESSIVE, PASSIVE
+from engine.learned.spaces import AGGRESSIVE, PASSIVE
 
 
 class SpreadEwma:
@@ -106,10 +104,3 @@ def ewma_steps(
     wait = np.where(wide & (due > 1e-12), retry_s, max(retry_s, boundary))
     aggr = np.where(passive, PASSIVE, AGGRESSIVE).astype(np.int64)
     return share, aggr, wait
-
-
-async def run_ewma(ctx: LegContext) -> None:
-    """The spread model on its own (the "ewma" arm): the policy runtime with no table."""
-    from engine.algos.policy import run_policy_with
-
-    await run_policy_with(ctx, None, "")

@@ -22,7 +22,7 @@ from engine.brokers.base import (
 )
 from engine.clock import Clock
 from engine.models import ChildOrder, OrderStatus, OrderType, Side, TimeInForce
-from engine.sim.server_api import ApiError, OrderRequest, fmt, split_symbol
+from engine.sim.server.api import ApiError, OrderRequest, fmt, split_symbol
 
 COMMISSION = "USDT"
 
