@@ -25,7 +25,6 @@ from engine.brokers.base import Broker
 from engine.clock import SimClock
 from engine.config import Settings
 from engine.models import Side, Ticket
-from engine.planner import plan_ticket
 from engine.sim.params import VenueParams, load_params
 from engine.sim.venues import build_simulated_venues
 
@@ -65,7 +64,7 @@ async def main(paths: int, history: int, qty: int) -> None:
 
     def routed(kind: str):
         async def act(eng) -> str:
-            plan = await plan_ticket(eng, ticket)
+            plan = await eng.plan(ticket)
             shares[kind] = {leg.venue: f"{leg.share:.2f}" for leg in plan.legs}
             return await submit_legs(
                 eng, ticket, [(leg.venue, leg.quantity) for leg in plan.legs], "twap"

@@ -24,7 +24,6 @@ from engine.brokers.base import Broker
 from engine.clock import SimClock
 from engine.config import Settings
 from engine.models import Side, Ticket
-from engine.planner import plan_ticket
 from engine.sim.params import MarketParams, VenueParams, load_params
 from engine.sim.venues import build_simulated_venues
 
@@ -68,7 +67,7 @@ async def main(paths: int, qty: int, symbol: str) -> None:
 
     def arm(kind: str):
         async def act(eng) -> str:
-            plan = await plan_ticket(eng, ticket)
+            plan = await eng.plan(ticket)
             if kind == "router":
                 legs = [(leg.venue, leg.quantity) for leg in plan.legs]
             elif kind == "best":

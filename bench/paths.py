@@ -3,7 +3,6 @@ path, a frozen fill history, explicit venue legs, and paired 95% intervals."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -11,7 +10,6 @@ from pathlib import Path
 from statistics import fmean, stdev
 from typing import Any
 
-from engine.algos.base import LegState
 from engine.api import ExecutionReport
 from engine.brokers.base import Broker
 from engine.clock import SimClock
@@ -19,7 +17,6 @@ from engine.config import Settings
 from engine.engine import Engine
 from engine.factory import build_engine
 from engine.models import ParentOrder, Ticket
-from engine.planner import plan_ticket
 from engine.store import Store
 
 T0 = 1_700_000_000.0  # every path starts here: same hour of day, so history buckets line up
@@ -96,13 +93,10 @@ async def submit_legs(
     eng: Engine, ticket: Ticket, legs: Sequence[tuple[str, Decimal]], algo: str
 ) -> str:
     """Like Engine.submit, but with the venue legs given (an arm the router would not choose)."""
-    plan = await plan_ticket(eng, ticket)
+    plan = await eng.plan(ticket)
     pid = f"B{len(eng.parents) + 1:04d}"
     parent = ParentOrder(pid, ticket, algo, plan.arrival_mid, eng.clock.now())
-    eng.parents[pid] = parent
-    eng.legs[pid] = [LegState(v, q, algo) for v, q in legs if q > 0]
-    eng._done[pid] = asyncio.Event()
-    eng._tasks[pid] = asyncio.get_running_loop().create_task(eng._run_parent(parent))
+    eng.launcher.launch(parent, legs, algo)
     return pid
 
 

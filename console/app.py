@@ -37,7 +37,7 @@ from engine.clock import Clock
 from engine.config import Settings
 from engine.engine import Engine
 from engine.models import InputError, NoVenueConnected, Ticket, TradingState
-from engine.plan_check import PlanStale
+from engine.routing.plan_check import PlanStale
 from engine.store.writer import StoreError
 from themes import THEME_NAMES, THEMES
 from widgets.kelly_preview import KellyPreview

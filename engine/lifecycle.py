@@ -44,14 +44,29 @@ def apply_fill(order: ChildOrder, fill: Fill) -> bool:
         raise IllegalTransition(
             f"order {order.client_order_id}: fill {fill.fill_id} arrived in state {order.status.value}"
         )
-    if fill.quantity <= 0:
-        raise Overfill(
-            f"order {order.client_order_id}: fill {fill.fill_id} has quantity {fill.quantity}"
-        )
+    _add(order, fill, "fill")
+    order.status = S.FILLED if order.filled_qty == order.quantity else S.PARTIALLY_FILLED
+    return True
+
+
+def apply_late_fill(order: ChildOrder, fill: Fill) -> bool:
+    """A fill the venue made before a cancel took effect: count it, keep the order CANCELLED.
+
+    Venues report such fills after the cancel's acknowledgement; refusing them would lose
+    executions that really happened. False if this fill id was already counted.
+    """
+    if fill.fill_id in order.fill_ids:
+        return False
+    _add(order, fill, "late fill")
+    return True
+
+
+def _add(order: ChildOrder, fill: Fill, what: str) -> None:
+    """Quantity, average price, fees and fill id of one fill, or Overfill with nothing changed."""
     new_filled = order.filled_qty + fill.quantity
-    if new_filled > order.quantity:
+    if fill.quantity <= 0 or new_filled > order.quantity:
         raise Overfill(
-            f"order {order.client_order_id}: fill {fill.fill_id} of {fill.quantity} would make "
+            f"order {order.client_order_id}: {what} {fill.fill_id} of {fill.quantity} would make "
             f"{new_filled} > ordered {order.quantity}"
         )
     prev_notional = (order.avg_price or Decimal(0)) * order.filled_qty
@@ -59,5 +74,3 @@ def apply_fill(order: ChildOrder, fill: Fill) -> bool:
     order.filled_qty = new_filled
     order.fees += fill.fee
     order.fill_ids.add(fill.fill_id)
-    order.status = S.FILLED if new_filled == order.quantity else S.PARTIALLY_FILLED
-    return True

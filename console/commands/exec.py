@@ -13,7 +13,7 @@ from engine.clock import LiveClock
 from engine.config import load_settings
 from engine.events import FillRecorded, ParentProgress
 from engine.models import Signal, Ticket, parse_side, to_decimal
-from engine.planner import ALGOS
+from engine.routing.plan import ALGOS
 
 
 def register(sub: Any) -> None:

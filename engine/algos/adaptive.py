@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
-from engine.algos.base import LegContext
-from engine.algos.guardrail import BASELINE, guardrail_for, leg_shortfall_bps
+from engine.algos.base import FillHistory, LegContext
+from engine.algos.guardrail import BASELINE, leg_shortfall_bps
 from engine.algos.twap import run_twap
 from engine.config import Settings
 
@@ -63,41 +62,29 @@ def rule(median_bps: float, settings: Settings) -> tuple[int, float]:
     return slices, interval
 
 
-def _unpack(value: Any) -> tuple[float, int]:
-    """A store bucket value as (median, samples), whatever record shape the store returns."""
-    if isinstance(value, tuple | list):
-        return float(value[0]), int(value[1]) if len(value) > 1 else 0
-    if isinstance(value, dict):
-        d: dict[str, Any] = value
-        return float(d.get("median_bps", d.get("median", 0.0))), int(
-            d.get("samples", d.get("n", 0))
-        )
-    median = getattr(value, "median_bps", getattr(value, "median", value))
-    return float(median), int(getattr(value, "samples", getattr(value, "n", 0)))
-
-
 async def bucket_median(
-    store: Any, bucket: tuple[str, int, str], now: float, settings: Settings
+    store: FillHistory | None, bucket: tuple[str, int, str], now: float, settings: Settings
 ) -> tuple[float, int] | None:
     """The bucket's (median bps, samples) from the store, or None below the evidence threshold."""
     if store is None:
         return None
     a = settings.algos
+    small, large = a.adaptive_size_edges
     medians = await store.slippage_medians(
         since_ts=now - settings.router.lookback_days * 86400,
-        size_edges=tuple(a.adaptive_size_edges),
+        size_edges=(small, large),
         min_samples=a.adaptive_min_samples,
     )
     if bucket not in medians:
         return None
-    median, samples = _unpack(medians[bucket])
+    median, samples = medians[bucket]
     if samples and samples < a.adaptive_min_samples:
         return None
     return median, samples
 
 
 async def decide(
-    store: Any, symbol: str, notional: float, now: float, settings: Settings
+    store: FillHistory | None, symbol: str, notional: float, now: float, settings: Settings
 ) -> AdaptiveParams:
     """The parameters one parent runs with: adaptive where its bucket has evidence, else static."""
     r = settings.router
@@ -113,19 +100,15 @@ async def decide(
     return AdaptiveParams(slices, interval, "adaptive", bucket, found[0], found[1])
 
 
-def _store_of(ctx: LegContext) -> Any:
-    return getattr(getattr(ctx, "engine", None), "store", None)
-
-
 async def run_adaptive(ctx: LegContext) -> None:
     """TWAP with learned parameters on the adaptive path; static TWAP on the baseline path."""
     parent = ctx.parent
-    guard = guardrail_for(ctx)
+    guard = ctx.guardrail
     path = guard.assign(parent.parent_id)
     notional = float(parent.ticket.quantity * parent.arrival_mid)
     started = ctx.clock.now()
     params = await decide(
-        _store_of(ctx), parent.ticket.symbol, notional, parent.created_ts or started, ctx.settings
+        ctx.history, parent.ticket.symbol, notional, parent.created_ts or started, ctx.settings
     )
     if path == BASELINE:
         r = ctx.settings.router

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from engine.algos.guardrail import Guardrail
 from engine.algos.slicing import twap_slices
 from engine.clock import Clock
 from engine.config import Settings
@@ -33,6 +34,14 @@ class LegState:
         return self.quantity - self.filled
 
 
+class FillHistory(Protocol):
+    """The reads of the trader's own fill history an algorithm may make."""
+
+    async def slippage_medians(
+        self, *, since_ts: float, size_edges: tuple[float, float], min_samples: int
+    ) -> dict[tuple[str, int, str], tuple[float, int]]: ...
+
+
 class LegContext(Protocol):
     """The engine's services for one leg; every child still passes the risk gate."""
 
@@ -41,6 +50,10 @@ class LegContext(Protocol):
     settings: Settings
     clock: Clock
     instrument: Instrument
+    guardrail: Guardrail  # the engine's one adaptive-TWAP guardrail, shared by every parent
+    history: FillHistory | None  # None without a store
+
+    def log(self, level: str, message: str) -> None: ...
 
     @property
     def side(self) -> Side: ...

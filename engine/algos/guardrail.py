@@ -14,17 +14,14 @@ stored (event "guardrail_off") and holds across restarts for the evidence window
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections import defaultdict, deque
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from statistics import fmean
 from typing import Any
 
 from engine.config import AlgoConfig
-from engine.events import AlertRaised
 
 ADAPTIVE = "adaptive"
 BASELINE = "baseline"
@@ -60,7 +57,7 @@ class Guardrail:
         self, cfg: AlgoConfig, alert: Callable[[str, float, float, str], Any] | None = None
     ) -> None:
         self.cfg = cfg
-        self._alert = alert
+        self.alert = alert  # the engine raises and stores it (engine/execution/guardrail.py)
         self.enabled = cfg.adaptive_enabled
         self.disabled_reason = "" if self.enabled else "adaptive_enabled is false"
         self.results: dict[tuple[str, int, str], dict[str, deque[float]]] = defaultdict(
@@ -108,68 +105,6 @@ class Guardrail:
             self.disabled_reason = msg
             if self.on_disable is not None:
                 self.on_disable(msg)
-        if self._alert is not None:
-            self._alert(msg, diff, self.cfg.guardrail_margin_bps, bucket[0])
+        if self.alert is not None:
+            self.alert(msg, diff, self.cfg.guardrail_margin_bps, bucket[0])
         return True
-
-
-def engine_alert(engine: Any) -> Callable[[str, float, float, str], None]:
-    """Route a guardrail trip to the engine's quality tracker (event + stored alert) and its log."""
-
-    def alert(message: str, value: float, threshold: float, symbol: str) -> None:
-        quality = getattr(engine, "quality", None)
-        if quality is not None and hasattr(quality, "raise_guardrail_alert"):
-            quality.raise_guardrail_alert(
-                message=message, value=value, threshold=threshold, symbol=symbol
-            )
-        else:
-            engine.publish(
-                AlertRaised(engine.clock.now(), "guardrail", message, value, threshold, "", symbol)
-            )
-        engine.log("warning", message)
-
-    return alert
-
-
-def guardrail_for(ctx: Any) -> Guardrail:
-    """The engine's one guardrail (created on first use), so every parent shares the comparison."""
-    own = getattr(ctx, "guardrail", None)
-    if isinstance(own, Guardrail):
-        return own
-    engine = getattr(ctx, "engine", None)
-    if engine is None:
-        g = Guardrail(ctx.settings.algos)
-        ctx.guardrail = g
-        return g
-    found = getattr(engine, "guardrail", None)
-    if isinstance(found, Guardrail):
-        return found
-    g = Guardrail(engine.settings.algos, engine_alert(engine))
-    g.on_disable = functools.partial(_store_switch_off, engine)
-    engine.guardrail = g
-    return g
-
-
-def _store_switch_off(engine: Any, reason: str) -> None:
-    if engine.store is not None:
-        engine.store.record_event(
-            ts=engine.clock.now(), kind=SWITCH_OFF, payload={"reason": reason}
-        )
-
-
-async def restore_switch_off(engine: Any) -> None:
-    """A switch-off stored within the evidence window still holds after a restart."""
-    if engine.store is None or not engine.settings.algos.guardrail_auto_disable:
-        return
-    window = engine.settings.router.lookback_days * 86400
-    found = await engine.store.events(since_ts=engine.clock.now() - window, kind=SWITCH_OFF)
-    if not found:
-        return
-    last = found[-1]
-    g = guardrail_for(engine)
-    g.enabled = False
-    when = datetime.fromtimestamp(last["ts"], UTC).strftime("%Y-%m-%d %H:%M UTC")
-    payload = last.get("payload")
-    reason = str(payload.get("reason", "")) if isinstance(payload, dict) else ""
-    g.disabled_reason = f"switched off {when} (stored; holds for {engine.settings.router.lookback_days} days): {reason}"
-    engine.log("warning", f"adaptive path stays off: {g.disabled_reason}")

@@ -45,9 +45,7 @@ def policy_table(path: str) -> PolicyTable:
 
 
 def _warn(ctx: LegContext, message: str) -> None:
-    log = getattr(getattr(ctx, "engine", None), "log", None)
-    if callable(log):
-        log("warning", f"{ctx.parent.parent_id}: {message}")
+    ctx.log("warning", f"{ctx.parent.parent_id}: {message}")
     ctx.progress(decided_by="ewma", detail=message)
 
 

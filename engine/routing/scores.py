@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 from engine.config import RouterConfig
 from engine.routing.sor import VenueScore
+
+
+class ScoreHistory(Protocol):
+    """The fill-history reads scoring makes: per venue this hour, and over every venue."""
+
+    async def venue_slippage(
+        self, *, symbol: str, hour_bucket: int, since_ts: float
+    ) -> dict[str, tuple[float, int]]: ...
+
+    async def global_slippage(
+        self, *, symbol: str, since_ts: float
+    ) -> tuple[float, int] | None: ...
 
 
 def hour_bucket(ts: float) -> int:
@@ -14,7 +26,7 @@ def hour_bucket(ts: float) -> int:
 
 
 async def venue_scores(
-    store: Any, venues: list[str], symbol: str, now: float, cfg: RouterConfig
+    store: ScoreHistory | None, venues: list[str], symbol: str, now: float, cfg: RouterConfig
 ) -> dict[str, VenueScore]:
     """Own history for (venue, symbol, hour), else the global median, else the static figure."""
     since = now - cfg.lookback_days * 86400

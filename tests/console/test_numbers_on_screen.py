@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import DataTable
 
 from engine.models import Side, Ticket
-from engine.planner import ALGOS
+from engine.routing.plan import ALGOS
 from tests.console.conftest import make_console, screen_text, settle, started, until
 
 TABS = ("quality", "positions", "market", "blotter", "book", "log")

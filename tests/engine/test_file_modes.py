@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine.config import Settings
+from engine.execution.logfile import log_path_for
 from engine.factory import build_engine
-from engine.logfile import log_path_for
 from engine.models import Side, Ticket
 from tests.fakes.paper_venues import paper_venues
 

@@ -42,13 +42,13 @@ async def test_the_gate_exposure_counts_every_open_child_also_ones_added_by_reco
     eng = await make_engine()
     pid = await eng.submit(Ticket("AAPL", Side.BUY, Decimal(3000), algo="twap"))
     await eng.wait(pid)
-    assert eng._exposure("AAPL") == brute_force(eng, "AAPL")
+    assert eng.exposure("AAPL") == brute_force(eng, "AAPL")
     stray = ChildOrder(
         "RX-001", pid, "V0", "AAPL", Side.SELL, Decimal(70), OrderType.LIMIT, Decimal(1)
     )
     stray.status = OrderStatus.SUBMITTED
     eng.children[stray.client_order_id] = stray  # as recovery adopts a live child
-    assert eng._exposure("AAPL") == brute_force(eng, "AAPL")
-    assert eng._exposure("AAPL") == eng.positions["AAPL"] - 70
+    assert eng.exposure("AAPL") == brute_force(eng, "AAPL")
+    assert eng.exposure("AAPL") == eng.positions["AAPL"] - 70
     stray.status = OrderStatus.CANCELLED
-    assert eng._exposure("AAPL") == brute_force(eng, "AAPL") == eng.positions["AAPL"]
+    assert eng.exposure("AAPL") == brute_force(eng, "AAPL") == eng.positions["AAPL"]

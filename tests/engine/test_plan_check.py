@@ -9,7 +9,7 @@ import pytest
 
 from engine.api import PlanChangeKind
 from engine.models import InputError, Side, Ticket
-from engine.plan_check import PlanStale
+from engine.routing.plan_check import PlanStale
 
 
 async def test_the_engine_refuses_a_plan_with_denied_children(make_engine) -> None:

@@ -223,7 +223,7 @@ async def test_a_fill_that_raced_the_cancel_is_booked_once(tmp_path, clock, venu
         p.children.append("PL-001")
         fill = Fill("F1", "PL-001", "V0", "AAPL", Side.BUY, Decimal(4), Decimal(190), clock.now())
         for _ in range(2):
-            eng._on_update(OrderUpdate("PL-001", OrderStatus.PARTIALLY_FILLED, fill))
+            eng.desk.on_update(OrderUpdate("PL-001", OrderStatus.PARTIALLY_FILLED, fill))
         assert (c.filled_qty, c.status, p.filled_qty) == (
             Decimal(4),
             OrderStatus.CANCELLED,

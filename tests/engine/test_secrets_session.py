@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from bench.crash_recovery import CLI, KEY, ROOT, SimVenueProcess, env, write_config
-from engine.logfile import log_path_for, scrub
+from engine.execution.logfile import log_path_for, scrub
 
 FAKE_SECRET = "s3cr3t-FAKE-7d1c0ffee"
 WRONG_SECRET = "wr0ng-FAKE-41bad1dea"

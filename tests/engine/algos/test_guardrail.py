@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from types import SimpleNamespace
 
-from engine.algos.guardrail import ADAPTIVE, BASELINE, Guardrail, guardrail_for, hash_share
+from engine.algos.guardrail import ADAPTIVE, BASELINE, Guardrail, hash_share
 from engine.config import AlgoConfig
 from engine.events import AlertRaised
 from tests.engine.algos.conftest import ticket, with_algos
@@ -92,8 +91,8 @@ async def test_a_trip_in_the_engine_publishes_and_stores_a_guardrail_alert(
         {"X": StaticVenue("X", clock)}, with_algos(algos__guardrail_min_samples=3)
     )
     events = eng.subscribe()
-    g = guardrail_for(SimpleNamespace(engine=eng))
-    assert guardrail_for(SimpleNamespace(engine=eng)) is g  # one per engine
+    g = eng.guardrail
+    assert eng.guardrail is g  # one per engine
     feed(g, A, adaptive=[9.0] * 3, baseline=[1.0] * 3)
     alerts = [
         e
@@ -130,11 +129,11 @@ async def test_every_adaptive_parent_feeds_the_comparison(run_engine, clock):
 async def test_a_switch_off_survives_a_restart_within_the_evidence_window(run_engine, clock):
     settings = with_algos(algos__guardrail_min_samples=3)
     eng = await run_engine({"X": StaticVenue("X", clock)}, settings)
-    feed(guardrail_for(SimpleNamespace(engine=eng)), A, adaptive=[9.0] * 3, baseline=[1.0] * 3)
+    feed(eng.guardrail, A, adaptive=[9.0] * 3, baseline=[1.0] * 3)
     assert not eng.guardrail.enabled
     await eng.stop()
     again = await run_engine({"X": StaticVenue("X", clock)}, settings)
-    g = guardrail_for(SimpleNamespace(engine=again))
+    g = again.guardrail
     assert (
         not g.enabled
         and "switched off" in g.disabled_reason
@@ -146,4 +145,4 @@ async def test_a_switch_off_survives_a_restart_within_the_evidence_window(run_en
     await again.stop()
     clock.advance_to(clock.now() + (settings.router.lookback_days + 1) * 86400)
     later = await run_engine({"X": StaticVenue("X", clock)}, settings)
-    assert guardrail_for(SimpleNamespace(engine=later)).enabled  # the evidence has expired
+    assert later.guardrail.enabled  # the evidence has expired

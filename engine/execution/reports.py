@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Any
 
 from engine.api import ExecutionReport, SliceReport
+from engine.execution.state import EngineState
 from engine.models import average
 
-if TYPE_CHECKING:
-    from engine.engine import Engine
 
-
-def execution_report(self: Engine, parent_id: str) -> ExecutionReport:
-    p = self.parents[parent_id]
-    kids = [self.children[c] for c in p.children]
-    legs = self.legs.get(parent_id, [])
+def execution_report(state: EngineState, parent_id: str) -> ExecutionReport:
+    p = state.parents[parent_id]
+    kids = [state.children[c] for c in p.children]
+    legs = state.legs.get(parent_id, [])
     slices = tuple(
         SliceReport(
             leg.venue,
@@ -50,12 +48,22 @@ def execution_report(self: Engine, parent_id: str) -> ExecutionReport:
         p.filled_qty,
         average(p.avg_price) if p.avg_price is not None else None,
         sum(len(c.fill_ids) for c in kids),
-        self.slippage_so_far(p),
+        state.slippage_so_far(p),
         p.shortfall_bps,
-        self.clock.now() - p.created_ts,
+        state.clock.now() - p.created_ts,
         p.fees,
         p.algo,
         leg_rows,
         slices,
         p.reason,
     )
+
+
+def position_rows(state: EngineState) -> dict[str, list[dict[str, Any]]]:
+    """The positions pane: per venue and symbol, marked to the engine's latest mid."""
+    marks = {k: q.mid for k, q in state.market.quotes.items()}
+    data = state.position_book.rows(marks, state.exposure)
+    for r in data["positions"]:
+        inst = state.instruments.get((r["venue"], r["symbol"]))
+        r["tick"], r["lot"] = (inst.tick, inst.step) if inst is not None else (None, None)
+    return data

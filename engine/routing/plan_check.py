@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from engine.algos.pricing import crossing_price, offset_price
 from engine.algos.slicing import twap_slices
 from engine.api import Leg, Plan, PlanChange, PlanChangeKind, PlannedChild
 from engine.models import ChildOrder, InputError, OrderType, Quote, Side
-
-if TYPE_CHECKING:
-    from engine.engine import Engine
+from engine.routing.planning import PlanInputs
 
 ONE_SHOT = ("market", "limit")  # algorithms that send the whole leg as one order
 _BPS = Decimal(10_000)
@@ -35,7 +32,7 @@ def _leg_quote(plan: Plan, leg: Leg, quotes: dict[str, Quote]) -> Quote | None:
 
 
 async def _leg_orders(
-    engine: Engine, plan: Plan, leg: Leg, q: Quote | None
+    engine: PlanInputs, plan: Plan, leg: Leg, q: Quote | None
 ) -> list[tuple[Decimal, OrderType, Decimal | None, Decimal | None]]:
     """(quantity, type, limit, far touch) of each order the leg's algorithm would send.
 
@@ -58,11 +55,11 @@ async def _leg_orders(
 
 
 async def planned_children(
-    engine: Engine, plan: Plan, quotes: dict[str, Quote]
+    engine: PlanInputs, plan: Plan, quotes: dict[str, Quote]
 ) -> tuple[PlannedChild, ...]:
     """Every child the plan would send, judged by the engine's own risk gate without counting it."""
     t = plan.ticket
-    position = engine._exposure(t.symbol)
+    position = engine.exposure(t.symbol)
     out: list[PlannedChild] = []
     for leg in plan.legs:
         for i, (qty, otype, px, far) in enumerate(
@@ -89,7 +86,7 @@ async def planned_children(
     return tuple(out)
 
 
-async def plan_changes(engine: Engine, plan: Plan) -> tuple[PlanChange, ...]:
+async def plan_changes(engine: PlanInputs, plan: Plan) -> tuple[PlanChange, ...]:
     """What makes the confirmed plan unsendable now: a venue down, a price moved past tolerance, a denial."""
     t = plan.ticket
     changes: list[PlanChange] = []

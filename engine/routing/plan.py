@@ -1,37 +1,24 @@
-"""From ticket to plan: quotes, order-type decision, venue legs; shared by preview and submit."""
+"""From ticket to plan: quotes, order-type decision, venue legs; shared by preview, submit, resume and `tranche route`."""
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from engine.algos.registry import TICKET_ALGOS as ALGOS
 from engine.api import Plan, Preview, SizingResult
 from engine.models import InputError, Quote, Ticket, round_down, to_decimal
-from engine.plan_check import planned_children
 from engine.routing.order_type import decide_order_type
+from engine.routing.plan_check import planned_children
+from engine.routing.planning import PlanInputs
 from engine.routing.scores import venue_scores
 from engine.routing.sor import allocate
 from engine.sizing import size_ticket
 
-if TYPE_CHECKING:
-    from engine.engine import Engine
-
-ALGOS = (
-    "auto",
-    "market",
-    "limit",
-    "twap",
-    "passive-twap",
-    "maker",
-    "adaptive",
-    "drl",
-    "ewma",
-    "sor",
-)
+__all__ = ["ALGOS", "market_view", "plan_ticket", "preview_ticket", "validate_ticket"]
 
 
-def validate_ticket(engine: Engine, t: Ticket, quantity: Decimal | None = None) -> None:
+def validate_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = None) -> None:
     """Refuse a ticket that cannot trade, naming the field."""
     if not t.symbol or not t.symbol.strip():
         raise InputError("symbol", "is empty")
@@ -39,7 +26,7 @@ def validate_ticket(engine: Engine, t: Ticket, quantity: Decimal | None = None) 
     validate_fields(engine, t)
 
 
-def validate_fields(engine: Engine, t: Ticket) -> None:
+def validate_fields(engine: PlanInputs, t: Ticket) -> None:
     """Everything but the quantity, which Kelly may still have to size."""
     if not t.symbol or not t.symbol.strip():
         raise InputError("symbol", "is empty")
@@ -57,7 +44,9 @@ def validate_fields(engine: Engine, t: Ticket) -> None:
         raise InputError("strength", f"must be within [0, 1], got {t.signal.strength}")
 
 
-async def market_view(engine: Engine, t: Ticket) -> tuple[dict[str, Quote], list[tuple[str, str]]]:
+async def market_view(
+    engine: PlanInputs, t: Ticket
+) -> tuple[dict[str, Quote], list[tuple[str, str]]]:
     venues = [t.venue] if t.venue else [v for v, ok in engine.venue_connected.items() if ok]
     if not venues:
         raise InputError("venue", "no venue is connected")
@@ -71,7 +60,7 @@ async def market_view(engine: Engine, t: Ticket) -> tuple[dict[str, Quote], list
     return quotes, failed
 
 
-async def plan_ticket(engine: Engine, t: Ticket, quantity: Decimal | None = None) -> Plan:
+async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = None) -> Plan:
     validate_ticket(engine, t, quantity)
     qty = quantity if quantity is not None else t.quantity
     quotes, failed = await market_view(engine, t)
@@ -132,7 +121,7 @@ async def plan_ticket(engine: Engine, t: Ticket, quantity: Decimal | None = None
 
 
 async def preview_ticket(
-    engine: Engine, t: Ticket, *, cash: Decimal | None, equity: Decimal | None
+    engine: PlanInputs, t: Ticket, *, cash: Decimal | None, equity: Decimal | None
 ) -> Preview:
     """Sizing, decision and legs for the ticket as it stands; errors listed, nothing raised."""
     errors: list[tuple[str, str]] = []

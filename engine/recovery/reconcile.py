@@ -11,19 +11,22 @@ a venue that the journal does not know are orphans: reported, cancelled when con
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.brokers.base import BrokerError, OrderNotFound, OrderUpdate
+from engine.brokers.ccxt.parse import venue_client_id  # no ccxt import: plain string rules
 from engine.events import RecoveryCompleted
+from engine.execution.completion import finish_parent
+from engine.execution.desk import ChildDesk
+from engine.execution.launch import Launcher
+from engine.execution.state import EngineState
 from engine.lifecycle import transition
-from engine.models import ChildOrder, InputError, OrderStatus, OrderType, ParentOrder, Side
-from engine.recovery_load import load_live, load_parent
-from engine.recovery_resume import resume_settings, start_resumed
-
-if TYPE_CHECKING:
-    from engine.engine import Engine
+from engine.models import ChildOrder, Fill, InputError, OrderStatus, OrderType, ParentOrder, Side
+from engine.recovery.load import load_live, load_parent
+from engine.recovery.resume import resume_settings, start_resumed
 
 
 @dataclass
@@ -53,7 +56,16 @@ class RecoveryReport:
         }
 
 
-OUR_ID = re.compile(r"P[0-9a-f]{8,}-\d{3,}")  # engine.Engine.submit's parent id, then -NNN
+OUR_ID = re.compile(r"P[0-9a-f]{8,}-\d{3,}")  # Engine.submit's parent id, then -NNN
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What recovery works with: the engine's state, its child-order desk and its launcher."""
+
+    state: EngineState
+    desk: ChildDesk
+    launcher: Launcher
 
 
 class _Unreachable(Exception):
@@ -61,27 +73,27 @@ class _Unreachable(Exception):
 
 
 async def recover(
-    engine: Engine,
+    p: Parts,
     *,
     on_restart: str | None = None,
     cancel_orphans: bool | None = None,
     at_start: bool = False,
 ) -> RecoveryReport:
-    cfg = engine.settings.recovery
+    cfg = p.state.settings.recovery
     mode = on_restart or cfg.on_restart
     if mode not in ("resume", "cancel"):
         raise InputError("on_restart", f"expected resume or cancel, got {mode!r}")
     cancel_orph = cfg.cancel_orphans if cancel_orphans is None else cancel_orphans
     rep = RecoveryReport()
-    if engine.store is None:
+    if p.state.store is None:
         return rep
-    live = await load_live(engine.store)
+    live = await load_live(p.state.store)
     known_ids = {
         str(r[0]): str(r[1])
-        for r in await engine.store.query("SELECT client_order_id, parent_id FROM children")
+        for r in await p.state.store.query("SELECT client_order_id, parent_id FROM children")
     }
     for parent, kids in live:
-        _adopt(engine, parent, kids)
+        _adopt(p, parent, kids)
     for parent, kids in live:
         entry = {
             "parent_id": parent.parent_id,
@@ -93,49 +105,49 @@ async def recover(
         }
         try:
             for c in kids:
-                rep.fills_recovered += await _reconcile(engine, c)
+                rep.fills_recovered += await _reconcile(p, c)
                 rep.children_reconciled += 1
             for c in kids:
                 if c.status.is_open:
-                    rep.fills_recovered += await _cancel_open(engine, c)
+                    rep.fills_recovered += await _cancel_open(p, c)
         except _Unreachable as e:
             entry.update(action="failed", filled_qty=str(parent.filled_qty), reason=str(e))
             rep.failed.append({"parent_id": parent.parent_id, "reason": str(e)})
-            engine._stopped.add(parent.parent_id)  # nothing new is sent for it until reconciled
+            p.state.stopped.add(parent.parent_id)  # nothing new is sent for it until reconciled
             rep.parents.append(entry)
             continue
         entry["filled_qty"] = str(parent.filled_qty)
-        action = await _decide(engine, parent, kids, mode)
+        action = await _decide(p, parent, kids, mode)
         entry["action"] = action
         (
             rep.resumed if action == "resumed" else rep.cancelled if action == "cancelled" else []
         ).append(parent.parent_id)
         rep.parents.append(entry)
     live_ids = {p.parent_id for p, _ in live}
-    for row in await engine.store.open_children():  # a finished parent's row left open
+    for row in await p.state.store.open_children():  # a finished parent's row left open
         if row["parent_id"] not in live_ids:
-            await _correct(engine, row["parent_id"], row["client_order_id"], rep)
+            await _correct(p, row["parent_id"], row["client_order_id"], rep)
     if not at_start or live or cancel_orph:  # a clean start does not poll every venue
-        rep.orphans = await _orphans(engine, known_ids, cancel_orph, rep)
-    _publish(engine, rep)
+        rep.orphans = await _orphans(p, known_ids, cancel_orph, rep)
+    _publish(p, rep)
     return rep
 
 
-def _adopt(engine: Engine, parent: ParentOrder, kids: list[ChildOrder]) -> None:
+def _adopt(p: Parts, parent: ParentOrder, kids: list[ChildOrder]) -> None:
     """Put the parent and its children back in the engine, positions included."""
-    engine.parents[parent.parent_id] = parent
+    p.state.parents[parent.parent_id] = parent
     for c in kids:
-        engine.children[c.client_order_id] = c
-    engine.legs.setdefault(parent.parent_id, [])
+        p.state.children[c.client_order_id] = c
+    p.state.legs.setdefault(parent.parent_id, [])
     sym = parent.ticket.symbol
-    engine.positions[sym] = (
-        engine.positions.get(sym, Decimal(0)) + parent.ticket.side.sign * parent.filled_qty
+    p.state.positions[sym] = (
+        p.state.positions.get(sym, Decimal(0)) + parent.ticket.side.sign * parent.filled_qty
     )
 
 
-async def _reconcile(engine: Engine, c: ChildOrder) -> int:
+async def _reconcile(p: Parts, c: ChildOrder) -> int:
     """The venue's word on one child: its status and any fill the store lacks; returns fills booked."""
-    broker = engine.brokers.get(c.venue)
+    broker = p.state.brokers.get(c.venue)
     if broker is None:
         if c.status.is_terminal:
             return 0
@@ -147,7 +159,7 @@ async def _reconcile(engine: Engine, c: ChildOrder) -> int:
             transition(c, OrderStatus.REJECTED, "never reached the venue (found on restart)")
         elif c.status.is_open:
             transition(c, OrderStatus.CANCELLED, "the venue no longer knows this order")
-        engine._child_changed(c)
+        p.desk.child_changed(c)
         return 0
     except BrokerError as e:
         if c.status.is_terminal and c.status is not OrderStatus.CANCELLED:
@@ -156,12 +168,12 @@ async def _reconcile(engine: Engine, c: ChildOrder) -> int:
     if c.status is OrderStatus.PENDING:
         transition(c, OrderStatus.SUBMITTED, "found on the venue after a restart")
     c.venue_order_id = state.venue_order_id or c.venue_order_id
-    booked = _book(engine, c, state.fills, state.status)
+    booked = _book(p, c, state.fills, state.status)
     _executed_is_seen(c, state.filled_qty)
     if state.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED) and c.status.is_open:
         new = state.status if c.status is OrderStatus.SUBMITTED else OrderStatus.CANCELLED
         transition(c, new, state.reason or f"{new.value} at the venue")
-    engine._child_changed(c)
+    p.desk.child_changed(c)
     return booked
 
 
@@ -175,21 +187,23 @@ def _executed_is_seen(c: ChildOrder, executed: Decimal) -> None:
         )
 
 
-def _book(engine: Engine, c: ChildOrder, fills: Any, status: OrderStatus) -> int:
+def _book(p: Parts, c: ChildOrder, fills: Iterable[Fill], status: OrderStatus) -> int:
     booked = 0
     for f in fills:
         if f.fill_id in c.fill_ids:
             continue
-        engine._apply_update(c, OrderUpdate(c.client_order_id, status, f))
+        p.desk.apply_update(c, OrderUpdate(c.client_order_id, status, f))
         if f.fill_id in c.fill_ids:
             booked += 1
-            engine.log("warning", f"recovered fill {f.fill_id} of {c.client_order_id} on {c.venue}")
+            p.state.log(
+                "warning", f"recovered fill {f.fill_id} of {c.client_order_id} on {c.venue}"
+            )
     return booked
 
 
-async def _cancel_open(engine: Engine, c: ChildOrder, *, force: bool = False) -> int:
+async def _cancel_open(p: Parts, c: ChildOrder, *, force: bool = False) -> int:
     """Cancel a child still working from before the crash; fills that raced the cancel are booked."""
-    broker = engine.brokers.get(c.venue)
+    broker = p.state.brokers.get(c.venue)
     if broker is None:
         raise _Unreachable(f"{c.client_order_id}: venue {c.venue} is not configured")
     if force and c.status.is_terminal and c.status is not OrderStatus.CANCELLED:
@@ -204,55 +218,53 @@ async def _cancel_open(engine: Engine, c: ChildOrder, *, force: bool = False) ->
         state = await broker.order_status(c)
     except BrokerError as e:
         raise _Unreachable(f"{c.client_order_id} on {c.venue}: {e.message}") from None
-    booked = _book(engine, c, state.fills, state.status)
+    booked = _book(p, c, state.fills, state.status)
     _executed_is_seen(c, state.filled_qty)
     if c.status.is_open:
         transition(c, OrderStatus.CANCELLED, "cancelled on restart")
-    engine._child_changed(c)
+    p.desk.child_changed(c)
     return booked
 
 
-async def _decide(engine: Engine, parent: ParentOrder, kids: list[ChildOrder], mode: str) -> str:
-    from engine.completion import finish_parent
-
+async def _decide(p: Parts, parent: ParentOrder, kids: list[ChildOrder], mode: str) -> str:
     if parent.remaining <= 0:
-        await finish_parent(engine, parent)
+        await finish_parent(p.state, parent)
         return "finished"
-    plan = resume_settings(engine, parent, kids) if mode == "resume" else None
+    plan = resume_settings(p.state, parent, kids) if mode == "resume" else None
     if plan is not None:
         try:
-            await start_resumed(engine, parent, *plan)
-            engine.log("info", f"{parent.parent_id}: resumed {parent.remaining} with {plan[1]}")
+            await start_resumed(p.state, p.launcher, parent, *plan)
+            p.state.log("info", f"{parent.parent_id}: resumed {parent.remaining} with {plan[1]}")
             return "resumed"
         except InputError as e:
             parent.reason = f"could not resume: {e}"
     else:
         why = "cancel" if mode == "cancel" else "horizon passed while the engine was down"
         parent.reason = parent.reason or f"cancelled on restart ({why})"
-    engine._stopped.add(parent.parent_id)
-    await finish_parent(engine, parent)
+    p.state.stopped.add(parent.parent_id)
+    await finish_parent(p.state, parent)
     return "cancelled"
 
 
-async def _correct(engine: Engine, parent_id: str, cid: str, rep: RecoveryReport) -> None:
+async def _correct(p: Parts, parent_id: str, cid: str, rep: RecoveryReport) -> None:
     """A child of a finished parent whose row is open, or whose order the venue still lists:
     cancel it there, book the fills the store lacks, and make its row the venue's figures."""
-    assert engine.store is not None
-    if cid not in engine.children:
-        rows = [r for r in await engine.store.parents() if r["parent_id"] == parent_id]
+    assert p.state.store is not None
+    if cid not in p.state.children:
+        rows = [r for r in await p.state.store.parents() if r["parent_id"] == parent_id]
         if not rows:
             return
-        parent, kids = await load_parent(engine.store, rows[0])
+        parent, kids = await load_parent(p.state.store, rows[0])
         parent.status = OrderStatus(rows[0]["status"])
-        engine.parents.setdefault(parent_id, parent)
+        p.state.parents.setdefault(parent_id, parent)
         for k in kids:  # positions already hold these fills (engine/history.py): not re-added
-            engine.children.setdefault(k.client_order_id, k)
-    c, parent = engine.children[cid], engine.parents[parent_id]
+            p.state.children.setdefault(k.client_order_id, k)
+    c, parent = p.state.children[cid], p.state.parents[parent_id]
     before = (c.status, c.filled_qty)
     try:
-        booked = await _reconcile(engine, c)
+        booked = await _reconcile(p, c)
         if c.status.is_open or before[0].is_terminal:
-            booked += await _cancel_open(engine, c, force=True)
+            booked += await _cancel_open(p, c, force=True)
     except _Unreachable as e:
         rep.failed.append({"parent_id": parent_id, "reason": str(e)})
         return
@@ -267,19 +279,17 @@ async def _correct(engine: Engine, parent_id: str, cid: str, rep: RecoveryReport
         }
     )
     if booked:
-        engine.store.update_parent(parent)
-    engine.log("warning", f"recovery corrected {cid}: was {before[0].value} {before[1]}, "
+        p.state.store.update_parent(parent)
+    p.state.log("warning", f"recovery corrected {cid}: was {before[0].value} {before[1]}, "
                f"venue says {c.status.value} {c.filled_qty}")  # fmt: skip
 
 
 async def _orphans(
-    engine: Engine, known: dict[str, str], cancel: bool, rep: RecoveryReport
+    p: Parts, known: dict[str, str], cancel: bool, rep: RecoveryReport
 ) -> list[dict[str, Any]]:
-    from engine.brokers.ccxt.parse import venue_client_id  # no ccxt import: plain string rules
-
     out: list[dict[str, Any]] = []
-    for name, broker in engine.brokers.items():
-        if not engine.venue_connected.get(name):
+    for name, broker in p.state.brokers.items():
+        if not p.state.venue_connected.get(name):
             continue
         exchange = getattr(getattr(broker, "venue", None), "exchange", None)
         ours = {k: k for k in known}  # the venue's form of our id -> our id
@@ -293,9 +303,9 @@ async def _orphans(
         for s in states:
             if s.client_order_id in ours:
                 cid = ours[s.client_order_id]
-                child = engine.children.get(cid)
+                child = p.state.children.get(cid)
                 if child is None or not child.status.is_open:  # the journal says it ended
-                    await _correct(engine, known[cid], cid, rep)
+                    await _correct(p, known[cid], cid, rep)
                 continue
             row = {
                 "venue": name,
@@ -321,9 +331,9 @@ async def _orphans(
     return out
 
 
-def _publish(engine: Engine, rep: RecoveryReport) -> None:
+def _publish(p: Parts, rep: RecoveryReport) -> None:
     ev = RecoveryCompleted(
-        engine.clock.now(),
+        p.state.clock.now(),
         len(rep.parents),
         rep.children_reconciled,
         rep.fills_recovered,
@@ -332,14 +342,14 @@ def _publish(engine: Engine, rep: RecoveryReport) -> None:
         tuple((o["venue"], o["client_order_id"]) for o in rep.orphans),
         tuple((f.get("parent_id") or f.get("venue", ""), f["reason"]) for f in rep.failed),
     )
-    engine.publish(ev)
+    p.state.publish(ev)
     if rep.parents or rep.orphans or rep.failed:
-        engine.log(
+        p.state.log(
             "warning" if rep.orphans or rep.failed else "info",
             f"recovery: {len(rep.parents)} live parents, {rep.children_reconciled} children "
             f"reconciled, {rep.fills_recovered} missed fills recorded, {len(rep.resumed)} resumed, "
             f"{len(rep.cancelled)} cancelled, {len(rep.orphans)} orphan orders, "
             f"{len(rep.failed)} not reconcilable",
         )
-    if engine.store is not None:
-        engine.store.record_event(ts=engine.clock.now(), kind="recovery", payload=rep.as_dict())
+    if p.state.store is not None:
+        p.state.store.record_event(ts=p.state.clock.now(), kind="recovery", payload=rep.as_dict())

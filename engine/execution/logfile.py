@@ -14,13 +14,11 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from engine.config import Settings
 from engine.events import AlertRaised, Event, KillReport, LogMessage, RecoveryCompleted
-
-if TYPE_CHECKING:
-    from engine.engine import Engine
+from engine.execution.state import EngineState
 
 _SIGNED = re.compile(
     r"(signature|api[-_]?key|x-mbx-apikey|secret|password|token)(['\"]?\s*[:=]\s*['\"]?)[^\s&'\",}]+",
@@ -93,8 +91,8 @@ class LogFile:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ev.ts))
             self._fh.write(scrub(f"{stamp}Z {line}", self._secrets) + "\n")
 
-    def attach(self, engine: Engine) -> None:
-        queue = engine.subscribe()
+    def attach(self, state: EngineState) -> None:
+        queue = state.bus.subscribe()
 
         async def follow() -> None:
             while True:
@@ -102,7 +100,7 @@ class LogFile:
 
         self._task = asyncio.get_running_loop().create_task(follow(), name="engine-log-file")
         self._queue = queue
-        self._engine = engine
+        self._bus = state.bus
 
     async def close(self) -> None:
         if self._task is not None:
@@ -111,16 +109,16 @@ class LogFile:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._engine.bus.unsubscribe(self._queue)
+            self._bus.unsubscribe(self._queue)
         self._fh.close()
 
 
-def attach_log_file(engine: Engine, path: Path) -> LogFile | None:
+def attach_log_file(state: EngineState, path: Path) -> LogFile | None:
     """Start the engine's log file; a file that cannot be opened is reported, never fatal."""
     try:
-        lf = LogFile(path, configured_secrets(engine.settings))
+        lf = LogFile(path, configured_secrets(state.settings))
     except OSError as e:
-        engine.log("warning", f"no log file at {path}: {e.strerror or e}")
+        state.log("warning", f"no log file at {path}: {e.strerror or e}")
         return None
-    lf.attach(engine)
+    lf.attach(state)
     return lf

@@ -9,10 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from engine.lifecycle import Overfill
 from engine.models import (
     ChildOrder,
-    Fill,
     OrderStatus,
     OrderType,
     ParentOrder,
@@ -92,28 +90,6 @@ def apply_recorded_fills(
         child.status = OrderStatus.PARTIALLY_FILLED  # the venue will say the rest
     elif s is OrderStatus.PARTIALLY_FILLED and child.filled_qty == 0:
         child.status = OrderStatus.SUBMITTED
-
-
-def book_late_fill(order: ChildOrder, fill: Fill) -> bool:
-    """A fill the venue made before a cancel took effect: count it, keep the order CANCELLED.
-
-    Venues report such fills after the cancel's acknowledgement; refusing them would lose
-    executions that really happened. False if this fill id was already counted.
-    """
-    if fill.fill_id in order.fill_ids:
-        return False
-    new_filled = order.filled_qty + fill.quantity
-    if fill.quantity <= 0 or new_filled > order.quantity:
-        raise Overfill(
-            f"order {order.client_order_id}: late fill {fill.fill_id} of {fill.quantity} "
-            f"would make {new_filled} > ordered {order.quantity}"
-        )
-    prev = (order.avg_price or Decimal(0)) * order.filled_qty
-    order.avg_price = (prev + fill.price * fill.quantity) / new_filled
-    order.filled_qty = new_filled
-    order.fees += fill.fee
-    order.fill_ids.add(fill.fill_id)
-    return True
 
 
 async def load_live(store: Any) -> list[tuple[ParentOrder, list[ChildOrder]]]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from engine.algos.base import LegState
+from engine.algos.base import FillHistory, LegState
 from engine.events import ParentProgress
+from engine.execution.desk import ChildDesk
+from engine.execution.state import EngineState
 from engine.models import (
     ChildOrder,
     Instrument,
@@ -20,23 +22,31 @@ from engine.models import (
     round_price,
 )
 
-if TYPE_CHECKING:
-    from engine.engine import Engine
-
 
 class LegRunner:
-    """Binds an algorithm to one venue; sends go through the engine (risk gate, journal, broker)."""
+    """Binds an algorithm to one venue; sends go through the desk (risk gate, journal, broker)."""
 
     def __init__(
-        self, engine: Engine, parent: ParentOrder, leg: LegState, instrument: Instrument
+        self,
+        state: EngineState,
+        desk: ChildDesk,
+        parent: ParentOrder,
+        leg: LegState,
+        instrument: Instrument,
     ) -> None:
-        self.engine = engine
+        self._state = state
+        self._desk = desk
         self.parent = parent
         self.leg = leg
         self.instrument = instrument
-        self.settings = engine.settings
-        self.clock = engine.clock
+        self.settings = state.settings
+        self.clock = state.clock
+        self.guardrail = state.guardrail
+        self.history: FillHistory | None = state.store
         self._children: list[ChildOrder] = []
+
+    def log(self, level: str, message: str) -> None:
+        self._state.log(level, message)
 
     @property
     def side(self) -> Side:
@@ -44,10 +54,10 @@ class LegRunner:
 
     @property
     def stopped(self) -> bool:
-        return self.engine.is_stopped(self.parent.parent_id)
+        return self._state.is_stopped(self.parent.parent_id)
 
     async def quote(self) -> Quote:
-        return await self.engine.market.quote(self.leg.venue, self.parent.ticket.symbol)
+        return await self._state.market.quote(self.leg.venue, self.parent.ticket.symbol)
 
     async def send(
         self,
@@ -65,7 +75,7 @@ class LegRunner:
             if limit_price is not None
             else None
         )
-        child = await self.engine.send_child(
+        child = await self._desk.send_child(
             self.parent, self.leg, qty, order_type, px, tif, post_only, meta or {}
         )
         self._children.append(child)
@@ -76,7 +86,7 @@ class LegRunner:
         return sum((c.remaining for c in self._children if c.status.is_open), Decimal(0))
 
     async def cancel(self, child: ChildOrder) -> ChildOrder:
-        await self.engine.cancel_child(child)
+        await self._desk.cancel_child(child)
         return child
 
     async def wait(self, child: ChildOrder, timeout_s: float) -> ChildOrder:
@@ -86,7 +96,7 @@ class LegRunner:
             left = deadline - self.clock.now()
             if left <= 0:
                 break
-            ev = self.engine.child_event(child.client_order_id)
+            ev = self._state.child_event(child.client_order_id)
             await self._until(left, ev)
             ev.clear()
         return child
@@ -100,7 +110,7 @@ class LegRunner:
     async def _until(self, seconds: float, event: asyncio.Event | None = None) -> None:
         """Wait `seconds` of engine time, or until `event` or the parent's stop signal is set."""
         waits: list[asyncio.Future[object]] = [
-            asyncio.ensure_future(self.engine.stop_signal(self.parent.parent_id).wait())
+            asyncio.ensure_future(self._state.stopped.event(self.parent.parent_id).wait())
         ]
         if event is not None:
             waits.append(asyncio.ensure_future(event.wait()))
@@ -116,7 +126,7 @@ class LegRunner:
         self, *, next_slice_ts: float | None = None, decided_by: str = "", detail: str = ""
     ) -> None:
         p = self.parent
-        self.engine.publish(
+        self._state.publish(
             ParentProgress(
                 self.clock.now(),
                 p.parent_id,
@@ -124,7 +134,7 @@ class LegRunner:
                 p.filled_qty,
                 p.ticket.quantity,
                 p.avg_price,
-                self.engine.slippage_so_far(p),
+                self._state.slippage_so_far(p),
                 self.leg.slice_index,
                 self.leg.slice_total,
                 next_slice_ts,

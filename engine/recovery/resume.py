@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from engine.algos.base import LegState
 from engine.config import Settings
-from engine.events import ParentAccepted
+from engine.execution.launch import Launcher
+from engine.execution.state import EngineState
 from engine.models import ChildOrder, ParentOrder
-from engine.planner import ALGOS, plan_ticket
-
-if TYPE_CHECKING:
-    from engine.engine import Engine
+from engine.routing.plan import ALGOS, plan_ticket
 
 NO_HORIZON = ("market",)  # algorithms that act at once: always time left
 
@@ -30,19 +25,19 @@ def schedule(settings: Settings, kids: list[ChildOrder]) -> tuple[int, float]:
 
 
 def resume_settings(
-    engine: Engine, parent: ParentOrder, kids: list[ChildOrder]
+    state: EngineState, parent: ParentOrder, kids: list[ChildOrder]
 ) -> tuple[Settings, str] | None:
     """Settings whose TWAP schedule covers the rest of the horizon, and the algorithm to run.
 
     None: the horizon ended longer ago than `recovery.resume_grace_s` (or crossing the rest is
     not wanted), so the parent is cancelled instead.
     """
-    s = engine.settings
+    s = state.settings
     algo = parent.algo if parent.algo in ALGOS and parent.algo != "auto" else parent.ticket.algo
     if algo in NO_HORIZON:
         return s, algo
     n, interval = schedule(s, kids)
-    left = parent.created_ts + n * interval - engine.clock.now()
+    left = parent.created_ts + n * interval - state.clock.now()
     if left <= 0:
         if -left > s.recovery.resume_grace_s or not s.execution.complete_with_cross:
             return None
@@ -54,26 +49,13 @@ def resume_settings(
     return s.model_copy(update={"router": router}), algo
 
 
-async def start_resumed(engine: Engine, parent: ParentOrder, settings: Settings, algo: str) -> None:
+async def start_resumed(
+    state: EngineState, launcher: Launcher, parent: ParentOrder, settings: Settings, algo: str
+) -> None:
     """Plan the remainder on today's quotes and run it as the same parent (same id, numbering goes on)."""
     ticket = replace(parent.ticket, quantity=parent.remaining, algo=algo)
-    plan = await plan_ticket(engine, ticket, parent.remaining)
-    pid = parent.parent_id
+    plan = await plan_ticket(state, ticket, parent.remaining)
     leg_algo = plan.leg_algo if algo == "sor" else algo
-    engine.legs[pid] = [LegState(leg.venue, leg.quantity, leg_algo) for leg in plan.legs]
-    engine._done[pid] = asyncio.Event()
-    engine.publish(
-        ParentAccepted(
-            engine.clock.now(),
-            pid,
-            ticket.symbol,
-            ticket.side,
-            parent.ticket.quantity,
-            parent.algo,
-            parent.arrival_mid,
-            tuple((leg.venue, leg.quantity) for leg in plan.legs),
-        )
-    )
-    engine._tasks[pid] = asyncio.get_running_loop().create_task(
-        engine._run_parent(parent, settings), name=f"resume-{pid}"
+    launcher.launch(
+        parent, [(leg.venue, leg.quantity) for leg in plan.legs], leg_algo, settings=settings
     )
