@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from engine.store import Store
+from engine.quality.sinks import SqlReader
 
 # What a fill is grouped by: a column of the fills table ("day" is derived from ts, UTC).
 GROUP_KEYS: dict[str, str] = {
@@ -84,7 +83,7 @@ def codes(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     return coded, list(seen)
 
 
-async def build_report(store: Store, *, since_ts: float, by: str = "venue") -> dict[str, Any]:
+async def build_report(store: SqlReader, *, since_ts: float, by: str = "venue") -> dict[str, Any]:
     """Counts, notional, slippage and latency percentiles per group; shortfall per algorithm; alerts.
 
     One scan of the window in SQL, every figure from that one read with numpy.
@@ -126,7 +125,7 @@ async def build_report(store: Store, *, since_ts: float, by: str = "venue") -> d
     return report
 
 
-async def _scan_hint(store: Store, since_ts: float) -> str:
+async def _scan_hint(store: SqlReader, since_ts: float) -> str:
     """Read the whole table in order when the window is most of it; the ts index otherwise."""
     first, last = (await store.query("SELECT min(ts), max(ts) FROM fills", ()))[0]
     if first is None or since_ts <= first or since_ts <= first + (last - first) / 2:
@@ -148,7 +147,7 @@ def _daily(a: np.ndarray) -> list[dict[str, Any]]:
     ]
 
 
-async def _shortfall_by_algo(store: Store, since_ts: float) -> list[dict[str, Any]]:
+async def _shortfall_by_algo(store: SqlReader, since_ts: float) -> list[dict[str, Any]]:
     """Implementation shortfall per algorithm over the parents that started in the window."""
     rows = await store.query(
         "SELECT p.algo, COALESCE(p.shortfall_bps, m.shortfall_bps),"
@@ -178,7 +177,7 @@ async def _shortfall_by_algo(store: Store, since_ts: float) -> list[dict[str, An
     return out
 
 
-async def _alert_counts(store: Store, since_ts: float) -> dict[str, Any]:
+async def _alert_counts(store: SqlReader, since_ts: float) -> dict[str, Any]:
     rows = await store.query(
         "SELECT kind, COUNT(*) FROM alerts WHERE ts >= ? GROUP BY kind ORDER BY kind", (since_ts,)
     )

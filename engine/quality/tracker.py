@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from engine.clock import Clock
 from engine.config import QualityConfig
 from engine.events import AlertRaised, Event
 from engine.models import Fill
 from engine.quality.metrics import FillMetrics, ParentMetrics, fill_metrics
-
-if TYPE_CHECKING:
-    from engine.store import Store
+from engine.quality.sinks import MetricsSink
 
 
 class QualityTracker:
@@ -23,7 +20,7 @@ class QualityTracker:
     def __init__(
         self,
         cfg: QualityConfig,
-        store: Store | None,
+        store: MetricsSink | None,
         publish: Callable[[Event], None],
         clock: Clock,
         *,
@@ -80,7 +77,7 @@ class QualityTracker:
         return m
 
     def on_parent(self, parent_id: str, metrics: ParentMetrics) -> None:
-        """Store a finished parent's metrics."""
+        """MetricsSink a finished parent's metrics."""
         if self.store is not None:
             self.store.record_parent_metrics(parent_id, metrics)
 
