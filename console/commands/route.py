@@ -15,8 +15,8 @@ from console.commands.route_legs import load_quotes, sor_legs
 from console.commands.size import as_flag_error
 from engine.api import RouteDecision
 from engine.config import Settings, load_settings
-from engine.models import InputError, Side, parse_side, to_decimal
-from engine.routing.order_type import decide_order_type, describe_rule
+from engine.models import InputError, Signal, Ticket, parse_side, to_decimal
+from engine.routing.order_type import decide_order_type, describe_rule, parse_strength
 
 _FLAG = {"quantity": "qty"}  # engine field -> this command's flag, where they differ
 
@@ -48,16 +48,6 @@ def register(sub: Any) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class Ticket:
-    """The route request as parsed from the flags."""
-
-    symbol: str
-    side: Side
-    quantity: Decimal
-    strength: str
-
-
-@dataclass(frozen=True, slots=True)
 class Market:
     """Top of book and ADV the decision is made against, and where they came from."""
 
@@ -71,7 +61,8 @@ def parse_ticket(args: argparse.Namespace) -> Ticket:
     symbol = (args.symbol or "").strip().upper()  # as the console and `exec` read it
     if not symbol:
         raise InputError("--symbol", "must not be empty")
-    return Ticket(symbol, parse_side(args.side), to_decimal(args.qty, "qty"), args.strength)
+    side, qty = parse_side(args.side), to_decimal(args.qty, "qty")
+    return Ticket(symbol, side, qty, Signal(strength=parse_strength(args.strength)))
 
 
 def read_market(args: argparse.Namespace, settings: Settings, symbol: str) -> Market:
@@ -94,7 +85,7 @@ def decide(t: Ticket, m: Market, settings: Settings, tick: str | None) -> RouteD
     return decide_order_type(
         side=t.side,
         quantity=t.quantity,
-        strength=t.strength,
+        strength=t.signal.strength,
         bid=m.bid,
         ask=m.ask,
         adv=m.adv,

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import Settings
-from engine.models import InputError, Quote, Side, to_decimal
+from engine.models import InputError, Quote, Side, Ticket, to_decimal
+from engine.routing.plan import arrival_mid, split_legs
 from engine.routing.scores import venue_scores
-from engine.routing.sor import VenueScore, allocate
+from engine.routing.sor import VenueScore
 
 
 def load_quotes(path: str, symbol: str, now: float) -> dict[str, Quote]:
@@ -89,10 +90,18 @@ def sor_legs(
     scores = asyncio.run(
         _scores(settings, db, list(quotes), next(iter(quotes.values())).symbol, now)
     )
-    best_mid = min(q.mid for q in quotes.values())
-    split = len(quotes) > 1 and qty * best_mid > settings.router.sor_min_notional
-    cfg = settings.router if split else settings.router.model_copy(update={"sor_max_legs": 1})
-    legs, dropped = allocate(side, qty, quotes, scores, cfg, dict.fromkeys(quotes, step))
+    # the engine's own rule (engine/routing/plan.py): the split the console and `exec` would make
+    symbol = next(iter(quotes.values())).symbol
+    ticket = Ticket(symbol, side, qty)
+    legs, dropped, split = split_legs(
+        ticket,
+        qty,
+        arrival_mid(quotes),
+        quotes,
+        scores,
+        settings.router,
+        dict.fromkeys(quotes, step),
+    )
     if not split:
         why = f"order notional below the split threshold {settings.router.sor_min_notional}: one venue"
         dropped = [(v, why if r.startswith("at most") else r) for v, r in dropped]

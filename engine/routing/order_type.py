@@ -45,7 +45,8 @@ def describe_rule(rule: str, router: RouterConfig, execution: ExecutionConfig) -
     return texts[rule]
 
 
-def _strength(value: object) -> float:
+def parse_strength(value: object) -> float:
+    """A signal strength in [0, 1] from a number or its text; InputError names the field."""
     try:
         s = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -76,7 +77,7 @@ def decide_order_type(
     """Pick the order type for one ticket; the decision names the rule that fired."""
     sd = side if isinstance(side, Side) else parse_side(side)
     qty = to_decimal(quantity, "quantity")
-    st = _strength(strength)
+    st = parse_strength(strength)
     b = to_decimal(bid, "bid")
     a = to_decimal(ask, "ask")
     if a < b:

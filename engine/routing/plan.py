@@ -3,19 +3,56 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from decimal import Decimal
 
 from engine.algos.registry import TICKET_ALGOS as ALGOS
-from engine.api import Plan, Preview, SizingResult
+from engine.api import Leg, Plan, Preview, SizingResult
+from engine.config import RouterConfig
 from engine.models import InputError, Quote, Ticket, round_down, to_decimal
 from engine.routing.order_type import decide_order_type
 from engine.routing.plan_check import planned_children
 from engine.routing.planning import PlanInputs
 from engine.routing.scores import venue_scores
-from engine.routing.sor import allocate
+from engine.routing.sor import VenueScore, allocate
 from engine.sizing import size_ticket
 
 __all__ = ["ALGOS", "market_view", "plan_ticket", "preview_ticket", "validate_ticket"]
+
+
+def arrival_mid(quotes: Mapping[str, Quote]) -> Decimal:
+    """The mid of the best bid and best ask across venues (a crossed market: the first venue's)."""
+    best_bid = max(q.bid for q in quotes.values())
+    best_ask = min(q.ask for q in quotes.values())
+    return (best_bid + best_ask) / 2 if best_ask > best_bid else next(iter(quotes.values())).mid
+
+
+def split_legs(
+    t: Ticket,
+    qty: Decimal,
+    arrival: Decimal,
+    quotes: Mapping[str, Quote],
+    scores: Mapping[str, VenueScore],
+    router: RouterConfig,
+    steps: Mapping[str, Decimal],
+) -> tuple[list[Leg], list[tuple[str, str]], bool]:
+    """(legs, dropped venues, split?): several venues for "sor", or for "auto" above the split
+    notional; otherwise the one venue with the best effective cost. `tranche route` uses it too."""
+    split = (
+        t.venue is None
+        and len(quotes) > 1
+        and (t.algo == "sor" or (t.algo == "auto" and qty * arrival > router.sor_min_notional))
+    )
+    one = {"sor_max_legs": 1, "sor_max_price_worse_bps": 1e9}
+    legs, dropped = allocate(
+        t.side,
+        qty,
+        dict(quotes),
+        dict(scores),
+        router if split else router.model_copy(update=one),
+        dict(steps),
+    )
+    return legs, dropped, split
 
 
 def validate_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = None) -> None:
@@ -65,9 +102,7 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
     qty = quantity if quantity is not None else t.quantity
     quotes, failed = await market_view(engine, t)
     s = engine.settings
-    best_bid = max(q.bid for q in quotes.values())
-    best_ask = min(q.ask for q in quotes.values())
-    arrival = (best_bid + best_ask) / 2 if best_ask > best_bid else next(iter(quotes.values())).mid
+    arrival = arrival_mid(quotes)
     tight = min(quotes.values(), key=lambda q: q.spread_bps)
     adv = await engine.brokers[tight.venue].adv(t.symbol) or s.router.default_adv
     decision = decide_order_type(
@@ -83,17 +118,7 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
     algo = decision.order_type.value if t.algo == "auto" else t.algo
     steps = {v: (await engine.instrument(v, t.symbol)).step for v in quotes}
     scores = await venue_scores(engine.store, list(quotes), t.symbol, engine.clock.now(), s.router)
-    split = (
-        t.venue is None
-        and len(quotes) > 1
-        and (algo == "sor" or (t.algo == "auto" and qty * arrival > s.router.sor_min_notional))
-    )
-    cfg = (
-        s.router
-        if split
-        else s.router.model_copy(update={"sor_max_legs": 1, "sor_max_price_worse_bps": 1e9})
-    )
-    legs, dropped = allocate(t.side, qty, quotes, scores, cfg, steps)
+    legs, dropped, split = split_legs(t, qty, arrival, quotes, scores, s.router, steps)
     if not split:
         dropped = []
     for leg in legs:  # a remainder off the lot would be left unfilled: refuse it up front
