@@ -127,7 +127,7 @@ async def run_adaptive(ctx: LegContext) -> None:
         ctx, slices=params.slices, interval_s=params.interval_s, decided_by=params.decided_by
     )
     for s in ctx.leg.slices[first:]:
-        s["path"] = path
+        s.path = path
     if ctx.stopped or ctx.leg.filled <= 0:
         return
     final = await ctx.quote()

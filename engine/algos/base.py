@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -12,6 +13,31 @@ from engine.algos.slicing import twap_slices
 from engine.clock import Clock
 from engine.config import Settings
 from engine.models import ChildOrder, Instrument, OrderType, ParentOrder, Quote, Side, TimeInForce
+
+
+class LegStatus(enum.Enum):
+    """Where one venue leg stands; a re-routed leg names its target in `LegState.rerouted_to`."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    INCOMPLETE = "incomplete"  # the algorithm ended with quantity left (no completion cross)
+    STOPPED = "stopped"  # killed, cancelled or quit
+    HELD = "held"  # what is left is executed at the venue, its fills not yet seen
+    REROUTED = "re-routed"
+    PAUSED = "paused"  # its venue failed and no other venue can take the rest
+
+
+@dataclass(slots=True)
+class SliceRecord:
+    """One slice (or one learned decision) of a leg: what was due and what it filled."""
+
+    index: int
+    total: int  # 0: the policy decides as it goes, no count is known in advance
+    quantity: Decimal
+    filled: Decimal
+    decided_by: str = ""
+    path: str = ""  # adaptive TWAP: the guardrail path ("adaptive" or "baseline")
 
 
 @dataclass(slots=True)
@@ -25,13 +51,21 @@ class LegState:
     notional: Decimal = Decimal(0)
     slice_index: int = 0
     slice_total: int = 0
-    status: str = "pending"
+    status: LegStatus = LegStatus.PENDING
+    rerouted_to: str = ""
     reason: str = ""
-    slices: list[dict[str, Any]] = field(default_factory=list)
+    slices: list[SliceRecord] = field(default_factory=list)
 
     @property
     def remaining(self) -> Decimal:
         return self.quantity - self.filled
+
+    @property
+    def status_text(self) -> str:
+        """As the report shows it: "re-routed to B" names the venue."""
+        if self.status is LegStatus.REROUTED:
+            return f"re-routed to {self.rerouted_to}"
+        return self.status.value
 
 
 class FillHistory(Protocol):

@@ -6,9 +6,23 @@ from decimal import Decimal
 
 from engine.algos.base import LegContext
 from engine.algos.pricing import crossing_price, offset_price
-from engine.models import OrderStatus, OrderType, TimeInForce
+from engine.models import ChildOrder, OrderStatus, OrderType, TimeInForce
 
 MAX_CROSS_ATTEMPTS = 5
+
+
+async def send_ioc(
+    ctx: LegContext, qty: Decimal, price: Decimal, meta: dict[str, object]
+) -> ChildOrder:
+    """A marketable IOC limit, waited for `execution.ioc_wait_s` and cancelled if still open."""
+    child = await ctx.send(
+        qty, order_type=OrderType.LIMIT, limit_price=price, tif=TimeInForce.IOC, meta=meta
+    )
+    if child.status is not OrderStatus.REJECTED:
+        child = await ctx.wait(child, ctx.settings.execution.ioc_wait_s)
+        if child.status.is_open:
+            await ctx.cancel(child)
+    return child
 
 
 async def cross_remaining(ctx: LegContext, meta: dict[str, object] | None = None) -> Decimal:
@@ -20,19 +34,10 @@ async def cross_remaining(ctx: LegContext, meta: dict[str, object] | None = None
             break
         q = await ctx.quote()
         px = crossing_price(q, ctx.side, ctx.settings.execution.max_slippage_pct, ctx.instrument)
-        child = await ctx.send(
-            qty,
-            order_type=OrderType.LIMIT,
-            limit_price=px,
-            tif=TimeInForce.IOC,
-            meta={**(meta or {}), "cross_attempt": attempt + 1},
-        )
+        child = await send_ioc(ctx, qty, px, {**(meta or {}), "cross_attempt": attempt + 1})
         if child.status is OrderStatus.REJECTED:
             break
-        child = await ctx.wait(child, 5.0)
         filled += child.filled_qty
-        if child.status.is_open:
-            await ctx.cancel(child)
         if ctx.leg.remaining > 0 and not await ctx.sleep(1.0):
             break
     return filled

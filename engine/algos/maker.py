@@ -15,10 +15,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from engine.algos.base import LegContext, slice_schedule, venue_gone
-from engine.algos.basic import cross_remaining
+from engine.algos.base import LegContext, venue_gone
+from engine.algos.basic import send_ioc
 from engine.algos.pricing import crossing_price, mid_price, passive_price
-from engine.models import ChildOrder, OrderStatus, OrderType, TimeInForce
+from engine.algos.schedule import Slice, run_schedule
+from engine.models import ChildOrder, OrderStatus, OrderType
 
 
 def stage_names(max_reprices: int) -> list[str]:
@@ -50,14 +51,7 @@ async def _rest(
 async def _cross(ctx: LegContext, want: Decimal, meta: dict[str, Any]) -> ChildOrder:
     q = await ctx.quote()
     px = crossing_price(q, ctx.side, ctx.settings.execution.max_slippage_pct, ctx.instrument)
-    child = await ctx.send(
-        want, order_type=OrderType.LIMIT, limit_price=px, tif=TimeInForce.IOC, meta=meta
-    )
-    if child.status is not OrderStatus.REJECTED:
-        child = await ctx.wait(child, 5.0)
-        if child.status.is_open:
-            await ctx.cancel(child)
-    return child
+    return await send_ioc(ctx, want, px, meta)
 
 
 async def run_slice(ctx: LegContext, target: Decimal, base_meta: dict[str, Any]) -> None:
@@ -95,44 +89,15 @@ async def run_maker(
     decided_by: str = "static",
 ) -> None:
     """Slice the leg like TWAP, but make each slice passively first and cross only at the end."""
-    cfg = ctx.settings
-    sizes, interval = slice_schedule(ctx, slices, interval_s)
-    start = ctx.clock.now()
-    scheduled = Decimal(0)
-    for i, size in enumerate(sizes, 1):
-        if ctx.stopped or venue_gone(ctx):
-            return
-        ctx.leg.slice_index = i
-        scheduled += size  # an unfilled slice's remainder carries into this one
-        next_ts = start + i * interval if i < len(sizes) else None
-        ctx.progress(next_slice_ts=next_ts, decided_by=decided_by, detail=f"slice {i}/{len(sizes)}")
-        before = ctx.leg.filled
-        want = min(scheduled - before, ctx.leg.remaining)
-        meta = {
-            "twap_slice": i,
-            "twap_total_slices": len(sizes),
-            "twap_interval_seconds": interval,
-            "parent_order_id": ctx.parent.parent_id,
-            "decided_by": decided_by,
-            "algo": "maker",
-        }
-        if want > 0:
-            await run_slice(ctx, scheduled, meta)
-        ctx.leg.slices.append(
-            {
-                "index": i,
-                "total": len(sizes),
-                "quantity": str(max(want, Decimal(0))),
-                "filled": str(ctx.leg.filled - before),
-                "decided_by": decided_by,
-            }
-        )
-        if next_ts is not None and not await ctx.sleep(max(0.0, next_ts - ctx.clock.now())):
-            return
-    if (
-        ctx.leg.remaining > 0
-        and cfg.execution.complete_with_cross
-        and not ctx.stopped
-        and not venue_gone(ctx)
-    ):
-        await cross_remaining(ctx, {"completion": True, "parent_order_id": ctx.parent.parent_id})
+
+    async def body(ctx: LegContext, s: Slice) -> None:
+        await run_slice(ctx, s.target, s.meta)
+
+    await run_schedule(
+        ctx,
+        body,
+        slices=slices,
+        interval_s=interval_s,
+        decided_by=decided_by,
+        meta={"algo": "maker"},
+    )

@@ -12,8 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from engine.algos.base import LegContext
-from engine.algos.basic import cross_remaining
+from engine.algos.base import LegContext, SliceRecord
+from engine.algos.basic import cross_remaining, send_ioc
 from engine.algos.pricing import crossing_price, mid_price, passive_price
 from engine.learned.ewma import SpreadEwma, ewma_step
 from engine.learned.features import FeatureTracker
@@ -26,7 +26,7 @@ from engine.learned.table import (
     TableError,
     load_table,
 )
-from engine.models import ChildOrder, OrderStatus, OrderType, Quote, TimeInForce, round_down
+from engine.models import ChildOrder, OrderType, Quote, round_down
 
 _CACHE: dict[str, PolicyTable | TableError] = {}
 
@@ -140,15 +140,8 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
         _close_decision(ctx, mark)
         mark = ctx.leg.filled
         live, working = await _act(ctx, q, live, share, aggr, meta)
-        ctx.leg.slices.append(
-            {
-                "index": decisions,
-                "total": 0,  # the policy decides as it goes: no count is known in advance
-                "quantity": str(working),
-                "filled": "0",
-                "decided_by": decided_by,
-            }
-        )
+        # total 0: the policy decides as it goes, no count is known in advance
+        ctx.leg.slices.append(SliceRecord(decisions, 0, working, Decimal(0), decided_by))
         next_decision = now + wait_s
         await ctx.sleep(min(step, max(0.0, end - now)))
     if live is not None and live.status.is_open:
@@ -198,21 +191,15 @@ async def _act(
     if share <= 0:
         return None, Decimal(0)
     if aggr == AGGRESSIVE:
-        child = await ctx.send(
-            qty, order_type=OrderType.LIMIT, limit_price=px, tif=TimeInForce.IOC, meta=meta
-        )
-        if child.status is not OrderStatus.REJECTED:
-            child = await ctx.wait(child, 5.0)
-            if child.status.is_open:
-                await ctx.cancel(child)
+        await send_ioc(ctx, qty, px, meta)
         return None, qty
     return await ctx.send(qty, order_type=OrderType.LIMIT, limit_price=px, meta=meta), qty
 
 
 def _close_decision(ctx: LegContext, mark: Decimal) -> None:
     """A decision's row shows what the leg filled from it until the next decision (or the end)."""
-    if ctx.leg.slices and ctx.leg.slices[-1]["total"] == 0:
-        ctx.leg.slices[-1]["filled"] = str(ctx.leg.filled - mark)
+    if ctx.leg.slices and ctx.leg.slices[-1].total == 0:
+        ctx.leg.slices[-1].filled = ctx.leg.filled - mark
 
 
 async def run_ewma(ctx: LegContext) -> None:

@@ -87,6 +87,9 @@ class ExecutionConfig(Section):
     max_slippage_pct: float = Field(
         0.10, ge=0, description="Slippage allowance for market orders, in %."
     )
+    ioc_wait_s: float = Field(
+        5.0, gt=0, description="How long a crossing IOC order is waited for before it is cancelled."
+    )
     position_sizing: Literal["half_kelly", "fixed", "percent_equity"] = Field("half_kelly")
     fixed_quantity: Decimal = Field(Decimal("100"), gt=0, description="Quantity in 'fixed' mode.")
     percent_equity: float = Field(

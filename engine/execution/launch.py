@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from decimal import Decimal
 
-from engine.algos.base import LegState
+from engine.algos.base import LegState, LegStatus
 from engine.algos.registry import resolve_algo
 from engine.brokers.base import BrokerError
 from engine.config import Settings
@@ -85,7 +85,7 @@ class Launcher:
         s = self.state
         symbol = parent.ticket.symbol
         inst = await s.instrument(leg.venue, symbol)
-        leg.status = "running"
+        leg.status = LegStatus.RUNNING
         runner = LegRunner(s, self.desk, parent, leg, inst)
         if settings is not None:  # reliability: a resumed parent slices what is left of its horizon
             runner.settings = settings
@@ -94,14 +94,14 @@ class Launcher:
         except BrokerError as e:  # a quote or cancel the venue could not answer: leg cannot go on
             leg.reason = f"venue unavailable: {e.message}"
         if s.is_stopped(parent.parent_id):
-            leg.status = "stopped"
+            leg.status = LegStatus.STOPPED
             return
         if leg.remaining > 0 and (
             leg.reason.startswith("venue unavailable") or self._venue_refused(parent, leg)
         ):
             await self._reroute(parent, leg, settings)
             return
-        leg.status = "done" if leg.remaining == 0 else "incomplete"
+        leg.status = LegStatus.DONE if leg.remaining == 0 else LegStatus.INCOMPLETE
 
     async def _reroute(self, parent: ParentOrder, leg: LegState, settings: Settings | None) -> None:
         """The rest of a failed leg to the connected venue with the best far touch, else paused."""
@@ -113,7 +113,7 @@ class Launcher:
         ]
         quotes, _ = await s.market.probe(symbol, others) if others else ({}, [])
         if not quotes:
-            leg.status = "paused"
+            leg.status = LegStatus.PAUSED
             s.log(
                 "error",
                 f"{parent.parent_id}: leg {leg.venue} paused with {leg.remaining} left: {leg.reason}; no other venue",
@@ -126,11 +126,11 @@ class Launcher:
             (k.remaining for k in kids if k.venue == leg.venue and k.status.is_open), Decimal(0)
         )  # still live or held on the old venue: moving it would trade it twice
         if leg.remaining - held <= 0:
-            leg.status = "held"
+            leg.status = LegStatus.HELD
             return
         moved = LegState(target, leg.remaining - held, leg.algo)
         leg.quantity = leg.filled
-        leg.status = f"re-routed to {target}"
+        leg.status, leg.rerouted_to = LegStatus.REROUTED, target
         s.legs[parent.parent_id].append(moved)
         s.log(
             "warning",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from engine.api import ExecutionReport, SliceReport
@@ -15,15 +14,7 @@ def execution_report(state: EngineState, parent_id: str) -> ExecutionReport:
     kids = [state.children[c] for c in p.children]
     legs = state.legs.get(parent_id, [])
     slices = tuple(
-        SliceReport(
-            leg.venue,
-            s["index"],
-            s["total"],
-            Decimal(s["quantity"]),
-            Decimal(s["filled"]),
-            None,
-            s.get("decided_by", ""),
-        )
+        SliceReport(leg.venue, s.index, s.total, s.quantity, s.filled, None, s.decided_by)
         for leg in legs
         for s in leg.slices
     )
@@ -34,7 +25,7 @@ def execution_report(state: EngineState, parent_id: str) -> ExecutionReport:
             "quantity": str(leg.quantity),
             "filled": str(leg.filled),
             "avg_price": str(average(leg.notional / leg.filled)) if leg.filled else None,
-            "status": leg.status,
+            "status": leg.status_text,
             "reason": leg.reason,
         }
         for leg in legs

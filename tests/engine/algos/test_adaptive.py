@@ -158,7 +158,7 @@ async def test_baseline_parents_ignore_the_evidence(run_engine, clock, fraction)
         {expect[0]},
         expect[1],
     )
-    assert {s.get("path") for leg in eng.legs[pid] for s in leg.slices} == {
+    assert {s.path for leg in eng.legs[pid] for s in leg.slices} == {
         "adaptive" if fraction == 1.0 else "baseline"
     }
     assert rep.filled_qty == 300

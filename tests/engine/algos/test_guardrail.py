@@ -110,7 +110,7 @@ async def test_a_trip_in_the_engine_publishes_and_stores_a_guardrail_alert(
     # the next adaptive parent runs the baseline
     pid = await eng.submit(ticket("300", "adaptive"))
     await eng.wait(pid)
-    assert {s["path"] for leg in eng.legs[pid] for s in leg.slices} == {BASELINE}
+    assert {s.path for leg in eng.legs[pid] for s in leg.slices} == {BASELINE}
 
 
 async def test_every_adaptive_parent_feeds_the_comparison(run_engine, clock):
@@ -141,7 +141,7 @@ async def test_a_switch_off_survives_a_restart_within_the_evidence_window(run_en
     )
     pid = await again.submit(ticket("300", "adaptive"))
     await again.wait(pid)
-    assert {s["path"] for leg in again.legs[pid] for s in leg.slices} == {BASELINE}
+    assert {s.path for leg in again.legs[pid] for s in leg.slices} == {BASELINE}
     await again.stop()
     clock.advance_to(clock.now() + (settings.router.lookback_days + 1) * 86400)
     later = await run_engine({"X": StaticVenue("X", clock)}, settings)
