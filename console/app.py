@@ -178,7 +178,7 @@ class TrancheApp(App[None]):
 
     def _tick(self) -> None:
         self.state.dirty.add(HEADER)  # the clock
-        if any(p.status == "working" for p in self.state.parents.values()):
+        if any(p.working for p in self.state.parents.values()):
             self.state.dirty.add(PROGRESS)  # the countdown to the next slice ticks
         if self.engine_started.is_set():
             self.fetch_tables()
@@ -344,7 +344,7 @@ class TrancheApp(App[None]):
         )
 
     def action_cancel_last(self) -> None:
-        working = [p for p in self.state.parents.values() if p.status == "working"]
+        working = [p for p in self.state.parents.values() if p.working]
         if not working:
             self.notify("No working parent order.")
             return

@@ -53,7 +53,7 @@ class ParentView:
     algo: str
     arrival_mid: Any
     accepted_ts: float
-    status: str = "working"
+    status: OrderStatus = OrderStatus.SUBMITTED  # the engine's status; SUBMITTED while working
     filled_qty: Any = 0
     avg_price: Any = None
     slippage_bps: float | None = None
@@ -62,6 +62,15 @@ class ParentView:
     legs: dict[str, ParentProgress] = field(default_factory=dict)
     leg_plan: tuple[tuple[str, Any], ...] = ()
     children: dict[str, ChildUpdated] = field(default_factory=dict)
+
+    @property
+    def working(self) -> bool:
+        """Its algorithms still run: not filled, cancelled or rejected yet."""
+        return not self.status.is_terminal
+
+    @property
+    def status_text(self) -> str:
+        return "working" if self.working else self.status.value
 
 
 @dataclass(slots=True)
@@ -157,7 +166,7 @@ class ConsoleState:
             p = self.parents.get(ev.parent_id)
             if p is not None:
                 p.status, p.filled_qty, p.avg_price, p.reason = (
-                    ev.status.value,
+                    ev.status,
                     ev.filled_qty,
                     ev.avg_price,
                     ev.reason,
@@ -232,7 +241,7 @@ class ConsoleState:
                 row["algo"],
                 row["arrival_mid"],
                 float(row["created_ts"]),
-                status=done.status.value,
+                status=done.status,
                 filled_qty=done.filled_qty,
                 avg_price=done.avg_price,
                 slippage_bps=slippage_bps(row["side"], done.avg_price, row["arrival_mid"]),

@@ -67,7 +67,7 @@ def shortfalls_by_family(app: TrancheApp) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"adaptive": [], "baseline": []}
     for p in app.state.parents.values():
         sf = p.shortfall_bps
-        if p.status == "working" or sf is None:
+        if p.working or sf is None:
             continue
         if p.algo == "adaptive":
             out["adaptive"].append(sf)
@@ -78,7 +78,7 @@ def shortfalls_by_family(app: TrancheApp) -> dict[str, list[float]]:
 
 def live_legs(app: TrancheApp) -> dict[str, tuple[str, Decimal, Decimal]]:
     """Per venue of the newest working parent: status, filled and planned leg quantity."""
-    working = [p for p in app.state.parents.values() if p.status == "working"]
+    working = [p for p in app.state.parents.values() if p.working]
     if not working:
         return {}
     p = max(working, key=lambda p: p.accepted_ts)

@@ -197,6 +197,15 @@ class Fill:
     liquidity: str = ""  # "maker" / "taker" when the venue says
 
 
+class Refusal(StrEnum):
+    """Who refused a child order: the engine's risk gate, the venue, or the engine itself."""
+
+    RISK = "risk gate"
+    VENUE = "venue"
+    NOTHING_LEFT = "nothing left to send"
+    JOURNAL = "journal"  # the history file could not hold it: never sent
+
+
 @dataclass(slots=True)
 class ChildOrder:
     """One order sent to one venue; `client_order_id` is stable across retries and restarts."""
@@ -221,6 +230,7 @@ class ChildOrder:
     fill_ids: set[str] = field(default_factory=set)
     fees: Decimal = Decimal("0")
     cancel_requested: bool = False  # killed or cancelled while its submit was in flight
+    refused: Refusal | None = None  # who refused it, when REJECTED in this session
 
     @property
     def remaining(self) -> Decimal:

@@ -63,7 +63,7 @@ class ExecutionProgress(DataTable[str]):
                 (
                     f"{p.parent_id} {p.side} {p.symbol}",
                     p.algo,
-                    p.status,
+                    p.status_text,
                     bar(Decimal(p.filled_qty), qty),
                     quantity(max(sent_qty(p.children.values()), Decimal(p.filled_qty)), lot),
                     quantity(p.filled_qty, lot),
@@ -81,7 +81,7 @@ class ExecutionProgress(DataTable[str]):
                 leg_filled = sum((Decimal(c.filled_qty) for c in kids), Decimal(0))
                 nxt = (
                     "-"
-                    if ev.next_slice_ts is None or p.status != "working"
+                    if ev.next_slice_ts is None or not p.working
                     else f"{max(0.0, ev.next_slice_ts - now):.0f}s"
                 )
                 # the learned policy's state bucket and action, or which fallback decided

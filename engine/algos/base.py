@@ -53,12 +53,18 @@ class LegState:
     slice_total: int = 0
     status: LegStatus = LegStatus.PENDING
     rerouted_to: str = ""
+    venue_lost: bool = False  # its venue failed: the engine re-routes or pauses the rest
     reason: str = ""
     slices: list[SliceRecord] = field(default_factory=list)
 
     @property
     def remaining(self) -> Decimal:
         return self.quantity - self.filled
+
+    def lose_venue(self, why: str) -> None:
+        """The venue cannot take more of this leg: said in `reason`, flagged for the engine."""
+        self.venue_lost = True
+        self.reason = f"venue unavailable: {why}"
 
     @property
     def status_text(self) -> str:
@@ -126,7 +132,7 @@ Algo = Callable[[LegContext], Awaitable[None]]
 
 def venue_gone(ctx: LegContext) -> bool:
     """The leg's venue failed: stop slicing so the engine can re-route or pause the rest."""
-    return ctx.leg.reason.startswith("venue unavailable")
+    return ctx.leg.venue_lost
 
 
 def slice_schedule(

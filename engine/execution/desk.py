@@ -18,6 +18,7 @@ from engine.models import (
     OrderStatus,
     OrderType,
     ParentOrder,
+    Refusal,
     Side,
     TimeInForce,
     TradingState,
@@ -75,6 +76,7 @@ class ChildDesk:
             child.meta["expected_price"] = str(q.far(t.side) if marketable else limit_price)
         if qty <= 0:
             transition(child, OrderStatus.REJECTED, "nothing left to send")
+            child.refused = Refusal.NOTHING_LEFT
             return child
         denial = s.risk.check(
             child,
@@ -84,6 +86,7 @@ class ChildDesk:
         )
         if denial is not None:
             transition(child, OrderStatus.REJECTED, f"risk: {denial.reason}")
+            child.refused = Refusal.RISK
             s.publish(
                 RiskDenied(s.clock.now(), cid, leg.venue, t.symbol, denial.check, denial.reason)
             )
@@ -104,6 +107,7 @@ class ChildDesk:
                 await s.store.journal_child(child)  # durable before the venue sees the order
             except StoreError as e:  # never send what the journal does not hold
                 transition(child, OrderStatus.REJECTED, f"not sent: journal write failed: {e}")
+                child.refused = Refusal.JOURNAL
                 self.status.store_failed(e)
                 self.status.set_state(
                     TradingState.HALTED, f"the history file cannot be written: {e}"
@@ -121,21 +125,20 @@ class ChildDesk:
         except BrokerError as e:
             if child.status is OrderStatus.PENDING:
                 transition(child, OrderStatus.REJECTED, e.message)
+                child.refused = Refusal.VENUE
             if isinstance(e, VenueUnavailable):
-                leg.reason = f"venue unavailable: {e.message}"
+                leg.lose_venue(e.message)
             s.log("warning", f"{cid} rejected by {leg.venue}: {e.message}")
             self.child_changed(child)
             return child
         self._learn_latency(leg.venue, sent, ack.arrived_ts)
         child.venue_order_id = ack.venue_order_id
         if child.status is OrderStatus.PENDING:
+            refused = ack.status is OrderStatus.REJECTED
             transition(
-                child,
-                OrderStatus.REJECTED
-                if ack.status is OrderStatus.REJECTED
-                else OrderStatus.SUBMITTED,
-                ack.reason,
+                child, OrderStatus.REJECTED if refused else OrderStatus.SUBMITTED, ack.reason
             )
+            child.refused = Refusal.VENUE if refused else None
         for upd in s.early.pop(cid, []):
             self.apply_update(child, upd)
         if child.status is OrderStatus.SUBMITTED and ack.status is OrderStatus.CANCELLED:
@@ -280,6 +283,7 @@ class ChildDesk:
                 transition(child, OrderStatus.CANCELLED, upd.reason)
             elif upd.status is OrderStatus.REJECTED and child.status is OrderStatus.SUBMITTED:
                 transition(child, OrderStatus.REJECTED, upd.reason)
+                child.refused = Refusal.VENUE
         except (IllegalTransition, Overfill) as e:
             s.log("error", f"venue update refused: {e}")
 

@@ -22,7 +22,7 @@ from engine.execution.completion import finish_parent
 from engine.execution.desk import ChildDesk
 from engine.execution.leg import LegRunner
 from engine.execution.state import EngineState
-from engine.models import OrderStatus, ParentOrder
+from engine.models import ParentOrder, Refusal
 
 
 class Launcher:
@@ -92,13 +92,11 @@ class Launcher:
         try:
             await resolve_algo(leg.algo)(runner)
         except BrokerError as e:  # a quote or cancel the venue could not answer: leg cannot go on
-            leg.reason = f"venue unavailable: {e.message}"
+            leg.lose_venue(e.message)
         if s.is_stopped(parent.parent_id):
             leg.status = LegStatus.STOPPED
             return
-        if leg.remaining > 0 and (
-            leg.reason.startswith("venue unavailable") or self._venue_refused(parent, leg)
-        ):
+        if leg.remaining > 0 and (leg.venue_lost or self._venue_refused(parent, leg)):
             await self._reroute(parent, leg, settings)
             return
         leg.status = LegStatus.DONE if leg.remaining == 0 else LegStatus.INCOMPLETE
@@ -143,14 +141,9 @@ class Launcher:
         s = self.state
         mine = [s.children[c] for c in parent.children if s.children[c].venue == leg.venue]
         last = mine[-1] if mine else None
-        if (
-            last is None
-            or last.status is not OrderStatus.REJECTED
-            or last.post_only
-            or last.reason.startswith(("risk:", "nothing left"))
-        ):
+        if last is None or last.refused is not Refusal.VENUE or last.post_only:
             return False
-        leg.reason = f"venue unavailable: refused {last.client_order_id}: {last.reason}"
+        leg.lose_venue(f"refused {last.client_order_id}: {last.reason}")
         return True
 
     async def _settle_held(self, parent: ParentOrder) -> None:

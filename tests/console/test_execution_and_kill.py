@@ -54,7 +54,7 @@ async def test_twap_progress_advances_in_simulated_time(console_app: TrancheApp)
         t0 = app.engine.clock.now()
         pid = await submit_ticket(app, pilot, qty="1000", algo="twap")
         await app.engine.wait(pid)
-        await until(app, pilot, lambda: app.state.parents[pid].status == "filled")
+        await until(app, pilot, lambda: app.state.parents[pid].status is OrderStatus.FILLED)
         progress = []
         while not seen.empty():
             ev = seen.get_nowait()
@@ -115,7 +115,7 @@ async def test_learned_policy_progress_names_who_decided_each_slice(
         await started(app, pilot)
         pid = await submit_ticket(app, pilot, qty="400", algo="drl")
         await app.engine.wait(pid)
-        await until(app, pilot, lambda: app.state.parents[pid].status != "working")
+        await until(app, pilot, lambda: not app.state.parents[pid].working)
         kids = [app.engine.children[c] for c in app.engine.parents[pid].children]
         deciders = {k.meta.get("decided_by") for k in kids} - {None}
         assert deciders and deciders <= {"policy", "defer", "ewma"}

@@ -55,10 +55,7 @@ async def test_every_pane_after_each_algorithm_shows_numbers_at_tick_and_lot(
         await until(
             app,
             pilot,
-            lambda: (
-                app.state.parents.get(pid) is not None
-                and app.state.parents[pid].status != "working"
-            ),
+            lambda: app.state.parents.get(pid) is not None and not app.state.parents[pid].working,
             frames=3000,
         )
         app._last_fetch = 0.0

@@ -9,7 +9,7 @@ import pytest
 
 from engine.config import Settings
 from engine.events import KillReport, TradingStateChanged
-from engine.models import InputError, OrderStatus, Side, Signal, Ticket, TradingState
+from engine.models import InputError, OrderStatus, Refusal, Side, Signal, Ticket, TradingState
 from tests.fakes.faulty_broker import FaultyBroker
 from tests.fakes.paper_venues import paper_venues
 
@@ -150,7 +150,7 @@ async def test_risk_denials_are_rejected_children_with_the_reason_and_recorded(
     assert rep.filled_qty == 0
     kids = [eng.children[c] for c in eng.parents[rep.parent_id].children]
     assert kids and all(
-        k.status is OrderStatus.REJECTED and k.reason.startswith("risk:") for k in kids
+        k.status is OrderStatus.REJECTED and k.refused is Refusal.RISK for k in kids
     )
     assert await open_count(eng) == 0
     await eng.store.flush()
