@@ -94,7 +94,7 @@ class TrancheApp(App[None]):
             )
         self.apply_keymap()
         self.state.venues = dict(self.engine.venue_connected)
-        self.main = MainScreen()
+        self.main = MainScreen(self.draft)
         self.push_screen(self.main)
         self.set_interval(1 / self.settings.console.refresh_hz, self.repaint)
         self.set_interval(1.0, self._tick)
@@ -184,6 +184,9 @@ class TrancheApp(App[None]):
             self.fetch_tables()
 
     # -- painting ---------------------------------------------------------------------------
+    def on_main_screen_shown(self, _: MainScreen.Shown) -> None:
+        self.repaint_all()
+
     def repaint_all(self) -> None:
         self.state.dirty |= ALL_PANES
         self.repaint()

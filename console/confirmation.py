@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from engine.api import PlanChange, Preview
-from widgets.kelly_preview import fmt, order_label
+from widgets.format import figure
+from widgets.kelly_preview import order_label
 
 
 def size_label(pv: Preview) -> str:
@@ -21,10 +22,10 @@ def limit_label(pv: Preview) -> str:
     assert pv.plan is not None
     t = pv.plan.ticket
     if t.limit_price is not None:
-        return f"limit {fmt(t.limit_price)} (yours)"
+        return f"limit {figure(t.limit_price)} (yours)"
     r = pv.route
     if r is not None and r.limit_price is not None and pv.plan.algo != "market":
-        return f"no limit from you: children priced at the touch (now {fmt(r.limit_price)})"
+        return f"no limit from you: children priced at the touch (now {figure(r.limit_price)})"
     return "no limit price"
 
 
@@ -35,13 +36,13 @@ def confirmation_text(pv: Preview) -> str:
     t = plan.ticket
     notional = sum((leg.notional for leg in plan.legs), Decimal(0))
     lines = [
-        f"{t.side.value.upper()} {fmt(plan.quantity)} {t.symbol}   order {order_label(plan)}",
+        f"{t.side.value.upper()} {figure(plan.quantity)} {t.symbol}   order {order_label(plan)}",
         size_label(pv),
-        f"notional {fmt(notional)}   {limit_label(pv)}",
+        f"notional {figure(notional)}   {limit_label(pv)}",
         "venues (sent as shown):",
     ]
     lines += [
-        f"  {leg.venue:<10} {fmt(leg.quantity)} ({leg.share:.0%})  ~{fmt(leg.notional)}"
+        f"  {leg.venue:<10} {figure(leg.quantity)} ({leg.share:.0%})  ~{figure(leg.notional)}"
         for leg in plan.legs
     ]
     lines += risk_lines(pv)
@@ -55,7 +56,7 @@ def risk_lines(pv: Preview) -> list[str]:
         return [f"risk: all {len(pv.children)} planned child orders pass the gate"]
     out = [f"risk: {len(denied)} of {len(pv.children)} planned child orders would be DENIED:"]
     out += [
-        f"  {c.venue} #{c.index} {fmt(c.quantity)} [{c.denied_check}] {c.denied_reason}"
+        f"  {c.venue} #{c.index} {figure(c.quantity)} [{c.denied_check}] {c.denied_reason}"
         for c in denied[:6]
     ]
     if len(denied) > 6:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from textual.widgets import DataTable
 
 from engine.events import AlertRaised
+from widgets.format import figure
 
 COLUMNS = ("time", "kind", "venue", "value", "limit", "message")
 EMPTY = "no alerts yet"
@@ -25,8 +26,6 @@ class AlertList(DataTable[str]):
         self.add_columns(*COLUMNS[1:])
         for a in rows:
             stamp = datetime.fromtimestamp(a.ts, UTC).strftime("%H:%M:%S")
-            self.add_row(
-                stamp, a.kind, a.venue, f"{a.value:,.2f}", f"{a.threshold:,.2f}", a.message
-            )
+            self.add_row(stamp, a.kind, a.venue, figure(a.value), figure(a.threshold), a.message)
         if not rows:
             self.add_row(EMPTY, "", "", "", "", "")

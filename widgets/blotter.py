@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input
 
-from engine.numbers import Steps, average, no_steps, price, quantity
+from widgets.format import Steps, average, no_steps, price, quantity
 
 COLUMNS = ("time", "kind", "id", "venue", "symbol", "side", "qty", "price", "status")
 KEYS = {

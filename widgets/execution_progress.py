@@ -8,7 +8,7 @@ from typing import Any
 
 from textual.widgets import DataTable
 
-from engine.numbers import Steps, average, bps, no_steps, quantity
+from widgets.format import Steps, average, bps, no_steps, quantity
 
 
 def sent_qty(children: Iterable[Any]) -> Decimal:

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from textual_plotext import PlotextPlot
+from typing import Any
+
+from widgets.chart import FillChart
 
 
-class GuardrailChart(PlotextPlot):
+class GuardrailChart(FillChart[dict[str, list[float]]]):
     """Bars of mean shortfall bps per algorithm family; the guardrail alert itself comes from the engine."""
 
-    def on_mount(self) -> None:
-        self.show({})
+    def empty(self) -> dict[str, list[float]]:
+        return {}
 
-    def show(self, shortfalls: dict[str, list[float]]) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
+    def has_data(self, shortfalls: dict[str, list[float]]) -> bool:
+        return any(shortfalls.values())
+
+    def draw(self, plt: Any, shortfalls: dict[str, list[float]]) -> None:
         groups = {k: v for k, v in shortfalls.items() if v}
-        if not groups:
-            plt.title("no data yet")
-        else:
-            names = sorted(groups)
-            plt.title("mean shortfall bps: " + ", ".join(f"{n} n={len(groups[n])}" for n in names))
-            plt.bar(names, [sum(groups[n]) / len(groups[n]) for n in names])
-        self.refresh()
+        names = sorted(groups)
+        plt.title("mean shortfall bps: " + ", ".join(f"{n} n={len(groups[n])}" for n in names))
+        plt.bar(names, [sum(groups[n]) / len(groups[n]) for n in names])

@@ -8,16 +8,7 @@ from rich.table import Table
 from textual.widgets import Static
 
 from engine.api import Plan, Preview
-
-
-def fmt(value: object, places: int = 2) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.{places}f}"
-    if isinstance(value, Decimal):
-        return f"{value:,f}" if value == value.to_integral_value() else f"{value:,.{places}f}"
-    return str(value)
+from widgets.format import figure
 
 
 def order_label(plan: Plan) -> str:
@@ -44,7 +35,7 @@ class KellyPreview(Static):
         t.add_column()
         r = preview.route  # the decision first: it must stay visible in a short pane
         if r is not None:
-            price = f" @ {fmt(r.limit_price)}" if r.limit_price is not None else ""
+            price = f" @ {figure(r.limit_price)}" if r.limit_price is not None else ""
             slices = f" {r.slices} x {r.interval_s:g} s" if r.slices > 1 else ""
             if preview.plan is not None and preview.plan.ticket.algo != "auto":
                 t.add_row("order", order_label(preview.plan))  # the trader's choice, not a rule's
@@ -54,19 +45,20 @@ class KellyPreview(Static):
         if s is not None:
             t.add_row("sizing", s.mode)
             t.add_row(
-                "f*", f"{fmt(s.kelly_fraction, 4)}  half-Kelly {fmt(s.half_kelly_fraction, 4)}"
+                "f*",
+                f"{figure(s.kelly_fraction, 4)}  half-Kelly {figure(s.half_kelly_fraction, 4)}",
             )
-            t.add_row("qty", f"{fmt(s.quantity)} (uncapped {fmt(s.uncapped_quantity)})")
+            t.add_row("qty", f"{figure(s.quantity)} (uncapped {figure(s.uncapped_quantity)})")
             t.add_row("cap", s.cap_reason if s.capped else "none binds")
-            t.add_row("notional", fmt(s.notional))
-            t.add_row("stop", fmt(s.stop_price))
+            t.add_row("notional", figure(s.notional))
+            t.add_row("stop", figure(s.stop_price))
             if s.reason:
                 t.add_row("no order", s.reason)
         else:
             t.add_row("sizing", "typed quantity (Kelly off)")
-        t.add_row("quantity", fmt(preview.quantity))
+        t.add_row("quantity", figure(preview.quantity))
         if preview.legs:
-            t.add_row("notional", fmt(sum((leg.notional for leg in preview.legs), Decimal(0))))
+            t.add_row("notional", figure(sum((leg.notional for leg in preview.legs), Decimal(0))))
         if preview.legs:
             t.add_row("venues", ", ".join(f"{leg.venue} {leg.share:.0%}" for leg in preview.legs))
         if preview.errors:

@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 
 from engine.events import KillReport
 from engine.models import TradingState
+from widgets.format import ms
 
 
 class KillSwitch(Vertical):
@@ -63,6 +64,6 @@ class KillSwitch(Vertical):
                 + (f"{len(report.failed)} still unknown (retrying)" if failed else "all confirmed")
                 if report.followup
                 else f"last kill: cancelled {report.cancelled}, failed {len(report.failed)}, "
-                f"algos stopped {report.algos_stopped}, {report.elapsed_ms:.1f} ms"
+                f"algos stopped {report.algos_stopped}, {ms(report.elapsed_ms)}"
             )
             self.query_one("#kill-report", Static).update(head + (f"\n{failed}" if failed else ""))

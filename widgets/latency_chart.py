@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from textual_plotext import PlotextPlot
+from typing import Any
 
 from engine.events import FillRecorded
+from widgets.chart import FillChart
+
+NEWEST = 1000  # fills in the histogram
 
 
-class LatencyChart(PlotextPlot):
+class LatencyChart(FillChart[list[float]]):
     """A histogram of the engine's own latency figures, never estimated here."""
 
-    def on_mount(self) -> None:
-        self.show([])
+    def empty(self) -> list[float]:
+        return []
 
-    def show(self, fills: Iterable[FillRecorded]) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        lat = [f.latency_ms for f in list(fills)[-1000:]]
-        if not lat:
-            plt.title("no data yet")
-        else:
-            plt.title(f"ms, n={len(lat)}")
-            plt.hist(lat, bins=20)
-        self.refresh()
+    def show(self, fills: Iterable[FillRecorded]) -> None:  # type: ignore[override]
+        super().show([f.latency_ms for f in list(fills)[-NEWEST:]])
+
+    def draw(self, plt: Any, lat: list[float]) -> None:
+        plt.title(f"ms, n={len(lat)}")
+        plt.hist(lat, bins=20)

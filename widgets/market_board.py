@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from textual.widgets import DataTable
 
 from engine.models import Quote
-from widgets.kelly_preview import fmt
+from widgets.format import figure, level
 
 COLUMNS = ("venue", "bid", "ask", "sprd bps", "bid sz", "ask sz")
 
@@ -15,11 +15,11 @@ COLUMNS = ("venue", "bid", "ask", "sprd bps", "bid sz", "ask sz")
 def cells(q: Quote) -> tuple[str, ...]:
     return (
         q.venue,
-        fmt(q.bid, 4),
-        fmt(q.ask, 4),
-        f"{q.spread_bps:.1f}",
-        fmt(q.bid_size),
-        fmt(q.ask_size),
+        figure(q.bid, 4),
+        figure(q.ask, 4),
+        level(q.spread_bps, 1),
+        figure(q.bid_size),
+        figure(q.ask_size),
     )
 
 

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 
-from engine.numbers import price, quantity
+from widgets.format import price, quantity
 
 Level = tuple[Decimal, Decimal]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.widgets import DataTable
 
-from engine.numbers import average, money, price, quantity
+from widgets.format import average, money, price, quantity
 
 COLUMNS = (
     "symbol",

@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from textual_plotext import PlotextPlot
+from typing import Any
 
 from engine.events import FillRecorded
+from widgets.chart import FillChart
+
+NEWEST = 500  # fills drawn
 
 
-class SlippageChart(PlotextPlot):
-    """Series come from bounded deques in the console state; only the newest 500 fills are drawn."""
+class SlippageChart(FillChart[list[FillRecorded]]):
+    """Series come from bounded deques in the console state; only the newest fills are drawn."""
 
-    def on_mount(self) -> None:
-        self.show([])
+    def empty(self) -> list[FillRecorded]:
+        return []
 
-    def show(self, fills: Iterable[FillRecorded]) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
+    def show(self, fills: Iterable[FillRecorded]) -> None:  # type: ignore[override]
+        super().show(list(fills)[-NEWEST:])
+
+    def draw(self, plt: Any, rows: list[FillRecorded]) -> None:
         series: dict[str, tuple[list[float], list[float]]] = {}
-        rows = list(fills)[-500:]
-        t0 = rows[0].ts if rows else 0.0
+        t0 = rows[0].ts
         for f in rows:
             xs, ys = series.setdefault(f.venue, ([], []))
             xs.append(f.ts - t0)
             ys.append(f.slippage_bps)
-        if not series:
-            plt.title("no data yet")
-        else:
-            plt.title("bps by venue")
-            for venue, (xs, ys) in sorted(series.items()):
-                plt.plot(xs, ys, label=venue, marker="braille")
-            plt.xlabel("engine seconds")
-        self.refresh()
+        plt.title("bps by venue")
+        for venue, (xs, ys) in sorted(series.items()):
+            plt.plot(xs, ys, label=venue, marker="braille")
+        plt.xlabel("engine seconds")

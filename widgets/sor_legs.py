@@ -8,7 +8,7 @@ from decimal import Decimal
 from textual.widgets import DataTable
 
 from engine.api import Leg
-from widgets.kelly_preview import fmt
+from widgets.format import figure, level
 
 COLUMNS = (
     "venue",
@@ -51,14 +51,14 @@ class SorLegs(DataTable[str]):
             done = f"{filled / qty:.0%}" if qty else "-"
             self.row(
                 leg.venue,
-                fmt(leg.bid),
-                fmt(leg.ask),
-                f"{leg.spread_bps:.1f}",
-                f"{leg.price_worse_bps:.1f}",
-                f"{leg.expected_slippage_bps:.1f} {leg.slippage_source}",
-                f"{leg.effective_cost_bps:.1f}",
+                figure(leg.bid),
+                figure(leg.ask),
+                level(leg.spread_bps, 1),
+                level(leg.price_worse_bps, 1),
+                f"{level(leg.expected_slippage_bps, 1)} {leg.slippage_source}",
+                level(leg.effective_cost_bps, 1),
                 f"{leg.share:.0%}",
-                fmt(leg.notional),
+                figure(leg.notional),
                 status,
                 done,
             )

@@ -6,6 +6,8 @@ from typing import Any
 
 from textual.widgets import DataTable
 
+from widgets.format import level
+
 COLUMNS = ("venue", "sym", "hr", "slip bps", "n", "source")
 
 
@@ -28,7 +30,7 @@ class VenueScores(DataTable[str]):
                 str(r.get("venue", "")),
                 str(r.get("symbol", "")),
                 str(r.get("hour", "")),
-                "-" if slip is None else f"{float(slip):.2f}",
+                level(None if slip is None else float(slip), 2),
                 str(r.get("samples", 0)),
                 str(r.get("source", "")),
             )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
@@ -21,15 +20,12 @@ from widgets.latency_chart import LatencyChart
 from widgets.log_pane import LogPane
 from widgets.market_board import MarketBoard
 from widgets.order_book import OrderBook
-from widgets.order_ticket import OrderTicket
+from widgets.order_ticket import Draft, OrderTicket
 from widgets.positions import PositionsPane
 from widgets.slippage_chart import SlippageChart
 from widgets.sor_legs import SorLegs
 from widgets.status_bar import StatusBar
 from widgets.venue_scores import VenueScores
-
-if TYPE_CHECKING:
-    from console.app import TrancheApp
 
 # below either size the side-by-side layout no longer fits: panes become tabs
 WIDE_MIN_WIDTH = 110
@@ -46,15 +42,15 @@ def titled(widget, title: str):  # type: ignore[no-untyped-def]
 
 
 class MainScreen(Screen[None]):
-    """Composes the panes; the app repaints them from its coalesced state."""
+    """Composes the panes; the app repaints them from its coalesced state when told `Shown`."""
 
-    def __init__(self) -> None:
+    class Shown(Message):
+        """The panes were composed (or recomposed for a new size): paint them all."""
+
+    def __init__(self, draft: Draft) -> None:
         super().__init__(id="main")
+        self.draft = draft  # the ticket being typed: survives a recompose
         self.compact = False
-
-    @property
-    def tranche(self) -> TrancheApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         self.compact = is_compact(*self.app.size)
@@ -68,7 +64,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def _ticket(self) -> OrderTicket:
-        return titled(OrderTicket(self.tranche.draft, id="ticket", classes="pane"), "Order ticket")
+        return titled(OrderTicket(self.draft, id="ticket", classes="pane"), "Order ticket")
 
     def _bottom_tabs(self) -> ComposeResult:
         with TabPane("Quality", id="tab-quality"), Horizontal(id="quality"):
@@ -119,12 +115,12 @@ class MainScreen(Screen[None]):
             yield from self._bottom_tabs()
 
     def on_mount(self) -> None:
-        self.tranche.repaint_all()
+        self.post_message(self.Shown())
 
     async def on_resize(self, event: events.Resize) -> None:
         if is_compact(event.size.width, event.size.height) != self.compact:
             await self.recompose()
-            self.tranche.repaint_all()
+            self.post_message(self.Shown())
 
     def show_tab(self, tab: str) -> None:
         """Bring a tab forward if this layout has it (wide layouts keep some panes always visible)."""

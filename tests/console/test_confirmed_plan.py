@@ -10,7 +10,7 @@ from textual.widgets import Button, Select
 from console.app import TrancheApp
 from console.screens.confirm import ConfirmModal
 from tests.console.conftest import screen_text, settle, started, type_into, until
-from widgets.kelly_preview import fmt
+from widgets.format import figure as fmt
 
 
 async def fill_ticket(

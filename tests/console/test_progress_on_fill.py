@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from engine.models import Side, Ticket
 from tests.console.conftest import START, FrozenClock, make_console, started, until
-from widgets.kelly_preview import fmt
+from widgets.format import figure as fmt
 
 
 def table_rows(app, selector: str) -> list[dict[str, str]]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from console.app import TrancheApp
 from engine.models import Side, Signal, Ticket
 from tests.console.conftest import pane_text, settle, started, type_into
-from widgets.kelly_preview import fmt
+from widgets.format import figure as fmt
 
 
 async def test_typing_a_kelly_ticket_shows_the_engines_own_preview(console_app: TrancheApp) -> None:
