@@ -131,6 +131,36 @@ UpdateHandler = Callable[[OrderUpdate], None]
 StateHandler = Callable[[bool, str], None]  # (connected, detail)
 
 
+def venue_copy(
+    order: ChildOrder,
+    venue: str,
+    venue_order_id: str,
+    *,
+    limit_price: Decimal | None = None,
+    created_ts: float = 0.0,
+    meta: dict[str, object] | None = None,
+) -> ChildOrder:
+    """The order as a simulated venue holds it: its own object (the engine's copy is never
+    touched by the venue), SUBMITTED under the venue's id."""
+    mine = ChildOrder(
+        order.client_order_id,
+        order.parent_id,
+        venue,
+        order.symbol,
+        order.side,
+        order.quantity,
+        order.order_type,
+        order.limit_price if limit_price is None else limit_price,
+        order.tif,
+        order.post_only,
+        created_ts=created_ts,
+        meta=dict(meta or {}),
+    )
+    mine.venue_order_id = venue_order_id
+    mine.status = OrderStatus.SUBMITTED
+    return mine
+
+
 class Broker(ABC):
     """One venue. Quantities and prices are Decimal; every call may raise a BrokerError subclass."""
 

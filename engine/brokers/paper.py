@@ -19,6 +19,7 @@ from engine.brokers.base import (
     OrderState,
     OrderUpdate,
     UnknownSymbol,
+    venue_copy,
 )
 from engine.clock import Clock
 from engine.lifecycle import apply_fill
@@ -117,32 +118,15 @@ class PaperBroker(Broker):
         )
         if order.post_only and marketable and order.limit_price is not None:
             raise OrderRejected(self.name, f"post-only order at {order.limit_price} would cross")
-        mine = ChildOrder(
-            **{
-                f: getattr(order, f)
-                for f in (
-                    "client_order_id",
-                    "parent_id",
-                    "venue",
-                    "symbol",
-                    "side",
-                    "quantity",
-                    "order_type",
-                    "limit_price",
-                    "tif",
-                    "post_only",
-                )
-            }
-        )
-        mine.venue_order_id = f"{self._id_prefix}{next(self._ids)}"
-        mine.status = OrderStatus.SUBMITTED
+        vid = f"{self._id_prefix}{next(self._ids)}"
+        mine = venue_copy(order, order.venue, vid)
         self._orders[mine.client_order_id] = mine
         self._fills[mine.client_order_id] = []
         if marketable:
             self._fill(mine, q)
         elif order.tif is TimeInForce.IOC:
             mine.status = OrderStatus.CANCELLED
-        return Ack(mine.venue_order_id, mine.status)
+        return Ack(vid, mine.status)
 
     async def cancel(self, order: ChildOrder) -> None:
         mine = self._orders.get(order.client_order_id)

@@ -20,6 +20,7 @@ from engine.brokers.base import (
     OrderState,
     OrderUpdate,
     UnknownSymbol,
+    venue_copy,
 )
 from engine.clock import Clock
 from engine.config import Settings
@@ -170,21 +171,8 @@ class SimVenue(Broker):
                     self.name,
                     f"buy of {order.quantity} {order.symbol} at {px} needs {need:.2f}, cash {self.cash:.2f}",
                 )
-        mine = ChildOrder(
-            order.client_order_id,
-            order.parent_id,
-            self.name,
-            order.symbol,
-            order.side,
-            order.quantity,
-            order.order_type,
-            order.limit_price,
-            order.tif,
-            order.post_only,
-        )
-        mine.venue_order_id = f"{self.name}-{next(self._ids)}"
-        mine.status = OrderStatus.SUBMITTED
-        mine.created_ts = self.clock.now()
+        vid = f"{self.name}-{next(self._ids)}"
+        mine = venue_copy(order, self.name, vid, created_ts=self.clock.now())
         rec = _Order(mine)
         self._orders[mine.client_order_id] = rec
         if mine.side is Side.BUY:
@@ -193,7 +181,7 @@ class SimVenue(Broker):
         arrived = self.clock.now()
         if mine.status is OrderStatus.SUBMITTED:
             self._arrive(rec, int(lots), limit_ticks)
-        return Ack(mine.venue_order_id, mine.status, mine.reason, arrived_ts=arrived)
+        return Ack(vid, mine.status, mine.reason, arrived_ts=arrived)
 
     def _arrive(self, rec: _Order, lots: int, limit_ticks: int | None) -> None:
         o = rec.child

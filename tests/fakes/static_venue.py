@@ -26,6 +26,7 @@ from engine.brokers.base import (
     OrderState,
     OrderUpdate,
     VenueUnavailable,
+    venue_copy,
 )
 from engine.clock import Clock
 from engine.models import (
@@ -111,22 +112,14 @@ class StaticVenue(Broker):
         marketable = px is None or (px >= self.ask if order.side is Side.BUY else px <= self.bid)
         if order.post_only and marketable:
             raise OrderRejected(self.name, f"post-only order at {px} would cross")
-        mine = ChildOrder(
-            order.client_order_id,
-            order.parent_id,
+        mine = venue_copy(
+            order,
             self.name,
-            order.symbol,
-            order.side,
-            order.quantity,
-            order.order_type,
-            px,
-            order.tif,
-            order.post_only,
+            f"{self.name}-{next(self._ids)}",
+            limit_price=px,
             created_ts=self.clock.now(),
-            meta=dict(order.meta),
+            meta=order.meta,
         )
-        mine.venue_order_id = f"{self.name}-{next(self._ids)}"
-        mine.status = OrderStatus.SUBMITTED
         self.orders[mine.client_order_id] = mine
         self.sent.append(mine)
         if marketable:
