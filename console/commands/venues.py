@@ -12,6 +12,7 @@ from typing import Any
 
 from console.cli import CliError, add_common, db_file, emit, symbol_name
 from engine.config import Settings, load_settings
+from engine.measures import hour_of_day
 
 
 def register(sub: Any) -> None:
@@ -202,7 +203,7 @@ def run_scores(args: argparse.Namespace) -> int:
         args,
         {
             "symbol": symbol,
-            "hour_utc": int(now // 3600) % 24,
+            "hour_utc": hour_of_day(now),
             "lookback_days": settings.router.lookback_days,
             "venues": rows,
         },

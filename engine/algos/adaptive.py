@@ -23,8 +23,7 @@ from engine.algos.base import FillHistory, LegContext
 from engine.algos.guardrail import BASELINE, leg_shortfall_bps
 from engine.algos.twap import run_twap
 from engine.config import Settings
-
-SIZE_NAMES = ("small", "mid", "large")
+from engine.measures import hour_of_day, size_bucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +36,6 @@ class AdaptiveParams:
     bucket: tuple[str, int, str]
     median_bps: float | None = None
     samples: int = 0
-
-
-def size_bucket(notional: float, edges: tuple[float, float]) -> str:
-    """small below the first edge, large at or above the second, mid between."""
-    if notional < edges[0]:
-        return "small"
-    return "mid" if notional < edges[1] else "large"
-
-
-def hour_of_day(ts: float) -> int:
-    return int(ts // 3600) % 24
 
 
 def rule(median_bps: float, settings: Settings) -> tuple[int, float]:

@@ -22,6 +22,7 @@ from statistics import fmean
 from typing import Any
 
 from engine.config import AlgoConfig
+from engine.measures import shortfall_bps
 
 ADAPTIVE = "adaptive"
 BASELINE = "baseline"
@@ -43,11 +44,15 @@ def leg_shortfall_bps(
     sign: int,
 ) -> float:
     """Executed cost plus the unfilled rest marked at the final mid, bps of the leg at arrival."""
-    if arrival <= 0 or quantity <= 0:
-        return 0.0
-    executed = sign * (notional - filled * arrival)
-    opportunity = sign * (quantity - filled) * (final_mid - arrival)
-    return float((executed + opportunity) / (quantity * arrival) * 10000)
+    sf = shortfall_bps(
+        sign=sign,
+        quantity=quantity,
+        filled_qty=filled,
+        notional_filled=notional,
+        arrival_mid=arrival,
+        final_mid=final_mid,
+    )
+    return 0.0 if sf is None else sf
 
 
 class Guardrail:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from engine import measures
 from engine.models import Side
 
 BPS = Decimal(10000)
@@ -80,16 +81,16 @@ def shortfall_bps(
     arrival_mid: Decimal,
     final_mid: Decimal,
 ) -> float | None:
-    """Implementation shortfall in bps of the parent's value at arrival.
-
-    Executed cost (paid vs arrival mid) + opportunity cost of the unfilled rest (marked at
-    `final_mid`) + fees; positive is a cost. None when there is no arrival price to measure against.
-    """
-    if arrival_mid <= 0 or quantity <= 0:
-        return None
-    executed = side.sign * (notional_filled - filled_qty * arrival_mid)
-    opportunity = side.sign * (quantity - filled_qty) * (final_mid - arrival_mid)
-    return float((executed + opportunity + fees) / (quantity * arrival_mid) * BPS)
+    """A parent's implementation shortfall with fees, in bps (engine/measures.py)."""
+    return measures.shortfall_bps(
+        sign=side.sign,
+        quantity=quantity,
+        filled_qty=filled_qty,
+        notional_filled=notional_filled,
+        arrival_mid=arrival_mid,
+        final_mid=final_mid,
+        fees=fees,
+    )
 
 
 def parent_metrics(

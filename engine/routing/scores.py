@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from engine.config import RouterConfig
+from engine.measures import hour_of_day
 from engine.routing.sor import VenueScore
 
 
@@ -20,9 +21,7 @@ class ScoreHistory(Protocol):
     ) -> tuple[float, int] | None: ...
 
 
-def hour_bucket(ts: float) -> int:
-    """Hour of day, UTC: the bucket fills are scored in."""
-    return int(ts // 3600) % 24
+hour_bucket = hour_of_day  # the hour of day, UTC, venue scores are kept in
 
 
 async def venue_scores(

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.store.stats import grouped_weighted_medians, size_bucket, weighted_median
+from engine.measures import size_bucket
+from engine.store.stats import grouped_weighted_medians, weighted_median
 
 STALE_SHARE = 0.02  # a figure is read again once the fills since its read exceed 2% of its sample
 STALE_S = 60.0  # and at least this often (other processes write the same file; the window moves)

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from engine.measures import hour_of_day
 from engine.models import ChildOrder, Fill, ParentOrder
 from engine.quality.metrics import FillMetrics, ParentMetrics
 from engine.store.owner import process_owner
@@ -20,11 +21,6 @@ def dec(value: Decimal | None) -> str | None:
 def to_json(data: object) -> str:
     """JSON for free-form payloads; Decimals and other odd values become strings, never an error."""
     return json.dumps(data, default=str, separators=(",", ":"), sort_keys=True)
-
-
-def hour_of_day(ts: float) -> int:
-    """Hour of day, UTC (0-23): the bucket learned figures are kept in."""
-    return int(ts // 3600) % 24
 
 
 PARENT_UPSERT = """

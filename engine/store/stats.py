@@ -38,10 +38,3 @@ def grouped_weighted_medians(
         values[key].append(value)
         weights[key].append(weight)
     return {k: (weighted_median(values[k], weights[k]), len(values[k])) for k in values}
-
-
-def size_bucket(notional: float, edges: tuple[float, float]) -> str:
-    """small below the first edge, large from the second, mid between."""
-    if notional < edges[0]:
-        return "small"
-    return "mid" if notional < edges[1] else "large"
