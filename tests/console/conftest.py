@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 import pytest
+from textual.widgets import Select
 
 from console.app import TrancheApp, create_app
+from console.screens.confirm import ConfirmModal
 from engine.clock import SimClock
 from engine.config import Settings
 from engine.factory import build_engine
+from engine.models import Ticket
 from tests.console import snapshot_svg
 from tests.fakes.paper_venues import paper_venues
 
@@ -90,3 +94,46 @@ def pane_text(app: TrancheApp, selector: str) -> str:
     region = app.main.query_one(selector).region
     lines = screen_text(app).split("\n")[region.y : region.bottom]
     return "\n".join(line[region.x : region.right] for line in lines)
+
+
+def table_rows(app, selector: str) -> list[dict[str, str]]:
+    """Each row of a DataTable pane as {column label: cell text}, read from the widget itself."""
+    table = app.main.query_one(selector)
+    labels = [c.label.plain for c in table.columns.values()]
+    return [
+        dict(zip(labels, (str(v) for v in table.get_row_at(i)), strict=True))
+        for i in range(table.row_count)
+    ]
+
+
+async def fill_ticket(
+    app: TrancheApp, pilot, *, qty: str, algo: str, strength: str = "0.5"
+) -> None:
+    await type_into(pilot, "#quantity", qty)
+    await type_into(pilot, "#strength", strength)
+    app.main.query_one("#algo", Select).value = algo
+    await settle(app, pilot)
+
+
+async def open_dialog(app: TrancheApp, pilot) -> ConfirmModal:
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert isinstance(app.screen, ConfirmModal), screen_text(app)
+    return app.screen
+
+
+async def trade_session(tmp_path, *tickets: Ticket) -> dict[str, Decimal]:
+    """One console session that executes `tickets` to the end and records an alert; its figures."""
+    app = make_console(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        for t in tickets:
+            await app.engine.submit(t)
+        await until(app, pilot, lambda: not app.engine.working_parents(), frames=3000)
+        app.engine.store.record_alert(
+            ts=app.engine.clock.now(), kind="slippage", message="test alert", value=12.5,
+            threshold=10.0, venue="V0", symbol="AAPL",
+        )  # fmt: skip
+        await app.engine.store.flush()
+        net = dict(app.engine.positions)
+    return net

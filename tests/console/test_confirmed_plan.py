@@ -5,28 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from textual.widgets import Button, Select
+from textual.widgets import Button
 
 from console.app import TrancheApp
 from console.screens.confirm import ConfirmModal
-from tests.console.conftest import screen_text, settle, started, type_into, until
+from tests.console.conftest import (
+    fill_ticket,
+    open_dialog,
+    screen_text,
+    settle,
+    started,
+    until,
+)
 from widgets.format import figure as fmt
-
-
-async def fill_ticket(
-    app: TrancheApp, pilot, *, qty: str, algo: str, strength: str = "0.5"
-) -> None:
-    await type_into(pilot, "#quantity", qty)
-    await type_into(pilot, "#strength", strength)
-    app.main.query_one("#algo", Select).value = algo
-    await settle(app, pilot)
-
-
-async def open_dialog(app: TrancheApp, pilot) -> ConfirmModal:
-    await pilot.press("ctrl+s")
-    await pilot.pause()
-    assert isinstance(app.screen, ConfirmModal), screen_text(app)
-    return app.screen
 
 
 def sent_per_venue(app: TrancheApp, pid: str) -> dict[str, Decimal]:

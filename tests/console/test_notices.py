@@ -11,7 +11,7 @@ from engine.clock import SimClock
 from engine.events import AlertRaised
 from engine.factory import build_engine
 from tests.console.conftest import START, screen_text, started, until
-from tests.engine.test_recovery import crashed_journal, settings
+from tests.fakes.journal import crashed_journal, settings
 
 
 def _alert(n: int) -> AlertRaised:

@@ -6,25 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine.models import Side, Ticket
-from tests.console.conftest import make_console, pane_text, settle, started, until
-from tests.console.test_progress_on_fill import table_rows
-
-
-async def _trade(tmp_path, *tickets: Ticket) -> dict[str, Decimal]:
-    """One console session that executes `tickets` to the end and records an alert; its figures."""
-    app = make_console(tmp_path)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await started(app, pilot)
-        for t in tickets:
-            await app.engine.submit(t)
-        await until(app, pilot, lambda: not app.engine.working_parents(), frames=3000)
-        app.engine.store.record_alert(
-            ts=app.engine.clock.now(), kind="slippage", message="test alert", value=12.5,
-            threshold=10.0, venue="V0", symbol="AAPL",
-        )  # fmt: skip
-        await app.engine.store.flush()
-        net = dict(app.engine.positions)
-    return net
+from tests.console.conftest import (
+    make_console,
+    pane_text,
+    settle,
+    started,
+    table_rows,
+    trade_session,
+    until,
+)
 
 
 def _positions(app) -> list[dict[str, str]]:
@@ -64,7 +54,7 @@ async def test_the_positions_pane_shows_quantity_cost_and_the_gate_figure(tmp_pa
 async def test_a_restart_starts_from_the_history_charts_alerts_parents_and_positions(
     tmp_path,
 ) -> None:
-    net = await _trade(
+    net = await trade_session(
         tmp_path,
         Ticket("AAPL", Side.BUY, Decimal(800), algo="twap"),
         Ticket("AAPL", Side.SELL, Decimal(300), algo="market"),
@@ -94,7 +84,7 @@ async def test_a_restart_starts_from_the_history_charts_alerts_parents_and_posit
 
 
 async def test_resizing_while_the_history_is_read_raises_nothing(tmp_path) -> None:
-    await _trade(tmp_path, Ticket("AAPL", Side.BUY, Decimal(500), algo="twap"))
+    await trade_session(tmp_path, Ticket("AAPL", Side.BUY, Decimal(500), algo="twap"))
     app = make_console(tmp_path)
     async with app.run_test(size=(200, 50)) as pilot:
         await started(app, pilot)

@@ -5,18 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine.models import Side, Ticket
-from tests.console.conftest import START, FrozenClock, make_console, started, until
+from tests.console.conftest import START, FrozenClock, make_console, started, table_rows, until
 from widgets.format import figure as fmt
-
-
-def table_rows(app, selector: str) -> list[dict[str, str]]:
-    """Each row of a DataTable pane as {column label: cell text}, read from the widget itself."""
-    table = app.main.query_one(selector)
-    labels = [c.label.plain for c in table.columns.values()]
-    return [
-        dict(zip(labels, (str(v) for v in table.get_row_at(i)), strict=True))
-        for i in range(table.row_count)
-    ]
 
 
 def parent_row(app, pid: str) -> dict[str, str]:

@@ -11,8 +11,7 @@ import asyncio
 from decimal import Decimal
 
 from engine.models import Side, Ticket
-from tests.console.conftest import make_console, started
-from tests.console.test_positions_and_history import _trade
+from tests.console.conftest import make_console, started, trade_session
 from widgets.blotter import Blotter
 from widgets.order_book import OrderBook
 
@@ -20,7 +19,7 @@ ROW = {"kind": "order", "id": "P1-001", "venue": "V0", "symbol": "AAPL", "side":
 
 
 async def test_tables_painted_while_the_layout_is_rebuilt_raise_nothing(tmp_path) -> None:
-    await _trade(tmp_path, Ticket("AAPL", Side.BUY, Decimal(500), algo="twap"))
+    await trade_session(tmp_path, Ticket("AAPL", Side.BUY, Decimal(500), algo="twap"))
     app = make_console(tmp_path)
     errors: list[BaseException] = []
     async with app.run_test(size=(200, 50)) as pilot:

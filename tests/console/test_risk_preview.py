@@ -7,8 +7,7 @@ from textual.widgets import Button
 
 from console.app import TrancheApp
 from console.screens.confirm import ConfirmModal
-from tests.console.conftest import screen_text, settle, started
-from tests.console.test_confirmed_plan import fill_ticket, open_dialog
+from tests.console.conftest import fill_ticket, open_dialog, screen_text, settle, started
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,15 @@ from textual.widgets import Footer, TabbedContent
 
 from console.app import TrancheApp
 from console.bindings import by_id
-from tests.console.conftest import make_console, pane_text, screen_text, settle, started
-from tests.console.test_confirmed_plan import fill_ticket, open_dialog
+from tests.console.conftest import (
+    fill_ticket,
+    make_console,
+    open_dialog,
+    pane_text,
+    screen_text,
+    settle,
+    started,
+)
 
 
 async def test_the_market_tab_has_a_key(console_app: TrancheApp) -> None:

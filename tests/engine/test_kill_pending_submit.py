@@ -14,9 +14,9 @@ import pytest
 
 from engine.events import KillReport
 from engine.models import OrderStatus, Side, Ticket
-from tests.engine.test_sim_server_faults import admin, venue_orders
-from tests.engine.test_sim_server_faults import engine as engine  # noqa: F401  fixtures
-from tests.engine.test_sim_server_faults import venue as venue  # noqa: F401
+from tests.fakes.sim_server import admin, venue_orders
+from tests.fakes.sim_server import engine as engine  # noqa: F401  fixtures
+from tests.fakes.sim_server import venue as venue  # noqa: F401
 
 OPEN = ("NEW", "PARTIALLY_FILLED")
 

@@ -11,7 +11,7 @@ import pytest
 from engine.models import InputError
 from engine.quality import build_report
 from engine.store import Store
-from tests.engine.test_store_queries import T0, seed_history
+from tests.fakes.history import T0, seed_history
 
 SINCE = T0 - 30 * 86400
 

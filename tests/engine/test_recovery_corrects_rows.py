@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from engine.factory import build_engine
 from engine.models import ChildOrder, OrderStatus, OrderType, ParentOrder, Side, Ticket, TimeInForce
 from engine.store import Store
-from tests.engine.test_recovery import build_engine, settings
-from tests.engine.test_recovery import venue as venue  # noqa: F401  fixture
+from tests.fakes.journal import settings
+from tests.fakes.journal import venue as venue  # noqa: F401  fixture
 
 
 async def finished_journal(db, clock, venue) -> tuple[ChildOrder, ChildOrder]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from bench.crash_recovery import CLI, KEY, ROOT, SimVenueProcess, env, write_config
 from engine.execution.logfile import log_path_for, scrub
+from tests.fakes.sim_process import CLI, KEY, ROOT, SimVenueProcess, env, write_config
 
 FAKE_SECRET = "s3cr3t-FAKE-7d1c0ffee"
 WRONG_SECRET = "wr0ng-FAKE-41bad1dea"
