@@ -29,8 +29,7 @@ async def test_typing_a_kelly_ticket_shows_the_engines_own_preview(console_app: 
         assert fmt(expected.sizing.half_kelly_fraction, 4) in shown
         assert fmt(expected.sizing.quantity) in shown
         assert fmt(expected.sizing.notional) in shown
-        if expected.route is not None:
-            assert expected.route.rule in shown
+        assert expected.route is not None and expected.route.rule in shown  # a sized order routes
         assert app.preview == expected  # the pane holds exactly what the engine answered
         assert app.main.query_one("#submit").disabled is not expected.ok
 
