@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,15 @@ from widgets.order_ticket import Draft, OrderTicket
 ALL_PANES = {HEADER, MARKET, PROGRESS, BLOTTER, SCORES, QUALITY, LOG, KILL, "legs"}
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Toast:
+    """One notification as the trader saw it."""
+
+    title: str
+    message: str
+    severity: str
+
+
 class TrancheApp(App[None]):
     CSS_PATH = "tranche.tcss"
     TITLE = "Tranche"
@@ -79,6 +89,7 @@ class TrancheApp(App[None]):
         self._queue = engine.subscribe()  # before start(): venue connection events are not missed
         self._last_fetch = 0.0
         self.main: MainScreen | None = None
+        self.toasts: deque[Toast] = deque(maxlen=200)  # every notification shown, newest last
 
     # -- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -182,6 +193,13 @@ class TrancheApp(App[None]):
             self.state.dirty.add(PROGRESS)  # the countdown to the next slice ticks
         if self.engine_started.is_set():
             self.fetch_tables()
+
+    def notify(  # type: ignore[override]
+        self, message: str, *, title: str = "", severity: Any = "information", **kw: Any
+    ) -> None:
+        """Textual's toast, and a record of it the tests and the bench read."""
+        self.toasts.append(Toast(title, str(message), str(severity)))
+        super().notify(message, title=title, severity=severity, **kw)
 
     # -- painting ---------------------------------------------------------------------------
     def on_main_screen_shown(self, _: MainScreen.Shown) -> None:
@@ -320,8 +338,7 @@ class TrancheApp(App[None]):
         report = await self.engine.kill()
         self.state.trading_state = self.engine.trading_state
         self.repaint({HEADER, KILL, PROGRESS, LEGS})
-        self._last_fetch = 0.0  # the blotter re-reads the store now, not at the next second
-        self.fetch_tables()
+        self.fetch_tables(now=True)  # the blotter re-reads the store now, not at the next second
         failed = f", {len(report.failed)} failed" if report.failed else ""
         self.notify(
             f"HALTED: cancelled {report.cancelled}{failed} in {report.elapsed_ms:.0f} ms",
@@ -359,11 +376,12 @@ class TrancheApp(App[None]):
         self.notify(f"Cancel sent for {parent_id}")
 
     # -- tables fetched from the store --------------------------------------------------------
-    def fetch_tables(self) -> None:
-        now = time.monotonic()
-        if now - self._last_fetch < self.fetch_interval_s:
+    def fetch_tables(self, *, now: bool = False) -> None:
+        """Re-read the store-backed panes at most once a fetch interval; `now` skips the wait."""
+        t = time.monotonic()
+        if not now and t - self._last_fetch < self.fetch_interval_s:
             return
-        self._last_fetch = now
+        self._last_fetch = t
         self.fetch_store()
 
     @work(group="store", exclusive=True, exit_on_error=False)
@@ -375,8 +393,7 @@ class TrancheApp(App[None]):
 
     def on_order_book_venue_chosen(self, event: Any) -> None:
         self.book_venue = event.venue
-        self._last_fetch = 0.0
-        self.fetch_tables()
+        self.fetch_tables(now=True)
 
     # -- navigation, themes, help ------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:

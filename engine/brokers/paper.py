@@ -100,6 +100,11 @@ class PaperBroker(Broker):
         self._advance()
         return self._quote(symbol)
 
+    @property
+    def orders_received(self) -> int:
+        """How many distinct orders this venue was sent: a resend would show here."""
+        return len(self._orders)
+
     async def submit(self, order: ChildOrder) -> Ack:
         self._check_symbol(order.symbol)
         self._advance()

@@ -231,6 +231,10 @@ class SimVenue(Broker):
         )
         book.resting.append(rec.resting)
 
+    def executed_fills(self) -> list[Fill]:
+        """Every fill this venue made, from its own books: what audits compare the history with."""
+        return [f for rec in self._orders.values() for f in rec.fills]
+
     def on_resting_fill(self, r: Resting, lots: int, price_ticks: int) -> None:
         rec = self._orders.get(r.oid)
         if rec is not None and rec.child.status.is_open:

@@ -91,8 +91,7 @@ async def test_a_console_session_beside_exec_runs_keeps_every_venue_fill_once(tm
         venue_fills = {  # what each simulated venue itself reported executing
             (name, f.fill_id): (f.quantity, f.price)
             for name, venue in engine.brokers.items()
-            for rec in venue._orders.values()
-            for f in rec.fills
+            for f in venue.executed_fills()
         }
     runs = []
     for p in procs:

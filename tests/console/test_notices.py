@@ -33,10 +33,8 @@ async def test_an_alert_from_the_engine_is_a_notification(console_app) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
         app.engine.publish(_alert(1))
-        await until(
-            app, pilot, lambda: any("fill 1: slippage" in n.message for n in app._notifications)
-        )
-        note = next(n for n in app._notifications if "fill 1" in n.message)
+        await until(app, pilot, lambda: any("fill 1: slippage" in n.message for n in app.toasts))
+        note = next(n for n in app.toasts if "fill 1" in n.message)
         assert note.title == "alert: slippage" and note.severity == "warning"
 
 
@@ -50,7 +48,7 @@ async def test_the_console_shows_what_a_restart_recovered(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
         await until(app, pilot, lambda: app.state.last_recovery is not None)
-        note = next(n for n in app._notifications if n.title == "recovered after restart")
+        note = next(n for n in app.toasts if n.title == "recovered after restart")
         assert "1 live parents" in note.message and "1 missed fills recorded" in note.message
         assert "resumed PX1" in note.message
         assert any("recovered: 1 live parents" in line for _, _, line in app.state.logs)

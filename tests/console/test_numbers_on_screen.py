@@ -58,8 +58,7 @@ async def test_every_pane_after_each_algorithm_shows_numbers_at_tick_and_lot(
             lambda: app.state.parents.get(pid) is not None and not app.state.parents[pid].working,
             frames=3000,
         )
-        app._last_fetch = 0.0
-        app.fetch_tables()
+        app.fetch_tables(now=True)
         await settle(app, pilot)
         bad: dict[str, list[str]] = {}
         for tab in TABS:

@@ -29,8 +29,7 @@ async def test_the_positions_pane_shows_quantity_cost_and_the_gate_figure(tmp_pa
         await until(app, pilot, lambda: not app.engine.working_parents(), frames=3000)
         parent = app.engine.parents[pid]
         app.action_show_tab("positions")
-        app._last_fetch = 0.0
-        app.fetch_tables()
+        app.fetch_tables(now=True)
         await settle(app, pilot)
         rows = {(r["symbol"], r["venue"]): r for r in _positions(app)}
         filled = {v: Decimal(0) for v in app.engine.brokers}
@@ -62,8 +61,7 @@ async def test_a_restart_starts_from_the_history_charts_alerts_parents_and_posit
     app = make_console(tmp_path)  # a new process would see exactly this file
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
-        app._last_fetch = 0.0
-        app.fetch_tables()
+        app.fetch_tables(now=True)
         await settle(app, pilot)
         assert app.engine.positions == net  # the risk gate counts what was traded before
         assert "no data yet" not in pane_text(app, "#slippage-chart")
@@ -90,8 +88,7 @@ async def test_resizing_while_the_history_is_read_raises_nothing(tmp_path) -> No
         await started(app, pilot)
         for size in [(100, 30), (200, 50), (100, 30), (80, 24), (200, 50)] * 2:
             await pilot.resize_terminal(*size)
-            app._last_fetch = 0.0
-            app.fetch_tables()  # the store read races the re-layout, as the 1 s timer does
+            app.fetch_tables(now=True)  # the store read races the re-layout, as the 1 s timer does
             await pilot.pause()
         await settle(app, pilot)
         errors = [m for _, level, m in app.state.logs if level == "error"]

@@ -94,5 +94,5 @@ async def test_an_engine_error_is_a_notification_and_a_log_line_not_a_crash(
         assert any(
             "venue feed exploded" in msg for _, level, msg in app.state.logs if level == "error"
         )
-        assert any("venue feed exploded" in n.message for n in app._notifications)
+        assert any("venue feed exploded" in n.message for n in app.toasts)
         assert app.is_running and app.main.query_one("#submit").disabled

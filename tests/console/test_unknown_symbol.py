@@ -19,7 +19,7 @@ async def test_an_unknown_symbol_is_one_message_naming_the_known_ones(tmp_path) 
         ticket = " ".join(pane_text(app, "#ticket-errors").split())
         assert ticket.count("'ZZZZ'") == 2, ticket  # the question and one reason for all venues
         assert "AAPL" in ticket and "V0, V1, V2, V3" in ticket
-        toasts = [n.message for n in app._notifications if "ZZZZ" in str(n.message)]
+        toasts = [n.message for n in app.toasts if "ZZZZ" in str(n.message)]
         assert toasts == [], toasts
         errors = [m for _, level, m in app.state.logs if level == "error" and "ZZZZ" in m]
         assert errors == [], errors

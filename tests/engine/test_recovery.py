@@ -148,13 +148,13 @@ async def test_an_unreachable_venue_leaves_the_parent_live_and_sends_nothing(tmp
     venue = StatusDown("V0", clock, cash=Decimal(10_000_000), seed=3)
     db = tmp_path / "j.db"
     await crashed_journal(db, clock, venue)
-    sent_before = len(venue._orders)
+    sent_before = venue.orders_received
     eng = build_engine(settings(), clock=clock, db_path=db, brokers={"V0": venue})
     await eng.start()
     try:
         rep = eng.recovery
         assert rep.resumed == [] and rep.failed and "connection reset" in rep.failed[0]["reason"]
-        assert len(venue._orders) == sent_before
+        assert venue.orders_received == sent_before
         await eng.store.flush()
         rows = await eng.store.query("SELECT status FROM parents WHERE parent_id = 'PX1'")
         assert rows == [("submitted",)]  # a later recovery will try again
