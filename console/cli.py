@@ -42,6 +42,13 @@ def add_common(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
+def add_db(p: argparse.ArgumentParser, what: str = "fill-history database") -> None:
+    """The --db flag every command that reads or writes the history takes, the same way."""
+    p.add_argument(
+        "--db", type=db_file, metavar="FILE", help=f"{what} (default: the configured one)"
+    )
+
+
 def speed_factor(value: str) -> float:
     """argparse type of every --speed: inf or nan would spin the clock, not run the market."""
     try:

@@ -5,19 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from console.cli import CliError, add_common, db_file, speed_factor
+from console.cli import CliError, add_common, add_db, speed_factor
 from engine.config import load_settings
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("console", help="open the trading console (the default)")
     add_common(p, json_flag=False)
-    p.add_argument(
-        "--db",
-        type=db_file,
-        metavar="FILE",
-        help="fill-history database (default: the configured one)",
-    )
+    add_db(p)
     p.add_argument(
         "--speed",
         type=speed_factor,

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import Any
 
-from console.cli import add_common, db_file, emit, symbol_name
+from console.cli import add_common, add_db, emit, symbol_name
 from engine.api import ExecutionReport
 from engine.clock import LiveClock
 from engine.config import load_settings
@@ -25,12 +25,7 @@ def register(sub: Any) -> None:
     p.add_argument("--strength", type=float, default=0.5, help="signal strength in [0, 1]")
     p.add_argument("--limit", help="limit price (algo limit)")
     p.add_argument("--venue", help="send everything to this venue")
-    p.add_argument(
-        "--db",
-        type=db_file,
-        metavar="FILE",
-        help="fill-history database (default: the configured one)",
-    )
+    add_db(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_common(p)
     p.set_defaults(handler=run)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from console.cli import CliError, add_common, db_file, emit
+from console.cli import CliError, add_common, add_db, emit
 from engine.config import Settings, load_settings
 from engine.numbers import average, money, price, quantity
 
@@ -34,9 +34,7 @@ COLUMNS = (
 def register(sub: Any) -> None:
     p = sub.add_parser("positions", help="positions and P&L from the fill history")
     add_common(p)
-    p.add_argument(
-        "--db", type=db_file, metavar="FILE", help="fill history (default: the configured one)"
-    )
+    add_db(p, "fill history")
     p.add_argument(
         "--marks",
         choices=("venue", "fill"),

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from console.cli import add_common, db_file, emit
+from console.cli import add_common, add_db, emit
 from engine.clock import LiveClock
 from engine.config import load_settings
 
@@ -16,12 +16,7 @@ def register(sub: Any) -> None:
         "recover",
         help="reconcile live parents and orders with their venues after a crash; resume or cancel",
     )
-    p.add_argument(
-        "--db",
-        type=db_file,
-        metavar="FILE",
-        help="order journal database (default: the configured one)",
-    )
+    add_db(p, "order journal database")
     p.add_argument(
         "--on-restart",
         choices=("resume", "cancel"),

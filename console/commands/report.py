@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from console.cli import CliError, add_common, db_file, emit
+from console.cli import CliError, add_common, add_db, emit
 from engine.config import load_settings
 from engine.models import InputError
 from engine.numbers import tidy
@@ -29,12 +29,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("report", help="execution-quality report from the fill history")
     p.add_argument("--since", default="30d", help="window: Nd, Nh or Nm (default 30d)")
     p.add_argument("--by", default="venue", choices=list(GROUP_KEYS), help="group fills by")
-    p.add_argument(
-        "--db",
-        type=db_file,
-        metavar="FILE",
-        help="fill-history database (default: the configured one)",
-    )
+    add_db(p)
     add_common(p, json_flag=False)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object on stdout")

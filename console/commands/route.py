@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from console.cli import CliError, add_common, db_file, emit, symbol_name
+from console.cli import CliError, add_common, add_db, emit, symbol_name
 from console.commands.route_legs import load_quotes, sor_legs
 from console.commands.size import as_flag_error
 from engine.api import RouteDecision
@@ -37,12 +37,7 @@ def register(sub: Any) -> None:
         help='JSON {"VENUE": {"bid", "ask", "bid_size", "ask_size"}}: route across these venues',
     )
     p.add_argument("--step", help="venue quantity step for legs (default: the precision of --qty)")
-    p.add_argument(
-        "--db",
-        type=db_file,
-        metavar="FILE",
-        help="fill history for learned venue scores (default: the configured one)",
-    )
+    add_db(p, "fill history for learned venue scores")
     add_common(p)
     p.set_defaults(handler=run)
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from console.cli import CliError, add_common, db_file, emit, symbol_name
+from console.cli import CliError, add_common, add_db, emit, symbol_name
 from engine.config import Settings, load_settings
 from engine.measures import hour_of_day
 
@@ -26,9 +26,7 @@ def register(sub: Any) -> None:
         type=symbol_name,
         help="learned venue scores for this symbol, from the fill history",
     )
-    p.add_argument(
-        "--db", type=db_file, metavar="FILE", help="fill history (default: the configured one)"
-    )
+    add_db(p, "fill history")
     p.add_argument(
         "--timeout",
         type=float,
