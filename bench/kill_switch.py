@@ -67,7 +67,7 @@ async def one_round(
         await asyncio.sleep(0.001)
     probe = next(c for c in eng.children.values() if c.status.is_open)
     t0 = time.perf_counter()
-    await eng.cancel_child(probe)  # one cancel through the same engine path the kill takes
+    await eng.desk.cancel_child(probe)  # one cancel through the same engine path the kill takes
     single = time.perf_counter() - t0
     if sequential:  # the baseline: the same cancels, one round trip after another
         t0 = time.perf_counter()
