@@ -121,7 +121,7 @@ async def run_path(
         store=db is not None,
     )
     if store is not None:
-        eng.store = store
+        eng.state.store = store  # read by the router and the algorithms; nothing is written
     await eng.start()
     try:
         pid = await act(eng)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bench.algos_router import sim_venues
-from bench.paths import run_path, submit_legs, tweak
+from bench.paths import FrozenHistory, run_path, submit_legs, tweak
 from engine.config import Settings
 from engine.models import Side, Ticket
 
@@ -40,3 +40,16 @@ async def test_an_arm_whose_algorithm_fails_raises_instead_of_scoring_zero() -> 
         await run_path(
             SETTINGS, sim_venues, 1, lambda eng: submit_legs(eng, TICKET, legs, "no-such-algo")
         )
+
+
+async def test_a_frozen_history_decides_the_legs_of_the_router() -> None:
+    """The learned-scores bench hands the engine a snapshot: its venue figures steer the split."""
+    frozen = FrozenHistory({}, {"SIM-A": (50.0, 100), "SIM-B": (0.0, 100)}, None)
+
+    async def act(eng):  # type: ignore[no-untyped-def]
+        return await eng.submit(TICKET)
+
+    rep = await run_path(SETTINGS, sim_venues, 1, act, store=frozen)
+    legs = {leg["venue"]: Decimal(leg["quantity"]) for leg in rep.legs}
+    assert rep.filled_qty == Decimal(300)
+    assert "SIM-A" not in legs or legs["SIM-A"] < legs.get("SIM-B", Decimal(0))
