@@ -1,0 +1,29 @@
+"""Session-wide fixtures: real PostgreSQL and Redis servers, started once and only when asked for."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.fakes.servers import postgres_server, redis_server
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A PostgreSQL URL: $TRANCHE_TEST_PG_URL, else a throwaway server on loopback."""
+    if os.environ.get("TRANCHE_TEST_PG_URL"):
+        yield os.environ["TRANCHE_TEST_PG_URL"]
+        return
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis URL: $TRANCHE_TEST_REDIS_URL, else a throwaway server on loopback."""
+    if os.environ.get("TRANCHE_TEST_REDIS_URL"):
+        yield os.environ["TRANCHE_TEST_REDIS_URL"]
+        return
+    with redis_server() as url:
+        yield url
