@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from engine.config.sections import (
     AlgoConfig,
@@ -17,6 +19,7 @@ from engine.config.sections import (
     RouterConfig,
     Section,
 )
+from engine.config.store_url import StoreUrlError, has_password, mask_url, parse_store_url
 
 
 class QualityConfig(Section):
@@ -34,6 +37,27 @@ class StoreConfig(Section):
     batch_interval_ms: float = Field(
         50.0, gt=0, description="Flush pending rows at least this often."
     )
+    url: str = Field(
+        "",
+        description="sqlite:///PATH or postgresql://USER@HOST:PORT/DB; empty = the SQLite file at path.",
+    )
+    password_env: str = Field(
+        "", description="Environment variable holding the PostgreSQL password (never in the file)."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_url(cls, value: str) -> str:
+        if has_password(value):
+            raise ValueError(
+                f"{mask_url(value)}: a password in the URL is refused; name the environment"
+                " variable that holds it in store.password_env"
+            )
+        try:
+            parse_store_url(value) if value else None
+        except StoreUrlError as e:
+            raise ValueError(str(e)) from None
+        return value
 
     def resolved_path(self) -> Path:
         return (
@@ -41,6 +65,15 @@ class StoreConfig(Section):
             if self.path
             else Path(user_data_dir("tranche")) / "fills.db"
         )
+
+    def resolved_url(self) -> str:
+        """The store's URL: `url`, else the SQLite file (path or the default)."""
+        return self.url or f"sqlite:///{self.resolved_path()}"
+
+    def password(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The PostgreSQL password from the environment variable `password_env` names."""
+        env = os.environ if environ is None else environ
+        return (env.get(self.password_env) or None) if self.password_env else None
 
 
 class SimConfig(Section):

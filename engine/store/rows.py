@@ -23,6 +23,11 @@ def to_json(data: object) -> str:
     return json.dumps(data, default=str, separators=(",", ":"), sort_keys=True)
 
 
+PARENT_INSERT = """
+INSERT INTO parents (parent_id, symbol, side, quantity, algo, arrival_mid, created_ts, status,
+    filled_qty, notional_filled, fees, reason, shortfall_bps, ticket, owner)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
 PARENT_UPSERT = """
 INSERT INTO parents (parent_id, symbol, side, quantity, algo, arrival_mid, created_ts, status,
     filled_qty, notional_filled, fees, reason, shortfall_bps, ticket, owner)

@@ -11,32 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import time
 from collections.abc import Callable
-from itertools import groupby
 from typing import Any
 
-import aiosqlite
+from engine.store.backend import Backend, Op
+from engine.store.errors import StoreError
 
-Op = tuple[str, tuple[Any, ...]]
+__all__ = ["BatchWriter", "Op", "StoreError"]
 RETRY_EVERY_S = 1.0  # how often rows that failed are tried again with the next batch
-
-
-class StoreError(RuntimeError):
-    """Rows could not be written; they are kept in memory and the error is reported here."""
 
 
 class BatchWriter:
     def __init__(
         self,
-        conn: aiosqlite.Connection,
+        backend: Backend,
         *,
         batch_max: int,
         interval_s: float,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        self._conn = conn
+        self._db = backend
         self._batch_max = batch_max
         self._interval_s = interval_s
         self._on_error = on_error
@@ -77,6 +72,18 @@ class BatchWriter:
         """Queue one row and return once it is committed (raises StoreError if it could not be)."""
         self.put(sql, params)
         await self._wait_for(self._enqueued)
+
+    async def put_durable_many(self, ops: list[Op]) -> None:
+        """Queue rows decided together; they share one transaction (unless more than batch_max)
+        and this returns once all are committed, or raises if any could not be."""
+        seqs = []
+        for sql, params in ops:
+            self.put(sql, params)
+            seqs.append(self._enqueued)
+        results = await asyncio.gather(*(self._wait_for(s) for s in seqs), return_exceptions=True)
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed; raise a pending write error."""
@@ -155,47 +162,21 @@ class BatchWriter:
             return await self._salvage(batch)
 
     async def _transaction(self, batch: list[Op]) -> None:
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            for sql, group in groupby(batch, key=lambda op: op[0]):
-                await self._conn.executemany(sql, [params for _, params in group])
-            await self._conn.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await self._conn.execute("ROLLBACK")
-            raise
+        await self._db.write(batch)
 
     async def _salvage(self, batch: list[Op]) -> set[int]:
         """Row by row, so one bad row does not hold back the good ones; the bad ones are kept."""
-        failed: set[int] = set()  # the database could not take them now: tried again later
-        refused: list[int] = []  # refused for what they say (a fill conflict, a bad value)
         try:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            for i, (sql, params) in enumerate(batch):
-                await self._conn.execute("SAVEPOINT row")
-                try:
-                    await self._conn.execute(sql, params)
-                except Exception as e:
-                    self._error = e
-                    (
-                        failed.add(i)
-                        if isinstance(e, sqlite3.OperationalError)
-                        else refused.append(i)
-                    )
-                    await self._conn.execute("ROLLBACK TO row")
-                await self._conn.execute("RELEASE row")
-            await self._conn.execute("COMMIT")
-            self.transactions += 1
-            self.rows_written += len(batch) - len(failed) - len(refused)
+            failed, refused, error = await self._db.write_each(batch)
         except Exception as e:  # the database itself is failing: keep everything
-            with contextlib.suppress(Exception):
-                await self._conn.execute("ROLLBACK")
-            # a full disk rolls the transaction back itself; the row's own error is the one to say
-            first = self._error if (failed or refused) and self._error is not None else e
-            self._error = first
-            self._report(first)
+            self._error = e
+            self._report(e)
             self.unwritten.extend(batch)
             return set(range(len(batch)))
+        if error is not None:
+            self._error = error
+        self.transactions += 1
+        self.rows_written += len(batch) - len(failed) - len(refused)
         self.unwritten.extend(batch[i] for i in sorted(failed))
         self.refused.extend(batch[i] for i in refused)
         return failed | set(refused)
