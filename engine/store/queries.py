@@ -68,7 +68,7 @@ class LearnedFigures:
     ) -> dict[tuple[str, int, str], tuple[float, int]]:
         rows = await self._all(
             "SELECT f.symbol, f.hour, f.slippage_bps,"
-            " COALESCE(CAST(p.quantity AS REAL) * CAST(p.arrival_mid AS REAL), f.notional)"
+            " COALESCE(CAST(p.quantity AS DOUBLE PRECISION) * CAST(p.arrival_mid AS DOUBLE PRECISION), f.notional)"
             " FROM fills f LEFT JOIN parents p ON p.parent_id = f.parent_id WHERE f.ts >= ?",
             (since_ts,),
         )

@@ -75,11 +75,14 @@ def child_row(c: ChildOrder) -> Row:
     )  # fmt: skip
 
 
+# The same (venue, fill_id) twice is one fill; a different one under a reused id is refused
+# by a trigger in both schemas (SQLite v3, PostgreSQL v3).
 FILL_INSERT = """
-INSERT OR IGNORE INTO fills (venue, fill_id, client_order_id, parent_id, algo, symbol, side,
+INSERT INTO fills (venue, fill_id, client_order_id, parent_id, algo, symbol, side,
     quantity, price, fee, liquidity, ts, notional, slippage_bps, arrival_slippage_bps, latency_ms,
     hour)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (venue, fill_id) DO NOTHING
 """
 
 
@@ -92,9 +95,14 @@ def fill_row(f: Fill, parent_id: str, algo: str, m: FillMetrics) -> Row:
 
 
 PARENT_METRICS_UPSERT = """
-INSERT OR REPLACE INTO parent_metrics (parent_id, algo, shortfall_bps, fill_rate, duration_s,
+INSERT INTO parent_metrics (parent_id, algo, shortfall_bps, fill_rate, duration_s,
     venues, fallback_share, fees, filled_qty, quantity)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (parent_id) DO UPDATE SET algo = excluded.algo,
+    shortfall_bps = excluded.shortfall_bps, fill_rate = excluded.fill_rate,
+    duration_s = excluded.duration_s, venues = excluded.venues,
+    fallback_share = excluded.fallback_share, fees = excluded.fees,
+    filled_qty = excluded.filled_qty, quantity = excluded.quantity
 """
 
 
