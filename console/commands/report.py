@@ -47,13 +47,18 @@ def parse_since(text: str) -> float:
     return float(m.group(1)) * UNITS[m.group(2)]
 
 
-async def load_report(db: Path, *, since_ts: float, by: str) -> dict[str, Any]:
-    """The report from `db`; a file that does not exist yet is an empty history (and stays absent)."""
-    from engine.store import Store, StoreError
+async def load_report(
+    db: str | Path, *, since_ts: float, by: str, settings: Any = None
+) -> dict[str, Any]:
+    """The report from `db` (a path or store URL); a file that does not exist yet is an empty
+    history (and stays absent)."""
+    from engine.config import Settings
+    from engine.store import StoreError
+    from engine.store.target import history_exists, history_store
 
-    if not db.exists():
+    if not history_exists(db):
         return empty_report(since_ts, by)
-    store = Store(db)
+    store = history_store(settings or Settings(), db)
     try:
         await store.open()
         return await build_report(store, since_ts=since_ts, by=by)
@@ -74,11 +79,17 @@ def empty_report(since_ts: float, by: str) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     window = parse_since(args.since)
     settings = load_settings(args.config)
-    db = Path(args.db).expanduser() if args.db else settings.store.resolved_path()
-    if db.exists() and not db.is_file():
+    from engine.config.store_url import mask_url
+    from engine.store.target import history_target
+
+    db = history_target(settings, args.db)
+    path = Path(db)
+    if path.exists() and not path.is_file():
         raise CliError(f"--db: {db} is not a file")
-    data = asyncio.run(load_report(db, since_ts=time.time() - window, by=args.by))
-    data["db"] = str(db)
+    data = asyncio.run(
+        load_report(db, since_ts=time.time() - window, by=args.by, settings=settings)
+    )
+    data["db"] = mask_url(db)
     data["since"] = args.since
     if args.csv:
         write_csv(Path(args.csv), data["groups"])

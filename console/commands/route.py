@@ -7,7 +7,6 @@ import asyncio
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from console.cli import CliError, add_common, add_db, emit, symbol_name
@@ -152,7 +151,9 @@ def run(args: argparse.Namespace) -> int:
         raise as_flag_error(InputError(_FLAG.get(e.field, e.field), e.message)) from None
     data = route_dict(ticket, market, decision, settings)
     if quotes:
-        db = Path(args.db) if args.db else settings.store.resolved_path()
+        from engine.store.target import history_target
+
+        db = history_target(settings, args.db)
         exp = ticket.quantity.normalize().as_tuple().exponent
         step = to_decimal(args.step, "step") if args.step else Decimal(1).scaleb(min(int(exp), 0))
         data.update(sor_legs(settings, ticket.side, ticket.quantity, quotes, db, time.time(), step))

@@ -44,6 +44,9 @@ class StoreConfig(Section):
     password_env: str = Field(
         "", description="Environment variable holding the PostgreSQL password (never in the file)."
     )
+    reconnect_s: float = Field(
+        10.0, gt=0, description="How long a lost PostgreSQL connection is retried before a write fails."
+    )
 
     @field_validator("url")
     @classmethod

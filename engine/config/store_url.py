@@ -70,9 +70,11 @@ def is_url(text: str) -> bool:
 
 
 def mask_url(text: str) -> str:
-    """Any store URL or path, safe to print (an unparsable one is cut at its '@')."""
+    """Any store URL or path, safe to print: a SQLite file as its path, a server's URL with the
+    password masked (an unparsable one is cut at its '@')."""
     try:
-        return parse_store_url(text).masked()
+        target = parse_store_url(text)
+        return str(target.path) if target.path is not None else target.masked()
     except StoreUrlError:
         return text.split("@")[-1] if "@" in text else text
 

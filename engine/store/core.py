@@ -30,12 +30,14 @@ log = logging.getLogger("tranche.store")
 TERMINAL = tuple(s.value for s in OrderStatus if s.is_terminal)
 
 
-def make_backend(target: StoreTarget, *, synchronous: str = "FULL") -> Backend:
+def make_backend(
+    target: StoreTarget, *, synchronous: str = "FULL", reconnect_s: float = 10.0
+) -> Backend:
     """The backend a target names; PostgreSQL's driver is imported only when one is used."""
     if target.is_postgres:
         from engine.store.pg_backend import PgBackend
 
-        return PgBackend(target)
+        return PgBackend(target, reconnect_s=reconnect_s)
     assert target.path is not None
     return SqliteBackend(target.path, synchronous=synchronous)
 
@@ -51,10 +53,11 @@ class Store(LearnedFigures):
         batch_max: int = 500,
         batch_interval_ms: float = 50.0,
         synchronous: str = "FULL",
+        reconnect_s: float = 10.0,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.target = parse_store_url(target, password=password)
-        self._db = make_backend(self.target, synchronous=synchronous)
+        self._db = make_backend(self.target, synchronous=synchronous, reconnect_s=reconnect_s)
         self.path = self._db.anchor  # the file, or the local place for a server's log and kept rows
         self.url = self.target.masked()
         self.batch_max = batch_max
