@@ -140,7 +140,17 @@ V4 = """
 ALTER TABLE parents ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
+V5 = """
+CREATE TABLE store_migrations (
+    source TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    last_key TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    PRIMARY KEY (source, tbl)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
 
 VERSION_TABLE = """
 CREATE TABLE IF NOT EXISTS tranche_schema (

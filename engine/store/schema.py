@@ -133,7 +133,18 @@ V4 = """
 ALTER TABLE parents ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
+# `tranche store migrate` resumes where it stopped: each page is committed with its progress.
+V5 = """
+CREATE TABLE store_migrations (
+    source TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    last_key TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    PRIMARY KEY (source, tbl)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
 LATEST = len(MIGRATIONS)
 
 
