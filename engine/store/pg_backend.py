@@ -101,7 +101,7 @@ class PgBackend:
             self._pool = await asyncpg.create_pool(
                 self.target.dsn(),
                 password=self.target.password,
-                min_size=1,
+                min_size=0,  # no background reconnecting while the server is away
                 max_size=2,
                 timeout=CONNECT_TIMEOUT_S,
             )
