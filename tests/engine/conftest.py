@@ -47,10 +47,3 @@ async def history_url(request, tmp_path):
     pg = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
     async with fresh_history(request.param, tmp_path, pg) as url:
         yield url
-
-
-@pytest.fixture
-async def pg_history(pg_url, tmp_path):
-    """An empty history on the PostgreSQL server only."""
-    async with fresh_history("postgresql", tmp_path, pg_url) as url:
-        yield url
