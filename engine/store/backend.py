@@ -15,6 +15,16 @@ import numpy as np
 Op = tuple[str, tuple[Any, ...]]
 
 
+def by_statement(batch: list[Op]) -> dict[str, list[tuple[Any, ...]]]:
+    """One executemany per statement, not per run of equal ones (each is a round trip). A row's
+    insert is committed before its updates are queued (the journal waits for it), and each
+    statement's rows keep their order, so regrouping never reorders one row's history."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for sql, params in batch:
+        out.setdefault(sql, []).append(params)
+    return out
+
+
 class Backend(Protocol):
     """A database the store writes batches to and reads figures from."""
 

@@ -1,6 +1,6 @@
 """The store: order journal, fills with their metrics, denials, events, alerts, on SQLite or PostgreSQL.
 
-Journal writes (`journal_parent`, `journal_child`, `journal_children`) return only once committed,
+Journal writes (`journal_parent`, `journal_child`) return only once committed,
 so an order is in the database before any venue sees it. Everything else is fire-and-forget:
 queued in memory and written by a background task in batches, one transaction each, off the
 engine's hot path. Reads use their own connection(s). The backend is chosen by the target: a
@@ -133,22 +133,15 @@ class Store(LearnedFigures):
     async def journal_parent(self, parent: ParentOrder) -> None:
         """A new parent, committed when this returns; an id another process already used is
         refused (never merged into its row)."""
-        await self._durable([(R.PARENT_INSERT, R.parent_row(parent))])
+        await self._durable(R.PARENT_INSERT, R.parent_row(parent))
 
     async def journal_child(self, child: ChildOrder) -> None:
         """The order journal: committed when this returns, before the order is sent."""
-        await self._durable([(R.CHILD_UPSERT, R.child_row(child))])
+        await self._durable(R.CHILD_UPSERT, R.child_row(child))
 
-    async def journal_children(self, children: list[ChildOrder]) -> None:
-        """Children decided at one instant, in one transaction, committed when this returns."""
-        await self._durable([(R.CHILD_UPSERT, R.child_row(c)) for c in children])
-
-    async def _durable(self, ops: list[tuple[str, tuple[Any, ...]]]) -> None:
+    async def _durable(self, sql: str, row: tuple[Any, ...]) -> None:
         try:
-            if len(ops) == 1:
-                await self._need_writer().put_durable(*ops[0])
-            else:
-                await self._need_writer().put_durable_many(ops)
+            await self._need_writer().put_durable(sql, row)
         except StoreError as e:  # the error names the file or URL and what to do about it
             raise StoreError(self._db.explain(e)) from None
 

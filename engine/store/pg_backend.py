@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import time
 import uuid
-from itertools import groupby
 from typing import Any
 
 import asyncpg
@@ -22,7 +21,7 @@ import numpy as np
 
 from engine.config.store_url import StoreTarget
 from engine.store import rows as R
-from engine.store.backend import Op
+from engine.store.backend import Op, by_statement
 from engine.store.errors import StoreError
 from engine.store.pg_copy import parse_binary_copy
 from engine.store.pg_schema import MIGRATIONS, VERSION_TABLE
@@ -103,6 +102,8 @@ class PgBackend:
                 password=self.target.password,
                 min_size=0,  # no background reconnecting while the server is away
                 max_size=2,
+                # reports sort a month of fills per percentile: in memory, not in temp files
+                server_settings={"work_mem": "64MB"},
                 timeout=CONNECT_TIMEOUT_S,
             )
         except BaseException as e:
@@ -185,8 +186,8 @@ class PgBackend:
                 if lost and await self._committed(conn, token):
                     return  # the commit reached the server before the connection went
                 async with conn.transaction():
-                    for sql, group in groupby(batch, key=lambda op: op[0]):
-                        await conn.executemany(to_postgres(sql), [p for _, p in group])
+                    for sql, rows in by_statement(batch).items():
+                        await conn.executemany(to_postgres(sql), rows)
                     await conn.execute(
                         "INSERT INTO store_batches (token, at) VALUES ($1, $2)", token, time.time()
                     )

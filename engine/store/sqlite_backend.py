@@ -8,7 +8,6 @@ import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import aiosqlite
 import numpy as np
 
 from engine.store import rows as R
-from engine.store.backend import Op
+from engine.store.backend import Op, by_statement
 from engine.store.errors import StoreError
 from engine.store.schema import pending
 
@@ -113,8 +112,8 @@ class SqliteBackend:
         conn = self._need(self._w)
         await conn.execute("BEGIN IMMEDIATE")
         try:
-            for sql, group in groupby(batch, key=lambda op: op[0]):
-                await conn.executemany(sql, [params for _, params in group])
+            for sql, rows in by_statement(batch).items():
+                await conn.executemany(sql, rows)
             await conn.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(Exception):

@@ -73,18 +73,6 @@ class BatchWriter:
         self.put(sql, params)
         await self._wait_for(self._enqueued)
 
-    async def put_durable_many(self, ops: list[Op]) -> None:
-        """Queue rows decided together; they share one transaction (unless more than batch_max)
-        and this returns once all are committed, or raises if any could not be."""
-        seqs = []
-        for sql, params in ops:
-            self.put(sql, params)
-            seqs.append(self._enqueued)
-        results = await asyncio.gather(*(self._wait_for(s) for s in seqs), return_exceptions=True)
-        for r in results:
-            if isinstance(r, BaseException):
-                raise r
-
     async def flush(self) -> None:
         """Wait until everything queued so far is committed; raise a pending write error."""
         if self._enqueued > self._done:

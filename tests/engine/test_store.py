@@ -124,16 +124,6 @@ async def test_a_journaled_child_is_committed_when_journal_child_returns(history
         assert rows == [("C1", "pending", "99999.123456789")]
 
 
-async def test_children_decided_together_are_committed_in_one_transaction(history_url):
-    async with Store(history_url, batch_interval_ms=60_000) as s:
-        await s.journal_parent(parent())
-        before = s.transactions
-        await s.journal_children([child(f"C{i}") for i in range(5)])
-        assert s.transactions - before == 1
-        rows = await read_elsewhere(history_url, "SELECT count(*) FROM children")
-        assert rows == [(5,)]
-
-
 async def test_a_parent_id_already_journalled_is_refused_not_merged(history_url):
     async with Store(history_url) as s:
         await s.journal_parent(parent("P1", qty="10"))
