@@ -155,3 +155,13 @@ async def test_the_server_stopped_mid_run_loses_nothing_and_writes_nothing_twice
         assert "P1-2" in [c["client_order_id"] for c in await s.children()]
     finally:
         await s.close()
+
+
+def test_the_store_password_is_scrubbed_from_the_event_log(tmp_path, monkeypatch):
+    from engine.execution.logfile import configured_secrets, scrub
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("store:\n  url: postgresql://me@h:5432/fills\n  password_env: MY_PG_PW\n")
+    monkeypatch.setenv("MY_PG_PW", "pw-in-a-log-line")
+    secrets = configured_secrets(load_settings(cfg))
+    assert scrub("connect failed for pw-in-a-log-line", secrets) == "connect failed for ***"
