@@ -280,6 +280,9 @@ class Store(LearnedFigures):
     async def _all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         return await self._db.rows(sql, params)
 
+    def _server(self) -> Backend | None:
+        return self._db if self._db.dialect == "postgresql" else None
+
     async def _dicts(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         return await self._db.dicts(sql, params)
 
