@@ -165,3 +165,26 @@ def test_the_store_password_is_scrubbed_from_the_event_log(tmp_path, monkeypatch
     monkeypatch.setenv("MY_PG_PW", "pw-in-a-log-line")
     secrets = configured_secrets(load_settings(cfg))
     assert scrub("connect failed for pw-in-a-log-line", secrets) == "connect failed for ***"
+
+
+async def test_rows_kept_while_the_server_is_down_are_spilled_and_written_on_next_open(
+    cluster, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("engine.config.store_url.user_data_dir", lambda app: str(tmp_path))
+    s = Store(cluster.url, reconnect_s=0.5, on_error=lambda e: None)
+    await s.open()
+    for i in range(100):
+        s.record_event(ts=T0 + i, kind="before", payload={"i": i})
+    await s.flush()
+    await asyncio.to_thread(cluster.stop)
+    for i in range(50):
+        s.record_event(ts=T0 + 100 + i, kind="during", payload={"i": i})
+    with pytest.raises(StoreError) as err:
+        await s.close()
+    spilled = s.path.with_name(s.path.name + ".unwritten.jsonl")
+    assert "50 rows kept in" in str(err.value) and spilled.exists()
+    assert spilled.parent == tmp_path and "tranche:tranche" not in str(err.value)
+    await asyncio.to_thread(cluster.start)
+    async with Store(cluster.url) as again:
+        assert [len(await again.events(kind=k)) for k in ("before", "during")] == [100, 50]
+    assert not spilled.exists()
