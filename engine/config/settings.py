@@ -45,7 +45,9 @@ class StoreConfig(Section):
         "", description="Environment variable holding the PostgreSQL password (never in the file)."
     )
     reconnect_s: float = Field(
-        10.0, gt=0, description="How long a lost PostgreSQL connection is retried before a write fails."
+        10.0,
+        gt=0,
+        description="How long a lost PostgreSQL connection is retried before a write fails.",
     )
 
     @field_validator("url")

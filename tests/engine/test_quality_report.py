@@ -139,7 +139,9 @@ async def test_both_backends_give_the_same_report_for_the_same_fills(tmp_path, p
             if name not in ("key", "fills"):
                 assert a[name] == pytest.approx(b[name], rel=1e-12, abs=1e-9), (a["key"], name)
     assert lite["latency_histogram"]["counts"] == pg["latency_histogram"]["counts"]
-    assert lite["latency_histogram"]["edges_ms"] == pytest.approx(pg["latency_histogram"]["edges_ms"])
+    assert lite["latency_histogram"]["edges_ms"] == pytest.approx(
+        pg["latency_histogram"]["edges_ms"]
+    )
     assert [(d["day"], d["fills"]) for d in lite["daily"]] == [
         (d["day"], d["fills"]) for d in pg["daily"]
     ]
