@@ -64,6 +64,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--iterations", type=int, default=20, help="ppo: training iterations")
     p.add_argument(
+        "--batch", type=int, default=4000, help="ppo: environment steps per iteration"
+    )
+    p.add_argument(
         "--num-env-runners", type=int, default=0, help="ppo: Ray env runners sampling in parallel"
     )
     p.add_argument("--ray-address", metavar="ADDR", help="ppo: a Ray cluster (default: local Ray)")
@@ -90,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(
             f"--ablate: unknown feature(s) {', '.join(bad)}; known: {', '.join(ABLATABLE)}"
         )
-    if args.iterations <= 0 or args.num_env_runners < 0:
-        raise CliError("--iterations must be > 0 and --num-env-runners >= 0")
+    if args.iterations <= 0 or args.num_env_runners < 0 or args.batch < 8:
+        raise CliError("--iterations must be > 0, --batch >= 8 and --num-env-runners >= 0")
     if args.synthetic and args.whole:
         raise CliError("--whole: replayed data only, not with --synthetic")
     if not (args.synthetic or args.data or args.whole):
@@ -200,6 +203,8 @@ def run_ppo(
         iterations=args.iterations,
         seed=args.seed,
         num_env_runners=args.num_env_runners,
+        batch=args.batch,
+        minibatch=min(500, args.batch),
         masked=tuple(ABLATABLE[a] for a in ablate),
     )
     ckpt = args.checkpoint_dir or f"{args.out}.ckpt"
