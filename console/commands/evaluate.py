@@ -154,7 +154,10 @@ def run(args: argparse.Namespace) -> int:
             "trained_on": table.meta.get("data") or table.meta.get("synthetic"),
         }
     if ppo_table is not None:
-        data["ppo"] = {"path": args.ppo, "trained_on": ppo_table.meta.get("data") or ppo_table.meta.get("synthetic")}
+        data["ppo"] = {
+            "path": args.ppo,
+            "trained_on": ppo_table.meta.get("data") or ppo_table.meta.get("synthetic"),
+        }
     emit(args, data, _render)
     return 0
 
@@ -184,5 +187,7 @@ def mapper(args: argparse.Namespace) -> Mapper:
     try:
         from engine.rl.ppo.fanout import ray_mapper
     except ImportError as e:
-        raise CliError(f"--workers: Ray is not installed ({e.name}); pip install 'tranche[train]'") from None
+        raise CliError(
+            f"--workers: Ray is not installed ({e.name}); pip install 'tranche[train]'"
+        ) from None
     return ray_mapper(args.workers or None, args.ray_address)

@@ -63,9 +63,7 @@ def register(sub: Any) -> None:
         help="tabular: conservative policy improvement; ppo: Ray RLlib PPO exported as the table (train extra)",
     )
     p.add_argument("--iterations", type=int, default=20, help="ppo: training iterations")
-    p.add_argument(
-        "--batch", type=int, default=4000, help="ppo: environment steps per iteration"
-    )
+    p.add_argument("--batch", type=int, default=4000, help="ppo: environment steps per iteration")
     p.add_argument(
         "--num-env-runners", type=int, default=0, help="ppo: Ray env runners sampling in parallel"
     )

@@ -293,7 +293,9 @@ def evaluate(
     if "ppo-table" in arm_names and ppo_table is None:
         raise InputError("ppo", "the ppo-table arm needs a PPO table (--ppo FILE)")
     if "ppo-net" in arm_names and ppo_net is None:
-        raise InputError("ppo", "the ppo-net arm needs the PPO network beside the table (--ppo FILE)")
+        raise InputError(
+            "ppo", "the ppo-net arm needs the PPO network beside the table (--ppo FILE)"
+        )
     names = list(dict.fromkeys(["twap", *arm_names]))
     tables: dict[str, PolicyTable] = {}
     if table is not None and "drl" in names:

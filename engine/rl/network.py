@@ -103,7 +103,9 @@ def load_net(path: str | Path) -> PolicyNet:
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as e:
         raise NetError(f"{path}: not a policy network ({type(e).__name__}: {e})") from None
     if header.get("format") != NET_FORMAT:
-        raise NetError(f"{path}: network format {header.get('format')!r}, this build reads {NET_FORMAT}")
+        raise NetError(
+            f"{path}: network format {header.get('format')!r}, this build reads {NET_FORMAT}"
+        )
     if tuple(header.get("features", ())) != FEATURES or header.get("actions") != len(ACTIONS):
         raise NetError(f"{path}: trained for another feature or action layout")
     masked = tuple(header.get("masked", ()))

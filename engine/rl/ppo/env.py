@@ -38,7 +38,15 @@ def source(
     kind: str, name: str, lo: int, hi: int, qty: float, *, seed: int = 0, seconds: float = 0.0
 ) -> dict[str, Any]:
     """One training source as plain values: kind file|synthetic|linear, start range [lo, hi)."""
-    return {"kind": kind, "name": name, "lo": lo, "hi": hi, "qty": qty, "seed": seed, "seconds": seconds}
+    return {
+        "kind": kind,
+        "name": name,
+        "lo": lo,
+        "hi": hi,
+        "qty": qty,
+        "seed": seed,
+        "seconds": seconds,
+    }
 
 
 class PpoEnv(gym.Env[np.ndarray, np.int64]):

@@ -81,14 +81,19 @@ def train_and_export(
         "env": {k: getattr(cfgs[0], k) for k in cfgs[0].__slots__ if k != "qty"},
         "step_s": markets[0].paths.step_s,
     }
-    net = train_ppo(spec, env_config, checkpoint_dir, ray_address=ray_address, progress=progress, meta=meta)
+    net = train_ppo(
+        spec, env_config, checkpoint_dir, ray_address=ray_address, progress=progress, meta=meta
+    )
     fit, check = [], []
     for i, (m, ((a, b), (c, d)), cfg) in enumerate(zip(markets, parts, cfgs, strict=True)):
         fit.append(visited_states(m, a, b, net, cfg, SAMPLE_PARENTS, spec.seed + i))
         check.append(visited_states(m, c, d, net, cfg, SAMPLE_PARENTS, spec.seed + 1000 + i))
     ablate = tuple(k for k, v in ABLATABLE.items() if v in spec.masked)
     steps = [int(round(c.horizon_s / m.paths.step_s)) for m, c in zip(markets, cfgs, strict=True)]
-    spans = [(a, min(len(m.paths), b + s + 1)) for m, ((a, b), _), s in zip(markets, parts, steps, strict=True)]
+    spans = [
+        (a, min(len(m.paths), b + s + 1))
+        for m, ((a, b), _), s in zip(markets, parts, steps, strict=True)
+    ]
     edges = bin_edges([m.paths for m in markets], ablate, spans)
     table = export_table(net.logits, edges, np.concatenate(fit), {}, ablate)
     held = np.concatenate(check)
@@ -105,5 +110,7 @@ def train_and_export(
         "validation_states": len(held),
     }
     if progress:
-        progress(f"exported: {table.meta['cells_met']}/{len(table.best)} cells met, agreement with the network on validation states {agree:.3f}")
+        progress(
+            f"exported: {table.meta['cells_met']}/{len(table.best)} cells met, agreement with the network on validation states {agree:.3f}"
+        )
     return Trained(table, net, agree)

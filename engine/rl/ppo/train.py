@@ -203,7 +203,12 @@ def train_ppo(
                     f"{float(env.get('episode_return_mean', float('nan'))):+.3f} bps, "
                     f"{episodes} episodes, ETA {eta:.0f} s"
                 )
-        info = {**(meta or {}), "iterations": spec.iterations, "episodes": episodes, **spec.identity()}
+        info = {
+            **(meta or {}),
+            "iterations": spec.iterations,
+            "episodes": episodes,
+            **spec.identity(),
+        }
         return network_of(algo, spec.masked, info)
     finally:
         algo.stop()

@@ -72,13 +72,20 @@ def test_every_cell_gets_a_state_inside_it():
 
 def test_cells_follow_the_networks_majority_where_it_acted(tmp_path):
     rng = np.random.default_rng(1)
-    w = [rng.normal(size=(8, 6)).astype(np.float32), rng.normal(size=(len(ACTIONS), 8)).astype(np.float32)]
+    w = [
+        rng.normal(size=(8, 6)).astype(np.float32),
+        rng.normal(size=(len(ACTIONS), 8)).astype(np.float32),
+    ]
     b = [rng.normal(size=8).astype(np.float32), rng.normal(size=len(ACTIONS)).astype(np.float32)]
     net = PolicyNet(w, b, "tanh", {"seed": 1})
-    samples = np.column_stack([
-        rng.uniform(0, 10, 5000), rng.uniform(-1, 1, (5000, 2)), rng.uniform(0, 1, (5000, 2)),
-        rng.uniform(0, 30, 5000),
-    ])
+    samples = np.column_stack(
+        [
+            rng.uniform(0, 10, 5000),
+            rng.uniform(-1, 1, (5000, 2)),
+            rng.uniform(0, 1, (5000, 2)),
+            rng.uniform(0, 30, 5000),
+        ]
+    )
     table = export_table(net.logits, EDGES, samples, {"seed": 1})
     cells = table.cells(samples)
     acts = net.act(samples)
@@ -93,7 +100,10 @@ def test_cells_follow_the_networks_majority_where_it_acted(tmp_path):
 
 def test_the_network_file_round_trips_and_a_broken_one_is_refused(tmp_path):
     rng = np.random.default_rng(2)
-    w = [rng.normal(size=(4, 6)).astype(np.float32), rng.normal(size=(len(ACTIONS), 4)).astype(np.float32)]
+    w = [
+        rng.normal(size=(4, 6)).astype(np.float32),
+        rng.normal(size=(len(ACTIONS), 4)).astype(np.float32),
+    ]
     b = [np.zeros(4, np.float32), np.zeros(len(ACTIONS), np.float32)]
     net = PolicyNet(w, b, "tanh", {"seed": 3}, masked=("flow_imbalance",))
     net.save(tmp_path / "n.net.npz")
@@ -145,7 +155,14 @@ async def test_the_runtime_follows_an_exported_ppo_table(tmp_path):
 
 async def test_a_mismatched_ppo_table_falls_back_to_ewma_with_a_warning(tmp_path):
     table = export_table(binned_logits, EDGES, np.zeros((0, 6)), {"data": "test"})
-    table.features = ("spread_bps", "depth_imbalance", "flow_imbalance", "time_remaining", "fraction_filled", "vol_1m_bps")
+    table.features = (
+        "spread_bps",
+        "depth_imbalance",
+        "flow_imbalance",
+        "time_remaining",
+        "fraction_filled",
+        "vol_1m_bps",
+    )
     table.save(tmp_path / "other.npz")
     with pytest.raises(TableError, match="trained for features"):
         load_table(tmp_path / "other.npz")

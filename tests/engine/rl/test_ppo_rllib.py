@@ -95,10 +95,24 @@ def test_train_and_evaluate_from_the_command_line_with_ray_fanout(local_ray, tmp
     got = json.loads(capsys.readouterr().out)
     assert got["agent"] == "ppo" and 0 <= got["agreement_validation"] <= 1
     table, net = load_table(out), load_net(net_path(out))
-    assert table.meta["source"] == "ppo" and table.meta["agreement_validation"] == got["agreement_validation"]
+    assert net.meta["seed"] == 4
+    assert (
+        table.meta["source"] == "ppo"
+        and table.meta["agreement_validation"] == got["agreement_validation"]
+    )
     _, action = table.decide([1.0, 0.0, 0.0, 0.5, 0.2, 10.0])
     assert action is not None  # every cell of an exported table acts
-    ev = ["evaluate", "--synthetic", "2", "--market", "linear", "--ppo", str(out), "--horizon", "20"]
+    ev = [
+        "evaluate",
+        "--synthetic",
+        "2",
+        "--market",
+        "linear",
+        "--ppo",
+        str(out),
+        "--horizon",
+        "20",
+    ]
     ev += ["--arms", "ppo-table,ppo-net,twap,ac", "--orders", "30", "--json"]
     assert main(ev) == 0
     seq = json.loads(capsys.readouterr().out)
@@ -111,7 +125,9 @@ def test_train_and_evaluate_from_the_command_line_with_ray_fanout(local_ray, tmp
 def test_ray_fanout_on_two_workers_equals_the_sequential_path(first_run):
     _, net, _ = first_run
     markets = synthetic_markets(3, "AMZN", 1_000_321, 0.5, 20.0, "linear", seconds=400)
-    kw = dict(orders=24, qty=1.0, horizon_s=20.0, seed=3, settings=Settings(), ablate=[], ppo_net=net)
+    kw = dict(
+        orders=24, qty=1.0, horizon_s=20.0, seed=3, settings=Settings(), ablate=[], ppo_net=net
+    )
     arms = ["ppo-net", "twap", "passive-twap", "ewma"]
     seq = evaluate(markets, None, arms, mapper=sequential, **kw)
     fanned = evaluate(markets, None, arms, mapper=ray_mapper(2, None), **kw)
