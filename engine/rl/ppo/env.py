@@ -35,10 +35,20 @@ def source_paths(kind: str, name: str, seed: int, seconds: float, step_s: float)
 
 
 def source(
-    kind: str, name: str, lo: int, hi: int, qty: float, *, seed: int = 0, seconds: float = 0.0
+    kind: str,
+    name: str,
+    lo: int,
+    hi: int,
+    qty: float,
+    *,
+    seed: int = 0,
+    seconds: float = 0.0,
+    horizon_s: float | None = None,
 ) -> dict[str, Any]:
-    """One training source as plain values: kind file|synthetic|linear, start range [lo, hi)."""
+    """One training source as plain values: kind file|synthetic|linear, start range [lo, hi), and
+    the parent's size and horizon there (None: the env config's horizon)."""
     return {
+        "horizon_s": horizon_s,
         "kind": kind,
         "name": name,
         "lo": lo,
@@ -64,7 +74,10 @@ class PpoEnv(gym.Env[np.ndarray, np.int64]):
         self.envs = []
         for s in config["sources"]:
             p = source_paths(s["kind"], s["name"], int(s["seed"]), float(s["seconds"]), step_s)
-            self.envs.append(ExecutionEnv(p, replace(cfg, qty=float(s["qty"])), (s["lo"], s["hi"])))
+            here = replace(
+                cfg, qty=float(s["qty"]), horizon_s=float(s.get("horizon_s") or cfg.horizon_s)
+            )
+            self.envs.append(ExecutionEnv(p, here, (s["lo"], s["hi"])))
         self.observation_space = spaces.Box(-np.inf, np.inf, (len(FEATURES),), dtype=np.float32)
         self.action_space = spaces.Discrete(len(ACTIONS))
         self._env = self.envs[0]

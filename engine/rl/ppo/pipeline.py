@@ -40,11 +40,12 @@ def split(m: Market, validate: float) -> tuple[tuple[int, int], tuple[int, int]]
 
 
 def market_source(
-    m: Market, lo: int, hi: int, qty: float, origin: tuple[str, str, int]
+    m: Market, lo: int, hi: int, cfg: EnvConfig, origin: tuple[str, str, int]
 ) -> dict[str, Any]:
     """What a Ray worker needs to rebuild the market: (kind, file path or symbol, seed)."""
     kind, name, seed = origin
-    return source(kind, name, lo, hi, qty, seed=seed, seconds=len(m.paths) * m.paths.step_s)
+    secs = len(m.paths) * m.paths.step_s
+    return source(kind, name, lo, hi, cfg.qty, seed=seed, seconds=secs, horizon_s=cfg.horizon_s)
 
 
 def visited_states(
@@ -75,7 +76,7 @@ def train_and_export(
     parts = [split(m, validate) for m in markets]
     env_config = {
         "sources": [
-            market_source(m, a, b, c.qty, o)
+            market_source(m, a, b, c, o)
             for m, ((a, b), _), c, o in zip(markets, parts, cfgs, origins, strict=True)
         ],
         "env": {k: getattr(cfgs[0], k) for k in cfgs[0].__slots__ if k != "qty"},

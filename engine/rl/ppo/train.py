@@ -48,6 +48,9 @@ class PpoSpec:
     iterations: int = 20
     seed: int = 7
     num_env_runners: int = 0
+    envs_per_runner: int = (
+        8  # one batched forward pass per step of 8 parents: RLlib's per-step cost shared
+    )
     hidden: tuple[int, ...] = (64, 64)
     lr: float = 3e-4
     batch: int = 4000  # environment steps per iteration
@@ -87,7 +90,9 @@ def ppo_config(spec: PpoSpec, env_config: dict[str, Any]) -> PPOConfig:
         PPOConfig()
         .api_stack(enable_rl_module_and_learner=True, enable_env_runner_and_connector_v2=True)
         .environment(env=PpoEnv, env_config={**env_config, "masked": list(spec.masked)})
-        .env_runners(num_env_runners=spec.num_env_runners, num_envs_per_env_runner=1)
+        .env_runners(
+            num_env_runners=spec.num_env_runners, num_envs_per_env_runner=spec.envs_per_runner
+        )
         .learners(num_learners=0)
         .training(
             lr=spec.lr,
