@@ -275,11 +275,13 @@ def evaluate(
     ppo_table: PolicyTable | None = None,
     ppo_net: PolicyNet | None = None,
     mapper: Mapper = sequential,
+    keep_parents: bool = False,
 ) -> dict[str, object]:
     """Per-arm IS statistics and paired differences against crossing TWAP, on common parents.
 
     `mapper` runs the per-market jobs: `sequential` here, Ray workers in engine/rl/ppo/fanout.py;
-    every market's parents are fixed before it runs, so both give the same figures."""
+    every market's parents are fixed before it runs, so both give the same figures. `keep_parents`
+    adds each arm's per-parent shortfalls and the window ids (numpy arrays, for benchmarks)."""
     unknown = [a for a in arm_names if a not in ARMS]
     if unknown:
         raise InputError("arms", f"unknown arm(s) {', '.join(unknown)}; known: {', '.join(ARMS)}")
@@ -333,7 +335,8 @@ def evaluate(
             f"{n}_vs_passive-twap": paired(results[n] - passive, block, seed) for n in learned
         }
     decided = {n: max(int(c.sum()), 1) for n, c in counts.items()}
-    return {
+    kept: dict[str, object] = {"per_parent": results, "block_ids": block} if keep_parents else {}
+    return kept | {
         "arms": arms_out,
         "paired": pairs,
         "fallback_share": {n: round(int(c[1]) / decided[n], 4) for n, c in counts.items()},

@@ -150,6 +150,9 @@ async def test_the_runtime_follows_an_exported_ppo_table(tmp_path):
     rep, kids, events = await run_drl(tmp_path, settings(str(tmp_path / "ppo.npz")))
     assert rep.status is OrderStatus.FILLED
     assert {k.meta["decided_by"] for k in kids} - {"ewma"} == {"policy"}
+    assert {k.meta.get("policy_source") for k in kids if k.meta["decided_by"] == "policy"} == {
+        "ppo"
+    }
     assert not any(isinstance(e, LogMessage) and e.level == "warning" for e in events)
 
 
