@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from console.cli import CliError, add_common, emit, symbol_name
@@ -67,7 +68,17 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--num-env-runners", type=int, default=0, help="ppo: Ray env runners sampling in parallel"
     )
-    p.add_argument("--ray-address", metavar="ADDR", help="ppo: a Ray cluster (default: local Ray)")
+    p.add_argument(
+        "--ray-address", metavar="ADDR", help="ppo, --seeds: a Ray cluster (default: local Ray)"
+    )
+    p.add_argument(
+        "--seeds",
+        type=seed_list,
+        help="tabular: one table per seed (OUT.seedS.npz), e.g. 7,8,9; --workers fans them out on Ray",
+    )
+    p.add_argument(
+        "--workers", type=int, default=0, help="--seeds: Ray workers (0: one after another here)"
+    )
     p.add_argument(
         "--checkpoint-dir",
         metavar="DIR",
@@ -75,6 +86,19 @@ def register(sub: Any) -> None:
     )
     add_common(p)
     p.set_defaults(handler=run)
+
+
+def seed_list(value: str) -> list[int]:
+    """argparse type of --seeds: comma-separated integers."""
+    try:
+        seeds = [int(x) for x in value.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {value!r}"
+        ) from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("expected at least one seed")
+    return seeds
 
 
 def run(args: argparse.Namespace) -> int:
@@ -149,6 +173,8 @@ def run(args: argparse.Namespace) -> int:
     say(
         f"training on {', '.join(f'{m.paths.source} (qty {c.qty:g})' for m, c in zip(markets, cfgs, strict=True))}: horizon {horizon:g} s, {spec.episodes} episodes"
     )
+    if args.seeds:
+        return run_seeds(args, markets, cfgs, spec, meta, t0)
     table = train(
         [m.paths for m in markets], [(m.lo, m.hi) for m in markets], cfgs, spec, meta, say
     )
@@ -240,6 +266,48 @@ def run_ppo(
         lambda d: (
             f"wrote {d['out']} (network {d['network']}): {d['cells_met']}/{d['cells']} cells met in "
             f"training, table agrees with the network on {d['agreement_validation']:.1%} of validation states; {d['seconds']} s"
+        ),
+    )
+    return 0
+
+
+def run_seeds(
+    args: argparse.Namespace,
+    markets: list[Any],
+    cfgs: list[Any],
+    spec: TrainSpec,
+    meta: dict[str, Any],
+    t0: float,
+) -> int:
+    """`--seeds`: one tabular table per seed, fanned out over Ray when --workers/--ray-address say so."""
+    from engine.rl.sweeps import in_process, seed_sweep
+
+    mapper: Any = in_process
+    if args.workers or args.ray_address:
+        try:
+            from engine.rl.ppo.fanout import ray_mapper
+        except ImportError as e:
+            raise CliError(
+                f"--workers: {e.name} is not installed; pip install 'tranche[train]'"
+            ) from None
+        mapper = ray_mapper(args.workers or None, args.ray_address)
+    paths, ranges = [m.paths for m in markets], [(m.lo, m.hi) for m in markets]
+    tables = seed_sweep(paths, ranges, cfgs, spec, args.seeds, meta, mapper)
+    out = []
+    for seed, table in zip(args.seeds, tables, strict=True):
+        path = str(Path(args.out).with_suffix(f".seed{seed}.npz"))
+        try:
+            table.save(path)
+        except OSError as e:
+            raise CliError(f"--out: cannot write {path}: {e.strerror or e}") from None
+        out.append({"seed": seed, "out": path, "cells_learned": int((table.best >= 0).sum())})
+    data = {"tables": out, "seconds": round(time.monotonic() - t0, 1)}
+    emit(
+        args,
+        data,
+        lambda d: "\n".join(
+            f"seed {t['seed']}: wrote {t['out']}, {t['cells_learned']} cells act"
+            for t in d["tables"]
         ),
     )
     return 0

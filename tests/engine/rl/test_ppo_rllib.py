@@ -133,3 +133,20 @@ def test_ray_fanout_on_two_workers_equals_the_sequential_path(first_run):
     fanned = evaluate(markets, None, arms, mapper=ray_mapper(2, None), **kw)
     assert fanned == seq
     assert seq["arms"]["ppo-net"]["n"] == 24 and seq["blocks"] == 24
+
+
+def test_training_seeds_fan_out_on_two_workers_to_the_same_tables(local_ray, tmp_path, capsys):
+    argv = ["train", "--synthetic", "--market", "linear", "--paths", "1", "--episodes", "3000"]
+    argv += ["--horizon", "20", "--seeds", "3,4", "--json"]
+    assert main([*argv, "--out", str(tmp_path / "seq.npz")]) == 0
+    seq = json.loads(capsys.readouterr().out)["tables"]
+    assert main([*argv, "--out", str(tmp_path / "ray.npz"), "--workers", "2"]) == 0
+    fanned = json.loads(capsys.readouterr().out)["tables"]
+    assert [t["seed"] for t in fanned] == [3, 4]
+    for a, b in zip(seq, fanned, strict=True):
+        ta, tb = load_table(a["out"]), load_table(b["out"])
+        assert ta.meta["seed"] == tb.meta["seed"] == a["seed"]
+        assert np.array_equal(ta.best, tb.best) and np.array_equal(ta.visits, tb.visits)
+        assert np.allclose(ta.q, tb.q, equal_nan=True)
+    one, two = load_table(seq[0]["out"]), load_table(seq[1]["out"])
+    assert not np.array_equal(one.visits, two.visits)  # the seeds really differ
