@@ -125,6 +125,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--workers", type=int, default=0, help="Ray workers for the per-market jobs")
     ap.add_argument(
+        "--tabular",
+        help="the tabular arm's table (default: OUT/tabular.npz, trained on the same data; "
+        "engine/defaults/policy.npz is the shipped one)",
+    )
+    ap.add_argument(
         "--skip", default="", help="comma-separated: stocks,bitstamp,binance,linear,ablation"
     )
     args = ap.parse_args()
@@ -137,8 +142,16 @@ def main() -> None:
 
         mapper = ray_mapper(args.workers, None)
     ppo_t = load_table(out / "ppo.npz")
-    tables = (load_table(out / "tabular.npz"), ppo_t, load_net(net_path(out / "ppo.npz")))
-    trained = {d["file"]: tuple(d["train_range"]) for d in ppo_t.meta["data"]}
+    tab = load_table(args.tabular or out / "tabular.npz")
+    print(
+        f"tabular arm: {args.tabular or out / 'tabular.npz'} (trained on {[d['file'] for d in tab.meta.get('data', [])]})"
+    )
+    tables = (tab, ppo_t, load_net(net_path(out / "ppo.npz")))
+    trained: dict = {}
+    for t in (ppo_t, tab):  # held out from both: after the later of the two training parts
+        for d in t.meta.get("data", []):
+            lo, hi = trained.get(d["file"], (0, 0))
+            trained[d["file"]] = (min(lo, d["train_range"][0]), max(hi, d["train_range"][1]))
     ts = training_set(data, st)
     val_of = {Path(f).name: v for f, v in zip(ts.files, ts.validation, strict=True)}
     step = st.rl.decision_step_s
