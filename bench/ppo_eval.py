@@ -71,7 +71,9 @@ def report(title: str, val: dict | None, res: dict, seed: int) -> dict:
     r1 = paired(me - 0.85 * tw, blk, seed)
     r2 = paired(me - pt, blk, seed)
     print(f"\n{title}: {res['blocks']} windows, {a['twap']['n']} parents; {pick}")
-    print(f"  {'arm':<14}{'mean IS':>9}{'/twap':>8}{'/passive':>10}   diff vs twap [95% CI]")
+    print(
+        f"  {'arm':<14}{'mean IS':>9}{'median':>9}{'/twap':>8}{'/passive':>10}   diff vs twap [95% CI]"
+    )
     for n in ARMS:
         if n not in a:
             continue
@@ -79,7 +81,7 @@ def report(title: str, val: dict | None, res: dict, seed: int) -> dict:
         d = res["paired"].get(f"{n}_vs_twap")
         ci = f"{d['mean_diff_bps']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]" if d else ""
         print(
-            f"  {SHOWN.get(n, n):<14}{x:>9.3f}{x / a['twap']['mean_is_bps']:>8.3f}{x / a['passive-twap']['mean_is_bps']:>10.3f}   {ci}"
+            f"  {SHOWN.get(n, n):<14}{x:>9.3f}{a[n]['median_is_bps']:>9.3f}{x / a['twap']['mean_is_bps']:>8.3f}{x / a['passive-twap']['mean_is_bps']:>10.3f}   {ci}"
         )
     ratio1 = a[learned]["mean_is_bps"] / a["twap"]["mean_is_bps"]
     ratio2 = a[learned]["mean_is_bps"] / a["passive-twap"]["mean_is_bps"]
