@@ -185,3 +185,14 @@ def test_the_runtime_and_the_evaluation_load_neither_torch_nor_ray():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_packaged_ppo_table_and_its_network_load_and_agree():
+    from importlib import resources
+
+    base = resources.files("engine").joinpath("defaults")
+    table = load_table(str(base / "policy_ppo.npz"))
+    net = load_net(str(base / "policy_ppo.net.npz"))
+    assert table.meta["source"] == "ppo" and (table.best >= 0).all()
+    assert table.meta["agreement_validation"] > 0.9
+    assert agreement(table, net.logits, cell_states(table.edges)) > 0.5
