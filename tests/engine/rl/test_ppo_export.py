@@ -196,3 +196,26 @@ def test_the_packaged_ppo_table_and_its_network_load_and_agree():
     assert table.meta["source"] == "ppo" and (table.best >= 0).all()
     assert table.meta["agreement_validation"] > 0.9
     assert agreement(table, net.logits, cell_states(table.edges)) > 0.5
+
+
+def test_bad_ppo_flags_are_named_on_stderr_with_exit_2(tmp_path, capsys):
+    from console.cli import main
+
+    table = export_table(binned_logits, EDGES, np.zeros((0, 6)), {"data": "test"})
+    table.meta["source"] = "tabular"
+    table.save(tmp_path / "tab.npz")
+    ev = ["evaluate", "--synthetic", "1", "--market", "linear", "--horizon", "20"]
+    assert main([*ev, "--ppo", str(tmp_path / "tab.npz")]) == 2
+    assert "--ppo:" in capsys.readouterr().err
+    ppo = export_table(binned_logits, EDGES, np.zeros((0, 6)), {"data": "test"})
+    ppo.save(tmp_path / "ppo.npz")  # no network beside it
+    assert main([*ev, "--ppo", str(tmp_path / "ppo.npz"), "--arms", "ppo-net,twap"]) == 2
+    assert "cannot read the policy network" in capsys.readouterr().err
+    assert main([*ev, "--workers", "-1"]) == 2
+    assert "--workers" in capsys.readouterr().err
+    tr = ["train", "--agent", "ppo", "--synthetic", "--out", str(tmp_path / "x.npz")]
+    assert main([*tr, "--iterations", "0"]) == 2
+    assert "--iterations" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # argparse's own refusal, exit 2
+        main(["train", "--synthetic", "--seeds", "a,b", "--out", str(tmp_path / "y.npz")])
+    assert stop.value.code == 2 and "--seeds" in capsys.readouterr().err
