@@ -19,6 +19,7 @@ from bench.ppo_data import CRYPTO_HORIZON, HELD_BY_INSTRUMENT, LOB, SPLIT, train
 from engine.config import Settings
 from engine.learned.spaces import ABLATABLE
 from engine.learned.table import load_table
+from engine.rl.env import EnvConfig
 from engine.rl.evaluate import (
     EVAL_SEED_OFFSET,
     Market,
@@ -39,7 +40,7 @@ def verdict(lo: float, hi: float) -> str:
     return "met" if hi < 0 else ("LOSS" if lo > 0 else "tie")
 
 
-def run(markets, tables, arms, st, orders, seed, mapper, horizon):
+def run(markets, tables, arms, st, orders, seed, mapper, horizon, slices=12):
     tab, ppo_t, ppo_n = tables
     return evaluate(
         markets,
@@ -55,6 +56,7 @@ def run(markets, tables, arms, st, orders, seed, mapper, horizon):
         ppo_net=ppo_n,
         mapper=mapper,
         keep_parents=True,
+        slices=slices,
     )
 
 
@@ -194,10 +196,20 @@ def main() -> None:
             3, "AMZN", EVAL_SEED_OFFSET + args.seed * 1000, step, 120.0, "linear"
         )
         res = run(
-            mk, lin, ["ppo-table", "ppo-net", "twap", "ac"], st, 400, args.seed, mapper, 120.0
+            mk,
+            lin,
+            ["ppo-table", "ppo-net", "twap", "ac"],
+            st,
+            400,
+            args.seed,
+            mapper,
+            120.0,
+            slices=int(120.0 / EnvConfig().auction_s),  # one slice per auction: AC's own optimum
         )
         a, pp, blk = res["arms"], res["per_parent"], res["block_ids"]
-        print(f"\nlinear impact, no signal: {res['blocks']} windows")
+        print(
+            f"\nlinear impact, no signal: {res['blocks']} windows; twap and ac trade at every auction"
+        )
         for n in ("ppo-table", "ppo-net"):
             d = paired(pp[n] - pp["ac"], blk, args.seed)
             r = a[n]["mean_is_bps"] / a["ac"]["mean_is_bps"]
