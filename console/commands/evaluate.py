@@ -91,6 +91,11 @@ def _render(d: dict[str, Any]) -> str:
     lines.append(
         "implementation shortfall in bps vs arrival mid, fees included; negative diff = cheaper than TWAP"
     )
+    if "ppo_agreement" in d:
+        ag = d["ppo_agreement"]
+        lines.append(
+            f"ppo-table takes ppo-net's action on {ag['share']:.1%} of the {ag['states']} states it met"
+        )
     few = " (fewer than 10: intervals not reliable)" if d["blocks"] < 10 else ""
     lines.append(f"intervals resample {d['blocks']} horizon-long windows of parents{few}")
     return "\n".join(lines)

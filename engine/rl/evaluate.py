@@ -201,6 +201,7 @@ class MarketRun:
     blocks: NDArray[np.int64]
     counts: dict[str, tuple[int, int, int]]  # per table arm: (used, fell back, deferred)
     line: str
+    agree: tuple[int, int] = (0, 0)  # ppo-net's states where ppo-table acts the same, of all
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,8 +235,9 @@ def run_market(mi: int, n_markets: int, m: Market, n: int, arms: ArmSet) -> Mark
         "ac": A.almgren_chriss(arms.slices, rl.ac_kappa_t),
         "ewma": ew.decide,
     }
-    if arms.net is not None:
-        pols["ppo-net"] = A.NetArm(arms.net, m.paths.step_s).decide
+    net_arm = A.NetArm(arms.net, m.paths.step_s, seen=[]) if arms.net is not None else None
+    if net_arm is not None:
+        pols["ppo-net"] = net_arm.decide
     results, owns, counts = {}, {}, {}
     for name in arms.names:
         ta = None
@@ -247,7 +249,13 @@ def run_market(mi: int, n_markets: int, m: Market, n: int, arms: ArmSet) -> Mark
         if ta is not None:
             counts[name] = (ta.used, ta.fell_back, ta.deferred)
     line = f"market {mi + 1}/{n_markets} {m.paths.source}: {n} parents, qty {cfg.qty:g}, held out: {m.heldout}"
-    return MarketRun(results, owns, blocks, counts, line)
+    agree = (0, 0)
+    ppo = arms.tables.get("ppo-table")
+    if net_arm is not None and net_arm.seen and ppo is not None and arms.net is not None:
+        states = np.concatenate(net_arm.seen)
+        same = ppo.best[ppo.cells(states)] == arms.net.act(states)
+        agree = (int(same.sum()), len(states))
+    return MarketRun(results, owns, blocks, counts, line, agree)
 
 
 Job = tuple[int, int, Market, int, ArmSet]
@@ -336,6 +344,12 @@ def evaluate(
         }
     decided = {n: max(int(c.sum()), 1) for n, c in counts.items()}
     kept: dict[str, object] = {"per_parent": results, "block_ids": block} if keep_parents else {}
+    met = sum(r.agree[1] for r in runs)
+    if met:  # the exported table against its network, on the states the network met here
+        kept["ppo_agreement"] = {
+            "share": round(sum(r.agree[0] for r in runs) / met, 4),
+            "states": met,
+        }
     return kept | {
         "arms": arms_out,
         "paired": pairs,

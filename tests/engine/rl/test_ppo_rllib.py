@@ -120,6 +120,7 @@ def test_train_and_evaluate_from_the_command_line_with_ray_fanout(local_ray, tmp
     fanned = json.loads(capsys.readouterr().out)
     assert fanned == seq
     assert seq["arms"]["ppo-net"]["n"] == 30 and "ppo-table_vs_twap" in seq["paired"]
+    assert 0 <= seq["ppo_agreement"]["share"] <= 1 and seq["ppo_agreement"]["states"] > 30
 
 
 def test_ray_fanout_on_two_workers_equals_the_sequential_path(first_run):
