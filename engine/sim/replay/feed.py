@@ -1,0 +1,144 @@
+"""One recording played forward in time: the book, our resting orders' queues, and their fills.
+
+`advance(t)` applies every row up to exchange time t. The loop does one dict assignment per
+level change while no order of ours rests; with orders resting it also moves their queues:
+prints at their price advance them, a print through their price or the far side reaching it
+fills them in full at their own price (maker), as hftbacktest's partial-fill exchange does.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+
+from engine.sim.data.columns import ASK, BID, CLEAR, LEVEL, TRADE, Recording
+from engine.sim.replay.book import ReplayBook
+from engine.sim.replay.queue import QueueModel, Resting
+
+INF = float("inf")
+# (order, lots, price ticks, exchange time) for each maker fill
+FillSink = Callable[[Resting, int, int, float], None]
+
+
+class Feed:
+    """A cursor over one recording's rows with our orders laid on its book."""
+
+    def __init__(self, rec: Recording, queue: QueueModel, refill_s: float) -> None:
+        self.rec = rec
+        self.ts: list[float] = rec.ts.tolist()
+        self.kind: list[int] = rec.kind.tolist()
+        self.side: list[int] = rec.side.tolist()
+        self.price: list[int] = rec.price.tolist()
+        self.qty: list[int] = rec.qty.tolist()
+        self.i = 0
+        self.t = float("-inf")
+        self.book = ReplayBook(refill_s)
+        self.queue = queue
+        self.resting: dict[str, Resting] = {}
+        self.max_buy = -INF  # highest resting buy price, -inf when none
+        self.min_sell = INF
+        self.sink: FillSink = lambda o, lots, px, t: None
+        self.traded_lots = 0  # prints in the data so far (ADV estimate)
+
+    @property
+    def end(self) -> float:
+        return self.ts[-1] if self.ts else self.t
+
+    def advance(self, t: float) -> None:
+        """Apply every row with time <= t."""
+        if t <= self.t:
+            return
+        j = bisect_right(self.ts, t, self.i)
+        if j > self.i:
+            if self.resting:
+                self._rows_with_orders(self.i, j)
+            else:
+                self._rows(self.i, j)
+            self.i = j
+        self.t = t
+
+    def _rows(self, i: int, j: int) -> None:
+        kind, side, price, qty = self.kind, self.side, self.price, self.qty
+        levels, prices = self.book.levels, self.book.prices
+        traded = 0
+        for k in range(i, j):
+            c = kind[k]
+            if c == LEVEL:
+                s, p, q = side[k], price[k], qty[k]
+                d = levels[s]
+                if q > 0:
+                    if p not in d:
+                        prices[s].add(p)
+                    d[p] = q
+                elif p in d:
+                    del d[p]
+                    prices[s].remove(p)
+            elif c == TRADE:
+                traded += qty[k]
+            elif c == CLEAR:
+                self.book.clear()
+        self.traded_lots += traded
+
+    def _rows_with_orders(self, i: int, j: int) -> None:
+        kind, side, price, qty, ts = self.kind, self.side, self.price, self.qty, self.ts
+        book = self.book
+        for k in range(i, j):
+            c = kind[k]
+            if c == LEVEL:
+                s, p, q = side[k], price[k], qty[k]
+                old = book.set(s, p, q)
+                for o in self._at(s, p):
+                    self.queue.depth(o, old, q)
+                if q > 0 and (p <= self.max_buy if s == ASK else p >= self.min_sell):
+                    self._crossed(s, p, ts[k])
+            elif c == TRADE:
+                self.traded_lots += qty[k]
+                self._trade(side[k], price[k], qty[k], ts[k])
+            elif c == CLEAR:
+                book.clear()
+            if not self.resting:
+                self._rows(k + 1, j)
+                return
+
+    def _at(self, side: int, price: int) -> list[Resting]:
+        return [o for o in self.resting.values() if o.side == side and o.price == price]
+
+    def _trade(self, side: int, price: int, lots: int, t: float) -> None:
+        for o in list(self.resting.values()):
+            if o.side != side:
+                continue
+            through = price < o.price if side == BID else price > o.price
+            if through:
+                self._fill(o, o.remaining, t)
+            elif price == o.price:
+                n = self.queue.trade(o, lots)
+                if n:
+                    self._fill(o, n, t)
+
+    def _crossed(self, far_side: int, price: int, t: float) -> None:
+        """The far side's recorded level reached our price: the orders it reaches fill in full."""
+        for o in list(self.resting.values()):
+            if o.side != far_side and (o.price >= price if o.side == BID else o.price <= price):
+                self._fill(o, o.remaining, t)
+
+    def _fill(self, o: Resting, lots: int, t: float) -> None:
+        o.remaining -= lots
+        if o.remaining <= 0:
+            self.remove(o.oid)
+        self.sink(o, lots, o.price, t)
+
+    def rest(self, o: Resting) -> None:
+        self.resting[o.oid] = o
+        self._bounds()
+
+    def remove(self, oid: str) -> Resting | None:
+        o = self.resting.pop(oid, None)
+        if o is not None:
+            self._bounds()
+        return o
+
+    def _bounds(self) -> None:
+        buys = [o.price for o in self.resting.values() if o.side == BID]
+        sells = [o.price for o in self.resting.values() if o.side == ASK]
+        self.max_buy = max(buys) if buys else -INF
+        self.min_sell = min(sells) if sells else INF
