@@ -91,11 +91,16 @@ def parse(path: str | Path) -> Recording:
     last_ts = float("-inf")
     loads = orjson.loads
     n = 0
+    scale = (
+        0.0  # receive-time unit, told from the first line's magnitude (ns, or us in older captures)
+    )
     try:
         for n, text in open_lines(p):
             head, _, body = text.partition(" ")
             try:
-                ts = int(head) / 1e9
+                raw = int(head)
+                scale = scale or _unit(raw)
+                ts = raw / scale
                 msg = loads(body)
             except (ValueError, orjson.JSONDecodeError):
                 if text.strip():
@@ -113,9 +118,18 @@ def parse(path: str | Path) -> Recording:
         st.errors.append(e)
     if st.book_from is None:
         raise InputError(
-            "data", f"{p}: no REST depth snapshot (lastUpdateId) in {n} lines: no book to start from"
+            "data",
+            f"{p}: no REST depth snapshot (lastUpdateId) in {n} lines: no book to start from",
         )
     return _finish(p, st, cols)
+
+
+def _unit(raw: int) -> float:
+    """Receive timestamps per second: 19-digit nanoseconds, 16-digit microseconds, 13-digit ms."""
+    for unit in (1e9, 1e6, 1e3):
+        if raw >= 1e9 * unit / 10:  # after 1973 in this unit
+            return unit
+    return 1.0
 
 
 def _message(st: _State, cols: _Columns, n: int, ts: float, msg: dict[str, Any]) -> None:
@@ -135,12 +149,11 @@ def _message(st: _State, cols: _Columns, n: int, ts: float, msg: dict[str, Any])
             st.held.append((n, d))
         else:
             _diff(st, cols, n, ts, d)
-    elif stream.endswith("@trade"):
-        if st.last_u is not None:
-            qty = d["q"]
-            if len(st.qty_texts) < 2000:
-                st.qty_texts.append(qty)
-            cols.one(ts, TRADE, BID if d["m"] else ASK, float(d["p"]), float(qty))
+    elif stream.endswith("@trade") and st.last_u is not None:
+        qty = d["q"]
+        if len(st.qty_texts) < 2000:
+            st.qty_texts.append(qty)
+        cols.one(ts, TRADE, BID if d["m"] else ASK, float(d["p"]), float(qty))
 
 
 def _snapshot(st: _State, cols: _Columns, ts: float, msg: dict[str, Any]) -> None:

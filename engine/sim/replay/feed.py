@@ -39,10 +39,23 @@ class Feed:
         self.min_sell = INF
         self.sink: FillSink = lambda o, lots, px, t: None
         self.traded_lots = 0  # prints in the data so far (ADV estimate)
+        self.feed_latency_s = 0.0
+        # (now, top as seen now: the book one feed latency ago) for quotes
+        self.seen: tuple[float, tuple[int | None, int, int | None, int]] | None = None
 
     @property
     def end(self) -> float:
         return self.ts[-1] if self.ts else self.t
+
+    def sync(self, now: float) -> None:
+        """Bring the book to `now`, keeping the top as it was one feed latency ago for quotes."""
+        lat = self.feed_latency_s
+        if lat > 0 and (self.seen is None or self.seen[0] != now):
+            seen = now - lat
+            self.advance(seen)  # a no-op when the book is already past it
+            b = self.book
+            self.seen = (now, (*b.top(BID, seen), *b.top(ASK, seen)))
+        self.advance(now)
 
     def advance(self, t: float) -> None:
         """Apply every row with time <= t."""

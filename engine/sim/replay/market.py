@@ -103,11 +103,11 @@ class ReplayMarket:
     def warm(self, t: float) -> None:
         """Bring every book to `t` (the start) before anyone trades."""
         for f in self.feeds:
-            f.advance(t)
+            f.sync(t)
 
     def on_time(self, t: float) -> None:
         for f in self.feeds:
-            f.advance(t)
+            f.sync(t)
 
     async def start(self) -> None:
         """Each venue's connect(): hook the clock once."""

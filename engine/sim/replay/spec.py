@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.config.replay import ReplayConfig
+from engine.config.replay import ReplayConfig, ReplayVenueConfig
 from engine.models import InputError
 from engine.sim.data.columns import Recording
 
@@ -63,13 +63,13 @@ def venue_specs(recs: list[Recording], cfg: ReplayConfig) -> list[VenueSpec]:
         )
     out = []
     for name, rec in zip(names, recs, strict=True):
-        o = cfg.venues.get(name)
+        o = cfg.venues.get(name) or ReplayVenueConfig()
         maker, taker = FEES_BPS.get(str(rec.meta.get("market")), (0.0, 0.0))
-        maker = _first(o and o.maker_fee_bps, cfg.maker_fee_bps, maker)
-        taker = _first(o and o.taker_fee_bps, cfg.taker_fee_bps, taker)
-        order_ms = _first(o and o.order_latency_ms, cfg.order_latency_ms)
+        maker = _first(o.maker_fee_bps, cfg.maker_fee_bps, maker)
+        taker = _first(o.taker_fee_bps, cfg.taker_fee_bps, taker)
+        order_ms = _first(o.order_latency_ms, cfg.order_latency_ms)
         feed_ms = _first(
-            o and o.feed_latency_ms,
+            o.feed_latency_ms,
             cfg.feed_latency_ms,
             float(rec.meta.get("feed_delay_s", 0.0)) * 1000,
         )

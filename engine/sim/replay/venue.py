@@ -60,9 +60,7 @@ class ReplayVenue(Broker):
         fractional_quantities=True, post_only=True, ioc=True, simulated=True
     )
 
-    def __init__(
-        self, spec: VenueSpec, market: ReplayMarket, index: int, *, cash: Decimal
-    ) -> None:
+    def __init__(self, spec: VenueSpec, market: ReplayMarket, index: int, *, cash: Decimal) -> None:
         super().__init__(spec.name)
         self.spec = spec
         self.market = market
@@ -79,7 +77,7 @@ class ReplayVenue(Broker):
         self._fill_prefix = f"{self.name}-{secrets.token_hex(4)}-F"
         self._maker = Decimal(str(spec.maker_bps)) / 10000
         self._taker = Decimal(str(spec.taker_bps)) / 10000
-        self._delayed: tuple[float, tuple[int | None, int, int | None, int]] | None = None
+        self.feed.feed_latency_s = self.feed_latency_s = spec.feed_latency_s
 
     # -- connection and market data -------------------------------------------------------
     async def connect(self) -> None:
@@ -104,7 +102,9 @@ class ReplayVenue(Broker):
 
     def _check(self, symbol: str) -> None:
         if symbol != self.symbol:
-            raise UnknownSymbol(self.name, f"unknown symbol {symbol!r}; this recording is {self.symbol}")
+            raise UnknownSymbol(
+                self.name, f"unknown symbol {symbol!r}; this recording is {self.symbol}"
+            )
 
     async def instrument(self, symbol: str) -> Instrument:
         self._check(symbol)
@@ -122,25 +122,22 @@ class ReplayVenue(Broker):
 
     def _sync(self) -> float:
         now = self.clock.now()
-        lat = self.spec.feed_latency_s
-        if lat > 0 and (self._delayed is None or self._delayed[0] != now):
-            self.feed.advance(now - lat)  # no-op when the book is already past it
-            b = self.feed.book
-            seen = now - lat
-            self._delayed = (now, (*b.top(BID, seen), *b.top(ASK, seen)))
-        self.feed.advance(now)
+        self.feed.sync(now)
         return now
 
     async def top_of_book(self, symbol: str) -> Quote:
         self._check(symbol)
         now = self._sync()
-        if self._delayed is not None and self.spec.feed_latency_s > 0:
-            bid, bsz, ask, asz = self._delayed[1]
+        if self.feed.seen is not None and self.feed_latency_s > 0:
+            bid, bsz, ask, asz = self.feed.seen[1]
         else:
             b = self.feed.book
             (bid, bsz), (ask, asz) = b.top(BID, now), b.top(ASK, now)
         if bid is None or ask is None:
-            raise OrderRejected(self.name, f"{symbol}: the recorded book has no {'bid' if bid is None else 'ask'} at {_iso(now)}")
+            raise OrderRejected(
+                self.name,
+                f"{symbol}: the recorded book has no {'bid' if bid is None else 'ask'} at {_iso(now)}",
+            )
         t, lot = self.tick, self.lot
         return Quote(self.name, symbol, bid * t, ask * t, bsz * lot, asz * lot, now)
 
@@ -159,14 +156,19 @@ class ReplayVenue(Broker):
     def _ticks(self, order: ChildOrder) -> tuple[int, int | None]:
         lots = order.quantity / self.lot
         if order.quantity <= 0 or lots != lots.to_integral_value():
-            raise OrderRejected(self.name, f"quantity {order.quantity} is not a positive multiple of the lot {self.lot}")
+            raise OrderRejected(
+                self.name,
+                f"quantity {order.quantity} is not a positive multiple of the lot {self.lot}",
+            )
         if order.order_type is OrderType.MARKET and order.limit_price is None:
             return int(lots), None
         if order.limit_price is None or order.limit_price <= 0:
             raise OrderRejected(self.name, "a limit order needs a positive limit price")
         t = order.limit_price / self.tick
         if t != t.to_integral_value():
-            raise OrderRejected(self.name, f"price {order.limit_price} is not on the tick {self.tick}")
+            raise OrderRejected(
+                self.name, f"price {order.limit_price} is not on the tick {self.tick}"
+            )
         return int(lots), int(t)
 
     async def submit(self, order: ChildOrder) -> Ack:
@@ -177,12 +179,17 @@ class ReplayVenue(Broker):
         lots, limit = self._ticks(order)
         now = self._sync()
         if now + self.spec.order_latency_s > self.feed.end:
-            raise OrderRejected(self.name, f"the recording ends at {_iso(self.feed.end)}: nothing to trade against")
+            raise OrderRejected(
+                self.name, f"the recording ends at {_iso(self.feed.end)}: nothing to trade against"
+            )
         if order.side is Side.BUY:
             px = order.limit_price or (await self.top_of_book(order.symbol)).ask
             need = order.quantity * px * (1 + max(self._taker, Decimal(0))) + self._reserved()
             if need > self.account.cash:
-                raise InsufficientFunds(self.name, f"buy of {order.quantity} {order.symbol} at {px} needs {need:.2f}, cash {self.account.cash:.2f}")
+                raise InsufficientFunds(
+                    self.name,
+                    f"buy of {order.quantity} {order.symbol} at {px} needs {need:.2f}, cash {self.account.cash:.2f}",
+                )
         vid = f"{self.name}-{next(self._ids)}"
         rec = _Order(venue_copy(order, self.name, vid, created_ts=now))
         self._orders[order.client_order_id] = rec
@@ -209,7 +216,11 @@ class ReplayVenue(Broker):
         if lots <= 0:
             return
         if limit is None or o.tif is TimeInForce.IOC:
-            why = "IOC remainder cancelled" if o.tif is TimeInForce.IOC else "market order: book exhausted"
+            why = (
+                "IOC remainder cancelled"
+                if o.tif is TimeInForce.IOC
+                else "market order: book exhausted"
+            )
             self._finish(rec, OrderStatus.CANCELLED, why)
             return
         ahead = float(book.levels[side].get(limit, 0))
@@ -218,22 +229,43 @@ class ReplayVenue(Broker):
     def _prevent_self_trade(self, side: int, limit: int) -> None:
         for r in list(self.feed.resting.values()):
             if r.side != side and (r.price <= limit if side == BID else r.price >= limit):
-                self._finish(self._orders[r.oid], OrderStatus.CANCELLED, "self-trade prevention: resting order expired")
+                self._finish(
+                    self._orders[r.oid],
+                    OrderStatus.CANCELLED,
+                    "self-trade prevention: resting order expired",
+                )
 
     def _maker_fill(self, r: Resting, lots: int, price: int, t: float) -> None:
         rec = self._orders.get(r.oid)
         if rec is not None and rec.child.status.is_open:
             self._book_fill(rec, lots, price, t, taker=False)
 
-    def _book_fill(self, rec: _Order, lots: int, price_ticks: int, ts: float, *, taker: bool) -> None:
+    def _book_fill(
+        self, rec: _Order, lots: int, price_ticks: int, ts: float, *, taker: bool
+    ) -> None:
         o = rec.child
         qty, price = lots * self.lot, price_ticks * self.tick
         fee = (qty * price * (self._taker if taker else self._maker)).quantize(FEE_Q)
-        fill = Fill(f"{self._fill_prefix}{next(self._fill_ids)}", o.client_order_id, self.name, o.symbol, o.side, qty, price, ts, fee, "taker" if taker else "maker")
+        fill = Fill(
+            f"{self._fill_prefix}{next(self._fill_ids)}",
+            o.client_order_id,
+            self.name,
+            o.symbol,
+            o.side,
+            qty,
+            price,
+            ts,
+            fee,
+            "taker" if taker else "maker",
+        )
         o.filled_qty += qty
-        o.avg_price = ((o.avg_price or Decimal(0)) * (o.filled_qty - qty) + price * qty) / o.filled_qty
+        o.avg_price = (
+            (o.avg_price or Decimal(0)) * (o.filled_qty - qty) + price * qty
+        ) / o.filled_qty
         o.fees += fee
-        o.status = OrderStatus.FILLED if o.filled_qty >= o.quantity else OrderStatus.PARTIALLY_FILLED
+        o.status = (
+            OrderStatus.FILLED if o.filled_qty >= o.quantity else OrderStatus.PARTIALLY_FILLED
+        )
         rec.fills.append(fill)
         self.account.book(o.symbol, o.side, qty, price, fee)
         if o.status is OrderStatus.FILLED:
@@ -292,7 +324,15 @@ class ReplayVenue(Broker):
 
     def _state(self, rec: _Order) -> OrderState:
         o = rec.child
-        return OrderState(o.client_order_id, o.venue_order_id or "", o.status, o.filled_qty, tuple(rec.fills), o.reason, o.symbol)
+        return OrderState(
+            o.client_order_id,
+            o.venue_order_id or "",
+            o.status,
+            o.filled_qty,
+            tuple(rec.fills),
+            o.reason,
+            o.symbol,
+        )
 
     async def open_orders(self) -> list[OrderState]:
         self._sync()
@@ -310,4 +350,6 @@ class ReplayVenue(Broker):
             bid, ask = b.best(BID), b.best(ASK)
             if bid is not None and ask is not None:
                 marks = q * (Decimal(bid + ask) / 2) * self.tick
-        return PortfolioSnapshot(self.account.cash, self.account.positions(), self.account.cash + marks, now)
+        return PortfolioSnapshot(
+            self.account.cash, self.account.positions(), self.account.cash + marks, now
+        )
