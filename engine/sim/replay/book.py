@@ -1,29 +1,31 @@
-"""The replayed book of one venue: integer ticks and lots, best prices kept in sorted order, our takes refilling.
+"""The replayed book of one venue: integer ticks and lots, best prices kept in heaps, our takes refilling.
 
-Levels are dicts (an update is one assignment); prices are also kept in a sorted list that only
-changes when a level appears or empties, so the best price is never rescanned and a walk goes
-level by level from the touch, however deep the book (20k levels cost about what 1k cost).
-What we took stays out of the displayed size and refills exponentially with `refill_s`.
+Levels are dicts (an update is one assignment). A level that appears is pushed on its side's heap
+(asks: prices; bids: negated prices); an emptied level stays in the heap until it surfaces at the
+top, where it is dropped, so the best price is never rescanned and an update costs the same in a
+book of 20k levels as in one of 1k. A walk steps tick by tick from the touch (where takes happen)
+and sorts only what lies beyond WALK_TICKS.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterator
 
-from sortedcontainers import SortedList
-
 from engine.sim.data.columns import ASK, BID
+
+WALK_TICKS = 4096
 
 
 class ReplayBook:
     """Recorded levels per side, less the liquidity our own orders took and has not refilled."""
 
-    __slots__ = ("levels", "prices", "consumed", "refill_s")
+    __slots__ = ("levels", "heaps", "consumed", "refill_s")
 
     def __init__(self, refill_s: float) -> None:
         self.levels: tuple[dict[int, int], dict[int, int]] = ({}, {})
-        self.prices: tuple[SortedList, SortedList] = (SortedList(), SortedList())
+        self.heaps: tuple[list[int], list[int]] = ([], [])  # bids negated: both are min-heaps
         self.consumed: tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]] = (
             {},
             {},
@@ -33,7 +35,7 @@ class ReplayBook:
     def clear(self) -> None:
         for side in (BID, ASK):
             self.levels[side].clear()
-            self.prices[side].clear()
+            self.heaps[side].clear()
 
     def set(self, side: int, price: int, lots: int) -> int:
         """Set a level's recorded size; returns the size it had."""
@@ -41,24 +43,49 @@ class ReplayBook:
         old = d.get(price, 0)
         if lots > 0:
             if not old:
-                self.prices[side].add(price)
+                heapq.heappush(self.heaps[side], -price if side == BID else price)
             d[price] = lots
         elif old:
             del d[price]
-            self.prices[side].remove(price)
         return old
 
     def best(self, side: int) -> int | None:
         """Best recorded price of a side (ignoring what we took)."""
-        ps = self.prices[side]
-        if not ps:
+        h, d = self.heaps[side], self.levels[side]
+        if not d:
+            h.clear()
             return None
-        return ps[-1] if side == BID else ps[0]
+        sign = -1 if side == BID else 1
+        while sign * h[0] not in d:
+            heapq.heappop(h)
+        return sign * h[0]
+
+    def compact(self) -> None:
+        """Rebuild a heap where emptied levels piled up deep inside (keeps memory bounded)."""
+        for side in (BID, ASK):
+            h, d = self.heaps[side], self.levels[side]
+            if len(h) > 2 * len(d) + 1024:
+                sign = -1 if side == BID else 1
+                h[:] = [sign * p for p in d]
+                heapq.heapify(h)
 
     def walk(self, side: int) -> Iterator[int]:
         """Prices of one side from the touch outwards."""
-        ps = self.prices[side]
-        return reversed(ps) if side == BID else iter(ps)
+        best = self.best(side)
+        if best is None:
+            return
+        d = self.levels[side]
+        step = -1 if side == BID else 1
+        p, left = best, len(d)
+        for _ in range(WALK_TICKS):
+            if p in d:
+                yield p
+                left -= 1
+                if not left:
+                    return
+            p += step
+        far = [q for q in d if (q <= p if side == BID else q >= p)]
+        yield from sorted(far, reverse=side == BID)
 
     def taken(self, side: int, price: int, now: float) -> float:
         """Lots we took at this level that have not refilled yet."""

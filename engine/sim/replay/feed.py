@@ -8,6 +8,7 @@ fills them in full at their own price (maker), as hftbacktest's partial-fill exc
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from collections.abc import Callable
 
@@ -72,7 +73,8 @@ class Feed:
 
     def _rows(self, i: int, j: int) -> None:
         kind, side, price, qty = self.kind, self.side, self.price, self.qty
-        levels, prices = self.book.levels, self.book.prices
+        levels, heaps = self.book.levels, self.book.heaps
+        push = heapq.heappush
         traded = 0
         for k in range(i, j):
             c = kind[k]
@@ -81,16 +83,16 @@ class Feed:
                 d = levels[s]
                 if q > 0:
                     if p not in d:
-                        prices[s].add(p)
+                        push(heaps[s], -p if s == BID else p)
                     d[p] = q
                 elif p in d:
                     del d[p]
-                    prices[s].remove(p)
             elif c == TRADE:
                 traded += qty[k]
             elif c == CLEAR:
                 self.book.clear()
         self.traded_lots += traded
+        self.book.compact()
 
     def _rows_with_orders(self, i: int, j: int) -> None:
         kind, side, price, qty, ts = self.kind, self.side, self.price, self.qty, self.ts

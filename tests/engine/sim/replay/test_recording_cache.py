@@ -17,6 +17,10 @@ from engine.sim.replay.queue import QueueModel
 from tests.engine.sim.replay.conftest import SPOT, USDM
 
 
+def spot_text() -> str:
+    return gzip.decompress(SPOT.read_bytes()).decode()
+
+
 def test_a_second_load_reads_the_cache_with_the_same_columns(tmp_path: Path) -> None:
     first = load(SPOT, tmp_path)
     second = load(SPOT, tmp_path)
@@ -38,7 +42,7 @@ def test_usdm_capture_has_its_own_tick_and_lot(tmp_path: Path) -> None:
 
 def test_a_changed_file_is_parsed_again(tmp_path: Path) -> None:
     copy = tmp_path / "capture.jsonl.gz"
-    lines = gzip.open(SPOT, "rt").read().splitlines(keepends=True)
+    lines = spot_text().splitlines(keepends=True)
     copy.write_bytes(gzip.compress("".join(lines[:3000]).encode()))
     cache = tmp_path / "cache"
     assert not load(copy, cache).cached
@@ -57,7 +61,7 @@ def test_a_truncated_gzip_keeps_what_was_read_and_says_where_it_stopped(tmp_path
 
 
 def test_a_clock_going_backwards_is_reported_with_its_line(tmp_path: Path) -> None:
-    lines = gzip.open(SPOT, "rt").read().splitlines(keepends=True)[:200]
+    lines = spot_text().splitlines(keepends=True)[:200]
     head, _, body = lines[150].partition(" ")
     lines[150] = f"{int(head) - 10**12} {body}"
     f = tmp_path / "back.jsonl"
@@ -72,7 +76,7 @@ def test_unknown_format_and_no_snapshot_are_one_line_errors(tmp_path: Path) -> N
     with pytest.raises(InputError, match="junk.csv: neither a Binance capture"):
         load(junk, tmp_path)
     nosnap = tmp_path / "nosnap.jsonl"
-    nosnap.write_text("".join(gzip.open(SPOT, "rt").read().splitlines(keepends=True)[:5]))
+    nosnap.write_text("".join(spot_text().splitlines(keepends=True)[:5]))
     with pytest.raises(InputError, match="nosnap.jsonl: no REST depth snapshot"):
         load(nosnap, tmp_path)
 
@@ -80,7 +84,9 @@ def test_unknown_format_and_no_snapshot_are_one_line_errors(tmp_path: Path) -> N
 def test_files_that_do_not_overlap_are_refused_naming_both(tmp_path: Path) -> None:
     a = load(SPOT, tmp_path).recording
     b = load(USDM, tmp_path).recording
-    late = type(b)(b.ts + 3600, b.kind, b.side, b.price, b.qty, {**b.meta, "book_from": b.first_ts + 3600})
+    late = type(b)(
+        b.ts + 3600, b.kind, b.side, b.price, b.qty, {**b.meta, "book_from": b.first_ts + 3600}
+    )
     with pytest.raises(InputError, match="do not overlap") as e:
         common_span([a, late])
     assert str(SPOT) in str(e.value) and str(USDM) in str(e.value)
