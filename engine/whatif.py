@@ -3,8 +3,8 @@
 Each algorithm runs through the engine's own path (router, SOR, algos, risk gate) on fresh replay
 venues. Replay is deterministic, so the simulation error is measured as the spread of each
 algorithm's shortfall over model variants that are equally defensible (risk-averse and
-probabilistic queues, doubled latency); a difference whose bands overlap is within simulation
-error and is called so.
+probabilistic queues, doubled latency, arrival one or two seconds later); a difference whose
+bands overlap is within simulation error and is called so.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "risk_averse": {},
     "prob_queue": {"queue_model": "prob"},
     "2x_latency": {"latency_factor": 2.0},
+    "arrival_+1s": {"shift_s": 1.0},
+    "arrival_+2s": {"shift_s": 2.0},
 }
 
 
@@ -56,7 +58,7 @@ def _variant(settings: Settings, files: list[str], start: float, v: dict[str, An
     replay = r.model_copy(
         update={
             "files": files,
-            "start": repr(start),
+            "start": repr(start + float(v.get("shift_s", 0.0))),
             "queue_model": v.get("queue_model", r.queue_model),
             "order_latency_ms": r.order_latency_ms * k,
             "response_latency_ms": r.response_latency_ms * k,

@@ -128,7 +128,7 @@ def human(d: dict[str, Any]) -> str:
         )  # fmt: skip
         lines.append(f"{r['algo']:<14}{sf:>14}{band:>22}{r['filled_qty']:>12}  {call}")
     lines.append(
-        "band: the shortfall under risk-averse and probabilistic queues and doubled latency"
+        "band: shortfall under risk-averse and probabilistic queues, doubled latency, arrival +1 s, +2 s"
     )
     return "\n".join(lines)
 

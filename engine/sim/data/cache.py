@@ -58,12 +58,27 @@ def parse_file(path: str | Path) -> Recording:
     return binance_columns.parse(p) if fmt == "binance" else lobster_columns.parse(p)
 
 
+_MEMO: dict[tuple[str, int, int, str], Recording] = {}
+
+
 def load(path: str | Path, cache_dir: str | Path | None = None) -> Loaded:
     """The recording's columns, from the cache when this exact file was parsed before."""
     t0 = time.perf_counter()
     p = Path(path).expanduser()
     if not p.is_file():
         raise InputError("data", f"{p}: no such file")
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns, str(cache_dir))
+    if key in _MEMO:  # this process read it already (what-if runs the same files many times)
+        return Loaded(_MEMO[key], True, time.perf_counter() - t0)
+    loaded = _load(p, cache_dir, t0)
+    if len(_MEMO) > 16:
+        _MEMO.clear()
+    _MEMO[key] = loaded.recording
+    return loaded
+
+
+def _load(p: Path, cache_dir: str | Path | None, t0: float) -> Loaded:
     d = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     target = d / f"{digest(p)}.npz"
     if target.is_file():
