@@ -92,7 +92,12 @@ def build_engine(
 
 
 def live_clock(settings: Settings, speed: float | None = None) -> LiveClock:
-    return LiveClock(speed if speed is not None else settings.sim.speed)
+    start = None
+    if settings.broker.provider == "replay":
+        from engine.sim.replay import replay_start
+
+        start = replay_start(settings)
+    return LiveClock(speed if speed is not None else settings.sim.speed, start=start)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,19 @@ def with_replay(settings: Settings, files: str | None, start: str | None) -> Set
     return settings.model_copy(update={"replay": replay, "broker": broker})
 
 
+def with_replay_symbols(settings: Settings) -> Settings:
+    """The console watches and tickets the recorded symbols instead of the synthetic ones."""
+    if settings.broker.provider != "replay":
+        return settings
+    from engine.sim.data.cache import load
+
+    cfg = settings.replay
+    symbols = list(
+        dict.fromkeys(load(f, cfg.cache_dir or None).recording.symbol for f in cfg.files)
+    )
+    return settings.model_copy(update={"sim": settings.sim.model_copy(update={"symbols": symbols})})
+
+
 class _Recorder(Protocol):
     def record_event(self, *, ts: float, kind: str, payload: dict[str, Any]) -> None: ...
 
