@@ -54,6 +54,13 @@ def parse_file(path: str | Path) -> Recording:
     p = Path(path)
     if not p.is_file():
         raise InputError("data", f"{p}: no such file")
+    if p.suffix == ".npz":  # a recording the engine wrote (engine/sim/data/recorder.py)
+        try:
+            rec = Recording.load(p)
+        except (OSError, ValueError, KeyError) as e:
+            raise InputError("data", f"{p}: not a replay recording ({e})") from None
+        rec.meta["source"] = str(p)
+        return rec
     fmt = sniff(p)
     return binance_columns.parse(p) if fmt == "binance" else lobster_columns.parse(p)
 
