@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
+
+import numpy as np
 from collections.abc import Callable
 
 from engine.sim.data.columns import ASK, BID, CLEAR, LEVEL, TRADE, Recording
@@ -17,6 +19,7 @@ from engine.sim.replay.book import ReplayBook
 from engine.sim.replay.queue import QueueModel, Resting
 
 INF = float("inf")
+assert (LEVEL, TRADE) == (0, 1)  # the hot loop compares with the literals
 # (order, lots, price ticks, exchange time) for each maker fill
 FillSink = Callable[[Resting, int, int, float], None]
 
@@ -31,6 +34,8 @@ class Feed:
         self.side: list[int] = rec.side.tolist()
         self.price: list[int] = rec.price.tolist()
         self.qty: list[int] = rec.qty.tolist()
+        # heap key of each row's price: bids negated, so both sides' heaps are min-heaps
+        self.hkey: list[int] = np.where(rec.side == BID, -rec.price, rec.price).tolist()
         self.i = 0
         self.t = float("-inf")
         self.book = ReplayBook(refill_s)
@@ -72,24 +77,24 @@ class Feed:
         self.t = t
 
     def _rows(self, i: int, j: int) -> None:
-        kind, side, price, qty = self.kind, self.side, self.price, self.qty
+        """The hot loop: no order of ours rests, so each row is one dict write (and a heap push
+        when a level appears). Literals 0/1 are LEVEL/TRADE (asserted at import)."""
         levels, heaps = self.book.levels, self.book.heaps
         push = heapq.heappush
         traded = 0
-        for k in range(i, j):
-            c = kind[k]
-            if c == LEVEL:
-                s, p, q = side[k], price[k], qty[k]
+        rows = zip(self.kind[i:j], self.side[i:j], self.price[i:j], self.qty[i:j], self.hkey[i:j])
+        for c, s, p, q, h in rows:
+            if c == 0:
                 d = levels[s]
-                if q > 0:
+                if q:
                     if p not in d:
-                        push(heaps[s], -p if s == BID else p)
+                        push(heaps[s], h)
                     d[p] = q
-                elif p in d:
-                    del d[p]
-            elif c == TRADE:
-                traded += qty[k]
-            elif c == CLEAR:
+                else:
+                    d.pop(p, None)
+            elif c == 1:
+                traded += q
+            else:
                 self.book.clear()
         self.traded_lots += traded
         self.book.compact()
