@@ -22,6 +22,9 @@ except ImportError:  # pragma: no cover - depends on the environment
     hbt = None
 
 
+GTC, IOC = 0, 3  # hftbacktest.order's time-in-force codes (IOC is not exported at the top)
+
+
 def available() -> bool:
     return hbt is not None
 
@@ -105,3 +108,50 @@ def run(
     fee = float(backtest.state_values(0).fee)
     backtest.close()
     return int(fills), fee
+
+
+if hbt is not None:
+
+    @njit
+    def schedule_loop(  # pragma: no cover - jitted
+        backtest: Any,
+        times: Any,
+        hold_ns: int,
+        gap_ns: int,
+        rest_lots: int,
+        cross_lots: int,
+        lot: float,
+    ) -> Any:
+        """Per time: a resting buy at the best bid held `hold_ns`, then an IOC buy at the best ask."""
+        n = len(times)
+        rest = np.zeros(n, dtype=np.int64)
+        cross = np.zeros(n, dtype=np.int64)
+        oid = 0
+        for k in range(n):
+            now = backtest.current_timestamp
+            if times[k] > now:
+                backtest.elapse(times[k] - now)
+            depth = backtest.depth(0)
+            oid += 1
+            backtest.submit_buy_order(
+                0, oid, depth.best_bid, rest_lots * lot, GTC, hbt.LIMIT, False
+            )
+            backtest.elapse(hold_ns)
+            o = backtest.orders(0).get(oid)
+            if o is not None:
+                rest[k] = round((o.qty - o.leaves_qty) / lot)
+                if o.status == hbt.NEW:
+                    backtest.cancel(0, oid, False)
+            backtest.elapse(gap_ns)
+            backtest.clear_inactive_orders(0)
+            depth = backtest.depth(0)
+            oid += 1
+            backtest.submit_buy_order(
+                0, oid, depth.best_ask, cross_lots * lot, IOC, hbt.LIMIT, False
+            )
+            backtest.elapse(1000)
+            c = backtest.orders(0).get(oid)
+            if c is not None:
+                cross[k] = round((c.qty - c.leaves_qty) / lot)
+            backtest.clear_inactive_orders(0)
+        return rest, cross

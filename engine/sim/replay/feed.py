@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
-
-import numpy as np
 from collections.abc import Callable
 
-from engine.sim.data.columns import ASK, BID, CLEAR, LEVEL, TRADE, Recording
+import numpy as np
+
+from engine.sim.data.columns import ASK, BID, LEVEL, TRADE, Recording
 from engine.sim.replay.book import ReplayBook
 from engine.sim.replay.queue import QueueModel, Resting
 
@@ -41,6 +41,7 @@ class Feed:
         self.book = ReplayBook(refill_s)
         self.queue = queue
         self.resting: dict[str, Resting] = {}
+        self.at: tuple[dict[int, list[Resting]], dict[int, list[Resting]]] = ({}, {})
         self.max_buy = -INF  # highest resting buy price, -inf when none
         self.min_sell = INF
         self.sink: FillSink = lambda o, lots, px, t: None
@@ -82,7 +83,14 @@ class Feed:
         levels, heaps = self.book.levels, self.book.heaps
         push = heapq.heappush
         traded = 0
-        rows = zip(self.kind[i:j], self.side[i:j], self.price[i:j], self.qty[i:j], self.hkey[i:j])
+        rows = zip(
+            self.kind[i:j],
+            self.side[i:j],
+            self.price[i:j],
+            self.qty[i:j],
+            self.hkey[i:j],
+            strict=True,
+        )
         for c, s, p, q, h in rows:
             if c == 0:
                 d = levels[s]
@@ -100,28 +108,40 @@ class Feed:
         self.book.compact()
 
     def _rows_with_orders(self, i: int, j: int) -> None:
-        kind, side, price, qty, ts = self.kind, self.side, self.price, self.qty, self.ts
-        book = self.book
-        for k in range(i, j):
-            c = kind[k]
-            if c == LEVEL:
-                s, p, q = side[k], price[k], qty[k]
-                old = book.set(s, p, q)
-                for o in self._at(s, p):
-                    self.queue.depth(o, old, q)
-                if q > 0 and (p <= self.max_buy if s == ASK else p >= self.min_sell):
-                    self._crossed(s, p, ts[k])
-            elif c == TRADE:
-                self.traded_lots += qty[k]
-                self._trade(side[k], price[k], qty[k], ts[k])
-            elif c == CLEAR:
-                book.clear()
+        """Rows while orders of ours rest: the book as in `_rows`, plus a look-up of our orders
+        at the row's level and two comparisons; queue and fill work only where they are."""
+        levels, heaps, at = self.book.levels, self.book.heaps, self.at
+        push = heapq.heappush
+        depth = self.queue.depth
+        rows = zip(
+            self.kind[i:j], self.side[i:j], self.price[i:j], self.qty[i:j], self.hkey[i:j],
+            self.ts[i:j], strict=True,
+        )  # fmt: skip
+        for k, (c, s, p, q, h, t) in enumerate(rows, i):
+            if c == 0:
+                d = levels[s]
+                old = d.get(p, 0)
+                if q:
+                    if not old:
+                        push(heaps[s], h)
+                    d[p] = q
+                elif old:
+                    del d[p]
+                mine = at[s].get(p)
+                if mine:
+                    for o in mine:
+                        depth(o, old, q)
+                if q and (p <= self.max_buy if s == ASK else p >= self.min_sell):
+                    self._crossed(s, p, t)
+            elif c == 1:
+                self.traded_lots += q
+                if p <= self.max_buy if s == BID else p >= self.min_sell:
+                    self._trade(s, p, q, t)
+            else:
+                self.book.clear()
             if not self.resting:
                 self._rows(k + 1, j)
                 return
-
-    def _at(self, side: int, price: int) -> list[Resting]:
-        return [o for o in self.resting.values() if o.side == side and o.price == price]
 
     def _trade(self, side: int, price: int, lots: int, t: float) -> None:
         for o in list(self.resting.values()):
@@ -158,6 +178,11 @@ class Feed:
         return o
 
     def _bounds(self) -> None:
+        """Re-index our orders by level and keep the highest buy and the lowest sell."""
+        at: tuple[dict[int, list[Resting]], dict[int, list[Resting]]] = ({}, {})
+        for o in self.resting.values():
+            at[o.side].setdefault(o.price, []).append(o)
+        self.at = at
         buys = [o.price for o in self.resting.values() if o.side == BID]
         sells = [o.price for o in self.resting.values() if o.side == ASK]
         self.max_buy = max(buys) if buys else -INF
