@@ -9,7 +9,6 @@ fills them in full at their own price (maker), as hftbacktest's partial-fill exc
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
 from collections.abc import Callable
 
 import numpy as np
@@ -29,7 +28,7 @@ class Feed:
 
     def __init__(self, rec: Recording, queue: QueueModel, refill_s: float) -> None:
         self.rec = rec
-        self.ts: list[float] = rec.ts.tolist()
+        self.ts = rec.ts  # numpy: searched, and sliced to a list only while orders rest
         self.kind: list[int] = rec.kind.tolist()
         self.side: list[int] = rec.side.tolist()
         self.price: list[int] = rec.price.tolist()
@@ -52,7 +51,7 @@ class Feed:
 
     @property
     def end(self) -> float:
-        return self.ts[-1] if self.ts else self.t
+        return float(self.ts[-1]) if len(self.ts) else self.t
 
     def sync(self, now: float) -> None:
         """Bring the book to `now`, keeping the top as it was one feed latency ago for quotes."""
@@ -68,7 +67,7 @@ class Feed:
         """Apply every row with time <= t."""
         if t <= self.t:
             return
-        j = bisect_right(self.ts, t, self.i)
+        j = int(self.ts.searchsorted(t, "right"))
         if j > self.i:
             if self.resting:
                 self._rows_with_orders(self.i, j)
@@ -115,7 +114,7 @@ class Feed:
         depth = self.queue.depth
         rows = zip(
             self.kind[i:j], self.side[i:j], self.price[i:j], self.qty[i:j], self.hkey[i:j],
-            self.ts[i:j], strict=True,
+            self.ts[i:j].tolist(), strict=True,
         )  # fmt: skip
         for k, (c, s, p, q, h, t) in enumerate(rows, i):
             if c == 0:
