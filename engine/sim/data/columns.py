@@ -114,6 +114,7 @@ def to_units(values: np.ndarray, decimals: int) -> tuple[np.ndarray, int]:
     for d in range(decimals, 13):
         scaled = values * (10.0**d)
         units = np.rint(scaled)
-        if not len(values) or np.max(np.abs(scaled - units)) < 1e-6:
+        # float rounding grows with the magnitude: allow a few ulps of the scaled value
+        if not len(values) or np.all(np.abs(scaled - units) < 1e-6 + 1e-14 * np.abs(scaled)):
             return units.astype(np.int64), d
     raise ValueError("values need more than 12 decimal places")

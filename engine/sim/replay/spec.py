@@ -16,6 +16,7 @@ FEES_BPS = {
     "spot": (10.0, 10.0),
     "usdm": (2.0, 5.0),
     "nasdaq": (-0.2, 0.3),
+    "bitstamp": (25.0, 25.0),  # 2015 schedule: 0.25% below $20k of monthly volume
 }
 
 
@@ -36,6 +37,8 @@ def default_name(rec: Recording) -> str:
     fmt = str(rec.meta.get("format", "replay")).upper()
     if fmt == "LOBSTER":
         return f"LOBSTER-{rec.symbol}"
+    if fmt == "BITSTAMP":
+        return "BITSTAMP"
     if fmt == "BINANCE":
         return f"BINANCE-{str(rec.meta.get('market', 'spot')).upper()}"
     stem = re.sub(r"[^A-Za-z0-9]+", "-", Path(str(rec.meta.get("source", "REPLAY"))).name)
