@@ -62,7 +62,7 @@ def test_every_algorithm_on_every_shared_data_set(
         "router:\n  twap_num_slices: 3\n  twap_interval_seconds: 10\n"
         f"algos:\n  maker_timeout_s: 3\nreplay:\n  cache_dir: {tmp_path.parent / 'replay-cache'}\n"
     )
-    argv = ["exec", "--replay", ",".join(str(SHARED / f) for f in files), "--start", "+30",
+    argv = ["exec", "--replay", ",".join(str(SHARED / f) for f in files), "--start", "+3700" if "cme" in name else "+30",
             "--symbol", symbol, "--side", "buy", "--qty", qty, "--algo", algo,
             "--config", str(cfg), "--db", str(tmp_path / "h.db"), "--json", "--quiet"]  # fmt: skip
     code = main(argv)

@@ -15,7 +15,7 @@ from pathlib import Path
 from platformdirs import user_cache_dir
 
 from engine.models import InputError
-from engine.sim.data import binance_columns, bitstamp_columns, lobster_columns
+from engine.sim.data import binance_columns, bitstamp_columns, dbn_columns, lobster_columns
 from engine.sim.data.columns import FORMAT_VERSION, Recording
 from engine.sim.data.datafile import sniff
 
@@ -61,6 +61,8 @@ def parse_file(path: str | Path) -> Recording:
             raise InputError("data", f"{p}: not a replay recording ({e})") from None
         rec.meta["source"] = str(p)
         return rec
+    if dbn_columns.looks_like(p):
+        return dbn_columns.parse(p)
     if bitstamp_columns.looks_like(p):
         return bitstamp_columns.parse(p)
     fmt = sniff(p)

@@ -17,6 +17,7 @@ FEES_BPS = {
     "usdm": (2.0, 5.0),
     "nasdaq": (-0.2, 0.3),
     "bitstamp": (25.0, 25.0),  # 2015 schedule: 0.25% below $20k of monthly volume
+    "cme": (0.05, 0.05),  # about $1.20 a side per ES contract on ~$240k notional
 }
 
 
@@ -39,6 +40,8 @@ def default_name(rec: Recording) -> str:
         return f"LOBSTER-{rec.symbol}"
     if fmt == "BITSTAMP":
         return "BITSTAMP"
+    if fmt == "DBN":
+        return f"CME-{rec.symbol}"
     if fmt == "BINANCE":
         return f"BINANCE-{str(rec.meta.get('market', 'spot')).upper()}"
     stem = re.sub(r"[^A-Za-z0-9]+", "-", Path(str(rec.meta.get("source", "REPLAY"))).name)
