@@ -68,7 +68,8 @@ def _variant(settings: Settings, files: list[str], start: float, v: dict[str, An
         }
     )
     broker = settings.broker.model_copy(update={"provider": "replay"})
-    return settings.model_copy(update={"replay": replay, "broker": broker})
+    record = settings.record.model_copy(update={"enabled": False})  # re-runs record nothing
+    return settings.model_copy(update={"replay": replay, "broker": broker, "record": record})
 
 
 async def run_once(settings: Settings, ticket: Ticket) -> tuple[float | None, Any]:
@@ -94,7 +95,7 @@ async def what_if(
         quantity=Decimal(str(parent["quantity"])),
         signal=Signal(strength=float(t.get("strength", 0.5))),
         limit_price=Decimal(t["limit_price"]) if t.get("limit_price") else None,
-        algo=str(parent["algo"]),
+        algo=str(t.get("algo") or parent["algo"]),  # as the trader asked ("auto", "sor", ...)
         venue=t.get("venue"),
     )
     start = float(parent["created_ts"])

@@ -9,6 +9,7 @@ from typing import Any
 
 from console.cli import CliError, add_common, add_db, emit
 from engine.config import load_settings
+from engine.whatif import WhatIf
 
 DEFAULT_ALGOS = "twap,passive-twap,maker,adaptive,drl,sor"
 
@@ -83,7 +84,11 @@ async def whatif(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError("--algos: give at least one algorithm")
     db = Path(args.db).expanduser() if args.db else settings.store.resolved_path()
     parent, files = await _parent_and_files(db, args.parent_id, args.replay)
-    w = await what_if(settings, parent, files, algos)
+    return result_dict(await what_if(settings, parent, files, algos))
+
+
+def result_dict(w: WhatIf) -> dict[str, Any]:
+    """The what-if as the JSON object the CLI prints (and the console shows)."""
     return {
         "parent_id": w.parent_id,
         "symbol": w.symbol,
@@ -131,6 +136,16 @@ def human(d: dict[str, Any]) -> str:
         "band: shortfall under risk-averse and probabilistic queues, doubled latency, arrival +1 s, +2 s"
     )
     return "\n".join(lines)
+
+
+def bars(d: dict[str, Any], width: int = 30) -> str:
+    """One bar per algorithm, its length the shortfall (bps) against the largest one."""
+    vals = [(r["algo"], r["shortfall_bps"]) for r in d["rows"] if r["shortfall_bps"] is not None]
+    top = max((abs(v) for _, v in vals), default=0.0) or 1.0
+    return "\n".join(
+        f"{a:<14}{'-' if v < 0 else ' '}{'█' * max(1, round(abs(v) / top * width))} {v:.2f}"
+        for a, v in vals
+    )
 
 
 def run(args: argparse.Namespace) -> int:
