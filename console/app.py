@@ -327,6 +327,8 @@ class TrancheApp(App[None]):
         self.notify(f"Sent {pid}: {t.side.value} {t.quantity} {t.symbol}", title="Order accepted")
 
     # -- kill switch ------------------------------------------------------------------------
+    whatif_algos = ""  # the palette's what-if compares these; empty = the CLI's default list
+
     def action_whatif_last(self) -> None:
         """The newest finished parent re-run under each algorithm (replay sessions only)."""
         done = [p for p in self.engine.parents.values() if p.status.is_terminal]
@@ -362,7 +364,8 @@ class TrancheApp(App[None]):
             },
         }  # fmt: skip
         try:
-            w = asyncio.run(what_if(self.settings, row, files, DEFAULT_ALGOS.split(",")))
+            algos = (self.whatif_algos or DEFAULT_ALGOS).split(",")
+            w = asyncio.run(what_if(self.settings, row, files, algos))
             d = result_dict(w)
             text = human(d) + "\n\n" + bars(d)
         except Exception as e:  # shown where the trader looks, never a crashed console
