@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 from engine.clock import Clock
 from engine.models import InputError
-from engine.sim.data.cache import load
 from engine.sim.data.columns import Recording
 from engine.sim.replay.feed import Feed
 from engine.sim.replay.queue import QueueModel
@@ -35,13 +34,13 @@ def common_span(recs: list[Recording]) -> Span:
     end = min(r.last_ts for r in recs)
     if end <= start:
         spans = "; ".join(
-            f"{r.meta['source']}: {_iso(r.first_ts)} - {_iso(r.last_ts)}" for r in recs
+            f"{r.meta['source']}: {iso(r.first_ts)} - {iso(r.last_ts)}" for r in recs
         )
         raise InputError("replay", f"the files do not overlap in time ({spans})")
     return Span(start, end)
 
 
-def _iso(t: float) -> str:
+def iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
 
 
@@ -66,7 +65,7 @@ def resolve_start(text: str, span: Span) -> float:
     if not (math.isfinite(t) and span.start <= t < span.end):
         raise InputError(
             "start",
-            f"{text!r} is outside the recordings' common span {_iso(span.start)} - {_iso(span.end)}",
+            f"{text!r} is outside the recordings' common span {iso(span.start)} - {iso(span.end)}",
         )
     return t
 
@@ -92,13 +91,6 @@ class ReplayMarket:
         self._listening = False
         self._live: asyncio.Task[None] | None = None
         self._connected = 0
-
-    @classmethod
-    def from_files(
-        cls, files: list[str], clock: Clock, *, cache_dir: str = "", **kw: object
-    ) -> ReplayMarket:
-        recs = [load(f, cache_dir or None).recording for f in files]
-        return cls(recs, clock, **kw)  # type: ignore[arg-type]
 
     def warm(self, t: float) -> None:
         """Bring every book to `t` (the start) before anyone trades."""

@@ -39,7 +39,7 @@ from engine.models import (
 )
 from engine.sim.data.columns import ASK, BID
 from engine.sim.replay.account import Account
-from engine.sim.replay.market import ReplayMarket, _iso
+from engine.sim.replay.market import ReplayMarket, iso
 from engine.sim.replay.matching import marketable, walk
 from engine.sim.replay.queue import Resting
 from engine.sim.replay.spec import VenueSpec
@@ -89,12 +89,12 @@ class ReplayVenue(Broker):
     async def health(self) -> Health:
         now = self.clock.now()
         ended = now > self.feed.end
-        detail = f"replay of {self.feed.rec.meta.get('source', '?')} at {_iso(now)}"
+        detail = f"replay of {self.feed.rec.meta.get('source', '?')} at {iso(now)}"
         return Health(
             not ended,
             2 * self.spec.order_latency_s * 1000,
             markets=1,
-            detail=f"recording ended at {_iso(self.feed.end)}" if ended else detail,
+            detail=f"recording ended at {iso(self.feed.end)}" if ended else detail,
         )
 
     async def symbols(self) -> list[str]:
@@ -136,7 +136,7 @@ class ReplayVenue(Broker):
         if bid is None or ask is None:
             raise OrderRejected(
                 self.name,
-                f"{symbol}: the recorded book has no {'bid' if bid is None else 'ask'} at {_iso(now)}",
+                f"{symbol}: the recorded book has no {'bid' if bid is None else 'ask'} at {iso(now)}",
             )
         t, lot = self.tick, self.lot
         return Quote(self.name, symbol, bid * t, ask * t, bsz * lot, asz * lot, now)
@@ -180,7 +180,7 @@ class ReplayVenue(Broker):
         now = self._sync()
         if now + self.spec.order_latency_s > self.feed.end:
             raise OrderRejected(
-                self.name, f"the recording ends at {_iso(self.feed.end)}: nothing to trade against"
+                self.name, f"the recording ends at {iso(self.feed.end)}: nothing to trade against"
             )
         if order.side is Side.BUY:
             px = order.limit_price or (await self.top_of_book(order.symbol)).ask
