@@ -33,9 +33,7 @@ def common_span(recs: list[Recording]) -> Span:
     start = max(r.first_ts for r in recs)
     end = min(r.last_ts for r in recs)
     if end <= start:
-        spans = "; ".join(
-            f"{r.meta['source']}: {iso(r.first_ts)} - {iso(r.last_ts)}" for r in recs
-        )
+        spans = "; ".join(f"{r.meta['source']}: {iso(r.first_ts)} - {iso(r.last_ts)}" for r in recs)
         raise InputError("replay", f"the files do not overlap in time ({spans})")
     return Span(start, end)
 
