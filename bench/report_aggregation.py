@@ -20,6 +20,7 @@ import sqlite3
 import tempfile
 import time
 import tracemalloc
+from contextlib import nullcontext
 from pathlib import Path
 
 import asyncpg
@@ -146,8 +147,8 @@ def main() -> None:
     ap.add_argument("--no-pg", action="store_true", help="SQLite and pandas only")
     args = ap.parse_args()
     since = NOW - 30 * 86400
-    with tempfile.TemporaryDirectory() as tmp, postgres(None if args.no_pg else args.pg) as server:
-        server = None if args.no_pg else server
+    server_cm = nullcontext(None) if args.no_pg else postgres(args.pg)
+    with tempfile.TemporaryDirectory() as tmp, server_cm as server:
         path = Path(tmp, "fills.db")
         t0 = time.perf_counter()
         df = generate(path, args.fills)
