@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,6 +18,7 @@ from engine.api import RouteDecision
 from engine.config import Settings, load_settings
 from engine.models import InputError, Signal, Ticket, parse_side, to_decimal
 from engine.routing.order_type import decide_order_type, describe_rule, parse_strength
+from engine.routing.plan import decision_quote
 
 _FLAG = {"quantity": "qty"}  # engine field -> this command's flag, where they differ
 
@@ -140,11 +142,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         ticket = parse_ticket(args)
         quotes = load_quotes(args.quotes, ticket.symbol, time.time()) if args.quotes else None
-        if quotes:  # the decision is made against the best of the supplied quotes
-            args.bid = args.bid or str(max(q.bid for q in quotes.values()))
-            args.ask = args.ask or str(min(q.ask for q in quotes.values()))
+        if quotes:  # as the engine decides: on one venue's own quote, never a crossed pair
+            tight = decision_quote(quotes, ticket.side)
+            args.bid = args.bid or str(tight.bid)
+            args.ask = args.ask or str(tight.ask)
             args.adv = args.adv or str(settings.router.default_adv)
         market = read_market(args, settings, ticket.symbol)
+        if quotes and market.source == "flags":
+            market = dataclasses.replace(
+                market, source=f"quotes: venue {tight.venue}, best price for the side"
+            )
         decision = decide(ticket, market, settings, args.tick)
     except InputError as e:
         if e.field.startswith("--"):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from engine.algos.registry import TICKET_ALGOS as ALGOS
 from engine.api import Leg, Plan, Preview, SizingResult
 from engine.config import RouterConfig
-from engine.models import InputError, Quote, Ticket, round_down, to_decimal
+from engine.models import InputError, Quote, Side, Ticket, round_down, to_decimal
 from engine.routing.order_type import decide_order_type
 from engine.routing.plan_check import planned_children
 from engine.routing.planning import PlanInputs
@@ -17,14 +17,30 @@ from engine.routing.scores import venue_scores
 from engine.routing.sor import VenueScore, allocate
 from engine.sizing import size_ticket
 
-__all__ = ["ALGOS", "market_view", "plan_ticket", "preview_ticket", "validate_ticket"]
+__all__ = [
+    "ALGOS",
+    "market_view",
+    "decision_quote",
+    "plan_ticket",
+    "preview_ticket",
+    "validate_ticket",
+]
 
 
 def arrival_mid(quotes: Mapping[str, Quote]) -> Decimal:
-    """The mid of the best bid and best ask across venues (a crossed market: the first venue's)."""
+    """The mid of the best bid and best ask across venues; crossed across venues (normal between
+    crypto exchanges) it is still the midpoint of the two, the price either side can trade at."""
     best_bid = max(q.bid for q in quotes.values())
     best_ask = min(q.ask for q in quotes.values())
-    return (best_bid + best_ask) / 2 if best_ask > best_bid else next(iter(quotes.values())).mid
+    return (best_bid + best_ask) / 2
+
+
+def decision_quote(quotes: Mapping[str, Quote], side: Side) -> Quote:
+    """The venue quote the order-type rules read: the venue the SOR ranks first on price (the
+    cheapest ask for a buy, the highest bid for a sell), ties to the tighter spread. Always one
+    venue's own quote: the best bid and best ask of two venues may be crossed (normal between
+    crypto exchanges) and have no spread at all."""
+    return min(quotes.values(), key=lambda q: (q.far(side) * side.sign, q.spread_bps, q.venue))
 
 
 def split_legs(
@@ -103,7 +119,7 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
     quotes, failed = await market_view(engine, t)
     s = engine.settings
     arrival = arrival_mid(quotes)
-    tight = min(quotes.values(), key=lambda q: q.spread_bps)
+    tight = decision_quote(quotes, t.side)
     adv = await engine.brokers[tight.venue].adv(t.symbol) or s.router.default_adv
     decision = decide_order_type(
         side=t.side,
