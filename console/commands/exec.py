@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from console.cli import add_common, add_db, emit, symbol_name
+from console.commands.algo_flags import add_algo_flags, algo_params
 from engine.api import ExecutionReport
 from engine.clock import LiveClock
 from engine.config import load_settings
@@ -25,6 +26,7 @@ def register(sub: Any) -> None:
     p.add_argument("--strength", type=float, default=0.5, help="signal strength in [0, 1]")
     p.add_argument("--limit", help="limit price (algo limit)")
     p.add_argument("--venue", help="send everything to this venue")
+    add_algo_flags(p)
     add_db(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_common(p)
@@ -85,14 +87,16 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
     from engine.factory import build_engine
 
     settings = load_settings(args.config)
+    qty = to_decimal(args.qty, "qty")
     ticket = Ticket(
         symbol=args.symbol.strip().upper(),
         side=parse_side(args.side),
-        quantity=to_decimal(args.qty, "qty"),
+        quantity=qty,
         signal=Signal(strength=args.strength),
         limit_price=to_decimal(args.limit, "limit") if args.limit is not None else None,
         algo=args.algo,
         venue=args.venue,
+        params=algo_params(args, qty),
     )
     # simulated venues run in simulated time; a network venue keeps wall time
     clock = None if settings.broker.provider == "simulated" else LiveClock()

@@ -231,6 +231,11 @@ class Broker(ABC):
         """Average daily volume, where the venue knows it."""
         return None
 
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' volume traded on this venue so far (a running total from its trade feed);
+        None where the venue gives none. POV and the arrival cap read differences of it."""
+        return None
+
     async def book(
         self, symbol: str, depth: int = 10
     ) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:

@@ -143,6 +143,9 @@ class RouterConfig(Section):
         8.0, ge=0, description="Expected slippage of a venue with no history."
     )
     lookback_days: int = Field(30, gt=0, description="Fill history window for learned figures.")
+    large_order_algo: Literal["twap", "vwap", "pov", "arrival"] = Field(
+        "twap", description="What the large_vs_adv rule (and a TWAP default) runs."
+    )
     plan_max_move_bps: float = Field(
         25.0,
         ge=0,
@@ -185,6 +188,48 @@ class AlgoConfig(Section):
     guardrail_min_samples: int = Field(20, gt=0)
     guardrail_auto_disable: bool = Field(True)
     policy_path: str = Field("", description="Learned policy table; empty = the packaged default.")
+    vwap_profile_path: str = Field(
+        "",
+        description="Trades CSV(s) (timestamp_ms,price,quantity,...; comma-separated paths) the VWAP volume profile is learned from; empty = flat.",
+    )
+    vwap_bucket_minutes: int = Field(
+        15, gt=0, le=1440, description="Time-of-day bucket of the VWAP profile (UTC), minutes."
+    )
+    vwap_min_trades_per_bucket: int = Field(
+        20, ge=0, description="Fewer trades in a bucket the schedule touches: flat profile, warned."
+    )
+    pov_participation_pct: float = Field(
+        10.0, gt=0, le=100, description="POV: target share of the venue's traded volume, %."
+    )
+    pov_min_child: Decimal = Field(
+        Decimal("0"), ge=0, description="POV: smallest child; less is owed, it waits (0 = a lot)."
+    )
+    pov_max_child: Decimal = Field(
+        Decimal("0"), ge=0, description="POV: largest child (0 = no limit)."
+    )
+    pov_check_s: float = Field(
+        5.0, gt=0, description="POV: seconds between reads of the trade feed."
+    )
+    arrival_max_urgency: float = Field(
+        6.0,
+        ge=0,
+        description="Arrival: urgency (kappa*T) at signal strength 1; strength scales it.",
+    )
+    arrival_max_participation_pct: float = Field(
+        25.0, gt=0, le=100, description="Arrival: cap on the share of traded volume, %."
+    )
+    iceberg_display_pct: float = Field(
+        10.0,
+        gt=0,
+        le=100,
+        description="Iceberg: display quantity as % of the leg, when none given.",
+    )
+    jitter_pct: float = Field(
+        0.0,
+        ge=0,
+        le=50,
+        description="TWAP/VWAP/POV: random +- % of slice size and spacing (seeded by sim.seed on simulated venues); 0 = off.",
+    )
 
 
 class RiskConfig(Section):

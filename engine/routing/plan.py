@@ -6,11 +6,12 @@ import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
 
+from engine.algos.params import check_params
 from engine.algos.registry import TICKET_ALGOS as ALGOS
 from engine.api import Leg, Plan, Preview, SizingResult
 from engine.config import RouterConfig
 from engine.models import InputError, Quote, Side, Ticket, round_down, to_decimal
-from engine.routing.order_type import decide_order_type
+from engine.routing.order_type import decide_order_type, decision_algo
 from engine.routing.plan_check import planned_children
 from engine.routing.planning import PlanInputs
 from engine.routing.scores import venue_scores
@@ -75,8 +76,9 @@ def validate_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = No
     """Refuse a ticket that cannot trade, naming the field."""
     if not t.symbol or not t.symbol.strip():
         raise InputError("symbol", "is empty")
-    to_decimal(t.quantity if quantity is None else quantity, "quantity")
+    qty = to_decimal(t.quantity if quantity is None else quantity, "quantity")
     validate_fields(engine, t)
+    check_params(t.params, qty)
 
 
 def validate_fields(engine: PlanInputs, t: Ticket) -> None:
@@ -95,6 +97,7 @@ def validate_fields(engine: PlanInputs, t: Ticket) -> None:
         )
     if not 0 <= t.signal.strength <= 1:
         raise InputError("strength", f"must be within [0, 1], got {t.signal.strength}")
+    check_params(t.params, None)
 
 
 async def market_view(
@@ -131,7 +134,7 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
         router=s.router,
         execution=s.execution,
     )
-    algo = decision.order_type.value if t.algo == "auto" else t.algo
+    algo = decision_algo(decision, s.router) if t.algo == "auto" else t.algo
     steps = {v: (await engine.instrument(v, t.symbol)).step for v in quotes}
     scores = await venue_scores(engine.store, list(quotes), t.symbol, engine.clock.now(), s.router)
     legs, dropped, split = split_legs(t, qty, arrival, quotes, scores, s.router, steps)
@@ -144,7 +147,7 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
                 "quantity",
                 f"{qty:f} is not a whole number of lots: {t.symbol} on {leg.venue} trades in lots of {step:f}",
             )
-    leg_algo = decision.order_type.value if algo == "sor" else algo
+    leg_algo = decision_algo(decision, s.router) if algo == "sor" else algo
     if not legs:
         raise InputError(
             "symbol", f"no venue can take this order ({'; '.join(r for _, r in dropped)})"

@@ -114,6 +114,12 @@ class SimVenue(Broker):
         sp = self._sym(symbol).sym
         return (Decimal(str(sp.adv)) / sp.step).to_integral_value() * sp.step
 
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' aggressive volume on this venue since the market started (its trade feed)."""
+        m = self._sym(symbol)
+        lots = Decimal(str(round(m.books[self.index].traded_lots, 6)))
+        return lots * m.sym.step
+
     async def top_of_book(self, symbol: str) -> Quote:
         m = self._sym(symbol)
         sp = m.sym
