@@ -359,6 +359,9 @@ class Engine:
         self._seq += 1
         pid = f"P{int(s.clock.now() * 1000):x}{os.urandom(2).hex()}{self._seq:03d}"
         parent = ParentOrder(pid, ticket, plan.algo, plan.arrival_mid, s.clock.now())
+        if plan.estimate is not None:  # kept with the parent: the report checks it afterwards
+            e = plan.estimate.chosen
+            parent.estimate_bps = (e.mean_bps, e.low_bps, e.high_bps)
         s.parents[pid] = parent  # a kill while the journal is written stops this parent too
         if s.store is not None:
             try:

@@ -269,6 +269,7 @@ class ParentOrder:
     reason: str = ""
     children: list[str] = field(default_factory=list)
     shortfall_bps: float | None = None
+    estimate_bps: tuple[float, float, float] | None = None  # pre-trade (mean, low, high), 90%
 
     @property
     def avg_price(self) -> Decimal | None:

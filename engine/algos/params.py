@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.config import Settings
-from engine.models import AlgoParams, InputError, ParentOrder
+from engine.models import AlgoParams, InputError, ParentOrder, Ticket
 
 
 def check_params(p: AlgoParams, quantity: Decimal | None) -> None:
@@ -54,12 +54,17 @@ class LegParams:
 
 
 def resolve(parent: ParentOrder, settings: Settings, *, cap_pct: float | None = None) -> LegParams:
+    """The parent's ticket parameters over the configured defaults."""
+    return resolve_ticket(parent.ticket, settings, cap_pct=cap_pct)
+
+
+def resolve_ticket(t: Ticket, settings: Settings, *, cap_pct: float | None = None) -> LegParams:
     """The ticket's parameters over the configured defaults; urgency follows signal strength."""
-    p, a, r = parent.ticket.params, settings.algos, settings.router
+    p, a, r = t.params, settings.algos, settings.router
     share = p.participation_pct if p.participation_pct is not None else cap_pct
     urgency = p.urgency
     if urgency is None:
-        urgency = a.arrival_max_urgency * parent.ticket.signal.strength
+        urgency = a.arrival_max_urgency * t.signal.strength
     jitter = p.jitter_pct if p.jitter_pct is not None else a.jitter_pct
     return LegParams(
         participation=(share if share is not None else a.pov_participation_pct) / 100,

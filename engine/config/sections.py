@@ -143,6 +143,22 @@ class RouterConfig(Section):
         8.0, ge=0, description="Expected slippage of a venue with no history."
     )
     lookback_days: int = Field(30, gt=0, description="Fill history window for learned figures.")
+    estimate_vol_daily: float = Field(
+        0.02, gt=0, description="Pre-trade estimate: daily volatility where the venue gives none."
+    )
+    estimate_impact_y: float = Field(
+        0.8,
+        ge=0,
+        description="Pre-trade estimate: square-root impact prefactor Y where the venue gives none.",
+    )
+    estimate_taker_fee_bps: float = Field(
+        1.0, description="Pre-trade estimate: taker fee, bps, where the venue gives none."
+    )
+    estimate_min_fills: int = Field(
+        20,
+        gt=0,
+        description="Pre-trade estimate: own fills on a venue before its learned slippage replaces the model.",
+    )
     large_order_algo: Literal["twap", "vwap", "pov", "arrival"] = Field(
         "twap", description="What the large_vs_adv rule (and a TWAP default) runs."
     )

@@ -9,8 +9,10 @@ from decimal import Decimal
 from engine.algos.params import check_params
 from engine.algos.registry import TICKET_ALGOS as ALGOS
 from engine.api import Leg, Plan, Preview, SizingResult
+from engine.brokers.base import BrokerError
 from engine.config import RouterConfig
 from engine.models import InputError, Quote, Side, Ticket, round_down, to_decimal
+from engine.routing.estimate import estimate_plan
 from engine.routing.order_type import decide_order_type, decision_algo
 from engine.routing.plan_check import planned_children
 from engine.routing.planning import PlanInputs
@@ -152,7 +154,7 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
         raise InputError(
             "symbol", f"no venue can take this order ({'; '.join(r for _, r in dropped)})"
         )
-    return Plan(
+    plan = Plan(
         algo,
         leg_algo,
         tuple(legs),
@@ -162,6 +164,10 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
         dataclasses.replace(t, quantity=qty),
         engine.clock.now(),
     )
+    try:
+        return dataclasses.replace(plan, estimate=await estimate_plan(engine, plan))
+    except BrokerError:  # a book the venue would not give: the plan stands, without an estimate
+        return plan
 
 
 async def preview_ticket(
