@@ -154,12 +154,13 @@ def _estimate(
     algo: str, o: cm.Outcome, duration: float, notional: Decimal, source: str, samples: int
 ) -> AlgoEstimate:
     lo, hi = cm.interval(o)
+    mean, lo, hi = round(o.mean_bps, 4), round(lo, 4), round(hi, 4)  # money follows what is shown
     return AlgoEstimate(
         algo,
-        round(o.mean_bps, 4),
-        round(lo, 4),
-        round(hi, 4),
-        cm.money(o.mean_bps, notional),
+        mean,
+        lo,
+        hi,
+        cm.money(mean, notional),
         cm.money(lo, notional),
         cm.money(hi, notional),
         round(duration, 3),
