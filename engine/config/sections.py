@@ -130,6 +130,10 @@ class RouterConfig(Section):
         Decimal("500"), ge=0, description="Smaller legs go to the best leg."
     )
     sor_max_legs: int = Field(4, gt=0, description="At most this many venue legs.")
+    allocator: Literal["spread", "cost"] = Field(
+        "spread",
+        description="How legs are sized: spread = by 1/spread; cost = least expected cost from depth, fees and learned slippage.",
+    )
     sor_sync_arrival: bool = Field(
         True,
         description="Hold each leg's child so all of a slice's children reach their venues together (quotes fade once a print is seen).",

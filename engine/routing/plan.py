@@ -30,6 +30,9 @@ __all__ = [
 ]
 
 
+SINGLE_SHOT = ("market", "limit")  # one child per leg: its whole quantity walks the book at once
+
+
 def arrival_mid(quotes: Mapping[str, Quote]) -> Decimal:
     """The mid of the best bid and best ask across venues; crossed across venues (normal between
     crypto exchanges) it is still the midpoint of the two, the price either side can trade at."""
@@ -54,6 +57,10 @@ def split_legs(
     scores: Mapping[str, VenueScore],
     router: RouterConfig,
     steps: Mapping[str, Decimal],
+    *,
+    fees: Mapping[str, float] | None = None,
+    ticks: Mapping[str, Decimal] | None = None,
+    slices: int = 1,
 ) -> tuple[list[Leg], list[tuple[str, str]], bool]:
     """(legs, dropped venues, split?): several venues for "sor", or for "auto" above the split
     notional; otherwise the one venue with the best effective cost. `tranche route` uses it too."""
@@ -70,6 +77,9 @@ def split_legs(
         dict(scores),
         router if split else router.model_copy(update=one),
         dict(steps),
+        fees=dict(fees or {}),
+        ticks=dict(ticks or {}),
+        slices=slices,
     )
     return legs, dropped, split
 
@@ -137,9 +147,28 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
         execution=s.execution,
     )
     algo = decision_algo(decision, s.router) if t.algo == "auto" else t.algo
-    steps = {v: (await engine.instrument(v, t.symbol)).step for v in quotes}
+    instruments = {v: await engine.instrument(v, t.symbol) for v in quotes}
+    steps = {v: i.step for v, i in instruments.items()}
     scores = await venue_scores(engine.store, list(quotes), t.symbol, engine.clock.now(), s.router)
-    legs, dropped, split = split_legs(t, qty, arrival, quotes, scores, s.router, steps)
+    fees: dict[str, float] = {}
+    if s.router.allocator == "cost":  # fees where the venue states them
+        for v in quotes:
+            facts = await engine.brokers[v].cost_facts(t.symbol)
+            fees[v] = facts.taker_fee_bps if facts is not None else s.router.estimate_taker_fee_bps
+    ticks = {v: i.tick for v, i in instruments.items()}
+    sliced = (decision_algo(decision, s.router) if algo == "sor" else algo) not in SINGLE_SHOT
+    legs, dropped, split = split_legs(
+        t,
+        qty,
+        arrival,
+        quotes,
+        scores,
+        s.router,
+        steps,
+        fees=fees,
+        ticks=ticks,
+        slices=s.router.twap_num_slices if sliced else 1,
+    )
     if not split:
         dropped = []
     for leg in legs:  # a remainder off the lot would be left unfilled: refuse it up front
