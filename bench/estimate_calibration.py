@@ -1,7 +1,8 @@
 """Calibration of the pre-trade cost estimate: the share of parents whose realised shortfall falls
 inside their 90% interval (target 85-95%), and realised / estimated mean shortfall, on the
-simulated venues: each parent on its own seeded path, estimated by the engine's plan and then
-sent as planned.
+simulated venues: each parent on its own seeded path, at its own time into it (0-30 min, so
+spreads, books and the volatility regime differ), estimated by the engine's plan and then sent as
+planned.
 
     .venv/bin/python -m bench.estimate_calibration [--paths 120]
 """
@@ -57,7 +58,8 @@ async def main(paths: int) -> None:
         ticket = Ticket(symbol, Side.BUY if seed % 2 else Side.SELL, Decimal(qty), algo=algo)
         est: list[tuple[float, float, float]] = []
 
-        async def act(eng, ticket=ticket, est=est) -> str:
+        async def act(eng, ticket=ticket, est=est, warm=(seed * 7919) % 1800) -> str:
+            await eng.clock.sleep(warm)  # start somewhere into the path: its own spread and regime
             plan = await eng.plan(ticket)
             e = plan.estimate.chosen
             est.append((e.mean_bps, e.low_bps, e.high_bps))
