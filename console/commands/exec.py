@@ -13,7 +13,7 @@ from engine.api import ExecutionReport
 from engine.clock import LiveClock
 from engine.config import load_settings
 from engine.events import FillRecorded, ParentProgress
-from engine.models import Signal, Ticket, parse_side, to_decimal
+from engine.models import InputError, Signal, Ticket, parse_side, to_decimal
 from engine.routing.plan import ALGOS
 
 
@@ -27,6 +27,14 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", help="limit price (algo limit)")
     p.add_argument("--venue", help="send everything to this venue")
     add_algo_flags(p)
+    p.add_argument(
+        "--protect",
+        action="store_true",
+        help="arm a stop-loss (execution.stop_loss_pct) on what filled; emulated: the console watches it",
+    )
+    p.add_argument(
+        "--take-profit", metavar="PCT", type=float, help="with --protect: take-profit, %%"
+    )
     add_db(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_common(p)
@@ -80,6 +88,10 @@ def human(d: dict[str, Any]) -> str:
         )
     if d["reason"]:
         lines.append(f"note: {d['reason']}")
+    if "protective_exit" in d:
+        x = d["protective_exit"]
+        tp = f" take-profit {x['take_profit']}" if x["take_profit"] else ""
+        lines.append(f"protective exit {x['exit_id']}: stop {x['stop_price']}{tp} ({x['note']})")
     return "\n".join(lines)
 
 
@@ -88,6 +100,9 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
 
     settings = load_settings(args.config)
     qty = to_decimal(args.qty, "qty")
+    tp = args.take_profit
+    if tp is not None and (not args.protect or not 0 < tp < 1e6):
+        raise InputError("--take-profit", f"needs --protect and a value > 0 %, got {tp:g}")
     ticket = Ticket(
         symbol=args.symbol.strip().upper(),
         side=parse_side(args.side),
@@ -127,6 +142,12 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
         for rpid in getattr(engine.recovery, "resumed", ()):
             await engine.wait(rpid)
         data = report_dict(waiter.result())
+        if args.protect and waiter.result().filled_qty > 0:
+            pair = await engine.protect(pid, take_profit_pct=args.take_profit)
+            data["protective_exit"] = {
+                **pair.payload(),
+                "note": "emulated locally: armed in the journal, watched while the console runs",
+            }
         if engine.fell_back:
             data["paper_fallback"] = engine.fell_back  # the venues it stood in for
     finally:

@@ -127,3 +127,17 @@ def test_exec_runs_each_new_algorithm_and_report_checks_the_estimates(tmp_path, 
     assert c["share_inside"] == sum(p["inside"] for p in c["newest"]) / 4
     assert main(["report", "--db", db]) == 0
     assert "pre-trade estimate vs realised" in capsys.readouterr().out
+
+
+def test_exec_protect_arms_a_journalled_stop_and_take_profit(tmp_path, capsys):
+    db = str(tmp_path / "f.db")
+    argv = ["exec", "--symbol", "AAPL", "--side", "buy", "--qty", "100", "--algo", "market"]
+    assert main([*argv, "--protect", "--take-profit", "3", "--db", db, "--json", "--quiet"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    x = d["protective_exit"]
+    avg = float(d["avg_price"])
+    assert x["status"] == "armed" and x["side"] == "sell" and x["quantity"] == "100"
+    assert abs(float(x["stop_price"]) - avg * 0.98) <= 0.01  # execution.stop_loss_pct: 2%
+    assert abs(float(x["take_profit"]) - avg * 1.03) <= 0.01
+    assert main([*argv, "--take-profit", "3", "--db", db]) == 2  # without --protect: refused first
+    assert "--take-profit: needs --protect" in capsys.readouterr().err
