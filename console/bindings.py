@@ -67,6 +67,22 @@ ACTIONS: tuple[ActionSpec, ...] = (
         priority=True,
     ),
     ActionSpec(
+        "tranche.protect",
+        "f9",
+        "protect",
+        "Protect last fill",
+        "Arm a stop-loss (execution.stop_loss_pct) on the newest filled parent; emulated while this console runs",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.flatten",
+        "f7",
+        "flatten",
+        "Flatten symbol",
+        "Exit the ticket symbol's whole position at market through the risk gate (asks first)",
+        priority=True,
+    ),
+    ActionSpec(
         "tranche.blotter",
         "ctrl+b",
         "show_tab('blotter')",
