@@ -41,6 +41,7 @@ FIELD_ALIASES = {
     "display": "algo_params",
     "jitter": "algo_params",
 }
+LABELS = {"algo_params": "params"}  # as the form names it
 # what the params field takes: key=value, the AlgoParams field each sets
 PARAM_KEYS = {
     "participation": "participation_pct",
@@ -248,7 +249,10 @@ class OrderTicket(Vertical):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Mark each bad field and list every message; unknown fields still get their line."""
-        errors = {FIELD_ALIASES.get(f, f): m for f, m in errors.items()}
+        errors = {  # an algorithm parameter keeps its own name in the message
+            FIELD_ALIASES.get(f, f): f"{f} {m}" if FIELD_ALIASES.get(f) == "algo_params" else m
+            for f, m in errors.items()
+        }
         for name in TEXT_FIELDS + ("side", "algo"):
             w = self.query_one(f"#{name}")
             bad = name in errors
@@ -257,7 +261,7 @@ class OrderTicket(Vertical):
         under = self.query_one("#quantity-error", Static)  # said where the trader looks
         under.update(f"quantity: {errors['quantity']}" if "quantity" in errors else "")
         under.display = "quantity" in errors
-        lines = [f"{f}: {m}" for f, m in errors.items() if f != "quantity"]
+        lines = [f"{LABELS.get(f, f)}: {m}" for f, m in errors.items() if f != "quantity"]
         box = self.query_one("#ticket-errors", Static)
         box.update("\n".join(lines))
         box.display = bool(lines)

@@ -28,9 +28,7 @@ def check_params(p: AlgoParams, quantity: Decimal | None) -> None:
         if not p.display_qty.is_finite() or p.display_qty <= 0:
             raise InputError("display", f"must be > 0, got {p.display_qty}")
         if quantity is not None and p.display_qty > quantity:
-            raise InputError(
-                "display", f"display {p.display_qty:f} is more than the order's {quantity:f}"
-            )
+            raise InputError("display", f"{p.display_qty:f} is more than the order's {quantity:f}")
     if p.jitter_pct is not None:
         _finite(p.jitter_pct, "jitter")
         if not 0 <= p.jitter_pct <= 50:

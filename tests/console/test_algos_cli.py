@@ -63,7 +63,7 @@ def test_route_human_output_lists_every_estimate(tmp_path, capsys):
         (["--algo", "arrival", "--urgency", "-1"], "--urgency: must be >= 0"),
         (
             ["--algo", "iceberg", "--display", "500"],
-            "--display: display 500 is more than the order's 100",
+            "--display: 500 is more than the order's 100",
         ),
         (["--algo", "twap", "--jitter", "abc"], "--jitter: expected a number"),
     ],
