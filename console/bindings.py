@@ -71,7 +71,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "f9",
         "protect",
         "Protect last fill",
-        "Arm a stop-loss (execution.stop_loss_pct) on the newest filled parent; emulated while this console runs",
+        "Stop-loss on the newest filled parent (emulated here)",
         priority=True,
     ),
     ActionSpec(
@@ -79,7 +79,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "f7",
         "flatten",
         "Flatten symbol",
-        "Exit the ticket symbol's whole position at market through the risk gate (asks first)",
+        "Close the ticket symbol's position at market (asks)",
         priority=True,
     ),
     ActionSpec(
