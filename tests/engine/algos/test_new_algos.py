@@ -161,3 +161,13 @@ async def test_the_engine_refuses_a_display_above_the_order(run_engine, clock):
     eng = await run_engine({"X": StaticVenue("X", clock)})
     with pytest.raises(InputError, match="display"):
         await eng.submit(ticket("100", "iceberg", params=AlgoParams(display_qty=Decimal(500))))
+
+
+async def test_the_large_order_rule_runs_the_configured_algorithm(run_engine, clock):
+    from engine.routing.order_type import describe_rule
+
+    s = with_algos(router__large_order_algo="arrival")
+    eng = await run_engine({"X": StaticVenue("X", clock)}, s)
+    plan = await eng.plan(ticket("20000", "auto"))  # 2% of the default ADV: large_vs_adv
+    assert plan.decision.rule == "large_vs_adv" and plan.algo == plan.leg_algo == "arrival"
+    assert "arrival over 300 s" in describe_rule("large_vs_adv", s.router, s.execution)
