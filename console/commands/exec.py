@@ -15,6 +15,7 @@ from engine.config import load_settings
 from engine.events import FillRecorded, ParentProgress
 from engine.models import InputError, Signal, Ticket, parse_side, to_decimal
 from engine.routing.plan import ALGOS
+from engine.sim.replay.session import note_replay, with_replay
 
 
 def register(sub: Any) -> None:
@@ -35,6 +36,12 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--take-profit", metavar="PCT", type=float, help="with --protect: take-profit, %%"
     )
+    p.add_argument(
+        "--replay",
+        metavar="FILE[,FILE...]",
+        help="trade on recorded markets: one replay venue per file, on one simulated clock",
+    )
+    p.add_argument("--start", metavar="T", help="replay start: ISO time, epoch seconds or +SECONDS")
     add_db(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_common(p)
@@ -98,11 +105,11 @@ def human(d: dict[str, Any]) -> str:
 async def execute(args: argparse.Namespace) -> dict[str, Any]:
     from engine.factory import build_engine
 
-    settings = load_settings(args.config)
     qty = to_decimal(args.qty, "qty")
     tp = args.take_profit
     if tp is not None and (not args.protect or not 0 < tp < 1e6):
         raise InputError("--take-profit", f"needs --protect and a value > 0 %, got {tp:g}")
+    settings = with_replay(load_settings(args.config), args.replay, args.start)
     ticket = Ticket(
         symbol=args.symbol.strip().upper(),
         side=parse_side(args.side),
@@ -114,7 +121,7 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
         params=algo_params(args, qty),
     )
     # simulated venues run in simulated time; a network venue keeps wall time
-    clock = None if settings.broker.provider == "simulated" else LiveClock()
+    clock = None if settings.broker.provider in ("simulated", "replay") else LiveClock()
     engine = build_engine(settings, db_path=args.db, clock=clock)
     await engine.start()
     if engine.fell_back:  # configured, and still said where the trader looks
@@ -124,6 +131,7 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
     try:
         q = engine.subscribe()
         pid = await engine.submit(ticket)
+        note_replay(engine, settings, pid)
         waiter = asyncio.ensure_future(engine.wait(pid))
         while not waiter.done():
             getter = asyncio.ensure_future(q.get())

@@ -140,13 +140,16 @@ def allocate(
             if r[1] not in qty:
                 dropped.append((r[1], "expected cost of any lot there above the venues chosen"))
         kept = [r for r in kept if r[1] in qty] or kept[:1]
+        best = kept[0][1]
     else:
         weights = {r[1]: 1.0 / max(r[2].spread_bps, 1e-6) for r in kept}
         total_w = sum(weights.values())
+        best = kept[0][1]
         for r in kept:
             v = r[1]
-            qty[v] = round_down(quantity * Decimal(weights[v] / total_w), steps.get(v) or FINEST)
-    best = kept[0][1]
+            # the best leg takes the remainder: other legs keep to its step too, so it stays whole
+            unit = max(steps.get(v) or FINEST, steps.get(best) or FINEST)
+            qty[v] = round_down(quantity * Decimal(weights[v] / total_w), unit)
     # legs below the minimum notional give their share to the best leg (unless only one is left)
     for r in kept[1:]:
         v = r[1]
