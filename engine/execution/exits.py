@@ -77,7 +77,7 @@ class ExitDesk:
         if store is None:
             return []
         newest: dict[str, ExitPair] = {}
-        for ev in await store.events(kind=EVENT_KIND):
+        for ev in await store.events(kind=EVENT_KIND) or []:  # a read-only history may hold none
             pair = ExitPair.from_payload(ev["payload"])
             newest[pair.exit_id] = pair
         armed = [p for p in newest.values() if p.status is ExitStatus.ARMED]
