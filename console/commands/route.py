@@ -171,7 +171,9 @@ def run(args: argparse.Namespace) -> int:
         raise as_flag_error(InputError(_FLAG.get(e.field, e.field), e.message)) from None
     data = route_dict(ticket, market, decision, settings)
     if not quotes and market.source != "flags":  # the configured market: the engine's own plan
-        db = Path(args.db) if args.db else settings.store.resolved_path()
+        from engine.store.target import history_target
+
+        db = history_target(settings, args.db)
         plan = engine_plan(settings, dataclasses.replace(ticket, algo=args.algo), db)
         data["algo"] = plan.leg_algo
         if plan.estimate is not None:

@@ -11,14 +11,16 @@ from engine.config import Settings
 from engine.models import Ticket
 
 
-async def _plan(settings: Settings, ticket: Ticket, db: Path | None) -> Plan:
+async def _plan(settings: Settings, ticket: Ticket, db: str | Path | None) -> Plan:
     from engine.factory import build_engine
 
     # reads only: no recovery on start, the history opened only if it exists
     quiet = settings.model_copy(
         update={"recovery": settings.recovery.model_copy(update={"on_start": False})}
     )
-    use_store = db is not None and db.exists()
+    from engine.store.target import history_exists
+
+    use_store = db is not None and history_exists(db)
     eng = build_engine(quiet, db_path=db if use_store else None, store=use_store)
     await eng.start()
     try:
@@ -27,7 +29,7 @@ async def _plan(settings: Settings, ticket: Ticket, db: Path | None) -> Plan:
         await eng.stop()
 
 
-def engine_plan(settings: Settings, ticket: Ticket, db: Path | None) -> Plan:
+def engine_plan(settings: Settings, ticket: Ticket, db: str | Path | None) -> Plan:
     return asyncio.run(_plan(settings, ticket, db))
 
 
