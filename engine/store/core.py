@@ -1,9 +1,9 @@
 """The SQLite store: order journal, fills with their metrics, denials, events, alerts.
 
-Journal writes (`journal_parent`, `journal_child`) return only once committed, so an order is on
-disk before any venue sees it. Everything else is fire-and-forget: queued in memory and written
-by a background task in batches, one transaction each, off the engine's hot path. Reads use a
-second connection (WAL lets it read while the writer writes).
+Journal writes (`journal_parent`, `journal_child`, `journal_orders`) return only once committed,
+so an order is on disk before any venue sees it. Everything else is fire-and-forget: queued in
+memory and written by a background task in batches, one transaction each, off the engine's hot
+path. Reads use a second connection (WAL lets it read while the writer writes).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +176,17 @@ class Store(LearnedFigures):
     async def journal_child(self, child: ChildOrder) -> None:
         """The order journal: committed when this returns, before the order is sent."""
         await self._durable(R.CHILD_UPSERT, R.child_row(child))
+
+    async def journal_orders(
+        self, parents: Sequence[ParentOrder], children: Sequence[ChildOrder]
+    ) -> None:
+        """Orders decided at one instant, in one transaction: committed when this returns."""
+        ops = [(R.PARENT_UPSERT, R.parent_row(p)) for p in parents]
+        ops += [(R.CHILD_UPSERT, R.child_row(c)) for c in children]
+        try:
+            await self._need_writer().put_durable_group(ops)
+        except StoreError as e:
+            raise StoreError(explain(self.path, e)) from None
 
     async def _durable(self, sql: str, row: tuple[Any, ...]) -> None:
         try:
