@@ -29,17 +29,22 @@ class MarketBoard(DataTable[str]):
     def on_mount(self) -> None:
         self.cursor_type = "none"
         self._venues: tuple[str, ...] | None = None
+        self._shown: dict[str, tuple[str, ...]] = {}  # venue -> the cells on screen
         self.show([])
 
     def show(self, quotes: Iterable[Quote]) -> None:
         rows = sorted(quotes, key=lambda q: q.venue)
         venues = tuple(q.venue for q in rows)
         if venues == self._venues and rows:
-            for q in rows:  # same venues as last frame: only values change, no re-layout
-                for col, value in zip(COLUMNS[1:], cells(q)[1:], strict=True):
-                    self.update_cell(q.venue, col, value)
+            for q in rows:  # same venues as last frame: only values that changed, no re-layout
+                now, was = cells(q), self._shown.get(q.venue)
+                for i, (col, value) in enumerate(zip(COLUMNS, now, strict=True)):
+                    if i and (was is None or was[i] != value):
+                        self.update_cell(q.venue, col, value)
+                self._shown[q.venue] = now
             return
         self._venues = venues
+        self._shown = {q.venue: cells(q) for q in rows}
         self.clear(columns=True)
         for c in COLUMNS:
             self.add_column(c, key=c)
