@@ -1,5 +1,9 @@
 """Learned venue scores against quoted-spread-only routing, where the tightest quote fills badly.
 
+The market is constructed, not recorded: the synthetic simulator with venue parameters this bench
+sets so that quoting and filling disagree (PARAMS below). It shows the router can learn such a
+venue; it says nothing about how often real venues look like this.
+
 Venue SIM-A quotes the tightest spread but holds almost no depth and answers slowly; the others
 quote wider and are deep and fast. History: `--history` earlier seeded runs routed on quotes
 alone, their fills stored in a real SQLite file. Then on `--paths` fresh seeded paths the same
@@ -91,6 +95,10 @@ async def main(paths: int, history: int, qty: int) -> None:
         )
     print(
         f"command: .venv/bin/python -m bench.algos_learned_scores --paths {paths} --history {history} --qty {qty}"
+    )
+    print(
+        "market: constructed (synthetic simulator; SIM-A tight, thin and slow by this bench's "
+        "parameters, the others wider, deep and fast)"
     )
     print(
         "learned expected slippage (bps, fills): "
