@@ -10,6 +10,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from widgets.format import Steps, average, bps, no_steps, quantity
+from widgets.table_fill import refill, widths
 
 
 def sent_qty(children: Iterable[Any]) -> Decimal:
@@ -108,21 +109,15 @@ class ExecutionProgress(DataTable[str]):
             out.append((EMPTY, *[""] * (len(COLUMNS) - 1)))
         # widths measured here, not left to the table: rows added before the first layout were
         # cut to the headers' widths on a real terminal
-        widths = tuple(
-            max(len(label), *(len(r[i]) for r in out)) for i, label in enumerate(COLUMNS)
-        )
-        if widths == getattr(self, "_widths", None) and len(out) == len(self._rows):
-            # same shape: change the cells that changed, in place; clearing the table re-laid out
-            # the screen every second and held up every other pane's repaint (issue 15)
+        shape = widths(COLUMNS, out)
+        if shape == getattr(self, "_widths", None) and len(out) == len(self._rows):
+            # same shape: change the cells that changed, in place; refilling the table re-laid
+            # out the screen every second and held up every other pane's repaint (issue 15)
             for i, (was, now_) in enumerate(zip(self._rows, out, strict=True)):
                 for j, (a, b) in enumerate(zip(was, now_, strict=True)):
                     if a != b:
                         self.update_cell_at(Coordinate(i, j), b)
             self._rows = out
             return
-        self._widths, self._rows = widths, out
-        self.clear(columns=True)
-        for label, width in zip(COLUMNS, widths, strict=True):
-            self.add_column(label, width=width)
-        for r in out:
-            self.add_row(*r)
+        self._widths, self._rows = shape, out
+        refill(self, COLUMNS, out)

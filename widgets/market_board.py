@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 
 from engine.models import Quote
 from widgets.format import figure, level
+from widgets.table_fill import fits, refill
 
 COLUMNS = ("venue", "bid", "ask", "sprd bps", "bid sz", "ask sz")
 
@@ -35,20 +36,24 @@ class MarketBoard(DataTable[str]):
     def show(self, quotes: Iterable[Quote]) -> None:
         rows = sorted(quotes, key=lambda q: q.venue)
         venues = tuple(q.venue for q in rows)
-        if venues == self._venues and rows:
-            for q in rows:  # same venues as last frame: only values that changed, no re-layout
-                now, was = cells(q), self._shown.get(q.venue)
-                for i, (col, value) in enumerate(zip(COLUMNS, now, strict=True)):
+        shown = [cells(q) for q in rows]
+        if (
+            venues == self._venues
+            and rows
+            and all(
+                fits(self, col, value) for r in shown for col, value in zip(COLUMNS, r, strict=True)
+            )
+        ):
+            for r in shown:  # same venues, every value fits: only values that changed, no re-layout
+                was = self._shown.get(r[0])
+                for i, (col, value) in enumerate(zip(COLUMNS, r, strict=True)):
                     if i and (was is None or was[i] != value):
-                        self.update_cell(q.venue, col, value)
-                self._shown[q.venue] = now
+                        self.update_cell(r[0], col, value)
+                self._shown[r[0]] = r
             return
         self._venues = venues
-        self._shown = {q.venue: cells(q) for q in rows}
-        self.clear(columns=True)
-        for c in COLUMNS:
-            self.add_column(c, key=c)
-        for q in rows:
-            self.add_row(*cells(q), key=q.venue)
-        if not rows:
-            self.add_row("no data yet", "", "", "", "", "")
+        self._shown = {r[0]: r for r in shown}
+        if rows:
+            refill(self, COLUMNS, shown, keys=venues, column_keys=COLUMNS)
+        else:
+            refill(self, COLUMNS, [("no data yet", "", "", "", "", "")], column_keys=COLUMNS)
