@@ -84,7 +84,16 @@ class FrozenHistory:
 
         return (
             async_noop
-            if name in ("open", "close", "flush", "journal_parent", "journal_child", "events")
+            if name
+            in (
+                "open",
+                "close",
+                "flush",
+                "journal_parent",
+                "journal_child",
+                "journal_orders",
+                "events",
+            )
             else noop
         )
 
