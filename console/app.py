@@ -37,7 +37,7 @@ from engine.api import Preview
 from engine.clock import Clock
 from engine.config import Settings
 from engine.engine import Engine
-from engine.models import InputError, NoVenueConnected, Ticket, TradingState
+from engine.models import InputError, NoVenueConnected, OrderStatus, Ticket, TradingState
 from engine.routing.plan_check import PlanStale
 from engine.store.writer import StoreError
 from themes import THEME_NAMES, THEMES
@@ -425,6 +425,54 @@ class TrancheApp(App[None]):
         self.push_screen(
             ConfirmModal("Reset the kill switch?", body, yes="Yes, resume", danger=True), answered
         )
+
+    def action_protect(self) -> None:
+        done = [
+            p
+            for p in self.engine.parents.values()
+            if p.filled_qty > 0 and p.status is not OrderStatus.SUBMITTED  # finished
+        ]
+        if not done:
+            self.notify("No filled parent to protect.")
+            return
+        self.protect_parent(max(done, key=lambda p: p.created_ts).parent_id)
+
+    @work(group="exits", exit_on_error=False)
+    async def protect_parent(self, parent_id: str) -> None:
+        try:
+            pair = await self.engine.protect(parent_id)
+        except InputError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.notify(
+            f"{pair.exit_id}: {pair.side.value} {pair.quantity} {pair.symbol} if the quote reaches "
+            f"{pair.stop_price} (emulated: keep this console running)"
+        )
+
+    def action_flatten(self) -> None:
+        symbol = self.draft.symbol.strip().upper()
+        pos = self.engine.positions.get(symbol)
+        if not pos:
+            self.notify(f"No {symbol or 'symbol'} position to flatten.")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.flatten_symbol(symbol)
+
+        body = f"Send a market order for {abs(pos)} {symbol} to close the position, and end its protective exits?"
+        self.push_screen(
+            ConfirmModal(f"Flatten {symbol}?", body, yes="Yes, flatten", danger=True), answered
+        )
+
+    @work(group="exits", exit_on_error=False)
+    async def flatten_symbol(self, symbol: str) -> None:
+        try:
+            pid = await self.engine.flatten(symbol)
+        except InputError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.notify(f"Flatten {symbol}: {pid or 'already flat'}")
 
     def action_cancel_last(self) -> None:
         working = [p for p in self.state.parents.values() if p.working]

@@ -24,6 +24,8 @@ from engine.events import Event, EventBus, KillReport, ParentCompleted, VenueSta
 from engine.execution import reports, views
 from engine.execution.control import KillSwitch
 from engine.execution.desk import ChildDesk
+from engine.execution.exit_pair import ExitPair
+from engine.execution.exits import ExitDesk
 from engine.execution.guardrail import restore_switch_off, wire_guardrail
 from engine.execution.journal import Journal
 from engine.execution.launch import Launcher
@@ -87,6 +89,7 @@ class Engine:
         self.desk = ChildDesk(s, self.status, self.journal)
         self.launcher = Launcher(s, self.desk)
         self.kill_switch = KillSwitch(s, self.desk, self.status)
+        self.exits = ExitDesk(s, self.submit)  # protective OCO exits, emulated on quotes
         wire_guardrail(s)
         self.recovery: RecoveryReport | None = None  # the last recovery's report
         self.log_file: LogFile | None = None  # opened by start() when there is a store
@@ -225,6 +228,9 @@ class Engine:
         # reliability: reconcile what the journal says was live before anything new is sent
         if s.store is not None and s.settings.recovery.on_start:
             await self.recover(at_start=True)
+        if s.store is not None:
+            for pair in await self.exits.restore():
+                self.log("warning", f"{pair.exit_id}: protective exit re-armed from the journal")
         if not s.clock.simulated:  # a simulated clock would never stop advancing for a poller
             self._poller = asyncio.get_running_loop().create_task(views.poll_quotes(s))
         if s.settings.record.enabled:  # every quote received, replayable with --replay
@@ -293,6 +299,7 @@ class Engine:
         if self.recorder is not None:
             await self.recorder.stop()
         await self.kill_switch.close()
+        await self.exits.close()  # armed exits stay armed in the journal for the next start
         for pid in list(s.tasks):
             s.stopped.add(pid)
         await self._cancel_open_children()
@@ -431,7 +438,11 @@ class Engine:
         s = self.state
         self._seq += 1
         pid = f"P{int(s.clock.now() * 1000):x}{os.urandom(2).hex()}{self._seq:03d}"
-        return ParentOrder(pid, plan.ticket, plan.algo, plan.arrival_mid, s.clock.now())
+        parent = ParentOrder(pid, plan.ticket, plan.algo, plan.arrival_mid, s.clock.now())
+        if plan.estimate is not None:  # kept with the parent: the report checks it afterwards
+            e = plan.estimate.chosen
+            parent.estimate_bps = (e.mean_bps, e.low_bps, e.high_bps)
+        return parent
 
     async def wait(self, parent_id: str) -> ExecutionReport:
         await self.state.done[parent_id].wait()
@@ -452,8 +463,23 @@ class Engine:
         )
 
     async def kill(self) -> KillReport:
-        """HALT, stop every algorithm, cancel every open order on every venue concurrently."""
-        return await self.kill_switch.kill()
+        """HALT, stop every algorithm, cancel every open order on every venue concurrently;
+        protective exits end too (their journal says so)."""
+        report = await self.kill_switch.kill()
+        await self.exits.cancel("kill switch")
+        return report
+
+    async def protect(
+        self, parent_id: str, *, stop_pct: float | None = None, take_profit_pct: float | None = None
+    ) -> ExitPair:
+        """Arm an OCO stop-loss / take-profit on what a parent executed (emulated on quotes)."""
+        return await self.exits.protect(
+            parent_id, stop_pct=stop_pct, take_profit_pct=take_profit_pct
+        )
+
+    async def flatten(self, symbol: str) -> str | None:
+        """Exit the symbol's whole position at market through the risk gate; None if flat."""
+        return await self.exits.flatten(symbol)
 
     def reset(self, *, confirm: bool) -> None:
         """Back to ACTIVE from HALTED or REDUCING: only with an explicit confirmation."""

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from console.cli import add_common, add_db, emit, symbol_name
+from console.commands.algo_flags import add_algo_flags, algo_params
 from engine.api import ExecutionReport
 from engine.clock import LiveClock
 from engine.config import load_settings
@@ -32,6 +33,15 @@ def register(sub: Any) -> None:
     p.add_argument("--strength", type=float, default=0.5, help="signal strength in [0, 1]")
     p.add_argument("--limit", help="limit price (algo limit)")
     p.add_argument("--venue", help="send everything to this venue")
+    add_algo_flags(p)
+    p.add_argument(
+        "--protect",
+        action="store_true",
+        help="arm a stop-loss (execution.stop_loss_pct) on what filled; emulated: the console watches it",
+    )
+    p.add_argument(
+        "--take-profit", metavar="PCT", type=float, help="with --protect: take-profit, %%"
+    )
     p.add_argument(
         "--replay",
         metavar="FILE[,FILE...]",
@@ -91,21 +101,30 @@ def human(d: dict[str, Any]) -> str:
         )
     if d["reason"]:
         lines.append(f"note: {d['reason']}")
+    if "protective_exit" in d:
+        x = d["protective_exit"]
+        tp = f" take-profit {x['take_profit']}" if x["take_profit"] else ""
+        lines.append(f"protective exit {x['exit_id']}: stop {x['stop_price']}{tp} ({x['note']})")
     return "\n".join(lines)
 
 
 async def execute(args: argparse.Namespace) -> dict[str, Any]:
     from engine.factory import build_engine
 
+    qty = to_decimal(args.qty, "qty")
+    tp = args.take_profit
+    if tp is not None and (not args.protect or not 0 < tp < 1e6):
+        raise InputError("--take-profit", f"needs --protect and a value > 0 %, got {tp:g}")
     settings = with_replay(load_settings(args.config), args.replay, args.start)
     ticket = Ticket(
         symbol=args.symbol.strip().upper(),
         side=parse_side(args.side),
-        quantity=to_decimal(args.qty, "qty"),
+        quantity=qty,
         signal=Signal(strength=args.strength),
         limit_price=to_decimal(args.limit, "limit") if args.limit is not None else None,
         algo=args.algo,
         venue=args.venue,
+        params=algo_params(args, qty),
     )
     # simulated venues run in simulated time; a network venue keeps wall time
     clock = None if settings.broker.provider in ("simulated", "replay") else LiveClock()
@@ -137,6 +156,12 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
         for rpid in getattr(engine.recovery, "resumed", ()):
             await engine.wait(rpid)
         data = report_dict(waiter.result())
+        if args.protect and waiter.result().filled_qty > 0:
+            pair = await engine.protect(pid, take_profit_pct=args.take_profit)
+            data["protective_exit"] = {
+                **pair.payload(),
+                "note": "emulated locally: armed in the journal, watched while the console runs",
+            }
         if engine.fell_back:
             data["paper_fallback"] = engine.fell_back  # the venues it stood in for
     finally:

@@ -88,10 +88,12 @@ async def execute_batch(
     bench run the same command on an engine with one part swapped."""
     from console.commands.exec import report_dict
     from engine.factory import build_engine
+    from engine.sim.replay.session import with_replay
 
-    settings = load_settings(args.config)
+    replay = getattr(args, "replay", None), getattr(args, "start", None)
+    settings = with_replay(load_settings(args.config), *replay)  # --replay: recorded venues
     lines = read_tickets(args.tickets, args)
-    clock = None if settings.broker.provider == "simulated" else LiveClock()
+    clock = None if settings.broker.provider in ("simulated", "replay") else LiveClock()
     engine = (build or build_engine)(settings, db_path=args.db, clock=clock)
     await engine.start()
     if engine.fell_back:

@@ -15,6 +15,7 @@ from console.cli import CliError, add_common, add_db, emit
 from engine.config import load_settings
 from engine.models import InputError
 from engine.numbers import tidy
+from engine.quality.estimate_check import estimate_calibration
 from engine.quality.report import GROUP_KEYS, build_report
 
 UNITS = {"d": 86400, "h": 3600, "m": 60}
@@ -56,7 +57,9 @@ async def load_report(db: Path, *, since_ts: float, by: str) -> dict[str, Any]:
     store = Store(db)
     try:
         await store.open()
-        return await build_report(store, since_ts=since_ts, by=by)
+        report = await build_report(store, since_ts=since_ts, by=by)
+        report["estimate_calibration"] = await estimate_calibration(store, since_ts)
+        return report
     except StoreError as e:
         raise CliError(f"--db: {e}") from None
     finally:
@@ -67,7 +70,7 @@ def empty_report(since_ts: float, by: str) -> dict[str, Any]:
     return {
         "since_ts": since_ts, "by": by, "groups": [], "total": None, "fills": 0, "daily": [],
         "latency_histogram": {"edges_ms": [], "counts": []}, "shortfall": [],
-        "alerts": {"total": 0, "by_kind": {}},
+        "alerts": {"total": 0, "by_kind": {}}, "estimate_calibration": None,
     }  # fmt: skip
 
 
@@ -151,10 +154,35 @@ def human(d: dict[str, Any]) -> str:
         ]  # fmt: skip
         out += ["", "implementation shortfall per algorithm (bps vs arrival mid)"]
         out.append(_table(["algo", "parents", "mean", "median", "fill rate", "fallback"], srows))
+    out += calibration_lines(d.get("estimate_calibration"))
     kinds = ", ".join(f"{k} {n}" for k, n in d["alerts"]["by_kind"].items())
     out += ["", f"alerts: {d['alerts']['total']}" + (f" ({kinds})" if kinds else "")]
     out += ["", charts(d)]
     return "\n".join(out)
+
+
+def calibration_lines(c: dict[str, Any] | None) -> list[str]:
+    """Realised shortfall against the pre-trade estimate: the share inside the 90% interval."""
+    if not c or not c["parents"]:
+        return []
+    rows = [
+        [g["algo"], str(g["parents"]), f"{g['share_inside']:.0%}", f"{g['mean_estimate_bps']:.2f}",
+         f"{g['mean_realised_bps']:.2f}"]
+        for g in c["by_algo"]
+    ]  # fmt: skip
+    out = [
+        "",
+        f"pre-trade estimate vs realised: {c['share_inside']:.0%} of {c['parents']} parents inside "
+        f"their {c['level']:.0%} interval",
+        _table(["algo", "parents", "inside", "est. mean", "realised"], rows),
+    ]
+    for p in c["newest"][:5]:
+        mark = "inside" if p["inside"] else "OUTSIDE"
+        out.append(
+            f"  {p['parent_id']} {p['algo']}: realised {p['realised_bps']:.2f} bps, estimate "
+            f"{p['estimate_bps']:.2f} [{p['low_bps']:.2f}, {p['high_bps']:.2f}] {mark}"
+        )
+    return out
 
 
 def charts(d: dict[str, Any], width: int = 78, height: int = 14) -> str:

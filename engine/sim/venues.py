@@ -13,6 +13,7 @@ from engine.brokers.base import (
     Ack,
     Broker,
     Capabilities,
+    CostFacts,
     Health,
     InsufficientFunds,
     OrderNotFound,
@@ -113,6 +114,25 @@ class SimVenue(Broker):
         """The symbol's consolidated daily volume (all venues share one market)."""
         sp = self._sym(symbol).sym
         return (Decimal(str(sp.adv)) / sp.step).to_integral_value() * sp.step
+
+    async def cost_facts(self, symbol: str) -> CostFacts | None:
+        """The simulated market's own parameters: the model the pre-trade estimate reads."""
+        m = self._sym(symbol)
+        sp = m.sym
+        return CostFacts(
+            sp.vol_daily * m.vol_mult,  # the volatility regime the market is in now
+            sp.day_s,
+            self.market.params.impact.y,
+            self.vp.taker_fee_bps,
+            self.vp.maker_fee_bps,
+            "simulated market parameters",
+        )
+
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' aggressive volume on this venue since the market started (its trade feed)."""
+        m = self._sym(symbol)
+        lots = Decimal(str(round(m.books[self.index].traded_lots, 6)))
+        return lots * m.sym.step
 
     async def top_of_book(self, symbol: str) -> Quote:
         m = self._sym(symbol)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 from engine.measures import hour_of_day
-from engine.models import ChildOrder, Fill, ParentOrder
+from engine.models import AlgoParams, ChildOrder, Fill, ParentOrder
 from engine.quality.metrics import FillMetrics, ParentMetrics
 from engine.store.owner import process_owner
 
@@ -36,12 +37,16 @@ ON CONFLICT(parent_id) DO UPDATE SET status = excluded.status, filled_qty = excl
 
 def parent_row(p: ParentOrder) -> Row:
     t = p.ticket
-    ticket = {
+    ticket: dict[str, object] = {
         "strength": t.signal.strength,
         "limit_price": dec(t.limit_price),
         "algo": t.algo,
         "venue": t.venue,
     }
+    if p.estimate_bps is not None:  # the pre-trade estimate, for the report's calibration
+        ticket["estimate_bps"] = list(p.estimate_bps)
+    if t.params != AlgoParams():
+        ticket["params"] = {k: v for k, v in asdict(t.params).items() if v is not None}
     return (
         p.parent_id, t.symbol, t.side.value, str(t.quantity), p.algo, str(p.arrival_mid),
         p.created_ts, p.status.value, str(p.filled_qty), str(p.notional_filled), str(p.fees),
