@@ -88,6 +88,8 @@ class TrancheApp(App[None]):
         self.on_paint: Callable[[set[str]], None] | None = None  # benchmark probe
         self._queue = engine.subscribe()  # before start(): venue connection events are not missed
         self._last_fetch = 0.0
+        self._quote_timer: asyncio.TimerHandle | None = None  # the market pane's next frame
+        self._quotes_painted = 0.0
         self.main: MainScreen | None = None
         self.toasts: deque[Toast] = deque(maxlen=200)  # every notification shown, newest last
 
@@ -181,11 +183,27 @@ class TrancheApp(App[None]):
                 continue
             while not q.empty():
                 self.state.apply(q.get_nowait())
+            if MARKET in self.state.dirty:
+                self._paint_quotes_soon()
             urgent = self.state.dirty & {HEADER, KILL}
             if self.state.trading_state is not TradingState.ACTIVE:
                 urgent |= self.state.dirty & {PROGRESS, LEGS}  # halted rows close with the banner
             if urgent:
                 self.repaint(urgent)  # a halt is shown at once, not at the next frame
+
+    def _paint_quotes_soon(self) -> None:
+        """Quotes reach the screen within one quote frame (console.quote_refresh_hz), not at the
+        next pane frame: one repaint of the market pane however many quotes arrive meanwhile."""
+        if self._quote_timer is not None:
+            return
+        frame = 1 / self.settings.console.quote_refresh_hz
+        wait = max(0.0, self._quotes_painted + frame - time.monotonic())
+        self._quote_timer = asyncio.get_running_loop().call_later(wait, self._paint_quotes)
+
+    def _paint_quotes(self) -> None:
+        self._quote_timer = None
+        self._quotes_painted = time.monotonic()
+        self.repaint({MARKET})
 
     def _tick(self) -> None:
         self.state.dirty.add(HEADER)  # the clock

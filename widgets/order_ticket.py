@@ -268,4 +268,6 @@ class OrderTicket(Vertical):
 
     def set_submittable(self, ok: bool, status: str = "") -> None:
         self.query_one("#submit", Button).disabled = not ok
-        self.query_one("#ticket-status", Static).update(status)
+        said = self.query_one("#ticket-status", Static)
+        if said.content != status:  # an update re-lays out the screen: only on a change
+            said.update(status)

@@ -20,9 +20,15 @@ from engine.sim.replay.session import note_replay, with_replay
 
 def register(sub: Any) -> None:
     p = sub.add_parser("exec", help="run one parent order headless and print the execution report")
-    p.add_argument("--symbol", type=symbol_name, required=True)
-    p.add_argument("--side", required=True)
-    p.add_argument("--qty", required=True, help="parent quantity")
+    p.add_argument("--symbol", type=symbol_name, help="required unless --tickets")
+    p.add_argument("--side", help="buy or sell; required unless --tickets")
+    p.add_argument("--qty", help="parent quantity; required unless --tickets")
+    p.add_argument(
+        "--tickets",
+        metavar="FILE",
+        help="a basket: CSV with symbol,side,qty[,algo,strength,limit,venue], one parent a row, "
+        "started together (see console/commands/exec_batch.py)",
+    )
     p.add_argument("--algo", default="auto", help=f"one of {', '.join(ALGOS)}")
     p.add_argument("--strength", type=float, default=0.5, help="signal strength in [0, 1]")
     p.add_argument("--limit", help="limit price (algo limit)")
@@ -166,6 +172,11 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.tickets is not None:
+        return run_batch(args)
+    for name in ("symbol", "side", "qty"):
+        if getattr(args, name) is None:
+            raise InputError(name, f"--{name} is required (or give a --tickets file)")
     data = asyncio.run(execute(args))
     emit(args, data, human)
     if data.get("store_error"):
@@ -174,3 +185,18 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     return 0 if data["status"] in ("filled", "partially_filled") else 1
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    from console.commands import exec_batch
+
+    given = [f"--{n}" for n in ("symbol", "side", "qty") if getattr(args, n) is not None]
+    if given:
+        raise InputError("tickets", f"{', '.join(given)}: give them in the file's rows instead")
+    data = asyncio.run(exec_batch.execute_batch(args))
+    emit(args, data, exec_batch.human)
+    if data.get("store_error"):
+        sys.stderr.write(
+            f"tranche exec: WARNING: the fill history was not fully written: store {data['store_error']}\n"
+        )
+    return exec_batch.exit_code(data)

@@ -104,6 +104,12 @@ class SimConfig(Section):
 class ConsoleConfig(Section):
     theme: str = Field("tranche-dark", description="tranche-dark or tranche-light.")
     refresh_hz: float = Field(20.0, gt=0, le=120, description="Pane repaint rate at most.")
+    quote_refresh_hz: float = Field(
+        40.0,
+        gt=0,
+        le=120,
+        description="Market pane repaint rate at most: a quote is painted within one such frame.",
+    )
     keymap: dict[str, str] = Field(
         default_factory=dict,
         description="Binding id -> keys (comma-separated), e.g. tranche.kill: f6; ids are on the help screen (?).",

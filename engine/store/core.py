@@ -1,6 +1,6 @@
 """The store: order journal, fills with their metrics, denials, events, alerts, on SQLite or PostgreSQL.
 
-Journal writes (`journal_parent`, `journal_child`) return only once committed,
+Journal writes (`journal_parent`, `journal_child`, `journal_orders`) return only once committed,
 so an order is in the database before any venue sees it. Everything else is fire-and-forget:
 queued in memory and written by a background task in batches, one transaction each, off the
 engine's hot path. Reads use their own connection(s). The backend is chosen by the target: a
@@ -10,7 +10,7 @@ path or `sqlite:///PATH` is a SQLite file, `postgresql://...` a server (engine/s
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,18 @@ class Store(LearnedFigures):
     async def journal_child(self, child: ChildOrder) -> None:
         """The order journal: committed when this returns, before the order is sent."""
         await self._durable(R.CHILD_UPSERT, R.child_row(child))
+
+    async def journal_orders(
+        self, parents: Sequence[ParentOrder], children: Sequence[ChildOrder]
+    ) -> None:
+        """Orders decided at one instant, in one transaction: committed when this returns."""
+        # new parents are inserts: an id another process already used is refused, never merged
+        ops = [(R.PARENT_INSERT, R.parent_row(p)) for p in parents]
+        ops += [(R.CHILD_UPSERT, R.child_row(c)) for c in children]
+        try:
+            await self._need_writer().put_durable_group(ops)
+        except StoreError as e:  # the error names the file or URL and what to do about it
+            raise StoreError(self._db.explain(e)) from None
 
     async def _durable(self, sql: str, row: tuple[Any, ...]) -> None:
         try:

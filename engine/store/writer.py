@@ -38,7 +38,8 @@ class BatchWriter:
         self._ops: list[Op] = []
         self._enqueued = 0  # rows ever queued
         self._done = 0  # rows ever taken out of the queue and attempted
-        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # (first, last) row seqs
+        self._groups: list[tuple[int, int]] = []  # row seqs that must share one transaction
         self._wake = asyncio.Event()
         self._urgent = asyncio.Event()
         self._error: BaseException | None = None
@@ -54,16 +55,20 @@ class BatchWriter:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
 
     def put(self, sql: str, params: tuple[Any, ...]) -> None:
-        """Queue one row; never blocks, never touches the disk. Rows an earlier batch could not
-        write go first again (at most once a second), so a disk that frees up loses nothing."""
+        """Queue one row; never blocks, never touches the disk."""
+        self._queue([(sql, params)])
+
+    def _queue(self, ops: list[Op]) -> None:
+        """Rows an earlier batch could not write go first again (at most once a second), so a
+        disk that frees up loses nothing."""
         now = time.monotonic()
         if self.unwritten and now - self._retried >= RETRY_EVERY_S:
             self._retried = now
             again, self.unwritten = self.unwritten, []
             self._ops.extend(again)
             self._enqueued += len(again)
-        self._ops.append((sql, params))
-        self._enqueued += 1
+        self._ops.extend(ops)
+        self._enqueued += len(ops)
         if len(self._ops) >= self._batch_max:
             self._urgent.set()
         self._wake.set()
@@ -72,6 +77,16 @@ class BatchWriter:
         """Queue one row and return once it is committed (raises StoreError if it could not be)."""
         self.put(sql, params)
         await self._wait_for(self._enqueued)
+
+    async def put_durable_group(self, ops: list[Op]) -> None:
+        """Queue rows that commit in one transaction (never split across batches) and return once
+        it has; raises StoreError if any of them could not be written."""
+        if not ops:
+            return
+        self._queue(ops)
+        first = self._enqueued - len(ops) + 1
+        self._groups.append((first, self._enqueued))
+        await self._wait_for(self._enqueued, first)
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed; raise a pending write error."""
@@ -95,11 +110,11 @@ class BatchWriter:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
 
-    async def _wait_for(self, seq: int) -> None:
+    async def _wait_for(self, seq: int, first: int | None = None) -> None:
         if self._task is None or self._task.done():
             raise StoreError("the store is not open")
         fut = asyncio.get_running_loop().create_future()
-        self._waiters.append((seq, fut))
+        self._waiters.append((seq if first is None else first, seq, fut))
         self._urgent.set()
         self._wake.set()
         await fut
@@ -111,8 +126,9 @@ class BatchWriter:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._urgent.wait(), self._interval_s)
             while self._ops:
-                batch = self._ops[: self._batch_max]
-                del self._ops[: self._batch_max]
+                n = self._batch_len()
+                batch = self._ops[:n]
+                del self._ops[:n]
                 start = self._done
                 failed = await self._write(batch)
                 self._done += len(batch)
@@ -121,14 +137,24 @@ class BatchWriter:
             self._wake.clear()
             self._urgent.clear()
 
+    def _batch_len(self) -> int:
+        """Up to batch_max rows, stretched so a durable group is never split across transactions."""
+        n = min(self._batch_max, len(self._ops))
+        end = self._done + n  # seq of the last row taken; the queue starts at seq _done + 1
+        for first, last in self._groups:
+            if first <= end < last:
+                n, end = last - self._done, last
+        self._groups = [(f, la) for f, la in self._groups if la > end]
+        return n
+
     def _resolve(self, batch_start: int, failed: set[int]) -> None:
-        """Wake every waiter whose row is done; a waiter whose own row failed gets the error."""
+        """Wake every waiter whose rows are done; a waiter any of whose rows failed gets the error."""
         keep = []
-        for seq, fut in self._waiters:
+        for first, seq, fut in self._waiters:
             if seq > self._done:
-                keep.append((seq, fut))
+                keep.append((first, seq, fut))
             elif not fut.done():
-                if seq - 1 - batch_start in failed:
+                if any(i - 1 - batch_start in failed for i in range(first, seq + 1)):
                     fut.set_exception(StoreError(f"not written: {self._error}"))
                 else:
                     fut.set_result(None)
@@ -150,6 +176,7 @@ class BatchWriter:
             return await self._salvage(batch)
 
     async def _transaction(self, batch: list[Op]) -> None:
+        # the backend groups by statement (one executemany each; each table keeps its row order)
         await self._db.write(batch)
 
     async def _salvage(self, batch: list[Op]) -> set[int]:
