@@ -449,7 +449,7 @@ class TrancheApp(App[None]):
             f"{pair.stop_price} (emulated: keep this console running)"
         )
 
-    def action_flatten(self) -> None:
+    def action_flatten_symbol(self) -> None:
         symbol = self.draft.symbol.strip().upper()
         pos = self.engine.positions.get(symbol)
         if not pos:
@@ -458,7 +458,7 @@ class TrancheApp(App[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.flatten_symbol(symbol)
+                self.close_symbol(symbol)
 
         body = f"Send a market order for {abs(pos)} {symbol} to close the position, and end its protective exits?"
         self.push_screen(
@@ -466,9 +466,9 @@ class TrancheApp(App[None]):
         )
 
     @work(group="exits", exit_on_error=False)
-    async def flatten_symbol(self, symbol: str) -> None:
+    async def close_symbol(self, symbol: str) -> None:
         try:
-            pid = await self.engine.flatten(symbol)
+            pid = await self.engine.flatten_symbol(symbol)
         except InputError as e:
             self.notify(str(e), severity="error")
             return

@@ -477,7 +477,7 @@ class Engine:
             parent_id, stop_pct=stop_pct, take_profit_pct=take_profit_pct
         )
 
-    async def flatten(self, symbol: str) -> str | None:
+    async def flatten_symbol(self, symbol: str) -> str | None:
         """Exit the symbol's whole position at market through the risk gate; None if flat."""
         return await self.exits.flatten(symbol)
 

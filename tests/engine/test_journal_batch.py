@@ -100,7 +100,7 @@ async def test_a_journal_that_fails_mid_batch_sends_nothing_it_did_not_commit(
     venues = witness_venues(clock, db)
     eng = build_engine(settings, clock=clock, db_path=db, brokers=dict(venues))
     await eng.start()
-    await eng.store.inner._w.execute("PRAGMA busy_timeout = 100")
+    await eng.store.inner._db._w.execute("PRAGMA busy_timeout = 100")  # the SQLite backend's writer
     other = sqlite3.connect(db, isolation_level=None)
 
     def lock_after_first_slice(n: int) -> None:

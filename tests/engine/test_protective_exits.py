@@ -119,9 +119,9 @@ async def test_flatten_sells_the_whole_position_and_ends_its_exits(tmp_path):
     try:
         pid = await _long_100(eng)
         pair = await eng.protect(pid, stop_pct=1)
-        out = await eng.flatten("AAPL")
+        out = await eng.flatten_symbol("AAPL")
         assert out is not None and (await eng.wait(out)).filled_qty == 100
         assert eng.positions["AAPL"] == 0 and pair.status is ExitStatus.CANCELLED
-        assert await eng.flatten("AAPL") is None  # already flat
+        assert await eng.flatten_symbol("AAPL") is None  # already flat
     finally:
         await eng.stop()
