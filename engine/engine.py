@@ -161,6 +161,11 @@ class Engine:
         return self.state.venue_latency_s
 
     @property
+    def venue_feeds(self) -> dict[str, dict[str, str]]:
+        """Per venue, the state of each streamed capability (live, resync, stale, poll)."""
+        return self.state.venue_feeds
+
+    @property
     def watched(self) -> set[str]:
         return self.state.watched
 
@@ -216,6 +221,8 @@ class Engine:
         for name, b in s.brokers.items():
             b.on_update(self.desk.on_update)
             b.on_state(functools.partial(self.status.venue_state, name))
+            b.on_quote(s.market.push)  # streamed books reach the engine as they change
+            b.on_feed(functools.partial(self.status.feed_state, name))
         s.started = True
         await restore_switch_off(s)
         # reliability: reconcile what the journal says was live before anything new is sent

@@ -134,6 +134,16 @@ class VenueStateChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class FeedStateChanged(Event):
+    """A venue's market-data or user stream went live, is resyncing, went stale, or is polled."""
+
+    venue: str
+    capability: str  # book | trades | orders | my_trades
+    state: str  # live | resync | stale | poll
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class LogMessage(Event):
     level: str
     message: str

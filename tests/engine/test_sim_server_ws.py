@@ -13,8 +13,9 @@ import ccxt.pro
 import pytest
 
 from engine.sim.server.api import OrderRequest
-
-from tests.fakes.sim_stream import KEY, fault, pro, rest_depth, served  # noqa: F401  fixtures
+from tests.fakes.sim_stream import KEY, fault, rest_depth
+from tests.fakes.sim_stream import pro as pro  # noqa: F401
+from tests.fakes.sim_stream import served as served  # noqa: F401
 
 
 async def book_at_venue_nonce(ex, server, tries: int = 50):

@@ -15,8 +15,7 @@ from engine.brokers.ccxt.exchange import make_exchange
 from engine.config import Settings, VenueConfig
 from engine.sim.server.app import build_server, start_site, stop_server
 from engine.sim.server.faults import admin_query
-
-KEY, SECRET = "stream-key", "stream-secret-42"
+from tests.fakes.sim_server import KEY, SECRET  # one key pair: assert_exact reads the venue with it
 
 
 @pytest.fixture
@@ -59,12 +58,44 @@ async def fault(server, body: dict) -> dict:
     """A signed admin call that injects a fault (REST or WebSocket)."""
     text = json.dumps(body)
     url = f"{server.url}/_sim/fault?{admin_query(SECRET, text)}"
-    async with aiohttp.ClientSession(headers={"X-MBX-APIKEY": KEY}) as s:
-        async with s.post(url, data=text, headers={"Content-Type": "application/json"}) as r:
-            return await r.json()
+    headers = {"X-MBX-APIKEY": KEY, "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as s, s.post(url, data=text, headers=headers) as r:
+        return await r.json()
 
 
 async def rest_depth(server, venue: str = "SIM-A") -> dict:
-    async with aiohttp.ClientSession() as s:
-        async with s.get(f"{server.url}/{venue}/api/v3/depth?symbol=BTCUSDT&limit=20") as r:
-            return await r.json()
+    url = f"{server.url}/{venue}/api/v3/depth?symbol=BTCUSDT&limit=20"
+    async with aiohttp.ClientSession() as s, s.get(url) as r:
+        return await r.json()
+
+
+@pytest.fixture
+async def streaming_engine(served, tmp_path):
+    """An engine on SIM-A and SIM-B through streaming ccxt brokers; IOC children wait 0.5 s."""
+    from engine.brokers.ccxt.broker import CcxtBroker
+    from engine.clock import LiveClock
+    from engine.engine import Engine
+    from engine.store import Store
+
+    s = Settings()
+    s = s.model_copy(
+        update={
+            "router": s.router.model_copy(
+                update={"twap_num_slices": 3, "twap_interval_seconds": 0.2}
+            ),
+            "execution": s.execution.model_copy(update={"ioc_wait_s": 0.5}),
+        }
+    )
+    brokers = {
+        v: CcxtBroker(
+            venue_config(served, v, poll_interval_s=0.1, reconcile_interval_s=0.2),
+            environ={"K": KEY, "S": SECRET},
+            clock=LiveClock(),
+            backoff_s=0.05,
+        )
+        for v in ("SIM-A", "SIM-B")
+    }
+    eng = Engine(s, LiveClock(), brokers, Store(tmp_path / "f.db"))
+    await eng.start()
+    yield eng
+    await eng.stop()

@@ -23,7 +23,9 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def make_exchange(venue: VenueConfig, credentials: dict[str, str], *, streaming: bool = False) -> Any:
+def make_exchange(
+    venue: VenueConfig, credentials: dict[str, str], *, streaming: bool = False
+) -> Any:
     """ccxt's REST client, or with `streaming` its WebSocket one (ccxt.pro, the same REST calls too)."""
     cls = getattr(ccxtpro if streaming else ccxt, venue.exchange, None)
     if cls is None or not isinstance(cls, type):

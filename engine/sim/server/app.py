@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -55,6 +56,7 @@ class SimServer(FaultInjection):
         self.faults: list[Fault] = []
         self.down: set[str] = set()
         self.requests = 0
+        self.hits: Counter[str] = Counter()  # "GET v3/myTrades" -> requests, for tests and benches
         self.app = web.Application(middlewares=[self._errors, self._faults])
         self.streams = StreamHub(self)
         for prefix in ("", "/{venue}"):
@@ -148,6 +150,7 @@ class SimServer(FaultInjection):
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Every refusal in Binance's JSON error format; a bug answers -1000, never a traceback."""
         self.requests += 1
+        self.hits[f"{request.method} {request.path.rpartition('/api/')[2] or request.path}"] += 1
         try:
             return await handler(request)
         except ApiError as e:
