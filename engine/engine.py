@@ -27,6 +27,7 @@ from engine.execution.desk import ChildDesk
 from engine.execution.guardrail import restore_switch_off, wire_guardrail
 from engine.execution.launch import Launcher
 from engine.execution.logfile import LogFile, attach_log_file, log_path_for
+from engine.execution.modes import FlattenLine, FlattenReport, TradingModes
 from engine.execution.state import EngineState
 from engine.execution.status import TradingStatus
 from engine.held_store import HeldStore
@@ -84,6 +85,8 @@ class Engine:
         self.desk = ChildDesk(s, self.status)
         self.launcher = Launcher(s, self.desk)
         self.kill_switch = KillSwitch(s, self.desk, self.status)
+        self.modes = TradingModes(s, self.status, self.kill_switch, self.submit)
+        self._sweeps: set[asyncio.Task[object]] = set()
         wire_guardrail(s)
         self.recovery: RecoveryReport | None = None  # the last recovery's report
         self.log_file: LogFile | None = None  # opened by start() when there is a store
@@ -292,6 +295,9 @@ class Engine:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
         await self.kill_switch.close()
+        for t in list(self._sweeps):
+            t.cancel()
+        await asyncio.gather(*self._sweeps, return_exceptions=True)
         for pid in list(s.tasks):
             s.stopped.add(pid)
         await self._cancel_open_children()
@@ -352,6 +358,8 @@ class Engine:
         s = self.state
         if s.risk.state is TradingState.HALTED:
             raise InputError("trading_state", "trading is HALTED: reset before sending orders")
+        if s.risk.state is TradingState.PAUSED:
+            raise InputError("trading_state", "trading is PAUSED: resume before sending orders")
         if plan is None:
             plan = await plan_ticket(s, ticket)
         else:
@@ -400,8 +408,28 @@ class Engine:
         )
 
     async def kill(self) -> KillReport:
-        """HALT, stop every algorithm, cancel every open order on every venue concurrently."""
-        return await self.kill_switch.kill()
+        """HALT, stop every algorithm, cancel every open order on every venue concurrently; then
+        (after the report) each venue's own open-order list is swept and published (VenuesSwept)."""
+        report = await self.kill_switch.kill()
+        task = asyncio.get_running_loop().create_task(self.modes.sweep(), name="kill-sweep")
+        self._sweeps.add(task)
+        task.add_done_callback(self._sweeps.discard)
+        return report
+
+    def pause(self) -> None:
+        """PAUSED: nothing new is sent, resting orders stay; `resume()` continues every parent."""
+        self.modes.pause()
+
+    def resume(self) -> None:
+        self.modes.resume()
+
+    async def flatten_plan(self) -> list[FlattenLine]:
+        """What `flatten` would send, with the cost estimate the confirmation shows."""
+        return await self.modes.flatten_plan()
+
+    async def flatten(self, *, confirm: bool) -> FlattenReport:
+        """Kill, then every position to zero through the risk gate (REDUCING), then HALTED."""
+        return await self.modes.flatten(confirm=confirm)
 
     def reset(self, *, confirm: bool) -> None:
         """Back to ACTIVE from HALTED or REDUCING: only with an explicit confirmation."""

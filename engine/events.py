@@ -117,6 +117,14 @@ class KillReport(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class VenuesSwept(Event):
+    """After a kill or a flatten: per venue, what its own open-order list says is still open."""
+
+    venues: tuple[tuple[str, str], ...]  # (venue, "no open orders" | "N open: ids" | why unknown)
+    clean: bool  # every venue answered and listed nothing open
+
+
+@dataclass(frozen=True, slots=True)
 class AlertRaised(Event):
     kind: str  # "slippage", "latency", "guardrail", ...
     message: str
