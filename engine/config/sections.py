@@ -52,6 +52,11 @@ class VenueConfig(Section):
         ge=0,
         description="Venue cancels our orders this long after our last heartbeat; 0 = off.",
     )
+    dead_man_via: Literal["native", "countdown"] = Field(
+        "native",
+        description="native: ccxt cancel_all_orders_after where the exchange has it; countdown: "
+        "Binance's countdownCancelAll heartbeat (futures; emulated by tranche sim serve).",
+    )
 
 
 class BrokerConfig(Section):

@@ -22,6 +22,7 @@ from engine.brokers.base import (
     OrderUpdate,
     UnknownSymbol,
 )
+from engine.brokers.ccxt.deadman import DeadManSwitch
 from engine.brokers.ccxt.errors import (
     REDACTOR,
     install_log_redaction,
@@ -99,6 +100,7 @@ class CcxtBroker(CcxtOrders, Broker):
         self._marks: dict[str, Decimal] = {}
         self.fills = FillPoller(self)
         self.streams = VenueStreams(self, enabled=streaming, stale_s=venue.stream_stale_s)
+        self.dead_man_switch = DeadManSwitch(self, venue.dead_man_s, venue.dead_man_via)
         self._poll_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
@@ -111,6 +113,7 @@ class CcxtBroker(CcxtOrders, Broker):
         await self.call("connect", self.exchange.load_markets)
         self._index_markets()
         await self.streams.start()
+        await self.dead_man_switch.start()
         if self.poll_interval_s > 0 and self._poll_task is None:
             self._poll_task = asyncio.get_running_loop().create_task(
                 self._poll_loop(), name=f"{self.name}-fills"
@@ -119,6 +122,7 @@ class CcxtBroker(CcxtOrders, Broker):
     async def close(self) -> None:
         """Stop streams and polling, release the HTTP session and the sockets."""
         await self.streams.close()
+        await self.dead_man_switch.close()
         if self._poll_task is not None:
             self._poll_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -293,6 +297,12 @@ class CcxtBroker(CcxtOrders, Broker):
 
     def feeds(self) -> dict[str, str]:
         return self.streams.describe()
+
+    def dead_man(self) -> str:
+        return self.dead_man_switch.state
+
+    def ccxt_symbols(self) -> list[str]:
+        return sorted(set(self._symbols.values()))
 
     async def adv(self, symbol: str) -> Decimal | None:
         """The 24-hour base volume from the venue's ticker."""

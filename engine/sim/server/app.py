@@ -26,6 +26,7 @@ from engine.clock import LiveClock
 from engine.config import Settings
 from engine.sim.server import api
 from engine.sim.server.api import ApiError
+from engine.sim.server.deadman import DeadMan
 from engine.sim.server.faults import Fault, FaultInjection
 from engine.sim.server.venue import VenueDesk, wall_ms
 from engine.sim.server.ws import StreamHub
@@ -59,6 +60,7 @@ class SimServer(FaultInjection):
         self.hits: Counter[str] = Counter()  # "GET v3/myTrades" -> requests, for tests and benches
         self.app = web.Application(middlewares=[self._errors, self._faults])
         self.streams = StreamHub(self)
+        self.dead_man = DeadMan(desks)
         for prefix in ("", "/{venue}"):
             self._routes(prefix)
             self.streams.add_routes(self.app, prefix)
@@ -83,6 +85,8 @@ class SimServer(FaultInjection):
         r.add_get(p + "/api/v3/openOrders", self._signed(self.open_orders))
         r.add_delete(p + "/api/v3/openOrders", self._signed(self.cancel_open_orders))
         r.add_get(p + "/api/v3/myTrades", self._signed(self.my_trades))
+        # Binance futures' dead-man heartbeat, emulated for these spot accounts (sim only)
+        r.add_post(p + "/fapi/v1/countdownCancelAll", self._signed(self.dead_man.countdown))
         r.add_post(p + "/api/v3/userDataStream", self._keyed(self.new_listen_key))
         r.add_put(p + "/api/v3/userDataStream", self._keyed(self.keep_listen_key))
         r.add_delete(p + "/api/v3/userDataStream", self._keyed(self.close_listen_key))
@@ -339,6 +343,7 @@ async def start_site(server: SimServer, host: str, port: int) -> tuple[web.AppRu
 
 async def stop_server(server: SimServer, runner: web.AppRunner) -> None:
     await server.streams.close()
+    await server.dead_man.close()
     await runner.cleanup()
     for d in server.desks.values():
         await d.venue.close()
