@@ -38,7 +38,11 @@ def paint(app: TrancheApp, main: MainScreen, dirty: set[str]) -> None:
     st = app.state
     if HEADER in dirty or KILL in dirty:
         main.query_one(StatusBar).show(
-            st.venues, st.trading_state, app.engine.clock.now(), app.engine.clock.simulated
+            st.venues,
+            st.trading_state,
+            app.engine.clock.now(),
+            app.engine.clock.simulated,
+            dead_men=app.engine.dead_men(),
         )
         main.query_one(HaltedBanner).show(st.trading_state, st.state_reason)
         main.query_one(KillSwitch).show(st.trading_state, st.state_reason, st.last_kill)
@@ -46,7 +50,11 @@ def paint(app: TrancheApp, main: MainScreen, dirty: set[str]) -> None:
         update_submit(app, main)
     if MARKET in dirty:
         symbol = app.draft.symbol.strip().upper()
-        main.query_one(MarketBoard).show(q for (_, s), q in st.quotes.items() if s == symbol)
+        feeds = {v: st.feeds.get(v, "poll" if f.get("book", "").startswith("poll") else "")
+                 for v, f in app.engine.venue_feed_modes().items()}  # fmt: skip
+        main.query_one(MarketBoard).show(
+            (q for (_, s), q in st.quotes.items() if s == symbol), app.engine.clock.now(), feeds
+        )
     if PROGRESS in dirty:
         main.query_one(ExecutionProgress).show(
             st.parents.values(), app.engine.clock.now(), getattr(app.engine, "steps", no_steps)

@@ -168,6 +168,14 @@ class Engine:
         """Per venue, the state of each streamed capability (live, resync, stale, poll)."""
         return self.state.venue_feeds
 
+    def venue_feed_modes(self) -> dict[str, dict[str, str]]:
+        """Per venue, per capability: `stream` or `poll (why)`, as chosen at connect."""
+        return {n: b.feeds() for n, b in self.state.brokers.items()}
+
+    def dead_men(self) -> dict[str, str]:
+        """Per venue, its dead-man switch ('' when none): the header shows it."""
+        return {n: b.dead_man() for n, b in self.state.brokers.items()}
+
     @property
     def watched(self) -> set[str]:
         return self.state.watched

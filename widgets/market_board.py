@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from textual.widgets import DataTable
 
 from engine.models import Quote
 from widgets.format import figure, level
 
-COLUMNS = ("venue", "bid", "ask", "sprd bps", "bid sz", "ask sz")
+COLUMNS = ("venue", "bid", "ask", "sprd bps", "bid sz", "ask sz", "data age")
 
 
-def cells(q: Quote) -> tuple[str, ...]:
+def age_text(age_s: float | None, feed: str) -> str:
+    """How old the venue's data is, and how it arrives when that is not a live stream."""
+    if age_s is None:
+        return "-"
+    age = f"{age_s * 1000:.0f} ms" if age_s < 10 else f"{age_s:.0f} s"
+    return age if feed in ("", "live", "stream") else f"{age} {feed}"
+
+
+def cells(q: Quote, now: float | None = None, feed: str = "") -> tuple[str, ...]:
     return (
         q.venue,
         figure(q.bid, 4),
@@ -20,6 +28,7 @@ def cells(q: Quote) -> tuple[str, ...]:
         level(q.spread_bps, 1),
         figure(q.bid_size),
         figure(q.ask_size),
+        age_text(None if now is None else max(0.0, now - q.ts), feed),
     )
 
 
@@ -31,12 +40,20 @@ class MarketBoard(DataTable[str]):
         self._venues: tuple[str, ...] | None = None
         self.show([])
 
-    def show(self, quotes: Iterable[Quote]) -> None:
+    def show(
+        self,
+        quotes: Iterable[Quote],
+        now: float | None = None,
+        feeds: Mapping[str, str] | None = None,
+    ) -> None:
+        """`feeds`: per venue, how its book arrives (live, poll, stale, resync; "" simulated)."""
         rows = sorted(quotes, key=lambda q: q.venue)
         venues = tuple(q.venue for q in rows)
+        feed = feeds or {}
         if venues == self._venues and rows:
             for q in rows:  # same venues as last frame: only values change, no re-layout
-                for col, value in zip(COLUMNS[1:], cells(q)[1:], strict=True):
+                values = cells(q, now, feed.get(q.venue, ""))
+                for col, value in zip(COLUMNS[1:], values[1:], strict=True):
                     self.update_cell(q.venue, col, value)
             return
         self._venues = venues
@@ -44,6 +61,6 @@ class MarketBoard(DataTable[str]):
         for c in COLUMNS:
             self.add_column(c, key=c)
         for q in rows:
-            self.add_row(*cells(q), key=q.venue)
+            self.add_row(*cells(q, now, feed.get(q.venue, "")), key=q.venue)
         if not rows:
-            self.add_row("no data yet", "", "", "", "", "")
+            self.add_row("no data yet", *[""] * (len(COLUMNS) - 1))

@@ -14,6 +14,7 @@ from tests.console.conftest import (
     screen_text,
     settle,
     started,
+    table_rows,
     until,
 )
 from tests.console.test_execution_and_kill import submit_ticket
@@ -84,3 +85,13 @@ async def test_the_modes_are_in_the_palette_and_on_the_help_screen(tmp_path) -> 
         await until(app, pilot, lambda: "Pause trading" in screen_text(app))
         await pilot.press("enter")
         await until(app, pilot, lambda: app.engine.trading_state is TradingState.PAUSED)
+
+
+async def test_the_market_board_shows_each_venues_data_age(tmp_path) -> None:
+    app = make_console(tmp_path, clock=FrozenClock(start=START))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await pilot.press("ctrl+n")
+        await until(app, pilot, lambda: len(table_rows(app, "#market")) == 4)
+        rows = table_rows(app, "#market")
+        assert all(r["data age"].endswith("ms") or r["data age"].endswith(" s") for r in rows), rows
