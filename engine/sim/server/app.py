@@ -58,6 +58,8 @@ class SimServer(FaultInjection):
         self.down: set[str] = set()
         self.requests = 0
         self.hits: Counter[str] = Counter()  # "GET v3/myTrades" -> requests, for tests and benches
+        self.venue_hits: Counter[str] = Counter()  # venue -> requests (rate-limit use per account)
+        self.venue_path_hits: Counter[tuple[str, str]] = Counter()  # (venue, "v3/depth")
         self.app = web.Application(middlewares=[self._errors, self._faults])
         self.streams = StreamHub(self)
         self.dead_man = DeadMan(desks)
@@ -154,7 +156,11 @@ class SimServer(FaultInjection):
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Every refusal in Binance's JSON error format; a bug answers -1000, never a traceback."""
         self.requests += 1
-        self.hits[f"{request.method} {request.path.rpartition('/api/')[2] or request.path}"] += 1
+        path = request.path.rpartition("/api/")[2] or request.path
+        self.hits[f"{request.method} {path}"] += 1
+        venue = request.match_info.get("venue", self.first)
+        self.venue_hits[venue] += 1
+        self.venue_path_hits[(venue, path)] += 1
         try:
             return await handler(request)
         except ApiError as e:

@@ -43,22 +43,51 @@ class BookFeed:
     log: deque[Update] = field(default_factory=lambda: deque(maxlen=LOG_SIZE))
     top: tuple[Decimal, Decimal, Decimal, Decimal] | None = None  # bid, bid size, ask, ask size
     changed_ms: int = 0  # wall time of the newest update (the data's age starts here)
+    following: bool = False  # numbered at every market step (a diff stream subscribed)
+    pending: int = 0  # market steps since the last sample
+
+    def follow_steps(self) -> None:
+        """A simulated venue with a diff subscriber: every market step is one numbered update
+        (else changes between two samples would merge into one)."""
+        listen = getattr(self.venue, "on_book_change", None)
+        if listen is not None and not self.following:
+            self.following = True
+            listen(self.symbol, self._stepped)
+
+    def _stepped(self) -> None:
+        self.pending += 1  # counted now, read at the next sample: one update id per market step
 
     async def sample(self) -> Update | None:
         """Read the venue's book now; a change becomes the next numbered update."""
         bids, asks = await self.venue.book(self.symbol, FEED_DEPTH)
+        return self.take(bids, asks)
+
+    def take(
+        self, bids: list[tuple[Decimal, Decimal]], asks: list[tuple[Decimal, Decimal]]
+    ) -> Update | None:
+        """The book as it is now: if it changed, the next numbered update."""
         new_b, new_a = dict(bids), dict(asks)
         db, da = _diff(self.bids, new_b), _diff(self.asks, new_a)
         if not db and not da:
+            self.pending = 0
             return None
         self.bids, self.asks = new_b, new_a
-        return self.skip(1, db, da)
+        steps, self.pending = max(1, self.pending), 0
+        return self.skip(steps, db, da, first=self.update_id + 1)
 
-    def skip(self, n: int, bids: Levels | None = None, asks: Levels | None = None) -> Update:
-        """Advance the id by `n` (n > 1 is an injected sequence gap: ids nobody will see)."""
+    def skip(
+        self,
+        n: int,
+        bids: Levels | None = None,
+        asks: Levels | None = None,
+        first: int | None = None,
+    ) -> Update:
+        """Advance the id by `n`: the `n` changes since `first` (by default only the last id is
+        the update's: the ones before it were skipped, a sequence gap)."""
         self.update_id += n
         self.changed_ms = int(time.time() * 1000)
-        upd = Update(self.update_id, self.changed_ms, self.update_id, bids or {}, asks or {})
+        start = self.update_id if first is None else first
+        upd = Update(self.update_id, self.changed_ms, start, bids or {}, asks or {})
         self.log.append(upd)
         if self.bids and self.asks:
             b, a = max(self.bids), min(self.asks)

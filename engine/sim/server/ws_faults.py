@@ -14,8 +14,8 @@ STREAMS = ("", "depth", "trade", "bookTicker", "user")
 class WsFault:
     """POST /_sim/fault {"ws": "drop", "venue": "SIM-A", "stream": "depth", "times": 2}.
 
-    drop: the next `times` frames of the stream are not sent; gap: the book's update id jumps by
-    `times` with no frame for the ids skipped; stall: nothing is sent for `seconds` (the socket
+    drop: the next `times` frames of the stream are not sent; gap: the next depth frame leaves
+    out its first update (its U skips an id); stall: nothing is sent for `seconds` (the socket
     stays open); close: the venue closes every socket at once."""
 
     ws: str
