@@ -13,7 +13,7 @@ from engine.events import KillReport, VenuesSwept
 from engine.execution.control import KillSwitch
 from engine.execution.state import EngineState
 from engine.execution.status import TradingStatus
-from engine.models import InputError, Side, Ticket, TradingState
+from engine.models import InputError, Side, Ticket, TradingState, round_price
 from engine.risk.killswitch import sweep_open
 
 FLATTEN_WAIT_S = 60.0  # wall seconds flatten waits for its orders before it says what is left
@@ -32,6 +32,8 @@ class FlattenLine:
     limit: Decimal | None  # the bound: no fill beyond max_slippage_pct past the touch
     est_cost: Decimal | None  # quantity x |touch - mid|: half the spread
     worst_cost: Decimal | None  # quantity x |limit - mid|: the most the bound allows
+    tick: Decimal | None = None  # the venue's price and quantity steps, for display
+    lot: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +105,12 @@ class TradingModes:
         touch = q.bid if side is Side.SELL else q.ask
         room = Decimal(str(s.settings.execution.max_slippage_pct)) / 100
         limit = touch * (1 - room) if side is Side.SELL else touch * (1 + room)
+        tick, lot = s.steps(venue, symbol)
+        if tick is not None:  # on the tick, never beyond the bound
+            limit = round_price(limit, tick, side)
         return FlattenLine(
             symbol, venue, side, qty, q.mid, touch, limit,
-            qty * abs(touch - q.mid), qty * abs(limit - q.mid),
+            qty * abs(touch - q.mid), qty * abs(limit - q.mid), tick, lot,
         )  # fmt: skip
 
     async def flatten(self, *, confirm: bool) -> FlattenReport:
