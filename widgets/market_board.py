@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 
 from engine.models import Quote
 from widgets.format import figure, level
+from widgets.table_fill import fits, refill
 
 COLUMNS = ("venue", "bid", "ask", "sprd bps", "bid sz", "ask sz", "data age")
 
@@ -50,17 +51,21 @@ class MarketBoard(DataTable[str]):
         rows = sorted(quotes, key=lambda q: q.venue)
         venues = tuple(q.venue for q in rows)
         feed = feeds or {}
-        if venues == self._venues and rows:
-            for q in rows:  # same venues as last frame: only values change, no re-layout
-                values = cells(q, now, feed.get(q.venue, ""))
-                for col, value in zip(COLUMNS[1:], values[1:], strict=True):
-                    self.update_cell(q.venue, col, value)
+        shown = [cells(q, now, feed.get(q.venue, "")) for q in rows]
+        if (
+            venues == self._venues
+            and rows
+            and all(
+                fits(self, col, value) for r in shown for col, value in zip(COLUMNS, r, strict=True)
+            )
+        ):
+            for r in shown:  # same venues, every value fits: only values change, no re-layout
+                for col, value in zip(COLUMNS[1:], r[1:], strict=True):
+                    self.update_cell(r[0], col, value)
             return
         self._venues = venues
-        self.clear(columns=True)
-        for c in COLUMNS:
-            self.add_column(c, key=c)
-        for q in rows:
-            self.add_row(*cells(q, now, feed.get(q.venue, "")), key=q.venue)
-        if not rows:
-            self.add_row("no data yet", *[""] * (len(COLUMNS) - 1))
+        if rows:
+            refill(self, COLUMNS, shown, keys=venues, column_keys=COLUMNS)
+        else:
+            empty = ("no data yet", *[""] * (len(COLUMNS) - 1))
+            refill(self, COLUMNS, [empty], column_keys=COLUMNS)
