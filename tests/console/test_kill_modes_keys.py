@@ -92,6 +92,6 @@ async def test_the_market_board_shows_each_venues_data_age(tmp_path) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
         await pilot.press("ctrl+n")
-        await until(app, pilot, lambda: len(table_rows(app, "#market")) == 4)
+        await until(app, pilot, lambda: len(table_rows(app, "#market")) == 4, frames=2000)
         rows = table_rows(app, "#market")
         assert all(r["data age"].endswith("ms") or r["data age"].endswith(" s") for r in rows), rows
