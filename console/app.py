@@ -17,6 +17,7 @@ from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
 from console.bindings import ACTIONS, app_bindings, by_id
+from console.flatten_text import flatten_text
 from console.ingest import (
     BLOTTER,
     HEADER,
@@ -407,6 +408,55 @@ class TrancheApp(App[None]):
             f"HALTED: cancelled {report.cancelled}{failed} in {report.elapsed_ms:.0f} ms",
             severity="error",
             title="Kill switch",
+        )
+
+    def action_pause(self) -> None:
+        try:
+            self.engine.pause()
+        except InputError as e:
+            self.notify(str(e), severity="warning", title="Not paused")
+            return
+        self.notify("PAUSED: nothing new is sent; resting orders stay.", title="Pause")
+
+    def action_resume(self) -> None:
+        try:
+            self.engine.resume()
+        except InputError as e:
+            self.notify(str(e), severity="warning", title="Not resumed")
+            return
+        self.notify("ACTIVE: parents continue over their remaining horizon.", title="Resume")
+
+    def action_flatten(self) -> None:
+        self.ask_flatten()
+
+    @work(group="flatten", exclusive=True, exit_on_error=False)
+    async def ask_flatten(self) -> None:
+        plan = await self.engine.flatten_plan()
+        if not plan:
+            self.notify("No position to flatten.", title="Flatten")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.do_flatten()
+
+        self.push_screen(
+            ConfirmModal(
+                "Flatten every position?", flatten_text(plan), yes="Yes, flatten", danger=True
+            ),
+            answered,
+        )
+
+    @work(group="kill", exit_on_error=False)
+    async def do_flatten(self) -> None:
+        report = await self.engine.flatten(confirm=True)
+        self.fetch_tables(now=True)
+        left = ", ".join(f"{k} {v}" for k, v in report.left.items())
+        self.notify(
+            f"HALTED: {len(report.parents)} closing orders sent; "
+            + (f"still open: {left}" if left else "every position is flat"),
+            severity="warning" if left else "information",
+            title="Flatten",
         )
 
     def on_kill_switch_reset_requested(self) -> None:

@@ -12,6 +12,7 @@ from engine.events import (
     AlertRaised,
     ChildUpdated,
     Event,
+    FeedStateChanged,
     FillRecorded,
     KillReport,
     LogMessage,
@@ -22,6 +23,7 @@ from engine.events import (
     RecoveryCompleted,
     RiskDenied,
     TradingStateChanged,
+    VenuesSwept,
     VenueStateChanged,
 )
 from engine.history import RecentHistory
@@ -90,6 +92,8 @@ class ConsoleState:
     logs: deque[tuple[float, str, str]] = field(default_factory=lambda: deque(maxlen=1000))
     log_seq: int = 0  # total log lines ever appended, so the log pane writes only new ones
     last_kill: KillReport | None = None
+    last_sweep: VenuesSwept | None = None  # each venue's own open-order list after a kill
+    feeds: dict[str, str] = field(default_factory=dict)  # venue -> book feed state
     last_recovery: RecoveryCompleted | None = None
     notices: deque[tuple[str, str, str]] = field(default_factory=lambda: deque(maxlen=50))
     engine_now: float = 0.0
@@ -197,6 +201,19 @@ class ConsoleState:
                 (f"kill retry {ev.followup}: confirmed" if ev.followup else "kill: cancelled")
                 + f" {ev.cancelled}, failed {failed}, {ev.elapsed_ms:.1f} ms",
             )
+            self.dirty.add(KILL)
+        elif isinstance(ev, FeedStateChanged):
+            if ev.capability == "book":
+                self.feeds[ev.venue] = ev.state
+                self.dirty.add(MARKET)
+            if ev.state != "live":
+                self.log(
+                    ev.ts, "warning", f"{ev.venue}: {ev.capability} feed {ev.state} {ev.detail}"
+                )
+        elif isinstance(ev, VenuesSwept):
+            self.last_sweep = ev
+            said = "; ".join(f"{v}: {why}" for v, why in ev.venues)
+            self.log(ev.ts, "info" if ev.clean else "error", f"venues swept: {said}")
             self.dirty.add(KILL)
         elif isinstance(ev, VenueStateChanged):
             self.venues[ev.venue] = ev.connected

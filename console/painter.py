@@ -38,14 +38,23 @@ def paint(app: TrancheApp, main: MainScreen, dirty: set[str]) -> None:
     st = app.state
     if HEADER in dirty or KILL in dirty:
         main.query_one(StatusBar).show(
-            st.venues, st.trading_state, app.engine.clock.now(), app.engine.clock.simulated
+            st.venues,
+            st.trading_state,
+            app.engine.clock.now(),
+            app.engine.clock.simulated,
+            dead_men=app.engine.dead_men(),
         )
         main.query_one(HaltedBanner).show(st.trading_state, st.state_reason)
         main.query_one(KillSwitch).show(st.trading_state, st.state_reason, st.last_kill)
+        main.query_one(KillSwitch).show_sweep(st.last_sweep)
         update_submit(app, main)
     if MARKET in dirty:
         symbol = app.draft.symbol.strip().upper()
-        main.query_one(MarketBoard).show(q for (_, s), q in st.quotes.items() if s == symbol)
+        feeds = {v: st.feeds.get(v, "poll" if f.get("book", "").startswith("poll") else "")
+                 for v, f in app.engine.venue_feed_modes().items()}  # fmt: skip
+        main.query_one(MarketBoard).show(
+            (q for (_, s), q in st.quotes.items() if s == symbol), app.engine.clock.now(), feeds
+        )
     if PROGRESS in dirty:
         main.query_one(ExecutionProgress).show(
             st.parents.values(), app.engine.clock.now(), getattr(app.engine, "steps", no_steps)
@@ -116,13 +125,14 @@ def update_submit(app: TrancheApp, main: MainScreen) -> None:
     pv = app.preview
     if pv is None:
         return
-    halted = app.engine.trading_state is TradingState.HALTED
+    state = app.engine.trading_state
+    halted = state in (TradingState.HALTED, TradingState.PAUSED)  # the engine refuses both
     ok = pv.ok and not halted
     ready = f"ready: {pv.quantity} {pv.symbol}"
     if pv.denied:  # the dialog lists them and will not send
         ready = f"risk gate would deny {len(pv.denied)} child order(s)"
     main.query_one(OrderTicket).set_submittable(
-        ok, ready if ok else "trading halted" if pv.ok else "not valid"
+        ok, ready if ok else f"trading {state.value}" if pv.ok else "not valid"
     )
 
 

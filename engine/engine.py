@@ -30,6 +30,7 @@ from engine.execution.guardrail import restore_switch_off, wire_guardrail
 from engine.execution.journal import Journal
 from engine.execution.launch import Launcher
 from engine.execution.logfile import LogFile, attach_log_file, log_path_for
+from engine.execution.modes import FlattenLine, FlattenReport, TradingModes
 from engine.execution.state import EngineState
 from engine.execution.status import TradingStatus
 from engine.held_store import HeldStore
@@ -90,6 +91,8 @@ class Engine:
         self.launcher = Launcher(s, self.desk)
         self.kill_switch = KillSwitch(s, self.desk, self.status)
         self.exits = ExitDesk(s, self.submit)  # protective OCO exits, emulated on quotes
+        self.modes = TradingModes(s, self.status, self.kill_switch, self.submit)
+        self._sweeps: set[asyncio.Task[object]] = set()
         wire_guardrail(s)
         self.recovery: RecoveryReport | None = None  # the last recovery's report
         self.log_file: LogFile | None = None  # opened by start() when there is a store
@@ -168,6 +171,19 @@ class Engine:
         return self.state.venue_latency_s
 
     @property
+    def venue_feeds(self) -> dict[str, dict[str, str]]:
+        """Per venue, the state of each streamed capability (live, resync, stale, poll)."""
+        return self.state.venue_feeds
+
+    def venue_feed_modes(self) -> dict[str, dict[str, str]]:
+        """Per venue, per capability: `stream` or `poll (why)`, as chosen at connect."""
+        return {n: b.feeds() for n, b in self.state.brokers.items()}
+
+    def dead_men(self) -> dict[str, str]:
+        """Per venue, its dead-man switch ('' when none): the header shows it."""
+        return {n: b.dead_man() for n, b in self.state.brokers.items()}
+
+    @property
     def watched(self) -> set[str]:
         return self.state.watched
 
@@ -223,6 +239,8 @@ class Engine:
         for name, b in s.brokers.items():
             b.on_update(self.desk.on_update)
             b.on_state(functools.partial(self.status.venue_state, name))
+            b.on_quote(s.market.push)  # streamed books reach the engine as they change
+            b.on_feed(functools.partial(self.status.feed_state, name))
         s.started = True
         await restore_switch_off(s)
         # reliability: reconcile what the journal says was live before anything new is sent
@@ -300,6 +318,9 @@ class Engine:
             await self.recorder.stop()
         await self.kill_switch.close()
         await self.exits.close()  # armed exits stay armed in the journal for the next start
+        for t in list(self._sweeps):
+            t.cancel()
+        await asyncio.gather(*self._sweeps, return_exceptions=True)
         for pid in list(s.tasks):
             s.stopped.add(pid)
         await self._cancel_open_children()
@@ -360,6 +381,8 @@ class Engine:
         s = self.state
         if s.risk.state is TradingState.HALTED:
             raise InputError("trading_state", "trading is HALTED: reset before sending orders")
+        if s.risk.state is TradingState.PAUSED:
+            raise InputError("trading_state", "trading is PAUSED: resume before sending orders")
         if plan is None:
             plan = await plan_ticket(s, ticket)
         else:
@@ -464,9 +487,13 @@ class Engine:
 
     async def kill(self) -> KillReport:
         """HALT, stop every algorithm, cancel every open order on every venue concurrently;
-        protective exits end too (their journal says so)."""
+        protective exits end too (their journal says so). Then (after the report) each venue's
+        own open-order list is swept and published (VenuesSwept)."""
         report = await self.kill_switch.kill()
         await self.exits.cancel("kill switch")
+        task = asyncio.get_running_loop().create_task(self.modes.sweep(), name="kill-sweep")
+        self._sweeps.add(task)
+        task.add_done_callback(self._sweeps.discard)
         return report
 
     async def protect(
@@ -480,6 +507,21 @@ class Engine:
     async def flatten_symbol(self, symbol: str) -> str | None:
         """Exit the symbol's whole position at market through the risk gate; None if flat."""
         return await self.exits.flatten(symbol)
+
+    def pause(self) -> None:
+        """PAUSED: nothing new is sent, resting orders stay; `resume()` continues every parent."""
+        self.modes.pause()
+
+    def resume(self) -> None:
+        self.modes.resume()
+
+    async def flatten_plan(self) -> list[FlattenLine]:
+        """What `flatten` would send, with the cost estimate the confirmation shows."""
+        return await self.modes.flatten_plan()
+
+    async def flatten(self, *, confirm: bool) -> FlattenReport:
+        """Kill, then every position to zero through the risk gate (REDUCING), then HALTED."""
+        return await self.modes.flatten(confirm=confirm)
 
     def reset(self, *, confirm: bool) -> None:
         """Back to ACTIVE from HALTED or REDUCING: only with an explicit confirmation."""

@@ -117,6 +117,14 @@ class KillReport(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class VenuesSwept(Event):
+    """After a kill or a flatten: per venue, what its own open-order list says is still open."""
+
+    venues: tuple[tuple[str, str], ...]  # (venue, "no open orders" | "N open: ids" | why unknown)
+    clean: bool  # every venue answered and listed nothing open
+
+
+@dataclass(frozen=True, slots=True)
 class AlertRaised(Event):
     kind: str  # "slippage", "latency", "guardrail", ...
     message: str
@@ -130,6 +138,16 @@ class AlertRaised(Event):
 class VenueStateChanged(Event):
     venue: str
     connected: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStateChanged(Event):
+    """A venue's market-data or user stream went live, is resyncing, went stale, or is polled."""
+
+    venue: str
+    capability: str  # book | trades | orders | my_trades
+    state: str  # live | resync | stale | poll
     detail: str = ""
 
 

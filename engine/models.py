@@ -54,6 +54,7 @@ class TradingState(StrEnum):
     ACTIVE = "active"
     REDUCING = "reducing"
     HALTED = "halted"
+    PAUSED = "paused"  # nothing new is sent; resting orders stay; parents resume where they were
 
 
 class InputError(ValueError):

@@ -32,6 +32,10 @@ class MarketState:
         self._store(q)
         return q
 
+    def push(self, q: Quote) -> None:
+        """A quote the venue streamed: kept and published like one the engine asked for."""
+        self._store(q)
+
     def _store(self, q: Quote) -> None:
         self.quotes[(q.venue, q.symbol)] = q
         self.publish(QuoteUpdated(self.clock.now(), q))

@@ -13,6 +13,7 @@ class HaltedBanner(Static):
     def show(self, state: TradingState, reason: str) -> None:
         self.set_class(state is TradingState.HALTED, "-halted")
         self.set_class(state is TradingState.REDUCING, "-reducing")
+        self.set_class(state is TradingState.PAUSED, "-paused")
         shown = state is not TradingState.ACTIVE
         if self.display != shown:  # setting it again would re-layout the screen every second
             self.display = shown
@@ -22,3 +23,7 @@ class HaltedBanner(Static):
             )
         elif state is TradingState.REDUCING:
             self.update(f"REDUCING: {reason} - only orders that reduce exposure are sent.")
+        elif state is TradingState.PAUSED:
+            self.update(
+                f"PAUSED: {reason} - nothing new is sent, resting orders stay. f10 resumes."
+            )

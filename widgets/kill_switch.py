@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Static
 
-from engine.events import KillReport
+from engine.events import KillReport, VenuesSwept
 from engine.models import TradingState
 from widgets.format import ms
 
@@ -30,6 +30,9 @@ class KillSwitch(Vertical):
             )
         yield Static("", id="kill-state")
         yield Static("no kill yet", id="kill-report")
+        sweep = Static("", id="kill-sweep")
+        sweep.display = False  # shown once a kill has swept the venues
+        yield sweep
 
     def on_mount(self) -> None:
         key_for = getattr(self.app, "key_for", None)  # the keys in force, the trader's keymap first
@@ -68,3 +71,13 @@ class KillSwitch(Vertical):
                 f"algos stopped {report.algos_stopped}, {ms(report.elapsed_ms)}"
             )
             self.query_one("#kill-report", Static).update(head + (f"\n{failed}" if failed else ""))
+
+    def show_sweep(self, sweep: VenuesSwept | None) -> None:
+        """Per venue, what its own open-order list said after the kill: the proof, not our memory."""
+        if sweep is None:
+            return
+        head = "venues confirm: nothing open" if sweep.clean else "venues NOT all confirmed:"
+        rows = "\n".join(f"  {v}: {why}" for v, why in sweep.venues)
+        box = self.query_one("#kill-sweep", Static)
+        box.display = True
+        box.update(f"{head}\n{rows}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from textual.widgets import DataTable
 
@@ -10,10 +10,18 @@ from engine.models import Quote
 from widgets.format import figure, level
 from widgets.table_fill import fits, refill
 
-COLUMNS = ("venue", "bid", "ask", "sprd bps", "bid sz", "ask sz")
+COLUMNS = ("venue", "bid", "ask", "sprd bps", "bid sz", "ask sz", "data age")
 
 
-def cells(q: Quote) -> tuple[str, ...]:
+def age_text(age_s: float | None, feed: str) -> str:
+    """How old the venue's data is, and how it arrives when that is not a live stream."""
+    if age_s is None:
+        return "-"
+    age = f"{age_s * 1000:.0f} ms" if age_s < 10 else f"{age_s:.0f} s"
+    return age if feed in ("", "live", "stream") else f"{age} {feed}"
+
+
+def cells(q: Quote, now: float | None = None, feed: str = "") -> tuple[str, ...]:
     return (
         q.venue,
         figure(q.bid, 4),
@@ -21,6 +29,7 @@ def cells(q: Quote) -> tuple[str, ...]:
         level(q.spread_bps, 1),
         figure(q.bid_size),
         figure(q.ask_size),
+        age_text(None if now is None else max(0.0, now - q.ts), feed),
     )
 
 
@@ -33,10 +42,17 @@ class MarketBoard(DataTable[str]):
         self._shown: dict[str, tuple[str, ...]] = {}  # venue -> the cells on screen
         self.show([])
 
-    def show(self, quotes: Iterable[Quote]) -> None:
+    def show(
+        self,
+        quotes: Iterable[Quote],
+        now: float | None = None,
+        feeds: Mapping[str, str] | None = None,
+    ) -> None:
+        """`feeds`: per venue, how its book arrives (live, poll, stale, resync; "" simulated)."""
         rows = sorted(quotes, key=lambda q: q.venue)
         venues = tuple(q.venue for q in rows)
-        shown = [cells(q) for q in rows]
+        feed = feeds or {}
+        shown = [cells(q, now, feed.get(q.venue, "")) for q in rows]
         if (
             venues == self._venues
             and rows
@@ -56,4 +72,5 @@ class MarketBoard(DataTable[str]):
         if rows:
             refill(self, COLUMNS, shown, keys=venues, column_keys=COLUMNS)
         else:
-            refill(self, COLUMNS, [("no data yet", "", "", "", "", "")], column_keys=COLUMNS)
+            empty = ("no data yet", *[""] * (len(COLUMNS) - 1))
+            refill(self, COLUMNS, [empty], column_keys=COLUMNS)

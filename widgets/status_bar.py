@@ -14,8 +14,14 @@ class StatusBar(Static):
     """Always on screen; colours come from CSS classes, so themes stay in .tcss."""
 
     def show(
-        self, venues: dict[str, bool], trading_state: TradingState, now: float, simulated: bool
+        self,
+        venues: dict[str, bool],
+        trading_state: TradingState,
+        now: float,
+        simulated: bool,
+        dead_men: dict[str, str] | None = None,
     ) -> None:
+        """`dead_men`: per venue, its venue-side dead-man switch ('armed 60 s'; '' when none)."""
         text = Text()
         text.append(" TRANCHE ", style="bold reverse")
         text.append("  ")
@@ -24,6 +30,14 @@ class StatusBar(Static):
         for name, ok in venues.items():
             text.append("● " if ok else "○ ", style="bold" if ok else "dim")
             text.append(f"{name} ", style="" if ok else "strike dim")
+            armed = (dead_men or {}).get(name, "")
+            if armed:  # the venue cancels our orders by itself if this console dies
+                text.append(
+                    f"[dead-man {armed.removeprefix('armed ')}] "
+                    if armed.startswith("armed")
+                    else "[dead-man OFF] ",
+                    style="bold" if armed.startswith("armed") else "reverse",
+                )
         text.append("  state ")
         text.append(f" {trading_state.value.upper()} ", style="bold reverse")
         stamp = (

@@ -54,6 +54,8 @@ async def _check_one(name: str, broker: Any, timeout: float) -> dict[str, Any]:
         "markets": 0,
         "error": None,
         "account": None,
+        "feeds": {},
+        "dead_man": "",
     }
     started = time.perf_counter()
     try:
@@ -68,6 +70,8 @@ async def _check_one(name: str, broker: Any, timeout: float) -> dict[str, Any]:
         if not health.markets:
             row["markets"] = len(await broker.symbols())
         row["account"] = await _check_account(broker, timeout)
+        row["feeds"] = broker.feeds()  # per capability: stream, or poll and why (chosen at connect)
+        row["dead_man"] = broker.dead_man()
     except TimeoutError:
         row.update(
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
@@ -121,6 +125,11 @@ def _human(data: dict[str, Any]) -> str:
         lines.append(
             f"{r['name']:<{width}}  {'yes' if r['connected'] else 'NO':<9}  {latency:>10}  {r['markets']:>7}  {note}"
         )
+        if r.get("feeds"):
+            feeds = ", ".join(f"{k} {v}" for k, v in r["feeds"].items())
+            lines.append(f"{'':<{width}}  feeds: {feeds}")
+        if r.get("dead_man"):
+            lines.append(f"{'':<{width}}  dead-man switch: {r['dead_man']}")
     return "\n".join(lines)
 
 

@@ -141,6 +141,8 @@ class OrderUpdate:
 
 UpdateHandler = Callable[[OrderUpdate], None]
 StateHandler = Callable[[bool, str], None]  # (connected, detail)
+QuoteHandler = Callable[[Quote], None]
+FeedHandler = Callable[[str, str, str], None]  # (capability, state, detail)
 
 
 def venue_copy(
@@ -183,6 +185,8 @@ class Broker(ABC):
         self.name = name
         self._handlers: list[UpdateHandler] = []
         self._state_handlers: list[StateHandler] = []
+        self._quote_handlers: list[QuoteHandler] = []
+        self._feed_handlers: list[FeedHandler] = []
 
     def on_update(self, handler: UpdateHandler) -> None:
         """Register for pushed order updates (fills, unsolicited cancels and rejects)."""
@@ -199,6 +203,30 @@ class Broker(ABC):
     def _emit_state(self, connected: bool, detail: str) -> None:
         for h in self._state_handlers:
             h(connected, detail)
+
+    def on_quote(self, handler: QuoteHandler) -> None:
+        """Register for quotes a venue pushes (a streamed book), between the engine's own asks."""
+        self._quote_handlers.append(handler)
+
+    def _emit_quote(self, quote: Quote) -> None:
+        for h in self._quote_handlers:
+            h(quote)
+
+    def on_feed(self, handler: FeedHandler) -> None:
+        """Register for market-data feed changes: a stream live, resyncing, stale, or polled."""
+        self._feed_handlers.append(handler)
+
+    def _emit_feed(self, capability: str, state: str, detail: str) -> None:
+        for h in self._feed_handlers:
+            h(capability, state, detail)
+
+    def feeds(self) -> dict[str, str]:
+        """Per capability (book, trades, orders, my_trades): `stream` or `poll (why)`."""
+        return {}
+
+    def dead_man(self) -> str:
+        """The venue-side dead-man switch: '' when none, else what is armed (e.g. 'armed 60 s')."""
+        return ""
 
     async def connect(self) -> None:  # noqa: B027 - optional hook
         """Open connections; raise VenueUnavailable or AuthenticationFailed if it cannot."""

@@ -38,6 +38,25 @@ class VenueConfig(Section):
     rate_limit: bool = Field(
         True, description="Let ccxt pace requests to the exchange's published rate limit."
     )
+    stream: bool = Field(
+        True, description="Stream books, orders and fills over ccxt.pro where the exchange can."
+    )
+    stream_stale_s: float = Field(
+        5.0, gt=0, description="A streamed book with no update this long is stale: resync."
+    )
+    reconcile_interval_s: float = Field(
+        10.0, gt=0, description="Seconds between REST fill reconciliations while fills stream."
+    )
+    dead_man_s: float = Field(
+        0.0,
+        ge=0,
+        description="Venue cancels our orders this long after our last heartbeat; 0 = off.",
+    )
+    dead_man_via: Literal["native", "countdown"] = Field(
+        "native",
+        description="native: ccxt cancel_all_orders_after where the exchange has it; countdown: "
+        "Binance's countdownCancelAll heartbeat (futures; emulated by tranche sim serve).",
+    )
 
 
 class BrokerConfig(Section):

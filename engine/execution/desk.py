@@ -230,6 +230,8 @@ class ChildDesk:
                     self.apply_update(child, OrderUpdate(child.client_order_id, found.status, f))
             except BrokerError:
                 return
+            if found.fills:
+                self.child_changed(child)  # the fills found here are journalled like any other
             if found.filled_qty > child.filled_qty:  # executed, fills not seen yet: never re-sent
                 self.hold(child, found.filled_qty)
                 return

@@ -18,6 +18,7 @@ from engine.models import (
     Quote,
     Side,
     TimeInForce,
+    TradingState,
     round_down,
     round_price,
 )
@@ -75,6 +76,7 @@ class LegRunner:
         post_only: bool = False,
         meta: dict[str, Any] | None = None,
     ) -> ChildOrder:
+        await self._while_paused()
         qty = min(round_down(quantity, self.instrument.step), self.leg.remaining - self._working())
         px = (
             round_price(limit_price, self.instrument.tick, self.side)
@@ -87,11 +89,17 @@ class LegRunner:
         self._children.append(child)
         return child
 
+    async def _while_paused(self) -> None:
+        """PAUSED: hold here (no send, no cancel: resting orders stay) until resumed or stopped."""
+        while self._state.risk.state is TradingState.PAUSED and not self.stopped:
+            await self._until(1.0, self._state.unpaused)
+
     def _working(self) -> Decimal:
         """Quantity still live at the venue: never send more than the leg has left."""
         return sum((c.remaining for c in self._children if c.status.is_open), Decimal(0))
 
     async def cancel(self, child: ChildOrder) -> ChildOrder:
+        await self._while_paused()  # a pause keeps resting orders where they are
         await self._desk.cancel_child(child)
         return child
 

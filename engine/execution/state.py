@@ -49,6 +49,8 @@ class EngineState:
     venue_connected: dict[str, bool] = field(default_factory=dict)
     venue_errors: dict[str, str] = field(default_factory=dict)  # why a venue failed to connect
     venue_latency_s: dict[str, float] = field(default_factory=dict)  # one-way, EWMA
+    venue_feeds: dict[str, dict[str, str]] = field(default_factory=dict)  # capability -> state
+    unpaused: asyncio.Event = field(default_factory=asyncio.Event)  # cleared while PAUSED
     instruments: dict[tuple[str, str], Instrument] = field(default_factory=dict)
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # a parent's running legs
     done: dict[str, asyncio.Event] = field(default_factory=dict)  # set once the parent finished
@@ -68,6 +70,7 @@ class EngineState:
 
     def __post_init__(self) -> None:
         self.guardrail = Guardrail(self.settings.algos)
+        self.unpaused.set()
 
     def publish(self, event: Event) -> None:
         self.bus.publish(event)

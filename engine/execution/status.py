@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from engine.events import AlertRaised, TradingStateChanged, VenueStateChanged
+from engine.events import AlertRaised, FeedStateChanged, TradingStateChanged, VenueStateChanged
 from engine.execution.state import EngineState
 from engine.models import InputError, TradingState
 
@@ -57,3 +57,14 @@ class TradingStatus:
                 "info" if connected else "error",
                 f"{venue}: {'connected' if connected else 'disconnected'} {detail}".strip(),
             )
+
+    def feed_state(self, venue: str, capability: str, state: str, detail: str) -> None:
+        """A stream went live, resynced, went stale or fell back to polling: on screen and logged."""
+        s = self.state
+        feeds = s.venue_feeds.setdefault(venue, {})
+        if feeds.get(capability) == state:
+            return
+        feeds[capability] = state
+        s.publish(FeedStateChanged(s.clock.now(), venue, capability, state, detail))
+        if state != "live":
+            s.log("warning", f"{venue}: {capability} feed {state} {detail}".strip())

@@ -156,6 +156,10 @@ class RiskGate:
             return Denial(
                 "trading_state", f"trading is HALTED ({self.state_reason or 'no reason'})"
             )
+        if self.state is TradingState.PAUSED:  # legs wait before sending; this is the backstop
+            return Denial(
+                "trading_state", f"trading is PAUSED ({self.state_reason or 'no reason'})"
+            )
         # REDUCING: the order must shrink |position| without flipping it to the other side.
         if self.state is TradingState.REDUCING and not (
             position * signed < 0 and qty <= abs(position)

@@ -90,3 +90,23 @@ async def _one_venue(
     ]
     await asyncio.gather(*(cancel_one(c) for c in extra))
     return cancelled, failed
+
+
+async def sweep_open(
+    brokers: dict[str, Broker], deadline_s: float = VENUE_DEADLINE_S
+) -> list[tuple[str, str, int]]:
+    """Per venue, its own list of open orders (ours or not, known or not): (venue, said, open)."""
+
+    async def one(name: str, broker: Broker) -> tuple[str, str, int]:
+        try:
+            states = await asyncio.wait_for(broker.open_orders(), deadline_s)
+        except TimeoutError:
+            return name, f"unknown: no answer in {deadline_s:g} s", -1
+        except Exception as e:  # one venue's failure is its line, never the others'
+            return name, f"unknown: {getattr(e, 'message', e)}", -1
+        if not states:
+            return name, "no open orders", 0
+        ids = ", ".join(s.client_order_id for s in states[:5])
+        return name, f"{len(states)} open: {ids}{' ...' if len(states) > 5 else ''}", len(states)
+
+    return list(await asyncio.gather(*(one(n, b) for n, b in brokers.items())))

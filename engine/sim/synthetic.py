@@ -76,6 +76,7 @@ class SymbolMarket:
         self._impact_k = mp.impact.y * sym.vol_daily
         self.sink: FillSink | None = None  # where fills of our resting orders go
         self._react_at: float | None = None  # when the books catch up with our last trades
+        self.step_listeners: list[Callable[[], None]] = []  # after every change of the books
         self._place()
 
     @property
@@ -122,9 +123,13 @@ class SymbolMarket:
             self._step()  # re-places every book, so a reaction due by now has happened
             if self._react_at is not None and self._react_at <= self.t:
                 self._react_at = None
+            for listen in self.step_listeners:
+                listen()
         if self._react_at is not None and self._react_at <= t:
             self._react_at = None
             self._place()
+            for listen in self.step_listeners:
+                listen()
 
     def _deliver(self, i: int, b: VenueBook, fills: list[tuple[Resting, int, int]]) -> None:
         for o, lots, price in fills:

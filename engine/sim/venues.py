@@ -6,6 +6,7 @@ import itertools
 import math
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -146,6 +147,21 @@ class SimVenue(Broker):
         self, symbol: str, depth: int = 10
     ) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
         m = self._sym(symbol)
+        sp, b = m.sym, m.books[self.index]
+        return (
+            [(p * sp.tick, q * sp.step) for p, q in b.levels(BID, depth)],
+            [(p * sp.tick, q * sp.step) for p, q in b.levels(ASK, depth)],
+        )
+
+    def on_book_change(self, symbol: str, listener: Callable[[], None]) -> None:
+        """Call `listener` after every market step that re-places the books (a live feed)."""
+        self._sym(symbol).step_listeners.append(listener)
+
+    def levels_now(
+        self, symbol: str, depth: int
+    ) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        """The book as it stands, without moving the market (safe inside a step listener)."""
+        m = self.market.symbols[symbol]
         sp, b = m.sym, m.books[self.index]
         return (
             [(p * sp.tick, q * sp.step) for p, q in b.levels(BID, depth)],

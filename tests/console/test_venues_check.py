@@ -46,7 +46,11 @@ def test_check_reports_each_venue_as_json(tmp_path, capsys, monkeypatch):
     out = json.loads(capsys.readouterr().out)
     rows = {r["name"]: r for r in out["venues"]}
     assert code == 1  # one venue is down: scripts can tell
-    assert set(rows["bn"]) == {"name", "connected", "latency_ms", "markets", "error", "account"}
+    assert set(rows["bn"]) == {
+        "name", "connected", "latency_ms", "markets", "error", "account", "feeds", "dead_man",
+    }  # fmt: skip
+    # this REST-only venue has no WebSocket side: fills are polled, and the row says why
+    assert rows["bn"]["feeds"]["orders"].startswith("poll (user stream did not log in")
     assert (
         rows["bn"]["connected"] is True
         and rows["bn"]["markets"] == 4

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import ccxt.async_support as ccxt
+import ccxt.pro as ccxtpro
 
 from engine.brokers.base import (
     Broker,
@@ -21,6 +22,7 @@ from engine.brokers.base import (
     OrderUpdate,
     UnknownSymbol,
 )
+from engine.brokers.ccxt.deadman import DeadManSwitch
 from engine.brokers.ccxt.errors import (
     REDACTOR,
     install_log_redaction,
@@ -35,6 +37,7 @@ from engine.brokers.ccxt.parse import (
     dec,
     instrument_from_market,
 )
+from engine.brokers.ccxt.streams import StreamedBook, VenueStreams
 from engine.clock import Clock, LiveClock
 from engine.config import ConfigError, Settings, VenueConfig
 from engine.models import (
@@ -85,7 +88,10 @@ class CcxtBroker(CcxtOrders, Broker):
             )
             if n
         }
-        self.exchange = make_exchange(venue, {k: v for k, v in secrets.items() if v})
+        streaming = venue.stream and hasattr(ccxtpro, venue.exchange)
+        self.exchange = make_exchange(
+            venue, {k: v for k, v in secrets.items() if v}, streaming=streaming
+        )
         self.has_credentials = bool(secrets.get("apiKey") and secrets.get("secret"))
         REDACTOR.register(self, secrets.values())
         install_log_redaction()
@@ -93,6 +99,8 @@ class CcxtBroker(CcxtOrders, Broker):
         self._instruments: dict[str, Instrument] = {}
         self._marks: dict[str, Decimal] = {}
         self.fills = FillPoller(self)
+        self.streams = VenueStreams(self, enabled=streaming, stale_s=venue.stream_stale_s)
+        self.dead_man_switch = DeadManSwitch(self, venue.dead_man_s, venue.dead_man_via)
         self._poll_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
@@ -104,13 +112,17 @@ class CcxtBroker(CcxtOrders, Broker):
         """Load markets (syncing time with the venue), then start polling for fills."""
         await self.call("connect", self.exchange.load_markets)
         self._index_markets()
+        await self.streams.start()
+        await self.dead_man_switch.start()
         if self.poll_interval_s > 0 and self._poll_task is None:
             self._poll_task = asyncio.get_running_loop().create_task(
                 self._poll_loop(), name=f"{self.name}-fills"
             )
 
     async def close(self) -> None:
-        """Stop polling and release the HTTP session."""
+        """Stop streams and polling, release the HTTP session and the sockets."""
+        await self.streams.close()
+        await self.dead_man_switch.close()
         if self._poll_task is not None:
             self._poll_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -120,7 +132,13 @@ class CcxtBroker(CcxtOrders, Broker):
 
     async def _poll_loop(self) -> None:
         while True:
-            await self.clock.sleep(self.poll_interval_s)
+            # while fills stream, the poll is the authoritative reconciliation, at a slower pace
+            live = self.streams.user_live
+            await self.clock.sleep(
+                max(self.poll_interval_s, self.venue.reconcile_interval_s)
+                if live
+                else self.poll_interval_s
+            )
             try:
                 await self.fills.poll()
             except BrokerError as e:  # a bad poll must not end polling: the next one catches up
@@ -225,6 +243,9 @@ class CcxtBroker(CcxtOrders, Broker):
     async def book(
         self, symbol: str, depth: int = 10
     ) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        streamed = self.streams.fresh_book(self.ccxt_symbol(symbol))
+        if streamed is not None:
+            return streamed.bids[:depth], streamed.asks[:depth]
         ob = await self.call(
             f"book {symbol}", self.exchange.fetch_order_book, self.ccxt_symbol(symbol), depth
         )
@@ -233,6 +254,9 @@ class CcxtBroker(CcxtOrders, Broker):
         return bids, asks
 
     async def top_of_book(self, symbol: str) -> Quote:
+        streamed = self.streams.fresh_book(self.ccxt_symbol(symbol))
+        if streamed is not None:
+            return self._quote(symbol, streamed)
         bids, asks = await self.book(symbol, 5)
         if not bids or not asks:
             raise BrokerError(
@@ -243,6 +267,42 @@ class CcxtBroker(CcxtOrders, Broker):
         )
         self._marks[self.ccxt_symbol(symbol)] = q.mid
         return q
+
+    def _quote(self, symbol: str, b: StreamedBook) -> Quote:
+        """A streamed book's top, stamped with when it arrived (its age is the data's age)."""
+        if not b.bids or not b.asks:
+            raise BrokerError(self.name, f"top of book {symbol}: the streamed book is one-sided")
+        age = max(0.0, time.monotonic() - b.received)
+        q = Quote(
+            self.name, symbol, b.bids[0][0], b.asks[0][0], b.bids[0][1], b.asks[0][1],
+            self.clock.now() - age,
+        )  # fmt: skip
+        self._marks[self.ccxt_symbol(symbol)] = q.mid
+        return q
+
+    def book_streamed(self, ccxt_symbol: str, book: StreamedBook) -> None:
+        """A streamed book changed: its quote goes to the engine now, not at the next poll."""
+        if book.bids and book.asks:
+            self._emit_quote(self._quote(self._engine_symbol(ccxt_symbol), book))
+
+    def _engine_symbol(self, ccxt_symbol: str) -> str:
+        configured = self.venue.symbols or []
+        for s in configured:
+            if self._symbols.get(s) == ccxt_symbol:
+                return s
+        return ccxt_symbol
+
+    def say_feed(self, capability: str, state: str, detail: str) -> None:
+        self._emit_feed(capability, state, detail)
+
+    def feeds(self) -> dict[str, str]:
+        return self.streams.describe()
+
+    def dead_man(self) -> str:
+        return self.dead_man_switch.state
+
+    def ccxt_symbols(self) -> list[str]:
+        return sorted(set(self._symbols.values()))
 
     async def adv(self, symbol: str) -> Decimal | None:
         """The 24-hour base volume from the venue's ticker."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import ccxt.async_support as ccxt
+import ccxt.pro as ccxtpro
 
 from engine.brokers.ccxt.parse import rewrite_urls
 from engine.config import ConfigError, VenueConfig
@@ -21,8 +23,11 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def make_exchange(venue: VenueConfig, credentials: dict[str, str]) -> Any:
-    cls = getattr(ccxt, venue.exchange, None)
+def make_exchange(
+    venue: VenueConfig, credentials: dict[str, str], *, streaming: bool = False
+) -> Any:
+    """ccxt's REST client, or with `streaming` its WebSocket one (ccxt.pro, the same REST calls too)."""
+    cls = getattr(ccxtpro if streaming else ccxt, venue.exchange, None)
     if cls is None or not isinstance(cls, type):
         raise ConfigError(
             f"broker.venues[{venue.name}].exchange: unknown ccxt exchange {venue.exchange!r}"
@@ -44,7 +49,10 @@ def make_exchange(venue: VenueConfig, credentials: dict[str, str]) -> Any:
     if venue.sandbox:
         exchange.set_sandbox_mode(True)
     if venue.base_url:
+        ws = exchange.urls["api"].get("ws")
         exchange.urls["api"] = rewrite_urls(exchange.urls["api"], venue.base_url)
+        if isinstance(ws, dict):  # the streams: same host and path prefix, ws scheme
+            exchange.urls["api"]["ws"] = rewrite_urls(ws, re.sub(r"^http", "ws", venue.base_url))
         if venue.base_url.startswith("http://"):
             exchange.timeout_on_exit = (
                 0  # ccxt waits 250 ms on close for TLS shutdown; plain HTTP has none

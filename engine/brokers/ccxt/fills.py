@@ -44,6 +44,7 @@ class FillPoller:
         self._orders: dict[str, Tracked] = {}
         self._by_venue_cid: dict[str, str] = {}
         self._seen: set[str] = set()
+        self._venue_ids: dict[str, str] = {}  # kept after untrack: a status ask needs no lookup
 
     def track(self, order: ChildOrder, ccxt_symbol: str) -> None:
         ex = self.broker.exchange
@@ -63,12 +64,14 @@ class FillPoller:
         self._orders.pop(client_order_id, None)
 
     def set_venue_id(self, client_order_id: str, venue_order_id: str) -> None:
+        if venue_order_id:
+            self._venue_ids[client_order_id] = venue_order_id
         if client_order_id in self._orders:
             self._orders[client_order_id].venue_order_id = venue_order_id
 
     def venue_id(self, client_order_id: str) -> str:
         t = self._orders.get(client_order_id)
-        return t.venue_order_id if t else ""
+        return (t.venue_order_id if t else "") or self._venue_ids.get(client_order_id, "")
 
     def engine_client_id(self, venue_client_id: str) -> str:
         return self._by_venue_cid.get(venue_client_id, venue_client_id)
@@ -165,6 +168,52 @@ class FillPoller:
             for vid, t in mine.items():
                 if vid not in open_ids:
                     emitted += await self._finish(t)
+        return emitted
+
+    def tracked_for(self, venue_order_id: Any, venue_client_id: Any) -> Tracked | None:
+        """Our order behind a pushed message: by the venue's order id, else by our client id
+        (a stream can report a fill before the create call has returned the venue's id)."""
+        vid = str(venue_order_id or "")
+        for known in self._orders.values():
+            if vid and known.venue_order_id == vid:
+                return known
+        cid = self._by_venue_cid.get(str(venue_client_id or ""))
+        found = self._orders.get(cid) if cid else None
+        if found is not None and vid and not found.venue_order_id:
+            self.set_venue_id(found.client_order_id, vid)
+        return found
+
+    def streamed_trades(self, trades: list[dict[str, Any]]) -> int:
+        """Our trades pushed by the user stream: reported now, each venue trade id once whichever
+        path (stream or poll) sees it first."""
+        emitted = 0
+        for trade in trades:
+            info = trade.get("info") or {}
+            t = self.tracked_for(
+                trade.get("order"), info.get("c") if isinstance(info, dict) else None
+            )
+            if t is not None:
+                emitted += self._report([trade], {t.venue_order_id: t})
+        return emitted
+
+    def streamed_orders(self, orders: list[dict[str, Any]]) -> int:
+        """Order updates pushed by the user stream: a cancel or reject is reported at once when
+        every execution of the order has been seen; otherwise the poll settles it."""
+        emitted = 0
+        for o in orders:
+            t = self.tracked_for(o.get("id"), o.get("clientOrderId"))
+            if t is None:
+                continue
+            status = order_status(o)
+            if (
+                status in (OrderStatus.CANCELLED, OrderStatus.REJECTED)
+                and dec(o.get("filled")) <= t.filled
+            ):
+                self.broker.emit_update(
+                    OrderUpdate(t.client_order_id, status, None, f"venue status {o.get('status')}")
+                )
+                self.untrack(t.client_order_id)
+                emitted += 1
         return emitted
 
     def _report(self, trades: list[dict[str, Any]], mine: dict[str, Tracked]) -> int:

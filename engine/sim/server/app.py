@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,8 +26,10 @@ from engine.clock import LiveClock
 from engine.config import Settings
 from engine.sim.server import api
 from engine.sim.server.api import ApiError
+from engine.sim.server.deadman import DeadMan
 from engine.sim.server.faults import Fault, FaultInjection
 from engine.sim.server.venue import VenueDesk, wall_ms
+from engine.sim.server.ws import StreamHub
 
 log = logging.getLogger("tranche.sim.server")
 DEFAULT_API_KEY = "tranche-sim-key"
@@ -54,9 +57,15 @@ class SimServer(FaultInjection):
         self.faults: list[Fault] = []
         self.down: set[str] = set()
         self.requests = 0
+        self.hits: Counter[str] = Counter()  # "GET v3/myTrades" -> requests, for tests and benches
+        self.venue_hits: Counter[str] = Counter()  # venue -> requests (rate-limit use per account)
+        self.venue_path_hits: Counter[tuple[str, str]] = Counter()  # (venue, "v3/depth")
         self.app = web.Application(middlewares=[self._errors, self._faults])
+        self.streams = StreamHub(self)
+        self.dead_man = DeadMan(desks)
         for prefix in ("", "/{venue}"):
             self._routes(prefix)
+            self.streams.add_routes(self.app, prefix)
         self.app.router.add_get("/_sim/state", self._state)
         self.app.router.add_post("/_sim/fault", self._add_fault)
 
@@ -78,8 +87,16 @@ class SimServer(FaultInjection):
         r.add_get(p + "/api/v3/openOrders", self._signed(self.open_orders))
         r.add_delete(p + "/api/v3/openOrders", self._signed(self.cancel_open_orders))
         r.add_get(p + "/api/v3/myTrades", self._signed(self.my_trades))
+        # Binance futures' dead-man heartbeat, emulated for these spot accounts (sim only)
+        r.add_post(p + "/fapi/v1/countdownCancelAll", self._signed(self.dead_man.countdown))
+        r.add_post(p + "/api/v3/userDataStream", self._keyed(self.new_listen_key))
+        r.add_put(p + "/api/v3/userDataStream", self._keyed(self.keep_listen_key))
+        r.add_delete(p + "/api/v3/userDataStream", self._keyed(self.close_listen_key))
 
     # -- plumbing -------------------------------------------------------------------------------
+    def desk_of(self, request: web.Request) -> VenueDesk:
+        return self._desk(request)
+
     def _desk(self, request: web.Request) -> VenueDesk:
         name = request.match_info.get("venue", self.first)
         desk = self.desks.get(name)
@@ -93,14 +110,30 @@ class SimServer(FaultInjection):
 
         return handler
 
+    def _keyed(self, fn: Signed) -> Handler:
+        """USER_STREAM security: the API key header, no signature (as Binance's listen key calls)."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            desk = self._desk(request)
+            self._check_key(request)
+            params = dict(request.query)
+            if request.method != "GET":
+                params.update(parse_qsl(await request.text(), keep_blank_values=True))
+            return _json(await fn(desk, params))
+
+        return handler
+
+    def _check_key(self, request: web.Request) -> None:
+        key = request.headers.get("X-MBX-APIKEY")
+        if not key:
+            raise ApiError(-2014, "API-key format invalid.", 401)
+        if not hmac.compare_digest(key.encode(), self.api_key.encode()):
+            raise ApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+
     def _signed(self, fn: Signed) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
             desk = self._desk(request)
-            key = request.headers.get("X-MBX-APIKEY")
-            if not key:
-                raise ApiError(-2014, "API-key format invalid.", 401)
-            if not hmac.compare_digest(key.encode(), self.api_key.encode()):
-                raise ApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+            self._check_key(request)
             body = await request.text() if request.method == "POST" else ""
             total = request.rel_url.raw_query_string + body  # signed as sent: query, then body
             signed, sep, signature = total.rpartition("&signature=")
@@ -123,6 +156,11 @@ class SimServer(FaultInjection):
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Every refusal in Binance's JSON error format; a bug answers -1000, never a traceback."""
         self.requests += 1
+        path = request.path.rpartition("/api/")[2] or request.path
+        self.hits[f"{request.method} {path}"] += 1
+        venue = request.match_info.get("venue", self.first)
+        self.venue_hits[venue] += 1
+        self.venue_path_hits[(venue, path)] += 1
         try:
             return await handler(request)
         except ApiError as e:
@@ -149,9 +187,11 @@ class SimServer(FaultInjection):
 
     async def depth(self, desk: VenueDesk, q: dict[str, str]) -> Any:
         symbol = await self._symbol(desk, q)
-        bids, asks = await desk.venue.book(symbol, api.depth_limit(q))
+        feed = self.streams.feed(desk.name, symbol)
+        await feed.sample()  # the book now, numbered as the diff stream numbers it
+        update_id, bids, asks = feed.snapshot(api.depth_limit(q))
         return {
-            "lastUpdateId": self.requests,
+            "lastUpdateId": update_id,
             "bids": [[api.fmt(p), api.fmt(s)] for p, s in bids],
             "asks": [[api.fmt(p), api.fmt(s)] for p, s in asks],
         }
@@ -193,6 +233,19 @@ class SimServer(FaultInjection):
         return {k: t[k] for k in ("symbol", "bidPrice", "bidQty", "askPrice", "askQty")}
 
     # -- signed endpoints -----------------------------------------------------------------------
+    async def new_listen_key(self, desk: VenueDesk, p: dict[str, str]) -> Any:
+        return {"listenKey": self.streams.listen_keys.create(desk.name)}
+
+    async def keep_listen_key(self, desk: VenueDesk, p: dict[str, str]) -> Any:
+        key = api.require(p, "listenKey")
+        if self.streams.listen_keys.venue_of(key) != desk.name:
+            raise ApiError(-1125, "This listenKey does not exist.")
+        return {}
+
+    async def close_listen_key(self, desk: VenueDesk, p: dict[str, str]) -> Any:
+        self.streams.listen_keys.close(api.require(p, "listenKey"))
+        return {}
+
     async def account(self, desk: VenueDesk, p: dict[str, str]) -> Any:
         return {
             "makerCommission": 0,
@@ -295,6 +348,8 @@ async def start_site(server: SimServer, host: str, port: int) -> tuple[web.AppRu
 
 
 async def stop_server(server: SimServer, runner: web.AppRunner) -> None:
+    await server.streams.close()
+    await server.dead_man.close()
     await runner.cleanup()
     for d in server.desks.values():
         await d.venue.close()

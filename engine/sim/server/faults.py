@@ -22,6 +22,8 @@ from aiohttp import web
 
 from engine.sim.server.api import ApiError, check_timestamp
 from engine.sim.server.venue import VenueDesk, wall_ms
+from engine.sim.server.ws import StreamHub
+from engine.sim.server.ws_faults import WsFault
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -64,6 +66,7 @@ class FaultInjection:
     faults: list[Fault]
     down: set[str]
     requests: int
+    streams: StreamHub
 
     @web.middleware
     async def _faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -133,7 +136,8 @@ class FaultInjection:
         )
 
     async def _add_fault(self, request: web.Request) -> web.StreamResponse:
-        """POST a Fault as JSON; {"down": [venues]} takes venues down, {"skew_ms": n} skews the clock."""
+        """POST a Fault as JSON; {"down": [venues]} takes venues down, {"skew_ms": n} skews the clock,
+        {"ws": "drop"|"gap"|"stall"|"close", ...} misbehaves on the WebSocket streams."""
         await self._admin(request)
         try:
             data = await request.json()
@@ -149,6 +153,8 @@ class FaultInjection:
                     desk.trade_split_qty = Decimal(str(size)) if size else None
             if "kind" in data:
                 self.faults.append(Fault(**data))
+            if "ws" in data:  # a WebSocket fault: drop, gap, stall, close
+                self.streams.faults.add(WsFault(**data))
         except (ValueError, TypeError, ArithmeticError) as e:
             raise ApiError(-1100, f"bad fault: {e}") from None
         return _json(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -41,6 +42,9 @@ class RestOrder:
     quote_qty: Decimal = Decimal(0)
     update_ms: int = 0
     trades: list[dict[str, Any]] = field(default_factory=list)
+    announced: bool = False  # its NEW report went out (fills during the create wait for it)
+    queued: list[dict[str, Any]] = field(default_factory=list)  # trades before the NEW report
+    said_end: str = ""  # the terminal status already reported on the user stream
 
     @property
     def is_open(self) -> bool:
@@ -72,6 +76,10 @@ class RestOrder:
         }
 
 
+# (order, execution type NEW|TRADE|CANCELED|EXPIRED, the trade with cumulative figures or None)
+Report = Callable[[RestOrder, str, dict[str, Any] | None], None]
+
+
 def wall_ms() -> int:
     return int(time.time() * 1000)
 
@@ -95,6 +103,7 @@ class VenueDesk:
         self.duplicate_client_ids = 0  # creates refused: an open order already has the client id
         self.reused_client_ids = 0  # orders placed with the client id of an earlier, closed one
         self.trade_split_qty: Decimal | None = None  # POST /_sim/fault {"trade_split_qty": "..."}
+        self.listeners: list[Report] = []  # the user-data stream: every change of every order
         venue.on_update(self._on_update)
 
     def to_wall_ms(self, sim_ts: float) -> int:
@@ -150,7 +159,26 @@ class VenueDesk:
             raise ApiError(-2010, "Order would immediately match and take.")
         self.orders[order.order_id] = order
         self._settle(order, ack.status, ack.reason)
+        self._announce(order)
         return order
+
+    def _announce(self, order: RestOrder) -> None:
+        """NEW, then the trades that happened while the create ran, then how it ended."""
+        order.announced = True
+        self._tell(order, "NEW", None)
+        for t in order.queued:
+            self._tell(order, "TRADE", t)
+        order.queued.clear()
+        self._tell_end(order)
+
+    def _tell(self, order: RestOrder, kind: str, trade: dict[str, Any] | None) -> None:
+        for report in list(self.listeners):
+            report(order, kind, trade)
+
+    def _tell_end(self, order: RestOrder) -> None:
+        if order.announced and order.status in ("CANCELED", "EXPIRED") and not order.said_end:
+            order.said_end = order.status
+            self._tell(order, order.status, None)
 
     def _forget(self, cid: str, earlier: RestOrder | None) -> None:
         """A refused create: the client id points again at the order that had it before."""
@@ -219,25 +247,35 @@ class VenueDesk:
         if f is not None:
             order.executed += f.quantity
             order.quote_qty += f.quantity * f.price
+            cum = order.executed - f.quantity
+            cum_quote = order.quote_qty - f.quantity * f.price
             for qty, fee in self._pieces(f.quantity, f.fee):
-                order.trades.append(
-                    {
-                        "symbol": order.req.symbol,
-                        "id": next(self._trade_ids),
-                        "orderId": order.order_id,
-                        "orderListId": -1,
-                        "price": fmt(f.price),
-                        "qty": fmt(qty),
-                        "quoteQty": fmt(qty * f.price),
-                        "commission": fmt(fee),
-                        "commissionAsset": COMMISSION,
-                        "time": self.to_wall_ms(f.ts),
-                        "isBuyer": order.req.side == "BUY",
-                        "isMaker": f.liquidity == "maker",
-                        "isBestMatch": True,
-                    }
-                )
+                cum += qty
+                cum_quote += qty * f.price
+                row = {
+                    "symbol": order.req.symbol,
+                    "id": next(self._trade_ids),
+                    "orderId": order.order_id,
+                    "orderListId": -1,
+                    "price": fmt(f.price),
+                    "qty": fmt(qty),
+                    "quoteQty": fmt(qty * f.price),
+                    "commission": fmt(fee),
+                    "commissionAsset": COMMISSION,
+                    "time": self.to_wall_ms(f.ts),
+                    "isBuyer": order.req.side == "BUY",
+                    "isMaker": f.liquidity == "maker",
+                    "isBestMatch": True,
+                }
+                order.trades.append(row)
+                done = "FILLED" if cum >= order.req.quantity else "PARTIALLY_FILLED"
+                told = dict(row, cum_qty=str(cum), cum_quote=str(cum_quote), status=done)
+                if order.announced:
+                    self._tell(order, "TRADE", told)
+                else:
+                    order.queued.append(told)
         self._settle(order, upd.status, upd.reason)
+        self._tell_end(order)
 
     def _pieces(self, qty: Decimal, fee: Decimal) -> list[tuple[Decimal, Decimal]]:
         """One execution as the trades of many small resting orders (`trade_split_qty` each):
