@@ -17,6 +17,7 @@ from engine.config.sections import (
     RouterConfig,
     Section,
 )
+from engine.config.signals import SignalsConfig
 
 
 class QualityConfig(Section):
@@ -157,3 +158,4 @@ class Settings(Section):
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     rl: RLConfig = Field(default_factory=RLConfig)
     recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
+    signals: SignalsConfig = Field(default_factory=SignalsConfig)

@@ -25,6 +25,7 @@ from engine.quality.metrics import FillMetrics, ParentMetrics
 from engine.store import rows as R
 from engine.store.queries import LearnedFigures
 from engine.store.schema import pending
+from engine.store.signals import SignalRows
 from engine.store.spill import done_with_spill, read_spill, spill
 from engine.store.writer import BatchWriter, StoreError
 
@@ -69,7 +70,7 @@ def explain(path: Path, e: BaseException) -> str:
     return f"{path}: {text}"
 
 
-class Store(LearnedFigures):
+class Store(LearnedFigures, SignalRows):
     """One SQLite file (mode 0600, WAL, versioned schema) holding everything the engine learns from."""
 
     def __init__(
