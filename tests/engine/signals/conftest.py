@@ -1,0 +1,32 @@
+"""Signal desk fixtures: the real engine on paper venues, simulated time, a real SQLite journal."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.config import Settings
+from engine.factory import build_engine
+from engine.signals.desk import SignalDesk
+from tests.fakes.paper_venues import paper_venues
+
+
+@pytest.fixture
+async def make_desk(tmp_path, clock):
+    """make_desk(mode=..., **signals settings) -> a started desk on a started engine."""
+    opened = []
+
+    async def make(db: str = "fills.db", **signals):
+        settings = Settings(signals=signals)
+        eng = build_engine(
+            settings, clock=clock, db_path=tmp_path / db, brokers=paper_venues(clock)
+        )
+        await eng.start()
+        desk = SignalDesk(eng, settings.signals)
+        await desk.start()
+        opened.append((desk, eng))
+        return desk
+
+    yield make
+    for desk, eng in opened:
+        await desk.stop()
+        await eng.stop()
