@@ -104,14 +104,20 @@ class SignalDesk:
         try:
             sig = parse_signal(raw)
         except InputError as e:
-            self.engine.log("warning", f"signal from {source} dropped: malformed: {e}")
-            return self._publish(SignalUpdated(now, "", S.MALFORMED, source, reason=str(e)))
+            return self.drop(source, str(e))
         claim = claim_row(sig, source=source, received_ts=now)
         row = await self.journal.claim_signal(**claim)
         if row["claim"] != claim["claim"]:  # someone journalled this id first: never run it again
             why = f"id already received from {row['source']} ({row['status']})"
             return self._publish(self._view(sig, source, S.DUPLICATE, why))
         return await self._decide(sig, source)
+
+    def drop(self, source: str, reason: str) -> SignalUpdated:
+        """A message that is not a signal: logged with its reason, nothing else happens."""
+        self.engine.log("warning", f"signal from {source} dropped: malformed: {reason}")
+        return self._publish(
+            SignalUpdated(self.engine.clock.now(), "", S.MALFORMED, source, reason=reason)
+        )
 
     async def _decide(self, sig: SignalIn, source: str) -> SignalUpdated:
         refusal = self._refusal(sig)

@@ -12,7 +12,7 @@ def signal(
     *,
     symbol: str = "AAPL",
     direction: str = "long",
-    strength: float = 0.9,
+    strength: float = 0.95,  # above router.market_strength_threshold: a market order
     win_rate: float = 0.52,
     avg_win_pct: float = 1.0,
     avg_loss_pct: float = 1.0,
@@ -26,7 +26,11 @@ def signal(
         "symbol": symbol,
         "direction": direction,
         "strength": strength,
-        "metadata": {"win_rate": win_rate, "avg_win_pct": avg_win_pct, "avg_loss_pct": avg_loss_pct},
+        "metadata": {
+            "win_rate": win_rate,
+            "avg_win_pct": avg_win_pct,
+            "avg_loss_pct": avg_loss_pct,
+        },
     }
     doc.update(extra)
     return doc

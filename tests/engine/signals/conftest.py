@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from engine.config import Settings
@@ -30,3 +32,24 @@ async def make_desk(tmp_path, clock):
     for desk, eng in opened:
         await desk.stop()
         await eng.stop()
+
+
+@pytest.fixture
+async def make_live_engine(tmp_path):
+    """make_live_engine(db=...) -> a started engine in wall time (Redis and HTTP run in wall time)."""
+    from engine.clock import LiveClock
+
+    engines = []
+
+    async def make(db: str = "fills.db"):
+        clock = LiveClock()
+        eng = build_engine(
+            Settings(), clock=clock, db_path=tmp_path / db, brokers=paper_venues(clock)
+        )
+        await eng.start()
+        engines.append(eng)
+        return eng
+
+    yield make
+    for eng in engines:
+        await asyncio.wait_for(eng.stop(), 10)

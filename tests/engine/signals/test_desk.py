@@ -26,9 +26,11 @@ async def test_confirm_mode_holds_with_kelly_size_decision_and_legs_then_accept_
     assert report.status is OrderStatus.FILLED and report.filled_qty == held.quantity
     assert report.side is Side.BUY and report.symbol == "AAPL"
     await desk.engine.store.flush()
-    row = sqlite3.connect(tmp_path / "fills.db").execute(
-        "select status, parent_id, source from signals where signal_id = 's1'"
-    ).fetchone()
+    row = (
+        sqlite3.connect(tmp_path / "fills.db")
+        .execute("select status, parent_id, source from signals where signal_id = 's1'")
+        .fetchone()
+    )
     assert row == ("executed", done.parent_id, "redis")
 
 
@@ -37,7 +39,9 @@ async def test_the_same_signal_twice_executes_once(make_desk, clock):
     first = await desk.receive(signal_json("dup", clock.now()), "redis")
     second = await desk.receive(signal_json("dup", clock.now()), "http")
     assert first.status is S.EXECUTED
-    assert second.status is S.DUPLICATE and "already received from redis (executed)" in second.reason
+    assert (
+        second.status is S.DUPLICATE and "already received from redis (executed)" in second.reason
+    )
     assert len(desk.engine.parents) == 1
 
 
