@@ -41,7 +41,7 @@ class SignalIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    v: Literal[1] = Field(VERSION, description="Format version; 1 is the only one.")
+    v: Literal[1] = Field(1, description="Format version; 1 is the only one.")
     id: str = Field(
         min_length=1,
         max_length=128,

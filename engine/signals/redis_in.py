@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Callable
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -47,6 +48,16 @@ async def close_quietly(conn: aioredis.Redis) -> None:
     the close waiting for ever, which would stop the engine from stopping."""
     with contextlib.suppress(Exception):
         await asyncio.wait_for(conn.aclose(), CLOSE_WAIT_S)
+
+
+def entries_of(reply: Any, stream: str) -> list[tuple[bytes, dict[bytes, bytes] | None]]:
+    """XREADGROUP's entries for one stream, as RESP2 (a list) or RESP3 (a dict) gives them."""
+    if not reply:
+        return []
+    if isinstance(reply, dict):
+        value = reply.get(stream.encode()) or reply.get(stream) or []
+        return list(value[0]) if value and isinstance(value[0], list) else list(value)
+    return list(reply[0][1])
 
 
 def safe_url(url: str) -> str:
@@ -142,7 +153,7 @@ class RedisSignalReader:
                 await self._ensure_group(conn)
                 last = b"0"
                 continue
-            entries: list[tuple[bytes, dict[bytes, bytes] | None]] = reply[0][1] if reply else []
+            entries = entries_of(reply, cfg.stream)
             if last != b">":
                 if not entries:
                     last = b">"
