@@ -45,7 +45,7 @@ class SignalIn(BaseModel):
     id: str = Field(
         min_length=1,
         max_length=128,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$",
         description="Unique per signal: the same id never executes twice.",
     )
     ts: float = Field(description="When the strategy emitted it: epoch seconds or ISO-8601.")

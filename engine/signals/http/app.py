@@ -19,7 +19,12 @@ from engine.signals.http.auth import Bearer
 from engine.signals.http.errors import Json, install
 from engine.signals.message import SignalIn
 
-ID = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")
+
+def an_id() -> Any:
+    """A fresh path parameter each time: FastAPI binds a parameter object to one name."""
+    return Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")
+
+
 DAY_S = 86_400.0
 
 
@@ -67,11 +72,11 @@ def build_app(desk: SignalDesk, token: str) -> FastAPI:
         return {"signals": [{k: v for k, v in r.items() if k != "claim"} for r in rows]}
 
     @app.post("/v1/signals/{signal_id}/accept", summary="Send a held signal")
-    async def accept(signal_id: str = ID) -> Any:
+    async def accept(signal_id: str = an_id()) -> Any:
         return outcome(await desk.accept(signal_id))
 
     @app.post("/v1/signals/{signal_id}/reject", summary="Drop a held signal")
-    async def reject(signal_id: str = ID) -> Any:
+    async def reject(signal_id: str = an_id()) -> Any:
         return outcome(await desk.reject(signal_id))
 
     @app.post("/v1/tickets", summary="Send one parent order (the risk gate checks every child)")
@@ -105,7 +110,7 @@ def build_app(desk: SignalDesk, token: str) -> FastAPI:
         return {"positions": engine.position_rows(), "trading_state": engine.trading_state.value}
 
     @app.get("/v1/parents/{parent_id}/report", summary="The execution report of one parent")
-    async def parent_report(parent_id: str = ID) -> Any:
+    async def parent_report(parent_id: str = an_id()) -> Any:
         if parent_id not in engine.parents:
             raise InputError(
                 "parent_id", f"unknown parent {parent_id!r} (this session's parents only)"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from engine.models import OrderStatus, Side, TradingState
 from engine.signals.events import SignalStatus as S
-from tests.fakes.signals import signal, signal_json
+from tests.fakes.signals import signal_json
 
 
 async def test_confirm_mode_holds_with_kelly_size_decision_and_legs_then_accept_executes(
