@@ -15,8 +15,9 @@ import sys
 from collections import Counter
 from typing import Any
 
-from console.cli import CliError, add_common, add_db, emit
+from console.cli import add_common, add_db, emit
 from engine.config import load_settings
+from engine.models import InputError
 
 
 def register(sub: Any) -> None:
@@ -56,8 +57,8 @@ def settings_for(args: argparse.Namespace) -> Any:
         changes["http_port"] = args.port
     cfg = settings.signals.model_copy(update=changes)
     if not (cfg.redis_url or cfg.http_enabled):
-        raise CliError(
-            "signals.redis_url: no signal source: set it (or --redis URL), or serve the API (--http)"
+        raise InputError(
+            "signals.redis_url", "no signal source: set it (or --redis URL), or serve the API (--http)"
         )
     return settings.model_copy(update={"signals": cfg})
 
