@@ -110,6 +110,30 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "tranche.log", "ctrl+l", "show_tab('log')", "Log", "Show the log pane", priority=True
     ),
     ActionSpec(
+        "tranche.signals",
+        "f7",
+        "show_tab('signals')",
+        "Signals",
+        "Show incoming signals: held ones with Kelly size, decision and legs",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.signal_accept",
+        "f9",
+        "signal_accept",
+        "Accept signal",
+        "Send the held signal under the cursor (else the oldest held one)",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.signal_reject",
+        "f10",
+        "signal_reject",
+        "Reject signal",
+        "Drop the held signal under the cursor (else the oldest held one)",
+        priority=True,
+    ),
+    ActionSpec(
         "tranche.theme",
         "ctrl+y",
         "toggle_theme",
