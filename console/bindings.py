@@ -114,7 +114,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "f7",
         "show_tab('signals')",
         "Signals",
-        "Show incoming signals: held ones with Kelly size, decision and legs",
+        "Show incoming signals and the held ones",
         priority=True,
     ),
     ActionSpec(
@@ -122,7 +122,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "f9",
         "signal_accept",
         "Accept signal",
-        "Send the held signal under the cursor (else the oldest held one)",
+        "Send the held signal under the cursor",
         priority=True,
     ),
     ActionSpec(
@@ -130,7 +130,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "f10",
         "signal_reject",
         "Reject signal",
-        "Drop the held signal under the cursor (else the oldest held one)",
+        "Drop the held signal under the cursor",
         priority=True,
     ),
     ActionSpec(
