@@ -7,7 +7,9 @@ stays in the group's pending list until XACK, so after a dropped connection or a
 reader first re-reads its own pending entries, then new ones. What that redelivers (and what a
 producer retrying a lost reply XADDs twice) is stopped by the signal journal: an id runs once.
 An entry is acknowledged only after the desk journalled its outcome; a malformed one is
-acknowledged too (it will never become valid), with its reason in the log.
+acknowledged too (it will never become valid), with its reason in the log. Entries are decided
+concurrently (up to `max_inflight`), so their journal writes share commits: a strategy that needs
+one signal decided before the next should wait for the first one's update on the orders stream.
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ class RedisSignalReader:
         desk: SignalDesk,
         *,
         client: Callable[[], aioredis.Redis] | None = None,
-        block_ms: int = 1000,
+        block_ms: int = 200,
+        max_inflight: int = 64,
         count: int = 100,
         backoff_s: tuple[float, float] = (0.1, 5.0),
     ) -> None:
@@ -91,9 +94,12 @@ class RedisSignalReader:
         self.error = ""  # why Redis is unreachable now, for the console and `tranche listen`
         self.entries = 0  # stream entries handled (including duplicates and malformed ones)
         self.reconnects = 0
-        self.stopping = (
-            False  # redis-py can swallow a cancellation mid-command: loops check this too
-        )
+        # redis-py can swallow a cancellation mid-command: the loops check this flag too
+        self.stopping = False
+        # signals are decided concurrently (journal writes then share a commit), acked when decided
+        self.inflight: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(max_inflight)
+        self._acks: list[bytes] = []
 
     def log(self, level: str, message: str) -> None:
         self.desk.engine.log(level, f"redis {safe_url(self.cfg.redis_url)}: {message}")
@@ -159,9 +165,29 @@ class RedisSignalReader:
                     last = b">"
                     continue
                 last = entries[-1][0]
-            done = [eid for eid, fields in entries if await self._handle(eid, fields)]
-            if done:
-                await conn.xack(cfg.stream, cfg.group, *done)
+            for eid, fields in entries:
+                await self._slots.acquire()  # at most max_inflight signals decided at once
+                task = asyncio.get_running_loop().create_task(self._decide(eid, fields))
+                self.inflight.add(task)
+                task.add_done_callback(self.inflight.discard)
+            await self._flush_acks(conn)
+
+    async def _decide(self, entry_id: bytes, fields: dict[bytes, bytes] | None) -> None:
+        try:
+            if await self._handle(entry_id, fields):
+                self._acks.append(entry_id)
+        finally:
+            self._slots.release()
+
+    async def _flush_acks(self, conn: aioredis.Redis) -> None:
+        """Acknowledge what has been decided; on a lost connection they wait for the next one."""
+        if self._acks:
+            done, self._acks = self._acks, []
+            try:
+                await conn.xack(self.cfg.stream, self.cfg.group, *done)
+            except BaseException:
+                self._acks[:0] = done
+                raise
 
     async def _handle(self, entry_id: bytes, fields: dict[bytes, bytes] | None) -> bool:
         """Decide one entry; True when it may be acknowledged (its outcome is journalled)."""

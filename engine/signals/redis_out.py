@@ -52,9 +52,8 @@ class RedisPublisher:
         self.written = 0
         self._queue = engine.subscribe()
         self._ready = asyncio.Event()
-        self.stopping = (
-            False  # redis-py can swallow a cancellation mid-command: loops check this too
-        )
+        # redis-py can swallow a cancellation mid-command: the loops check this flag too
+        self.stopping = False
 
     def take(self, ev: Event) -> None:
         """Queue the event if strategies read it."""

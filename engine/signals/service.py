@@ -67,6 +67,8 @@ class SignalService:
                     "warning", f"signals: {len(stuck)} Redis task(s) did not stop in time"
                 )
         self._tasks.clear()
+        if self.reader is not None and self.reader.inflight:  # signals being decided finish first
+            await asyncio.wait(set(self.reader.inflight), timeout=STOP_WAIT_S)
         if self.http is not None:
             await self.http.stop()
         await self.desk.stop()

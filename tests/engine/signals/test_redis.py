@@ -64,6 +64,15 @@ async def listening(make_live_engine):
         await asyncio.wait_for(svc.stop(), 10)
 
 
+async def all_acked(r, stream: str) -> None:
+    """Entries are acknowledged shortly after they are decided (with the next read)."""
+    for _ in range(200):
+        if (await r.xpending(stream, "tranche"))["pending"] == 0:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{stream}: entries left unacknowledged")
+
+
 def executed(svc: SignalService) -> list[str]:
     return [v.signal_id for v in svc.desk.recent if v.status is S.EXECUTED]
 
@@ -91,8 +100,7 @@ async def test_each_signal_executes_once_and_its_fills_are_published(redis_url, 
     )
     updates = [f[b"kind"] for _, f in await r.xrange(names["orders_stream"])]
     assert b"SignalUpdated" in updates and b"ParentCompleted" in updates
-    pending = await r.xpending(names["stream"], "tranche")
-    assert pending["pending"] == 0  # every entry acknowledged once decided
+    await all_acked(r, names["stream"])  # every entry acknowledged once decided
     await r.aclose()
 
 
@@ -117,7 +125,7 @@ async def test_a_malformed_entry_is_logged_acknowledged_and_the_listener_keeps_g
     while not logs.empty():
         seen.append(getattr(logs.get_nowait(), "message", ""))
     assert any("dropped: malformed: strength:" in m for m in seen)
-    assert (await r.xpending(names["stream"], "tranche"))["pending"] == 0
+    await all_acked(r, names["stream"])
     await r.aclose()
 
 
@@ -217,7 +225,7 @@ async def test_entries_delivered_before_a_drop_are_read_again_and_run_once(
         dups = sorted(v.signal_id for v in svc.desk.recent if v.status is S.DUPLICATE)
         assert dups == [f"p-{i}" for i in range(4)]  # re-read from the pending list, not re-run
         await until(lambda: reader.entries == 8)
-        assert (await r.xpending(names["stream"], "tranche"))["pending"] == 0
+        await all_acked(r, names["stream"])
     finally:
         reader.stopping = True
         task.cancel()
