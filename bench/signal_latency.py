@@ -86,6 +86,7 @@ async def run(rounds: int, rate: float, redis_url: str, db: Path) -> dict[str, l
     await svc.start()
     parent_of: dict[str, str] = {}
     outcomes: dict[str, list[SignalStatus]] = {}
+    reasons: dict[str, str] = {}
     queue = eng.subscribe()
 
     async def follow() -> None:
@@ -93,6 +94,8 @@ async def run(rounds: int, rate: float, redis_url: str, db: Path) -> dict[str, l
             ev = await queue.get()
             if isinstance(ev, SignalUpdated) and ev.signal_id:
                 outcomes.setdefault(ev.signal_id, []).append(ev.status)
+                if ev.reason:
+                    reasons[ev.signal_id] = ev.reason
                 if ev.parent_id:
                     parent_of[ev.signal_id] = ev.parent_id
 
