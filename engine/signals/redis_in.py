@@ -172,6 +172,18 @@ class RedisSignalReader:
                 task.add_done_callback(self.inflight.discard)
             await self._flush_acks(conn)
 
+    async def settle(self) -> None:
+        """On stop: acknowledge what was decided since the last read, on a connection of its own."""
+        if not self._acks:
+            return
+        conn = self.client()
+        try:
+            await asyncio.wait_for(self._flush_acks(conn), CLOSE_WAIT_S)
+        except (*LOST, ResponseError) as e:  # they are read again at the next start: duplicates
+            self.log("warning", f"{len(self._acks)} decided entries not acknowledged: {e}")
+        finally:
+            await close_quietly(conn)
+
     async def _decide(self, entry_id: bytes, fields: dict[bytes, bytes] | None) -> None:
         try:
             if await self._handle(entry_id, fields):

@@ -69,6 +69,8 @@ class SignalService:
         self._tasks.clear()
         if self.reader is not None and self.reader.inflight:  # signals being decided finish first
             await asyncio.wait(set(self.reader.inflight), timeout=STOP_WAIT_S)
+        if self.reader is not None:
+            await self.reader.settle()
         if self.http is not None:
             await self.http.stop()
         await self.desk.stop()
