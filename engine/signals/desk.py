@@ -28,6 +28,7 @@ from engine.signals.message import SignalIn, parse_signal
 from engine.store.writer import StoreError
 
 S = SignalStatus
+CENT = Decimal("0.01")
 
 
 @dataclasses.dataclass(slots=True)
@@ -52,7 +53,7 @@ def describe(preview: Preview) -> dict[str, object]:
     route, sizing, plan = preview.route, preview.sizing, preview.plan
     return {
         "quantity": preview.quantity,
-        "notional": (preview.quantity * plan.arrival_mid) if plan else Decimal(0),
+        "notional": (preview.quantity * plan.arrival_mid).quantize(CENT) if plan else Decimal(0),
         "kelly_fraction": sizing.kelly_fraction if sizing else None,
         "decision": f"{route.order_type.value.upper()} ({route.rule})" if route else "",
         "legs": tuple(SignalLeg(leg.venue, leg.quantity) for leg in preview.legs),
