@@ -428,7 +428,12 @@ class TrancheApp(App[None]):
     def action_focus_ticket(self) -> None:
         if self.main is not None:
             self.main.show_tab("ticket")
-            self.main.query_one("#symbol").focus()
+            symbol = self.main.query_one("#symbol")
+            # focus now, not after the queue: keys typed right after ctrl+t (a Tab, a digit) are
+            # already queued and must land in the ticket, never in the field focused before
+            self.main.set_focus(symbol)
+            if self.main.focused is not symbol:  # not focusable until the tab switch lays out
+                symbol.focus()
 
     def action_toggle_theme(self) -> None:
         self.theme = THEME_NAMES[1] if self.theme == THEME_NAMES[0] else THEME_NAMES[0]

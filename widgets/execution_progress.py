@@ -9,6 +9,7 @@ from typing import Any
 from textual.widgets import DataTable
 
 from widgets.format import Steps, average, bps, no_steps, quantity
+from widgets.table_fill import refill
 
 
 def sent_qty(children: Iterable[Any]) -> Decimal:
@@ -107,8 +108,4 @@ class ExecutionProgress(DataTable[str]):
             out.append((EMPTY, *[""] * (len(COLUMNS) - 1)))
         # widths measured here, not left to the table: rows added before the first layout were
         # cut to the headers' widths on a real terminal
-        self.clear(columns=True)
-        for i, label in enumerate(COLUMNS):
-            self.add_column(label, width=max(len(label), *(len(r[i]) for r in out)))
-        for r in out:
-            self.add_row(*r)
+        refill(self, COLUMNS, out)

@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 
 from engine.models import Quote
 from widgets.format import figure, level
+from widgets.table_fill import fits, refill
 
 COLUMNS = ("venue", "bid", "ask", "sprd bps", "bid sz", "ask sz")
 
@@ -34,16 +35,20 @@ class MarketBoard(DataTable[str]):
     def show(self, quotes: Iterable[Quote]) -> None:
         rows = sorted(quotes, key=lambda q: q.venue)
         venues = tuple(q.venue for q in rows)
-        if venues == self._venues and rows:
-            for q in rows:  # same venues as last frame: only values change, no re-layout
-                for col, value in zip(COLUMNS[1:], cells(q)[1:], strict=True):
-                    self.update_cell(q.venue, col, value)
+        shown = [cells(q) for q in rows]
+        if (
+            venues == self._venues
+            and rows
+            and all(
+                fits(self, col, value) for r in shown for col, value in zip(COLUMNS, r, strict=True)
+            )
+        ):
+            for r in shown:  # same venues, every value fits: only values change, no re-layout
+                for col, value in zip(COLUMNS[1:], r[1:], strict=True):
+                    self.update_cell(r[0], col, value)
             return
         self._venues = venues
-        self.clear(columns=True)
-        for c in COLUMNS:
-            self.add_column(c, key=c)
-        for q in rows:
-            self.add_row(*cells(q), key=q.venue)
-        if not rows:
-            self.add_row("no data yet", "", "", "", "", "")
+        if rows:
+            refill(self, COLUMNS, shown, keys=venues, column_keys=COLUMNS)
+        else:
+            refill(self, COLUMNS, [("no data yet", "", "", "", "", "")], column_keys=COLUMNS)

@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 
 from engine.api import Leg
 from widgets.format import figure, level
+from widgets.table_fill import refill
 
 COLUMNS = (
     "venue",
@@ -42,14 +43,14 @@ class SorLegs(DataTable[str]):
         live: dict[str, tuple[str, Decimal, Decimal]],
     ) -> None:
         """`live` maps venue -> (status, filled, leg quantity) for the working parent, if any."""
-        self.clear(columns=True)  # widths fit the new rows, not the widest ever
-        self.add_columns(*(f" {c}" for c in COLUMNS))
+        out: list[tuple[str, ...]] = []
         if not legs and not live:
-            self.row("no data yet", *[""] * (len(COLUMNS) - 1))
+            self.row(out, "no data yet", *[""] * (len(COLUMNS) - 1))
         for leg in legs:
             status, filled, qty = live.get(leg.venue, ("preview", Decimal(0), leg.quantity))
             done = f"{filled / qty:.0%}" if qty else "-"
             self.row(
+                out,
                 leg.venue,
                 figure(leg.bid),
                 figure(leg.ask),
@@ -66,6 +67,7 @@ class SorLegs(DataTable[str]):
         for venue, (status, filled, qty) in live.items():
             if venue not in shown:
                 self.row(
+                    out,
                     venue,
                     "",
                     "",
@@ -79,7 +81,10 @@ class SorLegs(DataTable[str]):
                     f"{filled / qty:.0%}" if qty else "-",
                 )
         for venue, reason in dropped:
-            self.row(venue, "", "", "", "", "", "", "0%", "", f"dropped: {reason}", "")
+            self.row(out, venue, "", "", "", "", "", "", "0%", "", f"dropped: {reason}", "")
 
-    def row(self, *cells: str) -> None:
-        self.add_row(*(f" {c}" if c else "" for c in cells))
+        refill(self, [f" {c}" for c in COLUMNS], out)
+
+    @staticmethod
+    def row(out: list[tuple[str, ...]], *cells: str) -> None:
+        out.append(tuple(f" {c}" if c else "" for c in cells))

@@ -7,6 +7,7 @@ from typing import Any
 from textual.widgets import DataTable
 
 from widgets.format import level
+from widgets.table_fill import refill
 
 COLUMNS = ("venue", "sym", "hr", "slip bps", "n", "source")
 
@@ -19,18 +20,20 @@ class VenueScores(DataTable[str]):
         self.show(None)
 
     def show(self, rows: list[dict[str, Any]] | None) -> None:
-        self.clear(columns=True)  # widths fit the new rows, not the widest ever
-        self.add_columns(*COLUMNS)
-        if not rows:
-            self.add_row("no data yet", *[""] * (len(COLUMNS) - 1))
-            return
-        for r in rows:
-            slip = r.get("expected_slippage_bps")
-            self.add_row(
+        out = [
+            (
                 str(r.get("venue", "")),
                 str(r.get("symbol", "")),
                 str(r.get("hour", "")),
-                level(None if slip is None else float(slip), 2),
+                level(
+                    None
+                    if r.get("expected_slippage_bps") is None
+                    else float(r["expected_slippage_bps"]),
+                    2,
+                ),
                 str(r.get("samples", 0)),
                 str(r.get("source", "")),
             )
+            for r in rows or []
+        ] or [("no data yet", *[""] * (len(COLUMNS) - 1))]
+        refill(self, COLUMNS, out)

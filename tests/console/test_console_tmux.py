@@ -87,6 +87,11 @@ def test_bad_quantity_submit_progress_kill_restart_in_a_real_terminal(tmp_path) 
     try:
         tm.start(db)
         tm.wait(lambda s: "ready: 100 AAPL" in s, "the console ready with the default ticket")
+        # the SOR legs show whole prices (they were cut to the header's width: "189" for 189.97)
+        tm.wait(
+            lambda s: re.search(r"SIM-[A-D]\s+\d+\.\d\d\s+\d+\.\d\d\s", s) is not None,
+            "the legs' bid and ask with their cents",
+        )
         tm.keys("C-t", "Tab", "Tab", "End", "BSpace", "BSpace", "BSpace")
         tm.text("-5")
         tm.wait(lambda s: "must be > 0" in s and "fix the marked" in s, "the quantity error")

@@ -83,8 +83,17 @@ def postgres_server() -> Iterator[str]:
     port = free_port()
     init = subprocess.run(
         as_postgres(
-            [str(bindir / "initdb"), "-D", str(data), "-U", "tranche", "-A", "scram-sha-256",
-             f"--pwfile={pwfile}", "--no-sync"]
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "tranche",
+                "-A",
+                "scram-sha-256",
+                f"--pwfile={pwfile}",
+                "--no-sync",
+            ]
         ),
         capture_output=True,
         text=True,
@@ -93,8 +102,19 @@ def postgres_server() -> Iterator[str]:
         unavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
     start = subprocess.run(
-        as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l",
-                     str(root / "log"), "-w", "start"]),
+        as_postgres(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                opts,
+                "-l",
+                str(root / "log"),
+                "-w",
+                "start",
+            ]
+        ),
         capture_output=True,
         text=True,
     )
@@ -102,8 +122,18 @@ def postgres_server() -> Iterator[str]:
         unavailable(f"PostgreSQL did not start: {start.stderr.strip()[-300:]}")
     try:
         subprocess.run(
-            as_postgres([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
-                         "-U", "tranche", "tranche"]),
+            as_postgres(
+                [
+                    str(bindir / "createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-U",
+                    "tranche",
+                    "tranche",
+                ]
+            ),
             env={**os.environ, "PGPASSWORD": "tranche"},
             check=True,
             capture_output=True,
@@ -126,8 +156,19 @@ def redis_server() -> Iterator[str]:
     port = free_port()
     root = Path(tempfile.mkdtemp(prefix="tranche-redis-"))
     proc = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
-         "no", "--dir", str(root)],
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(root),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
