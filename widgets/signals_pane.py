@@ -8,6 +8,7 @@ from typing import Any
 from textual.widgets import DataTable
 
 from widgets.format import money, quantity
+from widgets.table_fill import refill
 
 COLUMNS = (
     "signal",
@@ -38,11 +39,8 @@ class SignalsPane(DataTable[str]):
     def show(self, held: list[Any], recent: list[Any]) -> None:
         """`held` waits for the trader (oldest first); `recent` is the newest outcomes."""
         keep = self.selected_id()
-        self.clear(columns=True)
-        self.add_column(COLUMNS[0], width=None if held or recent else len(EMPTY))
-        self.add_columns(*COLUMNS[1:])
-        for v in [*held, *recent]:
-            self.add_row(
+        rows = [
+            (
                 v.signal_id or "?",
                 v.status.value.upper() if v.status.value == "held" else v.status.value,
                 v.direction,
@@ -53,13 +51,16 @@ class SignalsPane(DataTable[str]):
                 v.decision,
                 legs_text(v.legs),
                 v.reason,
-                key=f"{v.status.value}:{v.signal_id}:{id(v)}",
             )
-        if not held and not recent:
-            self.add_row(EMPTY, *[""] * (len(COLUMNS) - 1))
+            for v in [*held, *recent]
+        ]
+        keys = [f"{v.status.value}:{v.signal_id}:{n}" for n, v in enumerate([*held, *recent])]
+        if not rows:
+            rows, keys = [(EMPTY, *[""] * (len(COLUMNS) - 1))], ["empty"]
+        refill(self, COLUMNS, rows, keys)
         if keep:
-            for i, row_key in enumerate(self.rows):
-                if str(row_key.value).startswith(f"held:{keep}:"):
+            for i, key in enumerate(keys):
+                if key.startswith(f"held:{keep}:"):
                     self.move_cursor(row=i)
                     break
 
