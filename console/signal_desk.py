@@ -10,6 +10,7 @@ from textual.css.query import NoMatches
 
 from engine.models import InputError
 from engine.signals.events import SignalStatus, SignalUpdated
+from engine.signals.quotes import take_quotes_from_redis
 from engine.signals.service import SignalService
 from widgets.signals_pane import SignalsPane
 
@@ -29,6 +30,10 @@ class SignalsConsole:
         self.service: SignalService | None = None
         self.recent: deque[SignalUpdated] = deque(maxlen=RECENT)
         self._queue = app.engine.subscribe() if self.enabled else None
+        try:  # before the engine starts: those venues' quotes come from Redis
+            take_quotes_from_redis(app.engine.brokers, app.settings.signals)
+        except InputError as e:
+            app.state.notices.append(("Signals", f"{e.field}: {e.message}", "error"))
 
     async def start(self) -> None:
         """After the engine started; a source that may not start is said, the console goes on."""

@@ -58,7 +58,8 @@ def settings_for(args: argparse.Namespace) -> Any:
     cfg = settings.signals.model_copy(update=changes)
     if not (cfg.redis_url or cfg.http_enabled):
         raise InputError(
-            "signals.redis_url", "no signal source: set it (or --redis URL), or serve the API (--http)"
+            "signals.redis_url",
+            "no signal source: set it (or --redis URL), or serve the API (--http)",
         )
     return settings.model_copy(update={"signals": cfg})
 
@@ -66,10 +67,12 @@ def settings_for(args: argparse.Namespace) -> Any:
 async def listen(args: argparse.Namespace) -> dict[str, Any]:
     from engine.factory import build_engine, live_clock
     from engine.signals.events import SignalUpdated
+    from engine.signals.quotes import take_quotes_from_redis
     from engine.signals.service import SignalService
 
     settings = settings_for(args)
     engine = build_engine(settings, clock=live_clock(settings, 1.0), db_path=args.db)
+    take_quotes_from_redis(engine.brokers, settings.signals)
     events = engine.subscribe()
     await engine.start()
     service = SignalService(engine, settings.signals, mode="auto" if args.auto else None)

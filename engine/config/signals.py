@@ -38,9 +38,13 @@ class SignalsConfig(Section):
     stream_maxlen: int = Field(
         100_000, gt=0, description="Approximate cap on the length of the streams the engine writes."
     )
+    quotes_venues: list[str] = Field(
+        default_factory=list,
+        description="Venues whose top of book is read from Redis (quotes_key) instead of the venue.",
+    )
     quotes_key: str = Field(
         "market:quotes:{symbol}",
-        description="Hash a venue with quotes_from_redis reads its quote from ({symbol} is replaced).",
+        description="Hash a venue in quotes_venues reads its quote from ({symbol} is replaced).",
     )
     max_age_s: float = Field(
         30.0, gt=0, description="A signal older than this (by its ts) is refused as stale."

@@ -41,11 +41,12 @@ async def make_live_engine(tmp_path):
 
     engines = []
 
-    async def make(db: str = "fills.db"):
+    async def make(db: str = "fills.db", wrap=None):
         clock = LiveClock()
-        eng = build_engine(
-            Settings(), clock=clock, db_path=tmp_path / db, brokers=paper_venues(clock)
-        )
+        brokers = paper_venues(clock)
+        if wrap is not None:  # e.g. venues that take their quotes from Redis
+            wrap(brokers)
+        eng = build_engine(Settings(), clock=clock, db_path=tmp_path / db, brokers=brokers)
         await eng.start()
         engines.append(eng)
         return eng
