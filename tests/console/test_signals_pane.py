@@ -18,18 +18,26 @@ TOKEN = "console-t0ken-0123456789abcdef"
 def signal_settings(monkeypatch) -> Settings:
     monkeypatch.setenv("TRANCHE_CONSOLE_TEST_TOKEN", TOKEN)
     return Settings(
-        signals={"http_enabled": True, "http_port": 0, "http_token_env": "TRANCHE_CONSOLE_TEST_TOKEN"}
+        signals={
+            "http_enabled": True,
+            "http_port": 0,
+            "http_token_env": "TRANCHE_CONSOLE_TEST_TOKEN",
+        }
     )
 
 
 async def post(app, body: dict) -> dict:
     address = app.signal_desk.service.http.address
-    async with httpx.AsyncClient(base_url=address, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+    async with httpx.AsyncClient(
+        base_url=address, headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as c:
         r = await c.post("/v1/signals", json=body)
     return r.json()
 
 
-async def test_a_held_signal_shows_kelly_size_decision_and_legs_and_f9_sends_it(tmp_path, monkeypatch):
+async def test_a_held_signal_shows_kelly_size_decision_and_legs_and_f9_sends_it(
+    tmp_path, monkeypatch
+):
     app = make_console(tmp_path, signal_settings(monkeypatch))
     async with app.run_test(size=(160, 50)) as pilot:
         await started(app, pilot)
@@ -52,7 +60,9 @@ async def test_a_held_signal_shows_kelly_size_decision_and_legs_and_f9_sends_it(
         assert any(t.title == "Signal" and "con-1 executed as" in t.message for t in app.toasts)
 
 
-async def test_f10_rejects_the_signal_under_the_cursor_and_a_kill_refuses_the_rest(tmp_path, monkeypatch):
+async def test_f10_rejects_the_signal_under_the_cursor_and_a_kill_refuses_the_rest(
+    tmp_path, monkeypatch
+):
     app = make_console(tmp_path, signal_settings(monkeypatch))
     async with app.run_test(size=(160, 50)) as pilot:
         await started(app, pilot)
