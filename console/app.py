@@ -352,6 +352,51 @@ class TrancheApp(App[None]):
         await self.signal_desk.answer(accept)
 
     # -- kill switch ------------------------------------------------------------------------
+    whatif_algos = ""  # the palette's what-if compares these; empty = the CLI's default list
+
+    def action_whatif_last(self) -> None:
+        """The newest finished parent re-run under each algorithm (replay sessions only)."""
+        done = [p for p in self.engine.parents.values() if p.status.is_terminal]
+        files = list(self.settings.replay.files)
+        if not done or self.settings.broker.provider != "replay":
+            self.notify(
+                "What-if needs a finished parent of a replay session (tranche console --replay); "
+                "else: tranche whatif PARENT_ID --replay FILE",
+                severity="warning",
+            )
+            return
+        parent = max(done, key=lambda p: p.created_ts)
+        from console.screens.whatif import WhatIfModal
+
+        modal = WhatIfModal(parent.parent_id)
+        self.push_screen(modal)
+        self._whatif(parent, files, modal)
+
+    @work(thread=True, group="whatif", exclusive=True, exit_on_error=False)
+    def _whatif(self, parent: Any, files: list[str], modal: Any) -> None:
+        """Its own event loop in a thread: the re-runs' simulated clocks never wait on the screen."""
+        from console.commands.whatif import DEFAULT_ALGOS, bars, human, result_dict
+        from engine.whatif import what_if
+
+        row = {
+            "parent_id": parent.parent_id, "symbol": parent.ticket.symbol,
+            "side": parent.ticket.side.value, "quantity": str(parent.ticket.quantity),
+            "algo": parent.algo, "created_ts": parent.created_ts,
+            "shortfall_bps": parent.shortfall_bps,
+            "ticket": {
+                "strength": parent.ticket.signal.strength, "venue": parent.ticket.venue,
+                "algo": parent.ticket.algo,
+            },
+        }  # fmt: skip
+        try:
+            algos = (self.whatif_algos or DEFAULT_ALGOS).split(",")
+            w = asyncio.run(what_if(self.settings, row, files, algos))
+            d = result_dict(w)
+            text = human(d) + "\n\n" + bars(d)
+        except Exception as e:  # shown where the trader looks, never a crashed console
+            text = f"what-if failed: {e}"
+        self.call_from_thread(modal.show, text)
+
     def action_kill(self) -> None:
         self.do_kill()
 

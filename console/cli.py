@@ -27,6 +27,7 @@ COMMANDS = [
     "recover",
     "positions",
     "listen",
+    "whatif",
 ]
 
 

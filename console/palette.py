@@ -17,6 +17,13 @@ class TrancheCommands(Provider):
         out: list[tuple[str, str, object]] = [
             (a.title, a.help, partial(self.app.run_action, a.action)) for a in ACTIONS
         ]
+        out.append(
+            (
+                "What-if: last finished parent",
+                "Re-run the newest finished parent on its recorded market under each algorithm",
+                partial(self.app.run_action, "whatif_last"),
+            )
+        )
         out += [
             (
                 f"Theme: {name}",

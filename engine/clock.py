@@ -32,11 +32,11 @@ class LiveClock:
 
     simulated = False
 
-    def __init__(self, speed: float = 1.0) -> None:
+    def __init__(self, speed: float = 1.0, start: float | None = None) -> None:
         if not speed > 0:
             raise ValueError(f"speed: must be > 0, got {speed}")
         self.speed = speed
-        self._t0 = time.time()
+        self._t0 = time.time() if start is None else start  # a replay runs in its recording's time
         self._m0 = time.monotonic()
 
     def now(self) -> float:

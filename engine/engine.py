@@ -48,6 +48,7 @@ from engine.recovery.reconcile import Parts, RecoveryReport, recover
 from engine.risk.gate import RiskGate
 from engine.routing.plan import plan_ticket, preview_ticket
 from engine.routing.plan_check import PlanStale, plan_changes
+from engine.sim.data.recorder import RecorderTask, start_recording
 from engine.store import Store
 from engine.store.writer import StoreError
 
@@ -88,6 +89,7 @@ class Engine:
         self.recovery: RecoveryReport | None = None  # the last recovery's report
         self.log_file: LogFile | None = None  # opened by start() when there is a store
         self._poller: asyncio.Task[None] | None = None
+        self.recorder: RecorderTask | None = None
         self._seq = 0
 
     # -- the state, read by the console and the CLI ------------------------------------
@@ -223,6 +225,8 @@ class Engine:
             await self.recover(at_start=True)
         if not s.clock.simulated:  # a simulated clock would never stop advancing for a poller
             self._poller = asyncio.get_running_loop().create_task(views.poll_quotes(s))
+        if s.settings.record.enabled:  # every quote received, replayable with --replay
+            self.recorder = start_recording(s.settings.record, s.bus)
 
     async def _connect_venues(self) -> None:
         """Every venue at once; paper if none connects and that is configured; else an error."""
@@ -284,6 +288,8 @@ class Engine:
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
+        if self.recorder is not None:
+            await self.recorder.stop()
         await self.kill_switch.close()
         for pid in list(s.tasks):
             s.stopped.add(pid)

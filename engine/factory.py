@@ -40,6 +40,10 @@ def build_brokers(settings: Settings, clock: Clock) -> dict[str, Broker]:
             return simple_simulated_venues(settings, clock)
         brokers: dict[str, Broker] = sim.build_simulated_venues(settings, clock)
         return brokers
+    if provider == "replay":
+        from engine.sim.replay import build_replay_venues
+
+        return build_replay_venues(settings, clock)
     if provider == "paper":
         return {"PAPER": demo_paper_broker(clock, seed=settings.sim.seed)}
     if provider == "ccxt":
@@ -60,6 +64,10 @@ def build_engine(
     store: bool = True,
 ) -> Engine:
     """An engine ready to `start()`; simulated time unless a clock is given."""
+    if clock is None and settings.broker.provider == "replay":
+        from engine.sim.replay import replay_start
+
+        clock = SimClock(start=replay_start(settings))  # the recording's own time
     clock = clock or SimClock(
         start=time.time()
     )  # history recorded now counts in the lookback windows
@@ -84,7 +92,12 @@ def build_engine(
 
 
 def live_clock(settings: Settings, speed: float | None = None) -> LiveClock:
-    return LiveClock(speed if speed is not None else settings.sim.speed)
+    start = None
+    if settings.broker.provider == "replay":
+        from engine.sim.replay import replay_start
+
+        start = replay_start(settings)
+    return LiveClock(speed if speed is not None else settings.sim.speed, start=start)
 
 
 @dataclass(frozen=True, slots=True)

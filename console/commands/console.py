@@ -18,11 +18,26 @@ def register(sub: Any) -> None:
         type=speed_factor,
         help="clock speed factor for the simulated venues (default: sim.speed)",
     )
+    p.add_argument(
+        "--replay",
+        metavar="FILE[,FILE...]",
+        help="trade on recorded markets, played in wall time x --speed from the recording's start",
+    )
+    p.add_argument("--start", metavar="T", help="replay start: ISO time, epoch seconds or +SECONDS")
+    p.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not record the quotes received (recorded by default, see record: in config.yaml)",
+    )
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    from engine.sim.replay.session import with_replay, with_replay_symbols
+
+    settings = with_replay_symbols(with_replay(load_settings(args.config), args.replay, args.start))
+    record = settings.record.model_copy(update={"enabled": not args.no_record})
+    settings = settings.model_copy(update={"record": record})
     if args.speed is not None and not args.speed > 0:
         raise CliError(f"--speed: must be > 0, got {args.speed}")
     from console.app import create_app  # Textual only for this subcommand

@@ -9,7 +9,18 @@ from typing import Any
 from console.cli import CliError, add_common, emit, symbol_name
 from engine.config import load_settings
 from engine.learned.table import PolicyTable, TableError, load_table
-from engine.rl.evaluate import ARMS, EVAL_SEED_OFFSET, data_markets, evaluate, synthetic_markets
+from engine.rl.evaluate import (
+    ARMS,
+    EVAL_SEED_OFFSET,
+    Mapper,
+    data_markets,
+    evaluate,
+    sequential,
+    synthetic_markets,
+)
+from engine.rl.network import NetError, PolicyNet, load_net, net_path
+
+BASE_ARMS = ("drl", "twap", "passive-twap", "ac", "ewma")
 
 
 def register(sub: Any) -> None:
@@ -29,7 +40,24 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--symbol", type=symbol_name, default="AMZN", help="synthetic symbol")
     p.add_argument("--policy", metavar="FILE", help="policy table (default: the packaged one)")
-    p.add_argument("--arms", default=",".join(ARMS), help=f"comma-separated, from {','.join(ARMS)}")
+    p.add_argument(
+        "--ppo",
+        metavar="FILE",
+        help="a PPO table from `tranche train --agent ppo` (its network beside it): adds ppo-table, ppo-net",
+    )
+    p.add_argument(
+        "--arms",
+        help=f"comma-separated, from {','.join(ARMS)} (default: all; ppo-* only with --ppo)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="fan markets out over N Ray workers (0: in this process; needs the train extra)",
+    )
+    p.add_argument(
+        "--ray-address", metavar="ADDR", help="run the workers on this Ray cluster (else local)"
+    )
     p.add_argument(
         "--orders", type=int, default=400, help="parents per arm, spread through the data"
     )
@@ -63,6 +91,11 @@ def _render(d: dict[str, Any]) -> str:
     lines.append(
         "implementation shortfall in bps vs arrival mid, fees included; negative diff = cheaper than TWAP"
     )
+    if "ppo_agreement" in d:
+        ag = d["ppo_agreement"]
+        lines.append(
+            f"ppo-table takes ppo-net's action on {ag['share']:.1%} of the {ag['states']} states it met"
+        )
     few = " (fewer than 10: intervals not reliable)" if d["blocks"] < 10 else ""
     lines.append(f"intervals resample {d['blocks']} horizon-long windows of parents{few}")
     return "\n".join(lines)
@@ -71,7 +104,10 @@ def _render(d: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     rl = settings.rl
-    arms = [a for a in args.arms.split(",") if a]
+    default = ARMS if args.ppo else BASE_ARMS
+    arms = [a for a in (args.arms or ",".join(default)).split(",") if a]
+    if args.workers < 0:
+        raise CliError("--workers: expected 0 or a positive number of Ray workers")
     ablate = [a for a in args.ablate.split(",") if a]
     if args.orders <= 1 or args.slices <= 0:
         raise CliError("--orders must be > 1 and --slices > 0")
@@ -82,10 +118,13 @@ def run(args: argparse.Namespace) -> int:
             table = load_table(args.policy or settings.algos.policy_path or None)
         except TableError as e:
             raise CliError(f"--policy: {e}") from None
+    ppo_table, ppo_net = load_ppo(args.ppo, arms)
     if args.data:
         trained: dict[str, tuple[int, int]] = {}
-        for d in table.meta.get("data", []) if table else []:
-            trained[d["file"]] = tuple(d["train_range"])  # type: ignore[assignment]
+        for t in (table, ppo_table):
+            for d in t.meta.get("data", []) if t else []:
+                lo, hi = trained.get(d["file"], (0, 0))
+                trained[d["file"]] = (min(lo, d["train_range"][0]), max(hi, d["train_range"][1]))
         markets = data_markets(args.data, rl.decision_step_s, horizon, rl.train_fraction, trained)
     else:
         if args.synthetic <= 0:
@@ -110,11 +149,50 @@ def run(args: argparse.Namespace) -> int:
         ablate=ablate,
         slices=args.slices,
         progress=lambda m: sys.stderr.write(m + "\n"),
+        ppo_table=ppo_table,
+        ppo_net=ppo_net,
+        mapper=mapper(args),
     )
     if table is not None:
         data["policy"] = {
             "path": args.policy or settings.algos.policy_path or "packaged default",
             "trained_on": table.meta.get("data") or table.meta.get("synthetic"),
         }
+    if ppo_table is not None:
+        data["ppo"] = {
+            "path": args.ppo,
+            "trained_on": ppo_table.meta.get("data") or ppo_table.meta.get("synthetic"),
+        }
     emit(args, data, _render)
     return 0
+
+
+def load_ppo(path: str | None, arms: list[str]) -> tuple[PolicyTable | None, PolicyNet | None]:
+    """The PPO table and the network written beside it, when an arm needs them."""
+    if not path:
+        return None, None
+    try:
+        table = load_table(path)
+    except TableError as e:
+        raise CliError(f"--ppo: {e}") from None
+    if table.meta.get("source") != "ppo":
+        raise CliError(f"--ppo: {path} is not a PPO table (its metadata has no source: ppo)")
+    if "ppo-net" not in arms:
+        return table, None
+    try:
+        return table, load_net(net_path(path))
+    except NetError as e:
+        raise CliError(f"--ppo: {e}") from None
+
+
+def mapper(args: argparse.Namespace) -> Mapper:
+    """In this process, or over Ray workers (imported only then: the console needs no Ray)."""
+    if not args.workers and not args.ray_address:
+        return sequential
+    try:
+        from engine.rl.ppo.fanout import ray_mapper
+    except ImportError as e:
+        raise CliError(
+            f"--workers: Ray is not installed ({e.name}); pip install 'tranche[train]'"
+        ) from None
+    return ray_mapper(args.workers or None, args.ray_address)

@@ -14,6 +14,7 @@ from engine.config import load_settings
 from engine.events import FillRecorded, ParentProgress
 from engine.models import Signal, Ticket, parse_side, to_decimal
 from engine.routing.plan import ALGOS
+from engine.sim.replay.session import note_replay, with_replay
 
 
 def register(sub: Any) -> None:
@@ -25,6 +26,12 @@ def register(sub: Any) -> None:
     p.add_argument("--strength", type=float, default=0.5, help="signal strength in [0, 1]")
     p.add_argument("--limit", help="limit price (algo limit)")
     p.add_argument("--venue", help="send everything to this venue")
+    p.add_argument(
+        "--replay",
+        metavar="FILE[,FILE...]",
+        help="trade on recorded markets: one replay venue per file, on one simulated clock",
+    )
+    p.add_argument("--start", metavar="T", help="replay start: ISO time, epoch seconds or +SECONDS")
     add_db(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_common(p)
@@ -84,7 +91,7 @@ def human(d: dict[str, Any]) -> str:
 async def execute(args: argparse.Namespace) -> dict[str, Any]:
     from engine.factory import build_engine
 
-    settings = load_settings(args.config)
+    settings = with_replay(load_settings(args.config), args.replay, args.start)
     ticket = Ticket(
         symbol=args.symbol.strip().upper(),
         side=parse_side(args.side),
@@ -95,7 +102,7 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
         venue=args.venue,
     )
     # simulated venues run in simulated time; a network venue keeps wall time
-    clock = None if settings.broker.provider == "simulated" else LiveClock()
+    clock = None if settings.broker.provider in ("simulated", "replay") else LiveClock()
     engine = build_engine(settings, db_path=args.db, clock=clock)
     await engine.start()
     if engine.fell_back:  # configured, and still said where the trader looks
@@ -105,6 +112,7 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
     try:
         q = engine.subscribe()
         pid = await engine.submit(ticket)
+        note_replay(engine, settings, pid)
         waiter = asyncio.ensure_future(engine.wait(pid))
         while not waiter.done():
             getter = asyncio.ensure_future(q.get())

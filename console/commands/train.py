@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from console.cli import CliError, add_common, emit, symbol_name
@@ -56,8 +57,48 @@ def register(sub: Any) -> None:
     p.add_argument("--horizon", type=float, help="parent horizon, seconds (default rl.horizon_s)")
     p.add_argument("--ablate", default="", help=f"train without features: {','.join(ABLATABLE)}")
     p.add_argument("--out", required=True, metavar="FILE", help="where to write the table (.npz)")
+    p.add_argument(
+        "--agent",
+        choices=["tabular", "ppo"],
+        default="tabular",
+        help="tabular: conservative policy improvement; ppo: Ray RLlib PPO exported as the table (train extra)",
+    )
+    p.add_argument("--iterations", type=int, default=20, help="ppo: training iterations")
+    p.add_argument("--batch", type=int, default=4000, help="ppo: environment steps per iteration")
+    p.add_argument(
+        "--num-env-runners", type=int, default=0, help="ppo: Ray env runners sampling in parallel"
+    )
+    p.add_argument(
+        "--ray-address", metavar="ADDR", help="ppo, --seeds: a Ray cluster (default: local Ray)"
+    )
+    p.add_argument(
+        "--seeds",
+        type=seed_list,
+        help="tabular: one table per seed (OUT.seedS.npz), e.g. 7,8,9; --workers fans them out on Ray",
+    )
+    p.add_argument(
+        "--workers", type=int, default=0, help="--seeds: Ray workers (0: one after another here)"
+    )
+    p.add_argument(
+        "--checkpoint-dir",
+        metavar="DIR",
+        help="ppo: checkpoints, resumed after a crash (default: OUT.ckpt beside the table)",
+    )
     add_common(p)
     p.set_defaults(handler=run)
+
+
+def seed_list(value: str) -> list[int]:
+    """argparse type of --seeds: comma-separated integers."""
+    try:
+        seeds = [int(x) for x in value.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {value!r}"
+        ) from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("expected at least one seed")
+    return seeds
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(
             f"--ablate: unknown feature(s) {', '.join(bad)}; known: {', '.join(ABLATABLE)}"
         )
+    if args.iterations <= 0 or args.num_env_runners < 0 or args.batch < 8:
+        raise CliError("--iterations must be > 0, --batch >= 8 and --num-env-runners >= 0")
     if args.synthetic and args.whole:
         raise CliError("--whole: replayed data only, not with --synthetic")
     if not (args.synthetic or args.data or args.whole):
@@ -112,6 +155,13 @@ def run(args: argparse.Namespace) -> int:
         env_config(settings, args.qty or default_qty(m.paths, rl.participation, horizon), horizon)
         for m in markets
     ]
+    if args.agent == "ppo":
+        if args.synthetic:
+            kind = "linear" if args.market == "linear" else "synthetic"
+            origins = [(kind, args.symbol, base + i) for i in range(args.paths)]
+        else:
+            origins = [("file", f, 0) for f in files]
+        return run_ppo(args, markets, cfgs, origins, ablate, meta, say, t0)
     spec = TrainSpec(
         episodes=args.episodes or rl.episodes,
         seed=args.seed,
@@ -123,6 +173,8 @@ def run(args: argparse.Namespace) -> int:
     say(
         f"training on {', '.join(f'{m.paths.source} (qty {c.qty:g})' for m, c in zip(markets, cfgs, strict=True))}: horizon {horizon:g} s, {spec.episodes} episodes"
     )
+    if args.seeds:
+        return run_seeds(args, markets, cfgs, spec, meta, t0)
     table = train(
         [m.paths for m in markets], [(m.lo, m.hi) for m in markets], cfgs, spec, meta, say
     )
@@ -146,6 +198,116 @@ def run(args: argparse.Namespace) -> int:
         data,
         lambda d: (
             f"wrote {d['out']}: {d['cells_learned']}/{d['cells']} cells act, {d['cells_deferring']} defer to the baseline; {d['transitions']} paired samples in {d['seconds']} s"
+        ),
+    )
+    return 0
+
+
+def run_ppo(
+    args: argparse.Namespace,
+    markets: list[Any],
+    cfgs: list[Any],
+    origins: list[tuple[str, str, int]],
+    ablate: tuple[str, ...],
+    meta: dict[str, Any],
+    say: Any,
+    t0: float,
+) -> int:
+    """`--agent ppo`: train on Ray RLlib, export the table and write the network beside it."""
+    try:
+        from engine.rl.ppo.pipeline import train_and_export
+        from engine.rl.ppo.train import CheckpointMismatch, PpoSpec
+    except ImportError as e:
+        raise CliError(
+            f"--agent ppo: {e.name} is not installed; pip install 'tranche[train]'"
+        ) from None
+    from engine.rl.network import net_path
+
+    spec = PpoSpec(
+        iterations=args.iterations,
+        seed=args.seed,
+        num_env_runners=args.num_env_runners,
+        batch=args.batch,
+        minibatch=min(500, args.batch),
+        masked=tuple(ABLATABLE[a] for a in ablate),
+    )
+    ckpt = args.checkpoint_dir or f"{args.out}.ckpt"
+    say(
+        f"PPO on {', '.join(m.paths.source for m in markets)}: {spec.iterations} iterations of "
+        f"{spec.batch} steps, {spec.num_env_runners} env runners, checkpoints in {ckpt}"
+    )
+    try:
+        done = train_and_export(
+            markets, cfgs, origins, spec, ckpt, meta, ray_address=args.ray_address, progress=say
+        )
+    except CheckpointMismatch as e:
+        raise CliError(f"--checkpoint-dir: {e}") from None
+    net_file = net_path(args.out)
+    try:
+        done.table.save(args.out)
+        done.net.save(net_file)
+    except OSError as e:
+        raise CliError(f"--out: cannot write {args.out}: {e.strerror or e}") from None
+    data = {
+        "out": args.out,
+        "network": str(net_file),
+        "checkpoints": ckpt,
+        "agent": "ppo",
+        "iterations": spec.iterations,
+        "cells": len(done.table.best),
+        "cells_met": done.table.meta["cells_met"],
+        "agreement_validation": done.table.meta["agreement_validation"],
+        "seconds": round(time.monotonic() - t0, 1),
+        "meta": done.table.meta,
+    }
+    emit(
+        args,
+        data,
+        lambda d: (
+            f"wrote {d['out']} (network {d['network']}): {d['cells_met']}/{d['cells']} cells met in "
+            f"training, table agrees with the network on {d['agreement_validation']:.1%} of validation states; {d['seconds']} s"
+        ),
+    )
+    return 0
+
+
+def run_seeds(
+    args: argparse.Namespace,
+    markets: list[Any],
+    cfgs: list[Any],
+    spec: TrainSpec,
+    meta: dict[str, Any],
+    t0: float,
+) -> int:
+    """`--seeds`: one tabular table per seed, fanned out over Ray when --workers/--ray-address say so."""
+    from engine.rl.sweeps import in_process, seed_sweep
+
+    mapper: Any = in_process
+    if args.workers or args.ray_address:
+        try:
+            from engine.rl.ppo.fanout import ray_mapper
+        except ImportError as e:
+            raise CliError(
+                f"--workers: {e.name} is not installed; pip install 'tranche[train]'"
+            ) from None
+        mapper = ray_mapper(args.workers or None, args.ray_address)
+    paths, ranges = [m.paths for m in markets], [(m.lo, m.hi) for m in markets]
+    tables = seed_sweep(paths, ranges, cfgs, spec, args.seeds, meta, mapper)
+    out = []
+    for seed, table in zip(args.seeds, tables, strict=True):
+        path = str(Path(args.out).with_suffix(f".seed{seed}.npz"))
+        try:
+            table.save(path)
+        except OSError as e:
+            raise CliError(f"--out: cannot write {path}: {e.strerror or e}") from None
+        out.append({"seed": seed, "out": path, "cells_learned": int((table.best >= 0).sum())})
+    data = {"tables": out, "seconds": round(time.monotonic() - t0, 1)}
+    emit(
+        args,
+        data,
+        lambda d: "\n".join(
+            f"seed {t['seed']}: wrote {t['out']}, {t['cells_learned']} cells act"
+            for t in d["tables"]
         ),
     )
     return 0

@@ -137,6 +137,8 @@ async def run_policy_with(ctx: LegContext, table: PolicyTable | None, path: str)
         }
         if baseline:
             meta["baseline"] = baseline
+        if table is not None:  # which training made the table: tabular or ppo
+            meta["policy_source"] = str(table.meta.get("source", "tabular"))
         _close_decision(ctx, mark)
         mark = ctx.leg.filled
         live, working = await _act(ctx, q, live, share, aggr, meta)

@@ -41,7 +41,7 @@ class VenueConfig(Section):
 
 
 class BrokerConfig(Section):
-    provider: Literal["simulated", "paper", "ccxt", "ibkr"] = Field(
+    provider: Literal["simulated", "paper", "ccxt", "ibkr", "replay"] = Field(
         "simulated", description="Where child orders go."
     )
     paper_trading: bool = Field(True, description="Refuse live endpoints unless false.")

@@ -9,6 +9,7 @@ from typing import Literal
 from platformdirs import user_data_dir
 from pydantic import Field
 
+from engine.config.replay import RecordConfig, ReplayConfig
 from engine.config.sections import (
     AlgoConfig,
     BrokerConfig,
@@ -159,3 +160,5 @@ class Settings(Section):
     rl: RLConfig = Field(default_factory=RLConfig)
     recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
     signals: SignalsConfig = Field(default_factory=SignalsConfig)
+    replay: ReplayConfig = Field(default_factory=ReplayConfig)
+    record: RecordConfig = Field(default_factory=RecordConfig)

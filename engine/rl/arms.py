@@ -16,6 +16,7 @@ from engine.learned.ewma import ewma_steps
 from engine.learned.spaces import ACTIONS, AGGRESSIVE, PASSIVE
 from engine.learned.table import DEFER_PASSIVE, UNVISITED, PolicyTable
 from engine.rl.env import Choice, Decisions, Policy
+from engine.rl.network import PolicyNet
 from engine.rl.paths import MarketPaths
 
 SHARE = np.array([a.share for a in ACTIONS])
@@ -156,3 +157,19 @@ class TableArm:
             np.where(known, wait_steps(WAIT_MS[a], self.step_s), fb.wait_steps),
             np.where(known, codes, -1),
         )
+
+
+@dataclass(slots=True)
+class NetArm:
+    """The PPO network itself (ppo-net): its greedy action at every decision; `seen` collects the
+    states it met (the export's samples, the agreement's held-out states)."""
+
+    net: PolicyNet
+    step_s: float
+    seen: list[np.ndarray] | None = None
+
+    def decide(self, d: Decisions) -> Choice:
+        if self.seen is not None:
+            self.seen.append(d.obs.copy())
+        a = self.net.act(d.obs)
+        return Choice(SHARE[a], AGGR[a], wait_steps(WAIT_MS[a], self.step_s), a)

@@ -15,9 +15,10 @@ from engine.models import InputError
 from engine.rl import arms as A
 from engine.rl.clustered import window_blocks
 from engine.rl.env import EnvConfig, Policy, run_episodes
+from engine.rl.network import PolicyNet
 from engine.rl.paths import MarketPaths, file_digest, linear_paths, load_data, synthetic_paths
 
-ARMS = ("drl", "twap", "passive-twap", "ac", "ewma")
+ARMS = ("drl", "ppo-table", "ppo-net", "twap", "passive-twap", "ac", "ewma")
 EVAL_SEED_OFFSET = 1_000_000  # synthetic evaluation seeds never overlap training seeds
 
 
@@ -191,6 +192,81 @@ def paired(
     }
 
 
+@dataclass(slots=True)
+class MarketRun:
+    """One market's parents under every arm: the unit a sweep fans out (engine/rl/ppo/fanout.py)."""
+
+    results: dict[str, NDArray[np.float64]]
+    owns: dict[str, NDArray[np.float64]]
+    blocks: NDArray[np.int64]
+    counts: dict[str, tuple[int, int, int]]  # per table arm: (used, fell back, deferred)
+    line: str
+    agree: tuple[int, int] = (0, 0)  # ppo-net's states where ppo-table acts the same, of all
+
+
+@dataclass(frozen=True, slots=True)
+class ArmSet:
+    """What every market runs: arm names in order, the tables and the network behind them."""
+
+    names: tuple[str, ...]
+    tables: dict[str, PolicyTable]
+    net: PolicyNet | None
+    qty: float | None
+    horizon_s: float
+    slices: int
+    settings: Settings
+
+
+def run_market(mi: int, n_markets: int, m: Market, n: int, arms: ArmSet) -> MarketRun:
+    """Every arm on the same `n` parents of market `mi` (starts spread through its range, sides alternating)."""
+    rl = arms.settings.rl
+    starts = np.linspace(m.lo, m.hi, n).round().astype(np.int64)
+    sides = np.where(np.arange(n) % 2 == 0, 1, -1)
+    window = int(round(arms.horizon_s / m.paths.step_s))
+    blocks = window_blocks(starts, m.lo, window, mi, n_markets)
+    qty = arms.qty or default_qty(m.paths, rl.participation, arms.horizon_s)
+    cfg = env_config(arms.settings, qty, arms.horizon_s)
+    ew = A.EwmaArm(
+        m.paths, starts, arms.slices, rl.ewma_wide_factor, rl.ewma_half_life_s, rl.ewma_retry_s
+    )
+    pols: dict[str, Policy] = {
+        "twap": A.twap(arms.slices),
+        "passive-twap": A.twap(arms.slices, passive=True),
+        "ac": A.almgren_chriss(arms.slices, rl.ac_kappa_t),
+        "ewma": ew.decide,
+    }
+    net_arm = A.NetArm(arms.net, m.paths.step_s, seen=[]) if arms.net is not None else None
+    if net_arm is not None:
+        pols["ppo-net"] = net_arm.decide
+    results, owns, counts = {}, {}, {}
+    for name in arms.names:
+        ta = None
+        if name in arms.tables:
+            ta = A.TableArm(arms.tables[name], ew, m.paths.step_s)
+            pols[name] = ta.decide
+        out = run_episodes(m.paths, starts, sides, pols[name], cfg)
+        results[name], owns[name] = out.is_bps, out.own_fill
+        if ta is not None:
+            counts[name] = (ta.used, ta.fell_back, ta.deferred)
+    line = f"market {mi + 1}/{n_markets} {m.paths.source}: {n} parents, qty {cfg.qty:g}, held out: {m.heldout}"
+    agree = (0, 0)
+    ppo = arms.tables.get("ppo-table")
+    if net_arm is not None and net_arm.seen and ppo is not None and arms.net is not None:
+        states = np.concatenate(net_arm.seen)
+        same = ppo.best[ppo.cells(states)] == arms.net.act(states)
+        agree = (int(same.sum()), len(states))
+    return MarketRun(results, owns, blocks, counts, line, agree)
+
+
+Job = tuple[int, int, Market, int, ArmSet]
+Mapper = Callable[[Callable[..., MarketRun], list[Job]], list[MarketRun]]
+
+
+def sequential(fn: Callable[..., MarketRun], jobs: list[Job]) -> list[MarketRun]:
+    """The reference path: one market after another in this process."""
+    return [fn(*job) for job in jobs]
+
+
 def evaluate(
     markets: list[Market],
     table: PolicyTable | None,
@@ -204,9 +280,16 @@ def evaluate(
     ablate: list[str],
     slices: int = 12,
     progress: Callable[[str], None] | None = None,
+    ppo_table: PolicyTable | None = None,
+    ppo_net: PolicyNet | None = None,
+    mapper: Mapper = sequential,
+    keep_parents: bool = False,
 ) -> dict[str, object]:
-    """Per-arm IS statistics and paired differences against crossing TWAP, on common parents."""
-    rl = settings.rl
+    """Per-arm IS statistics and paired differences against crossing TWAP, on common parents.
+
+    `mapper` runs the per-market jobs: `sequential` here, Ray workers in engine/rl/ppo/fanout.py;
+    every market's parents are fixed before it runs, so both give the same figures. `keep_parents`
+    adds each arm's per-parent shortfalls and the window ids (numpy arrays, for benchmarks)."""
     unknown = [a for a in arm_names if a not in ARMS]
     if unknown:
         raise InputError("arms", f"unknown arm(s) {', '.join(unknown)}; known: {', '.join(ARMS)}")
@@ -217,82 +300,61 @@ def evaluate(
         )
     if ("drl" in arm_names or ablate) and table is None:
         raise InputError("policy", "the drl arm needs a policy table")
+    if "ppo-table" in arm_names and ppo_table is None:
+        raise InputError("ppo", "the ppo-table arm needs a PPO table (--ppo FILE)")
+    if "ppo-net" in arm_names and ppo_net is None:
+        raise InputError(
+            "ppo", "the ppo-net arm needs the PPO network beside the table (--ppo FILE)"
+        )
     names = list(dict.fromkeys(["twap", *arm_names]))
     tables: dict[str, PolicyTable] = {}
     if table is not None and "drl" in names:
         tables["drl"] = table
+    if ppo_table is not None and "ppo-table" in names:
+        tables["ppo-table"] = ppo_table
     for f in ablate:
         assert table is not None
         tables[f"drl-no-{f}"] = ablate_table(table, [f])
         names.append(f"drl-no-{f}")
-    results: dict[str, list[NDArray[np.float64]]] = {n: [] for n in names}
-    owns: dict[str, list[NDArray[np.float64]]] = {n: [] for n in names}
-    blocks: list[NDArray[np.int64]] = []
-    fallback = {n: 0 for n in tables}
-    deferred = {n: 0 for n in tables}
-    decided = {n: 0 for n in tables}
+    arms = ArmSet(tuple(names), tables, ppo_net, qty, horizon_s, slices, settings)
     total = sum(m.hi - m.lo for m in markets)
-    for mi, m in enumerate(markets):
-        n = max(2, round(orders * (m.hi - m.lo) / total))
-        starts = (
-            np.linspace(m.lo, m.hi, n).round().astype(np.int64)
-        )  # spread through the held-out data
-        sides = np.where(np.arange(n) % 2 == 0, 1, -1)
-        window = int(round(horizon_s / m.paths.step_s))
-        blocks.append(window_blocks(starts, m.lo, window, mi, len(markets)))
-        cfg = env_config(
-            settings, qty or default_qty(m.paths, rl.participation, horizon_s), horizon_s
-        )
-        ew = A.EwmaArm(
-            m.paths, starts, slices, rl.ewma_wide_factor, rl.ewma_half_life_s, rl.ewma_retry_s
-        )
-        pols: dict[str, Policy] = {
-            "twap": A.twap(slices),
-            "passive-twap": A.twap(slices, passive=True),
-            "ac": A.almgren_chriss(slices, rl.ac_kappa_t),
-            "ewma": ew.decide,
-        }
-        arms_here: dict[str, A.TableArm] = {}
-        for name in names:
-            if name in tables:
-                arms_here[name] = A.TableArm(tables[name], ew, m.paths.step_s)
-                pols[name] = arms_here[name].decide
-            out = run_episodes(m.paths, starts, sides, pols[name], cfg)
-            results[name].append(out.is_bps)
-            owns[name].append(out.own_fill)
-        for name, ta in arms_here.items():
-            fallback[name] += ta.fell_back
-            deferred[name] += ta.deferred
-            decided[name] += ta.used + ta.fell_back + ta.deferred
-        if progress:
-            progress(
-                f"market {mi + 1}/{len(markets)} {m.paths.source}: {n} parents, qty {cfg.qty:g}, held out: {m.heldout}"
-            )
-    arms_out = {
-        n: summary(np.concatenate(results[n]), np.concatenate(owns[n]))
-        for n in names
-        if n in arm_names or n.startswith("drl-no-")
+    jobs: list[Job] = [
+        (mi, len(markets), m, max(2, round(orders * (m.hi - m.lo) / total)), arms)
+        for mi, m in enumerate(markets)
+    ]
+    runs = mapper(run_market, jobs)
+    if progress:
+        for r in runs:
+            progress(r.line)
+    counts = {
+        n: np.sum([r.counts[n] for r in runs], axis=0) if runs else np.zeros(3) for n in tables
     }
-    base = np.concatenate(results["twap"])
-    block = np.concatenate(blocks)
-    pairs = {
-        f"{n}_vs_twap": paired(np.concatenate(results[n]) - base, block, seed)
-        for n in names
-        if n != "twap" and (n in arm_names or n.startswith("drl-no-"))
-    }
+    learned = [n for n in names if n in tables or n == "ppo-net"]
+    shown = [n for n in names if n in arm_names or n.startswith("drl-no-")]
+    results = {n: np.concatenate([r.results[n] for r in runs]) for n in names}
+    owns = {n: np.concatenate([r.owns[n] for r in runs]) for n in names}
+    block = np.concatenate([r.blocks for r in runs])
+    arms_out = {n: summary(results[n], owns[n]) for n in shown}
+    base = results["twap"]
+    pairs = {f"{n}_vs_twap": paired(results[n] - base, block, seed) for n in shown if n != "twap"}
     if "passive-twap" in names:  # the learned policy must beat resting too, not just crossing
-        passive = np.concatenate(results["passive-twap"])
+        passive = results["passive-twap"]
         pairs |= {
-            f"{n}_vs_passive-twap": paired(np.concatenate(results[n]) - passive, block, seed)
-            for n in tables
+            f"{n}_vs_passive-twap": paired(results[n] - passive, block, seed) for n in learned
         }
-    fb = {n: round(fallback[n] / max(decided[n], 1), 4) for n in tables}
-    dfr = {n: round(deferred[n] / max(decided[n], 1), 4) for n in tables}
-    return {
+    decided = {n: max(int(c.sum()), 1) for n, c in counts.items()}
+    kept: dict[str, object] = {"per_parent": results, "block_ids": block} if keep_parents else {}
+    met = sum(r.agree[1] for r in runs)
+    if met:  # the exported table against its network, on the states the network met here
+        kept["ppo_agreement"] = {
+            "share": round(sum(r.agree[0] for r in runs) / met, 4),
+            "states": met,
+        }
+    return kept | {
         "arms": arms_out,
         "paired": pairs,
-        "fallback_share": fb,
-        "deferred_share": dfr,
+        "fallback_share": {n: round(int(c[1]) / decided[n], 4) for n, c in counts.items()},
+        "deferred_share": {n: round(int(c[2]) / decided[n], 4) for n, c in counts.items()},
         "markets": [
             {
                 "source": m.paths.source,

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from engine.learned.features import path_features
 from engine.models import InputError
+from engine.rl import bitstamp
 from engine.sim.data import binance, lobster
 from engine.sim.data.datafile import DataError, sniff
 
@@ -109,7 +110,7 @@ def _grid(
     mid = (book[:, 0] + book[:, 2]) / 2
     dur = max(t1 - t0, step_s)
     r = np.diff(np.log(mid))
-    day_s = 86_400.0 if "binance" in source else 23_400.0
+    day_s = 23_400.0 if source.startswith("lobster") else 86_400.0  # crypto trades all day
     vol_daily = float(np.sqrt(np.sum(r * r) / dur * day_s)) if len(r) else 0.01
     adv = float((buy.sum() + sell.sum()) / dur * day_s) or 1.0
     return MarketPaths(
@@ -130,7 +131,13 @@ def _grid(
 
 
 def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
-    """A Binance capture or a LOBSTER message file, told apart by content; bad lines are skipped."""
+    """A Binance capture, a LOBSTER message file or a Bitstamp L3 log, told apart by content; bad
+    lines are skipped. Binance captures stamped in microseconds (the 2023 `_us` files) are read as such."""
+    if bitstamp.is_bitstamp(path):
+        times_b, rows_b, trades_b, _ = bitstamp.read_bitstamp(path)
+        tick_b = _tick([r[0] for r in rows_b[:2000]] + [r[2] for r in rows_b[:2000]])
+        name = Path(path).name
+        return _grid(times_b, rows_b, trades_b, step_s, "BTCUSD", tick_b, f"bitstamp:{name}")
     kind = sniff(path)
     errors: list[DataError] = []
     times: list[float] = []
@@ -144,6 +151,9 @@ def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
                 rows.append((ev[3], ev[4], ev[5], ev[6]))
             elif ev[0] == "trade":
                 trades.append((ev[1], ev[3], not ev[4]))  # buyer is maker -> the seller took
+        if times and times[0] < 1e8:  # receive stamps in microseconds, read as nanoseconds
+            times = [x * 1e3 for x in times]
+            trades = [(x * 1e3, q, b) for x, q, b in trades]
         name = next(
             (
                 w.upper()

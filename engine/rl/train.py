@@ -245,6 +245,7 @@ def train(
             "ewma_retry_s": spec.ewma_retry_s,
         },
         "validation": kept,
+        "source": "tabular",
         "method": "conservative policy improvement over the TWAP/passive baseline (chosen per spread bin) from paired one-step deviations",
         "horizon_s": cfgs[0].horizon_s,
         "qty": cfgs[0].qty,

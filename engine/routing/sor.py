@@ -104,10 +104,12 @@ def allocate(
     price = {r[1]: r[2].far(side) for r in kept}
     steps = steps or {}
     qty: dict[str, Decimal] = {}
+    best = kept[0][1]
     for r in kept:
         v = r[1]
-        qty[v] = round_down(quantity * Decimal(weights[v] / total_w), steps.get(v) or FINEST)
-    best = kept[0][1]
+        # the best leg takes the remainder: other legs keep to its step too, so it stays whole
+        unit = max(steps.get(v) or FINEST, steps.get(best) or FINEST)
+        qty[v] = round_down(quantity * Decimal(weights[v] / total_w), unit)
     # legs below the minimum notional give their share to the best leg (unless only one is left)
     for r in kept[1:]:
         v = r[1]

@@ -91,7 +91,7 @@ def test_sim_replay_cli_prints_one_json_object(capsys):
         "events_per_s",
     ):
         assert key in out
-    assert out["events_per_s"] > 10_000
+    assert out["events_per_s"] > 0  # speed lives in bench.replay_throughput, never in a test
 
 
 def test_sim_replay_cli_bad_file_is_a_one_line_error(tmp_path, capsys):
