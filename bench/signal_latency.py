@@ -156,11 +156,12 @@ async def run(rounds: int, rate: float, redis_url: str, db: Path) -> dict[str, l
         pid = parent_of.get(sid)
         if pid in FIRST_SENT:
             lat[path].append(FIRST_SENT[pid] - t)
-    lost = [s for s in sent_at if s not in outcomes]
+    undecided = [s for s in sent_at if s not in outcomes]
     twice = [s for s, o in outcomes.items() if o.count(SignalStatus.EXECUTED) > 1]
     other = [s for s, o in outcomes.items() if SignalStatus.EXECUTED not in o]
     print(
-        f"published {len(sent_at)}; lost {len(lost)}; executed twice {len(twice)}; not executed {len(other)}"
+        f"published {len(sent_at)}; undecided after a 30 s drain {len(undecided)};"
+        f" executed twice {len(twice)}; not executed {len(other)}"
     )
     return lat
 
