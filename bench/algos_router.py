@@ -1,9 +1,10 @@
 """Smart order router against the best single venue known beforehand and a naive even split.
 
 On each seeded path of the simulated four-venue market (engine/sim, packaged default params),
-the same parent runs three ways, each leg a TWAP: (1) the router's legs, (2) everything on the
+the same parent runs four ways, each leg a TWAP: (1) the router's legs (`router.allocator: spread`,
+the 1/spread rule), (2) the cost allocator's legs (`router.allocator: cost`), (3) everything on the
 venue the router itself ranks best from its own inputs (quotes + venue scores at arrival),
-(3) an even split over every venue. Cost = implementation shortfall in bps (fees included).
+(4) an even split over every venue. Cost = implementation shortfall in bps (fees included).
 The same is then run on a stress market where one venue is best on every axis (tightest spread,
 deepest book, lowest fees): there the 1/spread rule's share for the other venues is pure cost.
 
@@ -62,13 +63,15 @@ async def main(paths: int, qty: int, symbol: str) -> None:
         risk__max_child_notional=Decimal(10**9),
         risk__max_child_quantity=Decimal(10**9),
         risk__max_position_per_symbol=Decimal(10**9),
+        execution__default_order_type="twap",  # the legs run as TWAP: the planner knows it
     )
+    cost_settings = tweak(settings, router__allocator="cost")
     ticket = Ticket(symbol, Side.BUY, Decimal(qty), algo="sor")
 
     def arm(kind: str):
         async def act(eng) -> str:
             plan = await eng.plan(ticket)
-            if kind == "router":
+            if kind in ("router", "cost"):  # the engine's settings say which allocator
                 legs = [(leg.venue, leg.quantity) for leg in plan.legs]
             elif kind == "best":
                 legs = [(plan.legs[0].venue, Decimal(qty))]
@@ -92,18 +95,22 @@ async def main(paths: int, qty: int, symbol: str) -> None:
         ("default market", sim_venues),
         ("stress: one venue best on every axis", on_market(DOMINATED)),
     ):
-        costs: dict[str, list[float]] = {"router": [], "best": [], "even": []}
+        costs: dict[str, list[float]] = {"router": [], "cost": [], "best": [], "even": []}
         for seed in range(1, paths + 1):
             for kind in costs:
-                rep = await run_path(settings, venues, seed, arm(kind))
+                arm_settings = cost_settings if kind == "cost" else settings
+                rep = await run_path(arm_settings, venues, seed, arm(kind))
                 assert rep.shortfall_bps is not None, rep  # an unfilled rest is in the shortfall
                 costs[kind].append(rep.shortfall_bps)
         print(f"{name}:")
         print(
             f"  legs {[(v, str(q)) for v, q in arm_legs['router']]}  best {arm_legs['best'][0][0]}"
         )
+        print(f"  cost allocator legs {[(v, str(q)) for v, q in arm_legs['cost']]}")
         print("  " + show("router / best single venue", paired(costs["router"], costs["best"])))
         print("  " + show("router / even split      ", paired(costs["router"], costs["even"])))
+        print("  " + show("cost allocator / best venue", paired(costs["cost"], costs["best"])))
+        print("  " + show("cost allocator / 1/spread  ", paired(costs["cost"], costs["router"])))
     print(f"elapsed {time.perf_counter() - t:.1f} s")
 
 

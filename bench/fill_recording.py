@@ -1,12 +1,14 @@
-"""Fill recording throughput: the store's batched aiosqlite writes against plain sqlite3.
+"""Fill recording throughput: the store's batched writes on SQLite and PostgreSQL, against plain sqlite3.
 
-Three ways to write the same fills (row conversion included in each), same pragmas (WAL,
-synchronous=FULL), each on a fresh file, measured in one run:
-  store      Store.record_fill as fills arrive (the engine's path), then flush
-  batched    plain sqlite3, executemany in transactions of `batch` rows
+Four ways to write the same fills (row conversion included in each), measured in one run,
+interleaved, each into a fresh file or schema:
+  store      Store.record_fill as fills arrive (the engine's path), then flush; SQLite file
+  store-pg   the same on PostgreSQL (asyncpg; a throwaway loopback server unless --pg URL)
+  batched    plain sqlite3, executemany in transactions of `batch` rows (same pragmas: WAL, FULL)
   per-row    plain sqlite3, one transaction per fill (what batching saves)
-Prints throughput and the ratios store/batched (goal >= 0.5) and store/per-row.
-Run: python -m bench.fill_recording [--fills 50000] [--per-row 2000]
+Prints throughput and the ratios store/batched (goal >= 0.5), store-pg/store and store/per-row.
+The throwaway server runs with fsync=off (tests' settings): a production server pays its fsync.
+Run: python -m bench.fill_recording [--fills 50000] [--per-row 2000] [--pg URL]
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench.servers import fresh_schema, postgres
 from engine.models import Fill, Side
 from engine.quality import FillMetrics, fill_metrics
 from engine.store import Store
@@ -57,8 +60,10 @@ def make_fills(n: int) -> list[tuple[Fill, FillMetrics]]:
 
 
 async def via_store(
-    path: Path, fills: list[tuple[Fill, FillMetrics]], batch: int
+    path: Path | str, fills: list[tuple[Fill, FillMetrics]], batch: int
 ) -> tuple[float, int]:
+    if isinstance(path, str):  # a server: a fresh schema of its own
+        path = await fresh_schema(path)
     store = Store(path, batch_max=batch)
     await store.open()
     t0 = time.perf_counter()
@@ -118,14 +123,19 @@ def main() -> None:
     ap.add_argument("--per-row", type=int, default=2_000, help="fills for the slow per-row variant")
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pg", metavar="URL", help="PostgreSQL to write to (default: a throwaway one)")
     args = ap.parse_args()
     fills = make_fills(args.fills)
-    best = {"store": float("inf"), "batched": float("inf"), "per-row": float("inf")}
+    best = {"store": float("inf"), "store-pg": float("inf"), "batched": float("inf"),
+            "per-row": float("inf")}  # fmt: skip
     tx = 0
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, postgres(args.pg) as pg:
         for r in range(args.repeat):  # interleaved, best of N: the same machine state for each
             t, tx = asyncio.run(via_store(Path(tmp, f"store{r}.db"), fills, args.batch))
             best["store"] = min(best["store"], t / len(fills))
+            if pg is not None:
+                t, _ = asyncio.run(via_store(pg, fills, args.batch))
+                best["store-pg"] = min(best["store-pg"], t / len(fills))
             best["batched"] = min(
                 best["batched"],
                 via_sqlite3_batched(Path(tmp, f"plain{r}.db"), fills, args.batch) / len(fills),
@@ -135,7 +145,8 @@ def main() -> None:
                 via_sqlite3_per_row(Path(tmp, f"row{r}.db"), fills[: args.per_row]) / args.per_row,
             )
     for name, per in best.items():
-        print(f"{name:<8} {1 / per:>12,.0f} fills/s  ({per * 1e6:8.1f} us per fill)")
+        if per < float("inf"):
+            print(f"{name:<8} {1 / per:>12,.0f} fills/s  ({per * 1e6:8.1f} us per fill)")
     print(f"store transactions for {len(fills)} fills: {tx}")
     print(
         f"ratio store / sqlite3 batched throughput: {best['batched'] / best['store']:.2f}  (goal >= 0.5)"
@@ -143,6 +154,8 @@ def main() -> None:
     print(
         f"ratio store / sqlite3 one-row-per-transaction throughput: {best['per-row'] / best['store']:.1f}"
     )
+    if best["store-pg"] < float("inf"):
+        print(f"ratio store-pg / store (SQLite) throughput: {best['store'] / best['store-pg']:.2f}")
 
 
 if __name__ == "__main__":

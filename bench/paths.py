@@ -84,7 +84,16 @@ class FrozenHistory:
 
         return (
             async_noop
-            if name in ("open", "close", "flush", "journal_parent", "journal_child", "events")
+            if name
+            in (
+                "open",
+                "close",
+                "flush",
+                "journal_parent",
+                "journal_child",
+                "journal_orders",
+                "events",
+            )
             else noop
         )
 
@@ -108,9 +117,10 @@ async def run_path(
     *,
     db: Path | None = None,
     store: Any = None,
+    start: float = T0,
 ) -> ExecutionReport:
     """One parent on a fresh engine over the path `seed`; `act(engine)` submits it and returns its id."""
-    clock = SimClock(start=T0)
+    clock = SimClock(start=start)
     if store is not None:  # a frozen history has no journal to recover from
         settings = tweak(settings, recovery__on_start=False)
     eng = build_engine(

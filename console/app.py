@@ -38,7 +38,7 @@ from engine.api import Preview
 from engine.clock import Clock
 from engine.config import Settings
 from engine.engine import Engine
-from engine.models import InputError, NoVenueConnected, Ticket, TradingState
+from engine.models import InputError, NoVenueConnected, OrderStatus, Ticket, TradingState
 from engine.routing.plan_check import PlanStale
 from engine.store.writer import StoreError
 from themes import THEME_NAMES, THEMES
@@ -89,6 +89,8 @@ class TrancheApp(App[None]):
         self.on_paint: Callable[[set[str]], None] | None = None  # benchmark probe
         self._queue = engine.subscribe()  # before start(): venue connection events are not missed
         self._last_fetch = 0.0
+        self._quote_timer: asyncio.TimerHandle | None = None  # the market pane's next frame
+        self._quotes_painted = 0.0
         self.main: MainScreen | None = None
         self.toasts: deque[Toast] = deque(maxlen=200)  # every notification shown, newest last
         self.signal_desk = SignalsConsole(self)  # signals in (signals.redis_url / http_enabled)
@@ -184,11 +186,27 @@ class TrancheApp(App[None]):
                 continue
             while not q.empty():
                 self.state.apply(q.get_nowait())
+            if MARKET in self.state.dirty:
+                self._paint_quotes_soon()
             urgent = self.state.dirty & {HEADER, KILL}
             if self.state.trading_state is not TradingState.ACTIVE:
                 urgent |= self.state.dirty & {PROGRESS, LEGS}  # halted rows close with the banner
             if urgent:
                 self.repaint(urgent)  # a halt is shown at once, not at the next frame
+
+    def _paint_quotes_soon(self) -> None:
+        """Quotes reach the screen within one quote frame (console.quote_refresh_hz), not at the
+        next pane frame: one repaint of the market pane however many quotes arrive meanwhile."""
+        if self._quote_timer is not None:
+            return
+        frame = 1 / self.settings.console.quote_refresh_hz
+        wait = max(0.0, self._quotes_painted + frame - time.monotonic())
+        self._quote_timer = asyncio.get_running_loop().call_later(wait, self._paint_quotes)
+
+    def _paint_quotes(self) -> None:
+        self._quote_timer = None
+        self._quotes_painted = time.monotonic()
+        self.repaint({MARKET})
 
     def _tick(self) -> None:
         self.state.dirty.add(HEADER)  # the clock
@@ -432,6 +450,54 @@ class TrancheApp(App[None]):
         self.push_screen(
             ConfirmModal("Reset the kill switch?", body, yes="Yes, resume", danger=True), answered
         )
+
+    def action_protect(self) -> None:
+        done = [
+            p
+            for p in self.engine.parents.values()
+            if p.filled_qty > 0 and p.status is not OrderStatus.SUBMITTED  # finished
+        ]
+        if not done:
+            self.notify("No filled parent to protect.")
+            return
+        self.protect_parent(max(done, key=lambda p: p.created_ts).parent_id)
+
+    @work(group="exits", exit_on_error=False)
+    async def protect_parent(self, parent_id: str) -> None:
+        try:
+            pair = await self.engine.protect(parent_id)
+        except InputError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.notify(
+            f"{pair.exit_id}: {pair.side.value} {pair.quantity} {pair.symbol} if the quote reaches "
+            f"{pair.stop_price} (emulated: keep this console running)"
+        )
+
+    def action_flatten(self) -> None:
+        symbol = self.draft.symbol.strip().upper()
+        pos = self.engine.positions.get(symbol)
+        if not pos:
+            self.notify(f"No {symbol or 'symbol'} position to flatten.")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.flatten_symbol(symbol)
+
+        body = f"Send a market order for {abs(pos)} {symbol} to close the position, and end its protective exits?"
+        self.push_screen(
+            ConfirmModal(f"Flatten {symbol}?", body, yes="Yes, flatten", danger=True), answered
+        )
+
+    @work(group="exits", exit_on_error=False)
+    async def flatten_symbol(self, symbol: str) -> None:
+        try:
+            pid = await self.engine.flatten(symbol)
+        except InputError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.notify(f"Flatten {symbol}: {pid or 'already flat'}")
 
     def action_cancel_last(self) -> None:
         working = [p for p in self.state.parents.values() if p.working]

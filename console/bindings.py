@@ -67,6 +67,22 @@ ACTIONS: tuple[ActionSpec, ...] = (
         priority=True,
     ),
     ActionSpec(
+        "tranche.protect",
+        "f9",
+        "protect",
+        "Protect last fill",
+        "Stop-loss on the newest filled parent (emulated here)",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.flatten",
+        "f7",
+        "flatten",
+        "Flatten symbol",
+        "Close the ticket symbol's position at market (asks)",
+        priority=True,
+    ),
+    ActionSpec(
         "tranche.blotter",
         "ctrl+b",
         "show_tab('blotter')",

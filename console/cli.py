@@ -28,6 +28,7 @@ COMMANDS = [
     "positions",
     "listen",
     "whatif",
+    "store",
 ]
 
 
@@ -68,7 +69,18 @@ def symbol_name(value: str) -> str:
 
 
 def db_file(value: str) -> str:
-    """argparse type of every --db: a typo must not silently create a tree of directories."""
+    """argparse type of every --db: a typo must not silently create a tree of directories.
+    A store URL (sqlite:///PATH, postgresql://...) is taken as it is, once it parses."""
+    from engine.config.store_url import StoreUrlError, is_url, parse_store_url
+
+    if is_url(value):
+        try:
+            target = parse_store_url(value)
+        except StoreUrlError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+        if target.is_postgres:
+            return value
+        value = str(target.path)
     path = Path(value).expanduser()
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{value} is a directory, not a database file")

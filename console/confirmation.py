@@ -45,6 +45,12 @@ def confirmation_text(pv: Preview) -> str:
         f"  {leg.venue:<10} {figure(leg.quantity)} ({leg.share:.0%})  ~{figure(leg.notional)}"
         for leg in plan.legs
     ]
+    if plan.estimate is not None:  # what it is expected to cost, said before it is sent
+        e = plan.estimate.chosen
+        lines.append(
+            f"expected cost {figure(e.mean_bps, 2)} bps ({figure(e.mean_money, 2)}), 90% within "
+            f"[{figure(e.low_bps, 2)}, {figure(e.high_bps, 2)}] bps, about {e.duration_s:g} s"
+        )
     lines += risk_lines(pv)
     return "\n".join(lines)
 

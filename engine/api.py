@@ -74,6 +74,32 @@ class PlannedChild:
 
 
 @dataclass(frozen=True, slots=True)
+class AlgoEstimate:
+    """Expected implementation shortfall of one algorithm (bps, positive = cost) and its 90% range."""
+
+    algo: str
+    mean_bps: float
+    low_bps: float
+    high_bps: float
+    mean_money: Decimal
+    low_money: Decimal
+    high_money: Decimal
+    duration_s: float
+    source: str  # "model", or "model + history (N fills)"
+    samples: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CostEstimate:
+    """The pre-trade estimate: the chosen algorithm, the alternatives, and what fed the model."""
+
+    chosen: AlgoEstimate
+    alternatives: tuple[AlgoEstimate, ...]
+    inputs: str
+    level: float = 0.9
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """What the trader confirms and the engine then sends unchanged: order type, legs, limit."""
 
@@ -85,6 +111,7 @@ class Plan:
     decision: RouteDecision
     ticket: Ticket  # carries the quantity that is sent (typed or Kelly-sized)
     made_ts: float = 0.0
+    estimate: CostEstimate | None = None
 
     @property
     def quantity(self) -> Decimal:

@@ -53,6 +53,9 @@ class LiveClock:
 class SimClock:
     """Virtual time: a sleeper wakes as soon as every runnable task has had its turn.
 
+    Sleepers due at the same instant wake together, as they would on a wall clock, so what they
+    decide at that instant can be journaled in one transaction (engine/execution/journal.py).
+
     Listeners (the simulated market) are told of every advance before sleepers wake, so the
     market has moved to the new time by the time an algorithm looks at it.
     """
@@ -123,7 +126,12 @@ class SimClock:
             if not self._heap:
                 break
             t, _, fut = heapq.heappop(self._heap)
-            if fut.cancelled():
+            due = [fut]
+            while self._heap and self._heap[0][0] == t:  # one instant: its sleepers wake together
+                due.append(heapq.heappop(self._heap)[2])
+            due = [f for f in due if not f.cancelled()]
+            if not due:
                 continue
             self.advance_to(t)
-            fut.set_result(None)
+            for f in due:  # in the order they went to sleep
+                f.set_result(None)

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import functools
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,10 @@ from engine.events import Event, EventBus, KillReport, ParentCompleted, VenueSta
 from engine.execution import reports, views
 from engine.execution.control import KillSwitch
 from engine.execution.desk import ChildDesk
+from engine.execution.exit_pair import ExitPair
+from engine.execution.exits import ExitDesk
 from engine.execution.guardrail import restore_switch_off, wire_guardrail
+from engine.execution.journal import Journal
 from engine.execution.launch import Launcher
 from engine.execution.logfile import LogFile, attach_log_file, log_path_for
 from engine.execution.state import EngineState
@@ -82,9 +85,11 @@ class Engine:
         self.status = TradingStatus(s)
         if store is not None:
             store.on_error = self.status.store_failed  # said where the trader looks
-        self.desk = ChildDesk(s, self.status)
+        self.journal = Journal(s)  # one durable transaction per instant's new orders
+        self.desk = ChildDesk(s, self.status, self.journal)
         self.launcher = Launcher(s, self.desk)
         self.kill_switch = KillSwitch(s, self.desk, self.status)
+        self.exits = ExitDesk(s, self.submit)  # protective OCO exits, emulated on quotes
         wire_guardrail(s)
         self.recovery: RecoveryReport | None = None  # the last recovery's report
         self.log_file: LogFile | None = None  # opened by start() when there is a store
@@ -223,6 +228,9 @@ class Engine:
         # reliability: reconcile what the journal says was live before anything new is sent
         if s.store is not None and s.settings.recovery.on_start:
             await self.recover(at_start=True)
+        if s.store is not None:
+            for pair in await self.exits.restore():
+                self.log("warning", f"{pair.exit_id}: protective exit re-armed from the journal")
         if not s.clock.simulated:  # a simulated clock would never stop advancing for a poller
             self._poller = asyncio.get_running_loop().create_task(views.poll_quotes(s))
         if s.settings.record.enabled:  # every quote received, replayable with --replay
@@ -291,6 +299,7 @@ class Engine:
         if self.recorder is not None:
             await self.recorder.stop()
         await self.kill_switch.close()
+        await self.exits.close()  # armed exits stay armed in the journal for the next start
         for pid in list(s.tasks):
             s.stopped.add(pid)
         await self._cancel_open_children()
@@ -361,14 +370,12 @@ class Engine:
                 raise PlanStale(changes)
             if s.risk.state is TradingState.HALTED:  # a kill while the venues were asked
                 raise InputError("trading_state", "trading is HALTED: reset before sending orders")
-        ticket = plan.ticket
-        self._seq += 1
-        pid = f"P{int(s.clock.now() * 1000):x}{os.urandom(2).hex()}{self._seq:03d}"
-        parent = ParentOrder(pid, ticket, plan.algo, plan.arrival_mid, s.clock.now())
+        parent = self._new_parent(plan)
+        pid = parent.parent_id
         s.parents[pid] = parent  # a kill while the journal is written stops this parent too
         if s.store is not None:
             try:
-                await s.store.journal_parent(parent)
+                await self.journal.parent(parent)
             except StoreError as e:  # never trade what the history cannot hold
                 del s.parents[pid]
                 self.status.store_failed(e)
@@ -379,6 +386,63 @@ class Engine:
             parent, [(leg.venue, leg.quantity) for leg in plan.legs], plan.leg_algo
         )
         return pid
+
+    async def submit_batch(self, tickets: Sequence[Ticket]) -> list[str]:
+        """Several parents at one instant (a basket): every ticket is planned first, so one that
+        cannot trade is refused (InputError naming `tickets[i]`) before anything is sent; then
+        all are journalled in one durable transaction and started together."""
+        s = self.state
+        # the first ticket of each symbol alone, so the learned figures it reads are cached
+        # before the rest ask for them at once (else every ticket reads the same figures)
+        first = list({t.symbol: i for i, t in reversed(list(enumerate(tickets)))}.values())
+        results: dict[int, Plan | BaseException] = {}
+        for i in first:
+            try:
+                results[i] = await plan_ticket(s, tickets[i])
+            except Exception as e:
+                results[i] = e
+        rest = [i for i in range(len(tickets)) if i not in results]
+        done = await asyncio.gather(
+            *(plan_ticket(s, tickets[i]) for i in rest), return_exceptions=True
+        )
+        results.update(zip(rest, done, strict=True))
+        plans: list[Plan] = []
+        for i, r in sorted(results.items()):
+            if isinstance(r, InputError):
+                raise InputError(f"tickets[{i}].{r.field}", r.message) from None
+            if isinstance(r, BaseException):
+                raise r
+            plans.append(r)
+        if s.risk.state is TradingState.HALTED:  # also a kill while the venues were asked
+            raise InputError("trading_state", "trading is HALTED: reset before sending orders")
+        parents = [self._new_parent(p) for p in plans]
+        for parent in parents:
+            s.parents[parent.parent_id] = parent
+        if s.store is not None:
+            try:
+                await asyncio.gather(*(self.journal.parent(p) for p in parents))
+            except StoreError as e:
+                for parent in parents:
+                    s.parents.pop(parent.parent_id, None)
+                self.status.store_failed(e)
+                raise StoreError(
+                    f"nothing was sent: the batch could not be journalled: {e}"
+                ) from None
+        for parent, plan in zip(parents, plans, strict=True):
+            legs = [(leg.venue, leg.quantity) for leg in plan.legs]
+            self.launcher.launch(parent, legs, plan.leg_algo)
+        return [p.parent_id for p in parents]
+
+    def _new_parent(self, plan: Plan) -> ParentOrder:
+        """A parent with an id unique across processes and restarts."""
+        s = self.state
+        self._seq += 1
+        pid = f"P{int(s.clock.now() * 1000):x}{os.urandom(2).hex()}{self._seq:03d}"
+        parent = ParentOrder(pid, plan.ticket, plan.algo, plan.arrival_mid, s.clock.now())
+        if plan.estimate is not None:  # kept with the parent: the report checks it afterwards
+            e = plan.estimate.chosen
+            parent.estimate_bps = (e.mean_bps, e.low_bps, e.high_bps)
+        return parent
 
     async def wait(self, parent_id: str) -> ExecutionReport:
         await self.state.done[parent_id].wait()
@@ -399,8 +463,23 @@ class Engine:
         )
 
     async def kill(self) -> KillReport:
-        """HALT, stop every algorithm, cancel every open order on every venue concurrently."""
-        return await self.kill_switch.kill()
+        """HALT, stop every algorithm, cancel every open order on every venue concurrently;
+        protective exits end too (their journal says so)."""
+        report = await self.kill_switch.kill()
+        await self.exits.cancel("kill switch")
+        return report
+
+    async def protect(
+        self, parent_id: str, *, stop_pct: float | None = None, take_profit_pct: float | None = None
+    ) -> ExitPair:
+        """Arm an OCO stop-loss / take-profit on what a parent executed (emulated on quotes)."""
+        return await self.exits.protect(
+            parent_id, stop_pct=stop_pct, take_profit_pct=take_profit_pct
+        )
+
+    async def flatten(self, symbol: str) -> str | None:
+        """Exit the symbol's whole position at market through the risk gate; None if flat."""
+        return await self.exits.flatten(symbol)
 
     def reset(self, *, confirm: bool) -> None:
         """Back to ACTIVE from HALTED or REDUCING: only with an explicit confirmation."""

@@ -71,18 +71,9 @@ def build_engine(
     clock = clock or SimClock(
         start=time.time()
     )  # history recorded now counts in the lookback windows
-    from engine.store import Store
+    from engine.store.target import history_store
 
-    path = Path(db_path) if db_path else settings.store.resolved_path()
-    st = (
-        Store(
-            path,
-            batch_max=settings.store.batch_max,
-            batch_interval_ms=settings.store.batch_interval_ms,
-        )
-        if store
-        else None
-    )
+    st = history_store(settings, db_path) if store else None
     eng = Engine(
         settings, clock, brokers if brokers is not None else build_brokers(settings, clock), st
     )

@@ -168,6 +168,16 @@ class Signal:
 
 
 @dataclass(frozen=True, slots=True)
+class AlgoParams:
+    """A ticket's own parameters for the leg algorithms; None takes the configured default."""
+
+    participation_pct: float | None = None  # pov: target share of traded volume; arrival: its cap
+    urgency: float | None = None  # arrival: Almgren-Chriss kappa*T (0 = TWAP); None: from strength
+    display_qty: Decimal | None = None  # iceberg: the quantity shown at once
+    jitter_pct: float | None = None  # twap/vwap/pov: random +- share of slice size and spacing
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     """What the trader asked for: the parent order before routing."""
 
@@ -179,6 +189,7 @@ class Ticket:
     algo: str = "auto"
     venue: str | None = None
     size_by_kelly: bool = False  # the quantity is ignored and Kelly sizes the order
+    params: AlgoParams = field(default_factory=AlgoParams)
 
 
 @dataclass(slots=True)
@@ -258,6 +269,7 @@ class ParentOrder:
     reason: str = ""
     children: list[str] = field(default_factory=list)
     shortfall_bps: float | None = None
+    estimate_bps: tuple[float, float, float] | None = None  # pre-trade (mean, low, high), 90%
 
     @property
     def avg_price(self) -> Decimal | None:

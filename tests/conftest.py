@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from tests.fakes.histories import fresh_history
 from tests.fakes.servers import postgres_server, redis_server
 
 
@@ -26,4 +27,11 @@ def redis_url():
         yield os.environ["TRANCHE_TEST_REDIS_URL"]
         return
     with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+async def pg_history(pg_url, tmp_path):
+    """An empty history of its own (a schema) on the session's PostgreSQL server."""
+    async with fresh_history("postgresql", tmp_path, pg_url) as url:
         yield url

@@ -13,7 +13,9 @@ class HaltedBanner(Static):
     def show(self, state: TradingState, reason: str) -> None:
         self.set_class(state is TradingState.HALTED, "-halted")
         self.set_class(state is TradingState.REDUCING, "-reducing")
-        self.display = state is not TradingState.ACTIVE
+        shown = state is not TradingState.ACTIVE
+        if self.display != shown:  # setting it again would re-layout the screen every second
+            self.display = shown
         if state is TradingState.HALTED:
             self.update(
                 f"HALTED: {reason or 'kill switch'} - only cancels are sent. ctrl+r to reset (asks to confirm)."

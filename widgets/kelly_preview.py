@@ -61,6 +61,17 @@ class KellyPreview(Static):
             t.add_row("notional", figure(sum((leg.notional for leg in preview.legs), Decimal(0))))
         if preview.legs:
             t.add_row("venues", ", ".join(f"{leg.venue} {leg.share:.0%}" for leg in preview.legs))
+        est = preview.plan.estimate if preview.plan is not None else None
+        if est is not None:  # the pre-trade estimate of the order as sent
+            c = est.chosen
+            t.add_row(
+                "est.cost",
+                f"{figure(c.mean_bps, 2)} bps [{figure(c.low_bps, 2)}, {figure(c.high_bps, 2)}] 90%"
+                f" = {figure(c.mean_money, 2)}, {c.duration_s:g} s ({c.source})",
+            )
+            t.add_row(
+                "vs", "  ".join(f"{a.algo} {figure(a.mean_bps, 1)}" for a in est.alternatives)
+            )
         if preview.errors:
             t.add_row("invalid", "; ".join(f"{f}: {m}" for f, m in preview.errors))
         self.update(t)

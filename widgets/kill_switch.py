@@ -54,9 +54,10 @@ class KillSwitch(Vertical):
         for s in TradingState:
             self.set_class(s is state, f"-{s.value}")
         self.query_one("#reset-button", Button).disabled = state is TradingState.ACTIVE
-        self.query_one("#kill-state", Static).update(
-            f"trading {state.value.upper()}" + (f": {reason}" if reason else "")
-        )
+        said = f"trading {state.value.upper()}" + (f": {reason}" if reason else "")
+        kill_state = self.query_one("#kill-state", Static)
+        if kill_state.content != said:  # an update re-lays out the screen: only on a change
+            kill_state.update(said)
         if report is not None:
             failed = "\n".join(f"  failed {who}: {why}" for who, why in report.failed)
             head = (

@@ -30,6 +30,7 @@ class MarketBoard(DataTable[str]):
     def on_mount(self) -> None:
         self.cursor_type = "none"
         self._venues: tuple[str, ...] | None = None
+        self._shown: dict[str, tuple[str, ...]] = {}  # venue -> the cells on screen
         self.show([])
 
     def show(self, quotes: Iterable[Quote]) -> None:
@@ -43,11 +44,15 @@ class MarketBoard(DataTable[str]):
                 fits(self, col, value) for r in shown for col, value in zip(COLUMNS, r, strict=True)
             )
         ):
-            for r in shown:  # same venues, every value fits: only values change, no re-layout
-                for col, value in zip(COLUMNS[1:], r[1:], strict=True):
-                    self.update_cell(r[0], col, value)
+            for r in shown:  # same venues, every value fits: only values that changed, no re-layout
+                was = self._shown.get(r[0])
+                for i, (col, value) in enumerate(zip(COLUMNS, r, strict=True)):
+                    if i and (was is None or was[i] != value):
+                        self.update_cell(r[0], col, value)
+                self._shown[r[0]] = r
             return
         self._venues = venues
+        self._shown = {r[0]: r for r in shown}
         if rows:
             refill(self, COLUMNS, shown, keys=venues, column_keys=COLUMNS)
         else:

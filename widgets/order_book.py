@@ -67,10 +67,15 @@ class OrderBook(Vertical):
         table = self._columns()
         table.clear()
         title = self.query_one("#book-title", Static)
+        said = (
+            f" {symbol} on {venue or '-'}: no data yet"
+            if venue is None or (not bids and not asks)
+            else f" {symbol} on {venue}: {len(bids)} bids, {len(asks)} asks"
+        )
+        if title.content != said:  # an update re-lays out the screen: only on a change
+            title.update(said)
         if venue is None or (not bids and not asks):
-            title.update(f" {symbol} on {venue or '-'}: no data yet")
             return
-        title.update(f" {symbol} on {venue}: {len(bids)} bids, {len(asks)} asks")
         for i in range(max(len(bids), len(asks))):
             b = bids[i] if i < len(bids) else None
             a = asks[i] if i < len(asks) else None

@@ -10,7 +10,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from engine.models import InputError, Side, Signal, Ticket, to_decimal
+from engine.models import AlgoParams, InputError, Side, Signal, Ticket, to_decimal
 
 # (engine value, label shown to the trader)
 ALGO_CHOICES = (
@@ -21,16 +21,53 @@ ALGO_CHOICES = (
     ("adaptive", "adaptive TWAP"),
     ("maker", "maker-first"),
     ("drl", "learned policy"),
+    ("vwap", "VWAP"),
+    ("pov", "POV"),
+    ("arrival", "arrival price"),
+    ("iceberg", "iceberg"),
     ("sor", "SOR"),
 )
-TEXT_FIELDS = ("symbol", "quantity", "strength", "win_rate", "avg_win", "avg_loss", "limit_price")
+TEXT_FIELDS = (
+    "symbol", "quantity", "strength", "win_rate", "avg_win", "avg_loss", "limit_price", "algo_params",
+)  # fmt: skip
 # the engine names some fields differently from the form
 FIELD_ALIASES = {
     "qty": "quantity",
     "limit": "limit_price",
     "price": "limit_price",
     "signal_strength": "strength",
+    "participation": "algo_params",
+    "urgency": "algo_params",
+    "display": "algo_params",
+    "jitter": "algo_params",
 }
+LABELS = {"algo_params": "params"}  # as the form names it
+# what the params field takes: key=value, the AlgoParams field each sets
+PARAM_KEYS = {
+    "participation": "participation_pct",
+    "urgency": "urgency",
+    "display": "display_qty",
+    "jitter": "jitter_pct",
+}
+
+
+def parse_algo_params(raw: str, errors: dict[str, str]) -> AlgoParams:
+    """`participation=20 urgency=2 display=500 jitter=10` (any subset); the engine judges values."""
+    values: dict[str, object] = {}
+    for word in raw.replace(",", " ").split():
+        key, eq, value = word.partition("=")
+        if not eq or key not in PARAM_KEYS:
+            errors["algo_params"] = (
+                f"{word!r}: expected key=value with key one of {', '.join(PARAM_KEYS)}"
+            )
+            return AlgoParams()
+        try:
+            d = to_decimal(value, key, positive=False)
+        except InputError as e:
+            errors["algo_params"] = f"{key}: {e.message}"
+            return AlgoParams()
+        values[PARAM_KEYS[key]] = d if key == "display" else float(d)
+    return AlgoParams(**values)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -47,6 +84,7 @@ class Draft:
     avg_loss: str = ""
     limit_price: str = ""
     algo: str = "auto"
+    algo_params: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     def to_ticket(self) -> tuple[Ticket | None, dict[str, str]]:
@@ -68,6 +106,7 @@ class Draft:
             num(n, getattr(self, n)) for n in ("win_rate", "avg_win", "avg_loss")
         )
         limit = num("limit_price", self.limit_price)
+        params = parse_algo_params(self.algo_params, errors)
         if self.kelly and None in (win_rate, avg_win, avg_loss):
             for n in ("win_rate", "avg_win", "avg_loss"):
                 if not getattr(self, n).strip():
@@ -88,6 +127,7 @@ class Draft:
             limit,
             self.algo,
             size_by_kelly=self.kelly,
+            params=params,
         )
         return ticket, {}
 
@@ -166,6 +206,13 @@ class OrderTicket(Vertical):
                 id="algo",
                 compact=True,
             )
+            yield Label("params")
+            yield Input(
+                d.algo_params,
+                id="algo_params",
+                compact=True,
+                placeholder="participation=20 urgency=2 display=500 jitter=10",
+            )
         with Horizontal(classes="ticket-actions"):
             yield Button("Submit ^s", id="submit", variant="primary", disabled=True, compact=True)
             yield Static("", id="ticket-status")
@@ -202,7 +249,10 @@ class OrderTicket(Vertical):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Mark each bad field and list every message; unknown fields still get their line."""
-        errors = {FIELD_ALIASES.get(f, f): m for f, m in errors.items()}
+        errors = {  # an algorithm parameter keeps its own name in the message
+            FIELD_ALIASES.get(f, f): f"{f} {m}" if FIELD_ALIASES.get(f) == "algo_params" else m
+            for f, m in errors.items()
+        }
         for name in TEXT_FIELDS + ("side", "algo"):
             w = self.query_one(f"#{name}")
             bad = name in errors
@@ -211,11 +261,13 @@ class OrderTicket(Vertical):
         under = self.query_one("#quantity-error", Static)  # said where the trader looks
         under.update(f"quantity: {errors['quantity']}" if "quantity" in errors else "")
         under.display = "quantity" in errors
-        lines = [f"{f}: {m}" for f, m in errors.items() if f != "quantity"]
+        lines = [f"{LABELS.get(f, f)}: {m}" for f, m in errors.items() if f != "quantity"]
         box = self.query_one("#ticket-errors", Static)
         box.update("\n".join(lines))
         box.display = bool(lines)
 
     def set_submittable(self, ok: bool, status: str = "") -> None:
         self.query_one("#submit", Button).disabled = not ok
-        self.query_one("#ticket-status", Static).update(status)
+        said = self.query_one("#ticket-status", Static)
+        if said.content != status:  # an update re-lays out the screen: only on a change
+            said.update(status)

@@ -32,4 +32,6 @@ class StatusBar(Static):
         text.append(f"  {stamp} UTC{' (sim)' if simulated else ''}")
         for s in TradingState:
             self.set_class(s is trading_state, f"-{s.value}")
-        self.update(text)
+        # one line whatever it says (#status height: 1): no re-layout of the screen per clock tick,
+        # which stalled every pane's repaint (issue 15, console ingest p99)
+        self.update(text, layout=False)

@@ -8,24 +8,40 @@ import sys
 from typing import Any
 
 from console.cli import add_common, add_db, emit, symbol_name
+from console.commands.algo_flags import add_algo_flags, algo_params
 from engine.api import ExecutionReport
 from engine.clock import LiveClock
 from engine.config import load_settings
 from engine.events import FillRecorded, ParentProgress
-from engine.models import Signal, Ticket, parse_side, to_decimal
+from engine.models import InputError, Signal, Ticket, parse_side, to_decimal
 from engine.routing.plan import ALGOS
 from engine.sim.replay.session import note_replay, with_replay
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("exec", help="run one parent order headless and print the execution report")
-    p.add_argument("--symbol", type=symbol_name, required=True)
-    p.add_argument("--side", required=True)
-    p.add_argument("--qty", required=True, help="parent quantity")
+    p.add_argument("--symbol", type=symbol_name, help="required unless --tickets")
+    p.add_argument("--side", help="buy or sell; required unless --tickets")
+    p.add_argument("--qty", help="parent quantity; required unless --tickets")
+    p.add_argument(
+        "--tickets",
+        metavar="FILE",
+        help="a basket: CSV with symbol,side,qty[,algo,strength,limit,venue], one parent a row, "
+        "started together (see console/commands/exec_batch.py)",
+    )
     p.add_argument("--algo", default="auto", help=f"one of {', '.join(ALGOS)}")
     p.add_argument("--strength", type=float, default=0.5, help="signal strength in [0, 1]")
     p.add_argument("--limit", help="limit price (algo limit)")
     p.add_argument("--venue", help="send everything to this venue")
+    add_algo_flags(p)
+    p.add_argument(
+        "--protect",
+        action="store_true",
+        help="arm a stop-loss (execution.stop_loss_pct) on what filled; emulated: the console watches it",
+    )
+    p.add_argument(
+        "--take-profit", metavar="PCT", type=float, help="with --protect: take-profit, %%"
+    )
     p.add_argument(
         "--replay",
         metavar="FILE[,FILE...]",
@@ -85,21 +101,30 @@ def human(d: dict[str, Any]) -> str:
         )
     if d["reason"]:
         lines.append(f"note: {d['reason']}")
+    if "protective_exit" in d:
+        x = d["protective_exit"]
+        tp = f" take-profit {x['take_profit']}" if x["take_profit"] else ""
+        lines.append(f"protective exit {x['exit_id']}: stop {x['stop_price']}{tp} ({x['note']})")
     return "\n".join(lines)
 
 
 async def execute(args: argparse.Namespace) -> dict[str, Any]:
     from engine.factory import build_engine
 
+    qty = to_decimal(args.qty, "qty")
+    tp = args.take_profit
+    if tp is not None and (not args.protect or not 0 < tp < 1e6):
+        raise InputError("--take-profit", f"needs --protect and a value > 0 %, got {tp:g}")
     settings = with_replay(load_settings(args.config), args.replay, args.start)
     ticket = Ticket(
         symbol=args.symbol.strip().upper(),
         side=parse_side(args.side),
-        quantity=to_decimal(args.qty, "qty"),
+        quantity=qty,
         signal=Signal(strength=args.strength),
         limit_price=to_decimal(args.limit, "limit") if args.limit is not None else None,
         algo=args.algo,
         venue=args.venue,
+        params=algo_params(args, qty),
     )
     # simulated venues run in simulated time; a network venue keeps wall time
     clock = None if settings.broker.provider in ("simulated", "replay") else LiveClock()
@@ -131,6 +156,12 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
         for rpid in getattr(engine.recovery, "resumed", ()):
             await engine.wait(rpid)
         data = report_dict(waiter.result())
+        if args.protect and waiter.result().filled_qty > 0:
+            pair = await engine.protect(pid, take_profit_pct=args.take_profit)
+            data["protective_exit"] = {
+                **pair.payload(),
+                "note": "emulated locally: armed in the journal, watched while the console runs",
+            }
         if engine.fell_back:
             data["paper_fallback"] = engine.fell_back  # the venues it stood in for
     finally:
@@ -141,6 +172,11 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.tickets is not None:
+        return run_batch(args)
+    for name in ("symbol", "side", "qty"):
+        if getattr(args, name) is None:
+            raise InputError(name, f"--{name} is required (or give a --tickets file)")
     data = asyncio.run(execute(args))
     emit(args, data, human)
     if data.get("store_error"):
@@ -149,3 +185,18 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     return 0 if data["status"] in ("filled", "partially_filled") else 1
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    from console.commands import exec_batch
+
+    given = [f"--{n}" for n in ("symbol", "side", "qty") if getattr(args, n) is not None]
+    if given:
+        raise InputError("tickets", f"{', '.join(given)}: give them in the file's rows instead")
+    data = asyncio.run(exec_batch.execute_batch(args))
+    emit(args, data, exec_batch.human)
+    if data.get("store_error"):
+        sys.stderr.write(
+            f"tranche exec: WARNING: the fill history was not fully written: store {data['store_error']}\n"
+        )
+    return exec_batch.exit_code(data)

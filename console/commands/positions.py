@@ -80,16 +80,18 @@ async def venue_marks(
 
 
 async def load_positions_report(
-    settings: Settings, db: Path, marks_from: str, timeout: float
+    settings: Settings, db: str | Path, marks_from: str, timeout: float
 ) -> dict[str, Any]:
+    from engine.config.store_url import mask_url
     from engine.history import load_positions
     from engine.positions import PositionBook
-    from engine.store import Store, StoreError
+    from engine.store import StoreError
+    from engine.store.target import history_exists, history_store
 
     book = PositionBook()
     settled: dict[str, Decimal] = {}
-    if db.exists():
-        store = Store(db)
+    if history_exists(db):
+        store = history_store(settings, db)
         try:
             await store.open()
             settled = await load_positions(store, book)
@@ -106,7 +108,7 @@ async def load_positions_report(
     for r in data["positions"]:
         tick, lot = steps.get((r["venue"], r["symbol"]), (None, None))
         r["tick"], r["lot"] = tick, lot
-    data["db"] = str(db)
+    data["db"] = mask_url(str(db))
     return data
 
 
@@ -156,8 +158,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.timeout > 0:
         raise CliError(f"--timeout: must be > 0, got {args.timeout}")
     settings = load_settings(args.config)
-    db = Path(args.db).expanduser() if args.db else settings.store.resolved_path()
-    if db.exists() and not db.is_file():
+    from engine.store.target import history_target
+
+    db = history_target(settings, args.db)
+    if Path(db).exists() and not Path(db).is_file():
         raise CliError(f"--db: {db} is not a file")
     emit(args, asyncio.run(load_positions_report(settings, db, args.marks, args.timeout)), human)
     return 0

@@ -15,6 +15,7 @@ from console.cli import CliError, add_common, add_db, emit
 from engine.config import load_settings
 from engine.models import InputError
 from engine.numbers import tidy
+from engine.quality.estimate_check import estimate_calibration
 from engine.quality.report import GROUP_KEYS, build_report
 
 UNITS = {"d": 86400, "h": 3600, "m": 60}
@@ -47,16 +48,23 @@ def parse_since(text: str) -> float:
     return float(m.group(1)) * UNITS[m.group(2)]
 
 
-async def load_report(db: Path, *, since_ts: float, by: str) -> dict[str, Any]:
-    """The report from `db`; a file that does not exist yet is an empty history (and stays absent)."""
-    from engine.store import Store, StoreError
+async def load_report(
+    db: str | Path, *, since_ts: float, by: str, settings: Any = None
+) -> dict[str, Any]:
+    """The report from `db` (a path or store URL); a file that does not exist yet is an empty
+    history (and stays absent)."""
+    from engine.config import Settings
+    from engine.store import StoreError
+    from engine.store.target import history_exists, history_store
 
-    if not db.exists():
+    if not history_exists(db):
         return empty_report(since_ts, by)
-    store = Store(db)
+    store = history_store(settings or Settings(), db)
     try:
         await store.open()
-        return await build_report(store, since_ts=since_ts, by=by)
+        report = await build_report(store, since_ts=since_ts, by=by)
+        report["estimate_calibration"] = await estimate_calibration(store, since_ts)
+        return report
     except StoreError as e:
         raise CliError(f"--db: {e}") from None
     finally:
@@ -67,18 +75,24 @@ def empty_report(since_ts: float, by: str) -> dict[str, Any]:
     return {
         "since_ts": since_ts, "by": by, "groups": [], "total": None, "fills": 0, "daily": [],
         "latency_histogram": {"edges_ms": [], "counts": []}, "shortfall": [],
-        "alerts": {"total": 0, "by_kind": {}},
+        "alerts": {"total": 0, "by_kind": {}}, "estimate_calibration": None,
     }  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     window = parse_since(args.since)
     settings = load_settings(args.config)
-    db = Path(args.db).expanduser() if args.db else settings.store.resolved_path()
-    if db.exists() and not db.is_file():
+    from engine.config.store_url import mask_url
+    from engine.store.target import history_target
+
+    db = history_target(settings, args.db)
+    path = Path(db)
+    if path.exists() and not path.is_file():
         raise CliError(f"--db: {db} is not a file")
-    data = asyncio.run(load_report(db, since_ts=time.time() - window, by=args.by))
-    data["db"] = str(db)
+    data = asyncio.run(
+        load_report(db, since_ts=time.time() - window, by=args.by, settings=settings)
+    )
+    data["db"] = mask_url(db)
     data["since"] = args.since
     if args.csv:
         write_csv(Path(args.csv), data["groups"])
@@ -151,10 +165,35 @@ def human(d: dict[str, Any]) -> str:
         ]  # fmt: skip
         out += ["", "implementation shortfall per algorithm (bps vs arrival mid)"]
         out.append(_table(["algo", "parents", "mean", "median", "fill rate", "fallback"], srows))
+    out += calibration_lines(d.get("estimate_calibration"))
     kinds = ", ".join(f"{k} {n}" for k, n in d["alerts"]["by_kind"].items())
     out += ["", f"alerts: {d['alerts']['total']}" + (f" ({kinds})" if kinds else "")]
     out += ["", charts(d)]
     return "\n".join(out)
+
+
+def calibration_lines(c: dict[str, Any] | None) -> list[str]:
+    """Realised shortfall against the pre-trade estimate: the share inside the 90% interval."""
+    if not c or not c["parents"]:
+        return []
+    rows = [
+        [g["algo"], str(g["parents"]), f"{g['share_inside']:.0%}", f"{g['mean_estimate_bps']:.2f}",
+         f"{g['mean_realised_bps']:.2f}"]
+        for g in c["by_algo"]
+    ]  # fmt: skip
+    out = [
+        "",
+        f"pre-trade estimate vs realised: {c['share_inside']:.0%} of {c['parents']} parents inside "
+        f"their {c['level']:.0%} interval",
+        _table(["algo", "parents", "inside", "est. mean", "realised"], rows),
+    ]
+    for p in c["newest"][:5]:
+        mark = "inside" if p["inside"] else "OUTSIDE"
+        out.append(
+            f"  {p['parent_id']} {p['algo']}: realised {p['realised_bps']:.2f} bps, estimate "
+            f"{p['estimate_bps']:.2f} [{p['low_bps']:.2f}, {p['high_bps']:.2f}] {mark}"
+        )
+    return out
 
 
 def charts(d: dict[str, Any], width: int = 78, height: int = 14) -> str:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from console.cli import CliError, add_common, add_db, emit, symbol_name
+from console.commands.algo_flags import add_algo_flags, algo_params
+from console.commands.route_estimate import engine_plan, estimate_dict, estimate_lines
 from console.commands.route_legs import load_quotes, sor_legs
 from console.commands.size import as_flag_error
 from engine.api import RouteDecision
 from engine.config import Settings, load_settings
 from engine.models import InputError, Signal, Ticket, parse_side, to_decimal
 from engine.routing.order_type import decide_order_type, describe_rule, parse_strength
+from engine.routing.plan import ALGOS, decision_quote
 
 _FLAG = {"quantity": "qty"}  # engine field -> this command's flag, where they differ
 
@@ -37,6 +40,10 @@ def register(sub: Any) -> None:
         help='JSON {"VENUE": {"bid", "ask", "bid_size", "ask_size"}}: route across these venues',
     )
     p.add_argument("--step", help="venue quantity step for legs (default: the precision of --qty)")
+    p.add_argument(
+        "--algo", default="auto", help="algorithm the estimate is for (default: the router's)"
+    )
+    add_algo_flags(p)
     add_db(p, "fill history for learned venue scores")
     add_common(p)
     p.set_defaults(handler=run)
@@ -57,7 +64,12 @@ def parse_ticket(args: argparse.Namespace) -> Ticket:
     if not symbol:
         raise InputError("--symbol", "must not be empty")
     side, qty = parse_side(args.side), to_decimal(args.qty, "qty")
-    return Ticket(symbol, side, qty, Signal(strength=parse_strength(args.strength)))
+    if args.algo not in ALGOS:
+        raise InputError(
+            "--algo", f"unknown algorithm {args.algo!r}; expected one of {', '.join(ALGOS)}"
+        )
+    signal = Signal(strength=parse_strength(args.strength))
+    return Ticket(symbol, side, qty, signal, params=algo_params(args, qty))
 
 
 def read_market(args: argparse.Namespace, settings: Settings, symbol: str) -> Market:
@@ -119,6 +131,8 @@ def human(d: dict[str, Any]) -> str:
         )
     for dr in d.get("dropped", []):
         lines.append(f"  dropped {dr['venue']}: {dr['reason']}")
+    if "estimate" in d:
+        lines += estimate_lines(d["estimate"])
     return "\n".join(lines)
 
 
@@ -140,19 +154,34 @@ def run(args: argparse.Namespace) -> int:
     try:
         ticket = parse_ticket(args)
         quotes = load_quotes(args.quotes, ticket.symbol, time.time()) if args.quotes else None
-        if quotes:  # the decision is made against the best of the supplied quotes
-            args.bid = args.bid or str(max(q.bid for q in quotes.values()))
-            args.ask = args.ask or str(min(q.ask for q in quotes.values()))
+        if quotes:  # as the engine decides: on one venue's own quote, never a crossed pair
+            tight = decision_quote(quotes, ticket.side)
+            args.bid = args.bid or str(tight.bid)
+            args.ask = args.ask or str(tight.ask)
             args.adv = args.adv or str(settings.router.default_adv)
         market = read_market(args, settings, ticket.symbol)
+        if quotes and market.source == "flags":
+            market = dataclasses.replace(
+                market, source=f"quotes: venue {tight.venue}, best price for the side"
+            )
         decision = decide(ticket, market, settings, args.tick)
     except InputError as e:
         if e.field.startswith("--"):
             raise
         raise as_flag_error(InputError(_FLAG.get(e.field, e.field), e.message)) from None
     data = route_dict(ticket, market, decision, settings)
+    if not quotes and market.source != "flags":  # the configured market: the engine's own plan
+        from engine.store.target import history_target
+
+        db = history_target(settings, args.db)
+        plan = engine_plan(settings, dataclasses.replace(ticket, algo=args.algo), db)
+        data["algo"] = plan.leg_algo
+        if plan.estimate is not None:
+            data["estimate"] = estimate_dict(plan.estimate)
     if quotes:
-        db = Path(args.db) if args.db else settings.store.resolved_path()
+        from engine.store.target import history_target
+
+        db = history_target(settings, args.db)
         exp = ticket.quantity.normalize().as_tuple().exponent
         step = to_decimal(args.step, "step") if args.step else Decimal(1).scaleb(min(int(exp), 0))
         data.update(sor_legs(settings, ticket.side, ticket.quantity, quotes, db, time.time(), step))

@@ -63,13 +63,13 @@ def load_quotes(path: str, symbol: str, now: float) -> dict[str, Quote]:
 
 
 async def _scores(
-    settings: Settings, db: Path | None, venues: list[str], symbol: str, now: float
+    settings: Settings, db: str | Path | None, venues: list[str], symbol: str, now: float
 ) -> dict[str, VenueScore]:
-    if db is None or not db.exists():
-        return await venue_scores(None, venues, symbol, now, settings.router)
-    from engine.store import Store
+    from engine.store.target import history_exists, history_store
 
-    store = Store(db)
+    if db is None or not history_exists(db):
+        return await venue_scores(None, venues, symbol, now, settings.router)
+    store = history_store(settings, db)
     await store.open()
     try:
         return await venue_scores(store, venues, symbol, now, settings.router)
@@ -82,7 +82,7 @@ def sor_legs(
     side: Side,
     qty: Decimal,
     quotes: dict[str, Quote],
-    db: Path | None,
+    db: str | Path | None,
     now: float,
     step: Decimal,
 ) -> dict[str, Any]:

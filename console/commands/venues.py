@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from console.cli import CliError, add_common, add_db, emit, symbol_name
@@ -145,7 +144,6 @@ async def venue_score_rows(
     from engine.clock import SimClock
     from engine.factory import build_brokers
     from engine.routing.scores import hour_bucket, venue_scores
-    from engine.store import Store
 
     brokers = build_brokers(settings, SimClock())
     names = list(brokers)
@@ -155,10 +153,12 @@ async def venue_score_rows(
         raise CliError(
             f"--symbol: no configured venue lists {symbol!r}; they list {', '.join(sorted(listed))}"
         )
-    path = Path(db) if db else settings.store.resolved_path()
+    from engine.store.target import history_exists, history_store, history_target
+
+    target = history_target(settings, db)
     store = None
-    if path.exists():
-        store = Store(path)
+    if history_exists(target):
+        store = history_store(settings, target)
         await store.open()
     try:
         scores = await venue_scores(store, names, symbol, now, settings.router)

@@ -33,14 +33,16 @@ def register(sub: Any) -> None:
 
 
 async def _parent_and_files(
-    db: Path, parent_id: str, replay: str | None
+    settings: Any, db: str, parent_id: str, replay: str | None
 ) -> tuple[dict[str, Any], list[str]]:
+    from engine.config.store_url import mask_url
     from engine.sim.replay.session import EVENT_KIND, recorded_files
-    from engine.store import Store, StoreError
+    from engine.store import StoreError
+    from engine.store.target import history_exists, history_store
 
-    if not db.exists():
+    if not history_exists(db):
         raise CliError(f"--db: {db} does not exist")
-    store = Store(db)
+    store = history_store(settings, db)
     try:
         await store.open()
         parents = [p for p in await store.parents() if p["parent_id"] == parent_id]
@@ -50,7 +52,7 @@ async def _parent_and_files(
     finally:
         await store.close()
     if not parents:
-        raise CliError(f"PARENT_ID: no parent {parent_id!r} in {db}")
+        raise CliError(f"PARENT_ID: no parent {parent_id!r} in {mask_url(db)}")
     parent = parents[0]
     if parent["status"] in ("submitted", "partially_filled", "pending"):
         raise CliError(
@@ -82,8 +84,10 @@ async def whatif(args: argparse.Namespace) -> dict[str, Any]:
     algos = [a.strip() for a in args.algos.split(",") if a.strip()]
     if not algos:
         raise CliError("--algos: give at least one algorithm")
-    db = Path(args.db).expanduser() if args.db else settings.store.resolved_path()
-    parent, files = await _parent_and_files(db, args.parent_id, args.replay)
+    from engine.store.target import history_target
+
+    db = history_target(settings, args.db)
+    parent, files = await _parent_and_files(settings, db, args.parent_id, args.replay)
     return result_dict(await what_if(settings, parent, files, algos))
 
 

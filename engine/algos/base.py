@@ -103,6 +103,14 @@ class LegContext(Protocol):
 
     async def quote(self) -> Quote: ...
 
+    async def traded_volume(self) -> Decimal | None:
+        """Others' running traded volume on the leg's venue (its trade feed); None if it has none."""
+        ...
+
+    async def adv(self) -> Decimal | None:
+        """The symbol's average daily volume where the venue knows it."""
+        ...
+
     async def send(
         self,
         quantity: Decimal,

@@ -86,6 +86,18 @@ class Capabilities:
 
 
 @dataclass(frozen=True, slots=True)
+class CostFacts:
+    """What a venue knows of an instrument's trading cost: volatility, impact, fees (bps)."""
+
+    vol_daily: float  # sigma of daily log returns
+    day_s: float  # seconds of trading in one day
+    impact_y: float  # square-root impact prefactor: Y * sigma * sqrt(Q / ADV)
+    taker_fee_bps: float
+    maker_fee_bps: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Ack:
     """A venue's answer to a submit."""
 
@@ -229,6 +241,15 @@ class Broker(ABC):
 
     async def adv(self, symbol: str) -> Decimal | None:
         """Average daily volume, where the venue knows it."""
+        return None
+
+    async def cost_facts(self, symbol: str) -> CostFacts | None:
+        """Volatility, impact and fees where the venue knows them; None: the configured defaults."""
+        return None
+
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' volume traded on this venue so far (a running total from its trade feed);
+        None where the venue gives none. POV and the arrival cap read differences of it."""
         return None
 
     async def book(

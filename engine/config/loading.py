@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from engine.config.safe_yaml import YamlRefused, load_yaml
 from engine.config.settings import Settings
+from engine.config.store_url import has_password, mask_url
 
 ENV_PREFIX = "TRANCHE_"
 
@@ -67,7 +68,10 @@ def format_errors(source: str, exc: ValidationError) -> str:
             loc
         ):
             what = "expected a positive integer"
-        got = "" if err["type"] == "extra_forbidden" else f", got {err.get('input')!r}"
+        shown = err.get("input")
+        if isinstance(shown, str) and has_password(shown):  # never echo a password back
+            shown = mask_url(shown)
+        got = "" if err["type"] == "extra_forbidden" else f", got {shown!r}"
         lines.append(f"{source}: {path}: {what}{got}")
     return "\n".join(lines)
 

@@ -130,6 +130,10 @@ class RouterConfig(Section):
         Decimal("500"), ge=0, description="Smaller legs go to the best leg."
     )
     sor_max_legs: int = Field(4, gt=0, description="At most this many venue legs.")
+    allocator: Literal["spread", "cost"] = Field(
+        "spread",
+        description="How legs are sized: spread = by 1/spread; cost = least expected cost from depth, fees and learned slippage.",
+    )
     sor_sync_arrival: bool = Field(
         True,
         description="Hold each leg's child so all of a slice's children reach their venues together (quotes fade once a print is seen).",
@@ -143,6 +147,25 @@ class RouterConfig(Section):
         8.0, ge=0, description="Expected slippage of a venue with no history."
     )
     lookback_days: int = Field(30, gt=0, description="Fill history window for learned figures.")
+    estimate_vol_daily: float = Field(
+        0.02, gt=0, description="Pre-trade estimate: daily volatility where the venue gives none."
+    )
+    estimate_impact_y: float = Field(
+        0.8,
+        ge=0,
+        description="Pre-trade estimate: square-root impact prefactor Y where the venue gives none.",
+    )
+    estimate_taker_fee_bps: float = Field(
+        1.0, description="Pre-trade estimate: taker fee, bps, where the venue gives none."
+    )
+    estimate_min_fills: int = Field(
+        20,
+        gt=0,
+        description="Pre-trade estimate: own fills on a venue before its learned slippage replaces the model.",
+    )
+    large_order_algo: Literal["twap", "vwap", "pov", "arrival"] = Field(
+        "twap", description="What the large_vs_adv rule (and a TWAP default) runs."
+    )
     plan_max_move_bps: float = Field(
         25.0,
         ge=0,
@@ -185,6 +208,48 @@ class AlgoConfig(Section):
     guardrail_min_samples: int = Field(20, gt=0)
     guardrail_auto_disable: bool = Field(True)
     policy_path: str = Field("", description="Learned policy table; empty = the packaged default.")
+    vwap_profile_path: str = Field(
+        "",
+        description="Trades CSV(s) (timestamp_ms,price,quantity,...; comma-separated paths) the VWAP volume profile is learned from; empty = flat.",
+    )
+    vwap_bucket_minutes: int = Field(
+        15, gt=0, le=1440, description="Time-of-day bucket of the VWAP profile (UTC), minutes."
+    )
+    vwap_min_trades_per_bucket: int = Field(
+        20, ge=0, description="Fewer trades in a bucket the schedule touches: flat profile, warned."
+    )
+    pov_participation_pct: float = Field(
+        10.0, gt=0, le=100, description="POV: target share of the venue's traded volume, %."
+    )
+    pov_min_child: Decimal = Field(
+        Decimal("0"), ge=0, description="POV: smallest child; less is owed, it waits (0 = a lot)."
+    )
+    pov_max_child: Decimal = Field(
+        Decimal("0"), ge=0, description="POV: largest child (0 = no limit)."
+    )
+    pov_check_s: float = Field(
+        5.0, gt=0, description="POV: seconds between reads of the trade feed."
+    )
+    arrival_max_urgency: float = Field(
+        6.0,
+        ge=0,
+        description="Arrival: urgency (kappa*T) at signal strength 1; strength scales it.",
+    )
+    arrival_max_participation_pct: float = Field(
+        25.0, gt=0, le=100, description="Arrival: cap on the share of traded volume, %."
+    )
+    iceberg_display_pct: float = Field(
+        10.0,
+        gt=0,
+        le=100,
+        description="Iceberg: display quantity as % of the leg, when none given.",
+    )
+    jitter_pct: float = Field(
+        0.0,
+        ge=0,
+        le=50,
+        description="TWAP/VWAP/POV: random +- % of slice size and spacing (seeded by sim.seed on simulated venues); 0 = off.",
+    )
 
 
 class RiskConfig(Section):

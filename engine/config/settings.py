@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from engine.config.replay import RecordConfig, ReplayConfig
 from engine.config.sections import (
@@ -19,6 +21,7 @@ from engine.config.sections import (
     Section,
 )
 from engine.config.signals import SignalsConfig
+from engine.config.store_url import StoreUrlError, has_password, mask_url, parse_store_url
 
 
 class QualityConfig(Section):
@@ -36,6 +39,32 @@ class StoreConfig(Section):
     batch_interval_ms: float = Field(
         50.0, gt=0, description="Flush pending rows at least this often."
     )
+    url: str = Field(
+        "",
+        description="sqlite:///PATH or postgresql://USER@HOST:PORT/DB; empty = the SQLite file at path.",
+    )
+    password_env: str = Field(
+        "", description="Environment variable holding the PostgreSQL password (never in the file)."
+    )
+    reconnect_s: float = Field(
+        10.0,
+        gt=0,
+        description="How long a lost PostgreSQL connection is retried before a write fails.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_url(cls, value: str) -> str:
+        if has_password(value):
+            raise ValueError(
+                f"{mask_url(value)}: a password in the URL is refused; name the environment"
+                " variable that holds it in store.password_env"
+            )
+        try:
+            parse_store_url(value) if value else None
+        except StoreUrlError as e:
+            raise ValueError(str(e)) from None
+        return value
 
     def resolved_path(self) -> Path:
         return (
@@ -43,6 +72,15 @@ class StoreConfig(Section):
             if self.path
             else Path(user_data_dir("tranche")) / "fills.db"
         )
+
+    def resolved_url(self) -> str:
+        """The store's URL: `url`, else the SQLite file (path or the default)."""
+        return self.url or f"sqlite:///{self.resolved_path()}"
+
+    def password(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The PostgreSQL password from the environment variable `password_env` names."""
+        env = os.environ if environ is None else environ
+        return (env.get(self.password_env) or None) if self.password_env else None
 
 
 class SimConfig(Section):
@@ -67,6 +105,12 @@ class SimConfig(Section):
 class ConsoleConfig(Section):
     theme: str = Field("tranche-dark", description="tranche-dark or tranche-light.")
     refresh_hz: float = Field(20.0, gt=0, le=120, description="Pane repaint rate at most.")
+    quote_refresh_hz: float = Field(
+        40.0,
+        gt=0,
+        le=120,
+        description="Market pane repaint rate at most: a quote is painted within one such frame.",
+    )
     keymap: dict[str, str] = Field(
         default_factory=dict,
         description="Binding id -> keys (comma-separated), e.g. tranche.kill: f6; ids are on the help screen (?).",

@@ -10,6 +10,7 @@ from typing import Any
 from engine.algos.base import LegState
 from engine.brokers.base import BrokerError, OrderUpdate, VenueUnavailable
 from engine.events import ChildUpdated, FillRecorded, RiskDenied
+from engine.execution.journal import Journal
 from engine.execution.state import EngineState
 from engine.execution.status import TradingStatus
 from engine.lifecycle import IllegalTransition, Overfill, apply_fill, apply_late_fill, transition
@@ -29,9 +30,10 @@ from engine.store.writer import StoreError
 class ChildDesk:
     """Owns every child order's life: nothing reaches a venue or the books but through here."""
 
-    def __init__(self, state: EngineState, status: TradingStatus) -> None:
+    def __init__(self, state: EngineState, status: TradingStatus, journal: Journal) -> None:
         self.state = state
         self.status = status
+        self.journal = journal
 
     async def send_child(
         self,
@@ -104,7 +106,7 @@ class ChildDesk:
         await self._align_arrival(parent, leg.venue)
         if s.store is not None:
             try:
-                await s.store.journal_child(child)  # durable before the venue sees the order
+                await self.journal.child(child)  # durable before the venue sees the order
             except StoreError as e:  # never send what the journal does not hold
                 transition(child, OrderStatus.REJECTED, f"not sent: journal write failed: {e}")
                 child.refused = Refusal.JOURNAL

@@ -59,6 +59,12 @@ class LegRunner:
     async def quote(self) -> Quote:
         return await self._state.market.quote(self.leg.venue, self.parent.ticket.symbol)
 
+    async def traded_volume(self) -> Decimal | None:
+        return await self._state.brokers[self.leg.venue].traded_volume(self.parent.ticket.symbol)
+
+    async def adv(self) -> Decimal | None:
+        return await self._state.brokers[self.leg.venue].adv(self.parent.ticket.symbol)
+
     async def send(
         self,
         quantity: Decimal,

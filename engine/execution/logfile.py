@@ -40,6 +40,8 @@ def configured_secrets(settings: Settings, environ: Mapping[str, str] | None = N
         for n in (v.api_key_env, v.secret_env, v.password_env)
         if n
     ]
+    if settings.store.password_env:  # the PostgreSQL history's password
+        names.append(settings.store.password_env)
     return sorted({env[n] for n in names if env.get(n)}, key=len, reverse=True)
 
 

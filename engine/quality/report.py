@@ -1,4 +1,9 @@
-"""The execution-quality report over the fill history: SQL filters, numpy aggregates."""
+"""The execution-quality report over the fill history.
+
+PostgreSQL groups in SQL (report_sql.py). SQLite has no percentile function and scans in-process
+anyway, so there SQL filters the window and numpy aggregates columns read in chunks (no list of
+row tuples). Both give the same figures for the same fills (percentiles interpolate linearly).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.quality import report_sql
 from engine.quality.sinks import SqlReader
 
 # What a fill is grouped by: a column of the fills table ("day" is derived from ts, UTC).
@@ -16,17 +22,8 @@ GROUP_KEYS: dict[str, str] = {
     "hour": "hour",  # hour of day, UTC
     "day": "0",  # calendar day, UTC: taken from the day column below
 }
-ROW = np.dtype(
-    [
-        ("key", object),
-        ("day", "i8"),
-        ("notional", "f8"),
-        ("slip", "f8"),
-        ("arrival", "f8"),
-        ("latency", "f8"),
-    ]
-)
-LATENCY_BINS = 20
+LATENCY_BINS = report_sql.LATENCY_BINS
+NUMERIC = ["i8", "i8", "f8", "f8", "f8", "f8"]  # key, day, notional, slippage, arrival, latency
 
 
 def _group_figures(
@@ -74,55 +71,79 @@ def day_label(day: int) -> str:
     return str(np.datetime64(int(day), "D"))
 
 
-def codes(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
-    """Small integer codes for a column of keys, and the keys in order of first appearance."""
-    seen: dict[Any, int] = {}
-    coded = np.fromiter(
-        (seen.setdefault(v, len(seen)) for v in values), dtype=np.int64, count=values.size
-    )
-    return coded, list(seen)
-
-
 async def build_report(store: SqlReader, *, since_ts: float, by: str = "venue") -> dict[str, Any]:
-    """Counts, notional, slippage and latency percentiles per group; shortfall per algorithm; alerts.
-
-    One scan of the window in SQL, every figure from that one read with numpy.
-    """
+    """Counts, notional, slippage and latency percentiles per group; shortfall per algorithm; alerts."""
     if by not in GROUP_KEYS:
         from engine.models import InputError
 
         raise InputError("by", f"expected one of {', '.join(GROUP_KEYS)}, got {by!r}")
-    rows = await store.query(
-        f"SELECT {GROUP_KEYS[by]}, CAST(ts / 86400 AS INTEGER), notional, slippage_bps,"
-        f" arrival_slippage_bps, latency_ms FROM fills {await _scan_hint(store, since_ts)}"
-        " WHERE ts >= ?",
-        (since_ts,),
-    )
-    a = np.array(rows, dtype=ROW) if rows else np.zeros(0, dtype=ROW)
-    del rows
-    nums = (a["notional"], a["slip"], a["arrival"], a["latency"])
-    report: dict[str, Any] = {"since_ts": since_ts, "by": by, "fills": int(a.size)}
-    if by == "day":
-        groups = aggregate(a["day"], *nums)
-        for g in groups:
-            g["key"] = day_label(g["key"])
+    if store.dialect == "postgresql":
+        report = await _report_in_sql(store, since_ts, by)
     else:
-        coded, labels = codes(a["key"])
-        groups = aggregate(coded, *nums)
-        for g in groups:
-            g["key"] = labels[g["key"]]
-        groups.sort(key=lambda g: g["key"])
-    report["groups"] = groups
-    report["total"] = _group_figures("all", *nums) if a.size else None
-    hist: dict[str, list[Any]] = {"edges_ms": [], "counts": []}
-    if a.size:
-        counts, edges = np.histogram(a["latency"], bins=LATENCY_BINS)
-        hist = {"edges_ms": edges.tolist(), "counts": counts.tolist()}
-    report["latency_histogram"] = hist
-    report["daily"] = _daily(a)
-    report["shortfall"] = await _shortfall_by_algo(store, since_ts)
+        report = await _report_from_columns(store, since_ts, by)
     report["alerts"] = await _alert_counts(store, since_ts)
     return report
+
+
+async def _report_in_sql(store: SqlReader, since_ts: float, by: str) -> dict[str, Any]:
+    groups, total = await report_sql.groups_in_sql(store, since_ts, by)
+    if by == "day":
+        for g in groups:
+            g["key"] = day_label(g["key"])
+    daily = await report_sql.daily_in_sql(store, since_ts)
+    return {
+        "since_ts": since_ts,
+        "by": by,
+        "fills": total["fills"] if total else 0,
+        "groups": groups,
+        "total": total,
+        "latency_histogram": await report_sql.latency_histogram_in_sql(store, since_ts),
+        "daily": [
+            {"day": day_label(d), "fills": n, "mean_slippage_bps": s, "notional": v}
+            for d, n, s, v in daily
+        ],
+        "shortfall": await report_sql.shortfall_in_sql(store, since_ts),
+    }
+
+
+async def _report_from_columns(store: SqlReader, since_ts: float, by: str) -> dict[str, Any]:
+    """One scan of the window: the key as a small integer code and the figures, straight into numpy."""
+    hint = await _scan_hint(store, since_ts)
+    key_sql, params, labels = await _key_code(store, by)
+    key, day, *nums = await store.columns(
+        f"SELECT {key_sql}, CAST(ts / 86400 AS INTEGER), notional, slippage_bps,"
+        f" arrival_slippage_bps, latency_ms FROM fills {hint} WHERE ts >= ?",
+        (*params, since_ts),
+        NUMERIC,
+    )
+    report: dict[str, Any] = {"since_ts": since_ts, "by": by, "fills": int(day.size)}
+    groups = aggregate(key, *nums)
+    for g in groups:
+        g["key"] = day_label(g["key"]) if by == "day" else labels[g["key"]] if labels else g["key"]
+    groups.sort(key=lambda g: g["key"])
+    report["groups"] = groups
+    report["total"] = _group_figures("all", *nums) if day.size else None
+    hist: dict[str, list[Any]] = {"edges_ms": [], "counts": []}
+    if day.size:
+        counts, edges = np.histogram(nums[3], bins=LATENCY_BINS)
+        hist = {"edges_ms": edges.tolist(), "counts": counts.tolist()}
+    report["latency_histogram"] = hist
+    report["daily"] = _daily(day, nums[0], nums[1])
+    report["shortfall"] = await _shortfall_by_algo(store, since_ts)
+    return report
+
+
+async def _key_code(store: SqlReader, by: str) -> tuple[str, tuple[Any, ...], list[Any]]:
+    """SQL giving each fill's group as an integer, its parameters, and the labels by code
+    (none when the code is the key itself): no Python string per row."""
+    if by in ("day", "hour"):
+        return ("CAST(ts / 86400 AS INTEGER)" if by == "day" else "hour"), (), []
+    col = GROUP_KEYS[by]
+    labels = [r[0] for r in await store.query(f"SELECT DISTINCT {col} FROM fills", ())]
+    if not labels:
+        return "0", (), []
+    case = " ".join(f"WHEN ? THEN {i}" for i in range(len(labels)))
+    return f"CASE {col} {case} END", tuple(labels), labels
 
 
 async def _scan_hint(store: SqlReader, since_ts: float) -> str:
@@ -133,17 +154,17 @@ async def _scan_hint(store: SqlReader, since_ts: float) -> str:
     return ""
 
 
-def _daily(a: np.ndarray) -> list[dict[str, Any]]:
+def _daily(day: np.ndarray, notional: np.ndarray, slip: np.ndarray) -> list[dict[str, Any]]:
     """Fills, mean slippage and notional per UTC day: the slippage-over-time chart."""
-    if not a.size:
+    if not day.size:
         return []
-    days, inv = np.unique(a["day"], return_inverse=True)
+    days, inv = np.unique(day, return_inverse=True)
     n = np.bincount(inv)
-    slip = np.bincount(inv, weights=a["slip"]) / n
-    notional = np.bincount(inv, weights=a["notional"])
+    mean_slip = np.bincount(inv, weights=slip) / n
+    total = np.bincount(inv, weights=notional)
     return [
         {"day": day_label(d), "fills": int(c), "mean_slippage_bps": float(s), "notional": float(v)}
-        for d, c, s, v in zip(days, n, slip, notional, strict=True)
+        for d, c, s, v in zip(days, n, mean_slip, total, strict=True)
     ]
 
 

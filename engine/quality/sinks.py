@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import numpy as np
+
 from engine.models import Fill
 from engine.quality.metrics import FillMetrics, ParentMetrics
 
@@ -33,4 +35,15 @@ class MetricsSink(Protocol):
 class SqlReader(Protocol):
     """Read-only SQL over the history: what the quality report aggregates."""
 
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql": where the grouping runs."""
+        ...
+
     async def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]: ...
+
+    async def columns(
+        self, sql: str, params: tuple[Any, ...], dtypes: list[str]
+    ) -> list[np.ndarray]:
+        """The result as numpy columns, read without a Python object per row."""
+        ...

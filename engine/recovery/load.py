@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.models import (
+    AlgoParams,
     ChildOrder,
     OrderStatus,
     OrderType,
@@ -37,7 +38,9 @@ def parent_from_row(row: dict[str, Any]) -> ParentOrder:
         limit_price=Decimal(limit) if limit is not None else None,
         algo=str(t.get("algo") or row["algo"]),
         venue=t.get("venue"),
+        params=params_from_json(t.get("params")),
     )
+    est = t.get("estimate_bps")
     return ParentOrder(
         row["parent_id"],
         ticket,
@@ -45,6 +48,20 @@ def parent_from_row(row: dict[str, Any]) -> ParentOrder:
         Decimal(row["arrival_mid"]),
         float(row["created_ts"]),
         reason=row.get("reason") or "",
+        estimate_bps=(float(est[0]), float(est[1]), float(est[2])) if est else None,
+    )
+
+
+def params_from_json(raw: object) -> AlgoParams:
+    """A journalled ticket's algorithm parameters (absent: the configured defaults)."""
+    if not isinstance(raw, dict):
+        return AlgoParams()
+    display = raw.get("display_qty")
+    return AlgoParams(
+        participation_pct=raw.get("participation_pct"),
+        urgency=raw.get("urgency"),
+        display_qty=Decimal(str(display)) if display is not None else None,
+        jitter_pct=raw.get("jitter_pct"),
     )
 
 

@@ -3,7 +3,8 @@
 Rules, first match wins (thresholds from `router` config):
 1. strong_signal  strength > market_strength_threshold        -> MARKET
 2. wide_spread    spread > wide_spread_threshold_bps           -> LIMIT at mid, offset toward the far side
-3. large_vs_adv   quantity > size_threshold_large_pct % of ADV -> TWAP (twap_num_slices, twap_interval_seconds)
+3. large_vs_adv   quantity > size_threshold_large_pct % of ADV -> TWAP (twap_num_slices, twap_interval_seconds),
+                 run by `router.large_order_algo` (twap, vwap, pov or arrival) over that horizon
 4. small_vs_adv   quantity < size_threshold_small_pct % of ADV -> LIMIT at the near touch (bid buy / ask sell)
 5. default        otherwise -> execution.default_order_type; for limit: bid + offset (buy) / ask - offset (sell)
 
@@ -31,7 +32,12 @@ def describe_rule(rule: str, router: RouterConfig, execution: ExecutionConfig) -
     texts = {
         "strong_signal": f"signal strength above {router.market_strength_threshold:g}: market order",
         "wide_spread": f"spread wider than {router.wide_spread_threshold_bps:g} bps: limit at mid, {off} toward the far side",
-        "large_vs_adv": f"size above {router.size_threshold_large_pct:g}% of ADV: TWAP in {router.twap_num_slices} slices {router.twap_interval_seconds:g} s apart",
+        "large_vs_adv": f"size above {router.size_threshold_large_pct:g}% of ADV: "
+        + (
+            f"TWAP in {router.twap_num_slices} slices {router.twap_interval_seconds:g} s apart"
+            if router.large_order_algo == "twap"
+            else f"{router.large_order_algo} over {router.twap_num_slices * router.twap_interval_seconds:g} s"
+        ),
         "small_vs_adv": f"size below {router.size_threshold_small_pct:g}% of ADV: limit at the near touch (bid for a buy, ask for a sell)",
         "default": f"no rule above fired: {execution.default_order_type}"
         + (
@@ -43,6 +49,13 @@ def describe_rule(rule: str, router: RouterConfig, execution: ExecutionConfig) -
     if rule not in texts:
         raise InputError("rule", f"unknown rule {rule!r}; expected one of {', '.join(RULES)}")
     return texts[rule]
+
+
+def decision_algo(decision: RouteDecision, router: RouterConfig) -> str:
+    """The leg algorithm a decision runs: a TWAP decision runs `router.large_order_algo`."""
+    if decision.order_type is OrderType.TWAP:
+        return router.large_order_algo
+    return decision.order_type.value
 
 
 def parse_strength(value: object) -> float:

@@ -6,25 +6,47 @@ import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
 
+from engine.algos.params import check_params
 from engine.algos.registry import TICKET_ALGOS as ALGOS
 from engine.api import Leg, Plan, Preview, SizingResult
+from engine.brokers.base import BrokerError
 from engine.config import RouterConfig
-from engine.models import InputError, Quote, Ticket, round_down, to_decimal
-from engine.routing.order_type import decide_order_type
+from engine.models import InputError, Quote, Side, Ticket, round_down, to_decimal
+from engine.routing.estimate import estimate_plan
+from engine.routing.order_type import decide_order_type, decision_algo
 from engine.routing.plan_check import planned_children
 from engine.routing.planning import PlanInputs
 from engine.routing.scores import venue_scores
 from engine.routing.sor import VenueScore, allocate
 from engine.sizing import size_ticket
 
-__all__ = ["ALGOS", "market_view", "plan_ticket", "preview_ticket", "validate_ticket"]
+__all__ = [
+    "ALGOS",
+    "market_view",
+    "decision_quote",
+    "plan_ticket",
+    "preview_ticket",
+    "validate_ticket",
+]
+
+
+SINGLE_SHOT = ("market", "limit")  # one child per leg: its whole quantity walks the book at once
 
 
 def arrival_mid(quotes: Mapping[str, Quote]) -> Decimal:
-    """The mid of the best bid and best ask across venues (a crossed market: the first venue's)."""
+    """The mid of the best bid and best ask across venues; crossed across venues (normal between
+    crypto exchanges) it is still the midpoint of the two, the price either side can trade at."""
     best_bid = max(q.bid for q in quotes.values())
     best_ask = min(q.ask for q in quotes.values())
-    return (best_bid + best_ask) / 2 if best_ask > best_bid else next(iter(quotes.values())).mid
+    return (best_bid + best_ask) / 2
+
+
+def decision_quote(quotes: Mapping[str, Quote], side: Side) -> Quote:
+    """The venue quote the order-type rules read: the venue the SOR ranks first on price (the
+    cheapest ask for a buy, the highest bid for a sell), ties to the tighter spread. Always one
+    venue's own quote: the best bid and best ask of two venues may be crossed (normal between
+    crypto exchanges) and have no spread at all."""
+    return min(quotes.values(), key=lambda q: (q.far(side) * side.sign, q.spread_bps, q.venue))
 
 
 def split_legs(
@@ -35,6 +57,10 @@ def split_legs(
     scores: Mapping[str, VenueScore],
     router: RouterConfig,
     steps: Mapping[str, Decimal],
+    *,
+    fees: Mapping[str, float] | None = None,
+    ticks: Mapping[str, Decimal] | None = None,
+    slices: int = 1,
 ) -> tuple[list[Leg], list[tuple[str, str]], bool]:
     """(legs, dropped venues, split?): several venues for "sor", or for "auto" above the split
     notional; otherwise the one venue with the best effective cost. `tranche route` uses it too."""
@@ -51,6 +77,9 @@ def split_legs(
         dict(scores),
         router if split else router.model_copy(update=one),
         dict(steps),
+        fees=dict(fees or {}),
+        ticks=dict(ticks or {}),
+        slices=slices,
     )
     return legs, dropped, split
 
@@ -59,8 +88,9 @@ def validate_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = No
     """Refuse a ticket that cannot trade, naming the field."""
     if not t.symbol or not t.symbol.strip():
         raise InputError("symbol", "is empty")
-    to_decimal(t.quantity if quantity is None else quantity, "quantity")
+    qty = to_decimal(t.quantity if quantity is None else quantity, "quantity")
     validate_fields(engine, t)
+    check_params(t.params, qty)
 
 
 def validate_fields(engine: PlanInputs, t: Ticket) -> None:
@@ -79,6 +109,7 @@ def validate_fields(engine: PlanInputs, t: Ticket) -> None:
         )
     if not 0 <= t.signal.strength <= 1:
         raise InputError("strength", f"must be within [0, 1], got {t.signal.strength}")
+    check_params(t.params, None)
 
 
 async def market_view(
@@ -103,7 +134,7 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
     quotes, failed = await market_view(engine, t)
     s = engine.settings
     arrival = arrival_mid(quotes)
-    tight = min(quotes.values(), key=lambda q: q.spread_bps)
+    tight = decision_quote(quotes, t.side)
     adv = await engine.brokers[tight.venue].adv(t.symbol) or s.router.default_adv
     decision = decide_order_type(
         side=t.side,
@@ -115,10 +146,29 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
         router=s.router,
         execution=s.execution,
     )
-    algo = decision.order_type.value if t.algo == "auto" else t.algo
-    steps = {v: (await engine.instrument(v, t.symbol)).step for v in quotes}
+    algo = decision_algo(decision, s.router) if t.algo == "auto" else t.algo
+    instruments = {v: await engine.instrument(v, t.symbol) for v in quotes}
+    steps = {v: i.step for v, i in instruments.items()}
     scores = await venue_scores(engine.store, list(quotes), t.symbol, engine.clock.now(), s.router)
-    legs, dropped, split = split_legs(t, qty, arrival, quotes, scores, s.router, steps)
+    fees: dict[str, float] = {}
+    if s.router.allocator == "cost":  # fees where the venue states them
+        for v in quotes:
+            facts = await engine.brokers[v].cost_facts(t.symbol)
+            fees[v] = facts.taker_fee_bps if facts is not None else s.router.estimate_taker_fee_bps
+    ticks = {v: i.tick for v, i in instruments.items()}
+    sliced = (decision_algo(decision, s.router) if algo == "sor" else algo) not in SINGLE_SHOT
+    legs, dropped, split = split_legs(
+        t,
+        qty,
+        arrival,
+        quotes,
+        scores,
+        s.router,
+        steps,
+        fees=fees,
+        ticks=ticks,
+        slices=s.router.twap_num_slices if sliced else 1,
+    )
     if not split:
         dropped = []
     for leg in legs:  # a remainder off the lot would be left unfilled: refuse it up front
@@ -128,12 +178,12 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
                 "quantity",
                 f"{qty:f} is not a whole number of lots: {t.symbol} on {leg.venue} trades in lots of {step:f}",
             )
-    leg_algo = decision.order_type.value if algo == "sor" else algo
+    leg_algo = decision_algo(decision, s.router) if algo == "sor" else algo
     if not legs:
         raise InputError(
             "symbol", f"no venue can take this order ({'; '.join(r for _, r in dropped)})"
         )
-    return Plan(
+    plan = Plan(
         algo,
         leg_algo,
         tuple(legs),
@@ -143,6 +193,10 @@ async def plan_ticket(engine: PlanInputs, t: Ticket, quantity: Decimal | None = 
         dataclasses.replace(t, quantity=qty),
         engine.clock.now(),
     )
+    try:
+        return dataclasses.replace(plan, estimate=await estimate_plan(engine, plan))
+    except BrokerError:  # a book the venue would not give: the plan stands, without an estimate
+        return plan
 
 
 async def preview_ticket(

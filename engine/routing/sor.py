@@ -8,6 +8,7 @@ from decimal import ROUND_CEILING, Decimal
 from engine.api import Leg
 from engine.config import RouterConfig
 from engine.models import Quote, Side, round_down
+from engine.routing.cost_alloc import VenueCost, cost_split
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,31 @@ def _top_up_best(
             qty[best] += qty.pop(donor)
 
 
+def venue_costs(
+    kept: list[tuple[float, str, Quote, float, VenueScore]],
+    side: Side,
+    fees: dict[str, float],
+    ticks: dict[str, Decimal],
+    slices: int = 1,
+) -> list[VenueCost]:
+    """The cost allocator's view of each kept venue (ranked rows of `allocate`); a leg sent in
+    `slices` children walks the book once per child, and the book refills in between."""
+    out = []
+    for cost, v, q, _worse, _sc in kept:
+        far = q.far(side)
+        gap = ticks.get(v) or (q.ask - q.bid)
+        touch = q.ask_size if side is Side.BUY else q.bid_size
+        out.append(
+            VenueCost(
+                v,
+                cost + fees.get(v, 0.0),
+                float(gap / far * 10_000),
+                max(float(touch) * slices, 1e-9),
+            )
+        )
+    return out
+
+
 def _worse_bps(price: Decimal, best: Decimal, side: Side) -> float:
     return float((price - best) / best * 10000) * side.sign
 
@@ -69,8 +95,13 @@ def allocate(
     scores: dict[str, VenueScore],
     cfg: RouterConfig,
     steps: dict[str, Decimal] | None = None,
+    *,
+    fees: dict[str, float] | None = None,
+    ticks: dict[str, Decimal] | None = None,
+    slices: int = 1,
 ) -> tuple[list[Leg], list[tuple[str, str]]]:
-    """Split `quantity` into at most `sor_max_legs` venue legs that sum exactly to it."""
+    """Split `quantity` into at most `sor_max_legs` venue legs that sum exactly to it: by
+    1/spread (`router.allocator: spread`) or by expected cost (`cost`, with fees and ticks)."""
     dropped: list[tuple[str, str]] = []
     live = {v: q for v, q in quotes.items() if q.bid > 0 and q.ask > q.bid}
     for v, q in quotes.items():
@@ -99,17 +130,26 @@ def allocate(
             dropped.append((r[1], f"at most {cfg.sor_max_legs} legs"))
         else:
             kept.append(r)
-    weights = {r[1]: 1.0 / max(r[2].spread_bps, 1e-6) for r in kept}
-    total_w = sum(weights.values())
     price = {r[1]: r[2].far(side) for r in kept}
     steps = steps or {}
     qty: dict[str, Decimal] = {}
-    best = kept[0][1]
-    for r in kept:
-        v = r[1]
-        # the best leg takes the remainder: other legs keep to its step too, so it stays whole
-        unit = max(steps.get(v) or FINEST, steps.get(best) or FINEST)
-        qty[v] = round_down(quantity * Decimal(weights[v] / total_w), unit)
+    if cfg.allocator == "cost":
+        costs = venue_costs(kept, side, fees or {}, ticks or {}, slices)
+        qty = cost_split(quantity, costs, steps, FINEST)
+        for r in kept:
+            if r[1] not in qty:
+                dropped.append((r[1], "expected cost of any lot there above the venues chosen"))
+        kept = [r for r in kept if r[1] in qty] or kept[:1]
+        best = kept[0][1]
+    else:
+        weights = {r[1]: 1.0 / max(r[2].spread_bps, 1e-6) for r in kept}
+        total_w = sum(weights.values())
+        best = kept[0][1]
+        for r in kept:
+            v = r[1]
+            # the best leg takes the remainder: other legs keep to its step too, so it stays whole
+            unit = max(steps.get(v) or FINEST, steps.get(best) or FINEST)
+            qty[v] = round_down(quantity * Decimal(weights[v] / total_w), unit)
     # legs below the minimum notional give their share to the best leg (unless only one is left)
     for r in kept[1:]:
         v = r[1]

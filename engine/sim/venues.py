@@ -13,6 +13,7 @@ from engine.brokers.base import (
     Ack,
     Broker,
     Capabilities,
+    CostFacts,
     Health,
     InsufficientFunds,
     OrderNotFound,
@@ -36,7 +37,6 @@ from engine.models import (
     Side,
     TimeInForce,
 )
-from engine.open_set import OpenSet
 from engine.sim.market import SimMarket
 from engine.sim.params import MarketParams, load_params
 from engine.sim.synthetic import SymbolMarket
@@ -70,7 +70,8 @@ class SimVenue(Broker):
         self.cash = cash
         self._pos: dict[str, tuple[Decimal, Decimal]] = {}  # symbol -> (quantity, average price)
         self._orders: dict[str, _Order] = {}
-        self._open_buys: OpenSet[_Order] = OpenSet(lambda r: r.child.status.is_open)
+        # cash reserved by open buys (remaining x limit), kept as they open, fill and close
+        self._held = Decimal(0)
         self._ids = itertools.count(1)
         self._fill_ids = itertools.count(1)
         # fill ids stay unique per venue across processes and restarts sharing one history
@@ -113,6 +114,25 @@ class SimVenue(Broker):
         """The symbol's consolidated daily volume (all venues share one market)."""
         sp = self._sym(symbol).sym
         return (Decimal(str(sp.adv)) / sp.step).to_integral_value() * sp.step
+
+    async def cost_facts(self, symbol: str) -> CostFacts | None:
+        """The simulated market's own parameters: the model the pre-trade estimate reads."""
+        m = self._sym(symbol)
+        sp = m.sym
+        return CostFacts(
+            sp.vol_daily * m.vol_mult,  # the volatility regime the market is in now
+            sp.day_s,
+            self.market.params.impact.y,
+            self.vp.taker_fee_bps,
+            self.vp.maker_fee_bps,
+            "simulated market parameters",
+        )
+
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' aggressive volume on this venue since the market started (its trade feed)."""
+        m = self._sym(symbol)
+        lots = Decimal(str(round(m.books[self.index].traded_lots, 6)))
+        return lots * m.sym.step
 
     async def top_of_book(self, symbol: str) -> Quote:
         m = self._sym(symbol)
@@ -176,7 +196,7 @@ class SimVenue(Broker):
         rec = _Order(mine)
         self._orders[mine.client_order_id] = rec
         if mine.side is Side.BUY:
-            self._open_buys.add(None, rec)
+            self._held += mine.quantity * (mine.limit_price or Decimal(0))
         await self.clock.sleep(self._latency_s())  # order-entry latency: the book sees it later
         arrived = self.clock.now()
         if mine.status is OrderStatus.SUBMITTED:
@@ -203,6 +223,7 @@ class SimVenue(Broker):
         opp_key, _ = book.others_best(opp)
         marketable = limit_key is None or limit_key + opp_key >= 0
         if o.post_only and marketable:
+            self._release(o, o.remaining)
             o.status, o.reason = OrderStatus.REJECTED, "post-only order would cross the book"
             return
         if marketable:
@@ -259,6 +280,7 @@ class SimVenue(Broker):
             fee,
             "taker" if taker else "maker",
         )
+        self._release(o, qty)
         o.filled_qty += qty
         o.avg_price = (
             (o.avg_price or Decimal(0)) * (o.filled_qty - qty) + price * qty
@@ -288,18 +310,19 @@ class SimVenue(Broker):
             book = self.market.symbols[o.symbol].books[self.index]
             book.resting = [r for r in book.resting if r is not rec.resting]
             rec.resting = None
+        self._release(o, o.remaining)
         o.status, o.reason = status, reason
         self._emit(OrderUpdate(o.client_order_id, status, None, reason))
 
     def _reserved(self) -> Decimal:
-        """Cash held by open buys, so resting orders cannot spend it twice."""
-        return sum(
-            (
-                r.child.remaining * (r.child.limit_price or Decimal(0))
-                for r in self._open_buys.live(None)
-            ),
-            Decimal(0),
-        )
+        """Cash held by open buys, so resting orders cannot spend it twice (O(1): kept as they
+        open, fill and close, never summed over the orders; issue 15)."""
+        return self._held
+
+    def _release(self, o: ChildOrder, qty: Decimal) -> None:
+        """A buy's `qty` no longer waits to be paid for: filled, cancelled or refused."""
+        if o.side is Side.BUY and o.status.is_open:
+            self._held -= qty * (o.limit_price or Decimal(0))
 
     async def cancel(self, order: ChildOrder) -> None:
         rec = self._orders.get(order.client_order_id)

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from engine.measures import size_bucket
+from engine.store import pg_figures
+from engine.store.backend import Backend
 from engine.store.stats import grouped_weighted_medians, weighted_median
 
 STALE_SHARE = 0.02  # a figure is read again once the fills since its read exceed 2% of its sample
@@ -33,6 +35,10 @@ class LearnedFigures:
 
     async def _all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         raise NotImplementedError
+
+    def _server(self) -> Backend | None:
+        """The backend when it groups in SQL itself (PostgreSQL); None for SQLite."""
+        return None
 
     async def _kept(self, key: tuple[Any, ...], read: Any, samples: Any) -> Any:
         """The figure under `key`, read again only when stale (see the class docstring)."""
@@ -66,9 +72,11 @@ class LearnedFigures:
     async def _slippage_medians(
         self, since_ts: float, size_edges: tuple[float, float], min_samples: int
     ) -> dict[tuple[str, int, str], tuple[float, int]]:
+        if (server := self._server()) is not None:
+            return await pg_figures.slippage_medians(server, since_ts, size_edges, min_samples)
         rows = await self._all(
             "SELECT f.symbol, f.hour, f.slippage_bps,"
-            " COALESCE(CAST(p.quantity AS REAL) * CAST(p.arrival_mid AS REAL), f.notional)"
+            " COALESCE(CAST(p.quantity AS DOUBLE PRECISION) * CAST(p.arrival_mid AS DOUBLE PRECISION), f.notional)"
             " FROM fills f LEFT JOIN parents p ON p.parent_id = f.parent_id WHERE f.ts >= ?",
             (since_ts,),
         )
@@ -92,6 +100,13 @@ class LearnedFigures:
     async def _venue_slippage(
         self, symbol: str, hour_bucket: int, since_ts: float
     ) -> dict[str, tuple[float, int]]:
+        if (server := self._server()) is not None:
+            return await pg_figures.weighted_medians(
+                server,
+                "venue",
+                "symbol = ? AND hour = ? AND ts >= ?",
+                (symbol, hour_bucket, since_ts),
+            )
         rows = await self._all(
             "SELECT venue, slippage_bps, notional FROM fills"
             " WHERE symbol = ? AND hour = ? AND ts >= ?",
@@ -112,6 +127,11 @@ class LearnedFigures:
     async def _global_slippage(
         self, symbol: str | None, since_ts: float
     ) -> tuple[float, int] | None:
+        if (server := self._server()) is not None:
+            where, args = ("ts >= ?", (since_ts,)) if symbol is None else (
+                "ts >= ? AND symbol = ?", (since_ts, symbol))  # fmt: skip
+            found = await pg_figures.weighted_medians(server, "'all'", where, args)
+            return found.get("all")
         sql = "SELECT slippage_bps, notional FROM fills WHERE ts >= ?"
         params: tuple[Any, ...] = (since_ts,)
         if symbol is not None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 from engine.measures import hour_of_day
-from engine.models import ChildOrder, Fill, ParentOrder
+from engine.models import AlgoParams, ChildOrder, Fill, ParentOrder
 from engine.quality.metrics import FillMetrics, ParentMetrics
 from engine.store.owner import process_owner
 
@@ -23,6 +24,11 @@ def to_json(data: object) -> str:
     return json.dumps(data, default=str, separators=(",", ":"), sort_keys=True)
 
 
+PARENT_INSERT = """
+INSERT INTO parents (parent_id, symbol, side, quantity, algo, arrival_mid, created_ts, status,
+    filled_qty, notional_filled, fees, reason, shortfall_bps, ticket, owner)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
 PARENT_UPSERT = """
 INSERT INTO parents (parent_id, symbol, side, quantity, algo, arrival_mid, created_ts, status,
     filled_qty, notional_filled, fees, reason, shortfall_bps, ticket, owner)
@@ -36,12 +42,16 @@ ON CONFLICT(parent_id) DO UPDATE SET status = excluded.status, filled_qty = excl
 
 def parent_row(p: ParentOrder) -> Row:
     t = p.ticket
-    ticket = {
+    ticket: dict[str, object] = {
         "strength": t.signal.strength,
         "limit_price": dec(t.limit_price),
         "algo": t.algo,
         "venue": t.venue,
     }
+    if p.estimate_bps is not None:  # the pre-trade estimate, for the report's calibration
+        ticket["estimate_bps"] = list(p.estimate_bps)
+    if t.params != AlgoParams():
+        ticket["params"] = {k: v for k, v in asdict(t.params).items() if v is not None}
     return (
         p.parent_id, t.symbol, t.side.value, str(t.quantity), p.algo, str(p.arrival_mid),
         p.created_ts, p.status.value, str(p.filled_qty), str(p.notional_filled), str(p.fees),
@@ -70,11 +80,14 @@ def child_row(c: ChildOrder) -> Row:
     )  # fmt: skip
 
 
+# The same (venue, fill_id) twice is one fill; a different one under a reused id is refused
+# by a trigger in both schemas (SQLite v3, PostgreSQL v3).
 FILL_INSERT = """
-INSERT OR IGNORE INTO fills (venue, fill_id, client_order_id, parent_id, algo, symbol, side,
+INSERT INTO fills (venue, fill_id, client_order_id, parent_id, algo, symbol, side,
     quantity, price, fee, liquidity, ts, notional, slippage_bps, arrival_slippage_bps, latency_ms,
     hour)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (venue, fill_id) DO NOTHING
 """
 
 
@@ -87,9 +100,14 @@ def fill_row(f: Fill, parent_id: str, algo: str, m: FillMetrics) -> Row:
 
 
 PARENT_METRICS_UPSERT = """
-INSERT OR REPLACE INTO parent_metrics (parent_id, algo, shortfall_bps, fill_rate, duration_s,
+INSERT INTO parent_metrics (parent_id, algo, shortfall_bps, fill_rate, duration_s,
     venues, fallback_share, fees, filled_qty, quantity)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (parent_id) DO UPDATE SET algo = excluded.algo,
+    shortfall_bps = excluded.shortfall_bps, fill_rate = excluded.fill_rate,
+    duration_s = excluded.duration_s, venues = excluded.venues,
+    fallback_share = excluded.fallback_share, fees = excluded.fees,
+    filled_qty = excluded.filled_qty, quantity = excluded.quantity
 """
 
 

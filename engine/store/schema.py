@@ -133,9 +133,20 @@ V4 = """
 ALTER TABLE parents ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 """
 
+# `tranche store migrate` resumes where it stopped: each page is committed with its progress.
+V5 = """
+CREATE TABLE store_migrations (
+    source TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    last_key TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    PRIMARY KEY (source, tbl)
+);
+"""
+
 # Signals in (engine/signals/): one row per signal id, so a redelivered or re-sent signal never
 # executes twice, across restarts; `claim` tells the one inserter from everyone who came later.
-V5 = """
+V6 = """
 CREATE TABLE signals (
     signal_id TEXT PRIMARY KEY,
     received_ts REAL NOT NULL,
@@ -154,7 +165,7 @@ CREATE INDEX signals_received ON signals(received_ts);
 CREATE INDEX signals_status ON signals(status);
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
 LATEST = len(MIGRATIONS)
 
 

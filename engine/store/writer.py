@@ -11,39 +11,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import time
 from collections.abc import Callable
-from itertools import groupby
 from typing import Any
 
-import aiosqlite
+from engine.store.backend import Backend, Op
+from engine.store.errors import StoreError
 
-Op = tuple[str, tuple[Any, ...]]
+__all__ = ["BatchWriter", "Op", "StoreError"]
 RETRY_EVERY_S = 1.0  # how often rows that failed are tried again with the next batch
-
-
-class StoreError(RuntimeError):
-    """Rows could not be written; they are kept in memory and the error is reported here."""
 
 
 class BatchWriter:
     def __init__(
         self,
-        conn: aiosqlite.Connection,
+        backend: Backend,
         *,
         batch_max: int,
         interval_s: float,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        self._conn = conn
+        self._db = backend
         self._batch_max = batch_max
         self._interval_s = interval_s
         self._on_error = on_error
         self._ops: list[Op] = []
         self._enqueued = 0  # rows ever queued
         self._done = 0  # rows ever taken out of the queue and attempted
-        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # (first, last) row seqs
+        self._groups: list[tuple[int, int]] = []  # row seqs that must share one transaction
         self._wake = asyncio.Event()
         self._urgent = asyncio.Event()
         self._error: BaseException | None = None
@@ -59,16 +55,20 @@ class BatchWriter:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
 
     def put(self, sql: str, params: tuple[Any, ...]) -> None:
-        """Queue one row; never blocks, never touches the disk. Rows an earlier batch could not
-        write go first again (at most once a second), so a disk that frees up loses nothing."""
+        """Queue one row; never blocks, never touches the disk."""
+        self._queue([(sql, params)])
+
+    def _queue(self, ops: list[Op]) -> None:
+        """Rows an earlier batch could not write go first again (at most once a second), so a
+        disk that frees up loses nothing."""
         now = time.monotonic()
         if self.unwritten and now - self._retried >= RETRY_EVERY_S:
             self._retried = now
             again, self.unwritten = self.unwritten, []
             self._ops.extend(again)
             self._enqueued += len(again)
-        self._ops.append((sql, params))
-        self._enqueued += 1
+        self._ops.extend(ops)
+        self._enqueued += len(ops)
         if len(self._ops) >= self._batch_max:
             self._urgent.set()
         self._wake.set()
@@ -77,6 +77,16 @@ class BatchWriter:
         """Queue one row and return once it is committed (raises StoreError if it could not be)."""
         self.put(sql, params)
         await self._wait_for(self._enqueued)
+
+    async def put_durable_group(self, ops: list[Op]) -> None:
+        """Queue rows that commit in one transaction (never split across batches) and return once
+        it has; raises StoreError if any of them could not be written."""
+        if not ops:
+            return
+        self._queue(ops)
+        first = self._enqueued - len(ops) + 1
+        self._groups.append((first, self._enqueued))
+        await self._wait_for(self._enqueued, first)
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed; raise a pending write error."""
@@ -100,11 +110,11 @@ class BatchWriter:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
 
-    async def _wait_for(self, seq: int) -> None:
+    async def _wait_for(self, seq: int, first: int | None = None) -> None:
         if self._task is None or self._task.done():
             raise StoreError("the store is not open")
         fut = asyncio.get_running_loop().create_future()
-        self._waiters.append((seq, fut))
+        self._waiters.append((seq if first is None else first, seq, fut))
         self._urgent.set()
         self._wake.set()
         await fut
@@ -116,8 +126,9 @@ class BatchWriter:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._urgent.wait(), self._interval_s)
             while self._ops:
-                batch = self._ops[: self._batch_max]
-                del self._ops[: self._batch_max]
+                n = self._batch_len()
+                batch = self._ops[:n]
+                del self._ops[:n]
                 start = self._done
                 failed = await self._write(batch)
                 self._done += len(batch)
@@ -126,14 +137,24 @@ class BatchWriter:
             self._wake.clear()
             self._urgent.clear()
 
+    def _batch_len(self) -> int:
+        """Up to batch_max rows, stretched so a durable group is never split across transactions."""
+        n = min(self._batch_max, len(self._ops))
+        end = self._done + n  # seq of the last row taken; the queue starts at seq _done + 1
+        for first, last in self._groups:
+            if first <= end < last:
+                n, end = last - self._done, last
+        self._groups = [(f, la) for f, la in self._groups if la > end]
+        return n
+
     def _resolve(self, batch_start: int, failed: set[int]) -> None:
-        """Wake every waiter whose row is done; a waiter whose own row failed gets the error."""
+        """Wake every waiter whose rows are done; a waiter any of whose rows failed gets the error."""
         keep = []
-        for seq, fut in self._waiters:
+        for first, seq, fut in self._waiters:
             if seq > self._done:
-                keep.append((seq, fut))
+                keep.append((first, seq, fut))
             elif not fut.done():
-                if seq - 1 - batch_start in failed:
+                if any(i - 1 - batch_start in failed for i in range(first, seq + 1)):
                     fut.set_exception(StoreError(f"not written: {self._error}"))
                 else:
                     fut.set_result(None)
@@ -155,47 +176,22 @@ class BatchWriter:
             return await self._salvage(batch)
 
     async def _transaction(self, batch: list[Op]) -> None:
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            for sql, group in groupby(batch, key=lambda op: op[0]):
-                await self._conn.executemany(sql, [params for _, params in group])
-            await self._conn.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await self._conn.execute("ROLLBACK")
-            raise
+        # the backend groups by statement (one executemany each; each table keeps its row order)
+        await self._db.write(batch)
 
     async def _salvage(self, batch: list[Op]) -> set[int]:
         """Row by row, so one bad row does not hold back the good ones; the bad ones are kept."""
-        failed: set[int] = set()  # the database could not take them now: tried again later
-        refused: list[int] = []  # refused for what they say (a fill conflict, a bad value)
         try:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            for i, (sql, params) in enumerate(batch):
-                await self._conn.execute("SAVEPOINT row")
-                try:
-                    await self._conn.execute(sql, params)
-                except Exception as e:
-                    self._error = e
-                    (
-                        failed.add(i)
-                        if isinstance(e, sqlite3.OperationalError)
-                        else refused.append(i)
-                    )
-                    await self._conn.execute("ROLLBACK TO row")
-                await self._conn.execute("RELEASE row")
-            await self._conn.execute("COMMIT")
-            self.transactions += 1
-            self.rows_written += len(batch) - len(failed) - len(refused)
+            failed, refused, error = await self._db.write_each(batch)
         except Exception as e:  # the database itself is failing: keep everything
-            with contextlib.suppress(Exception):
-                await self._conn.execute("ROLLBACK")
-            # a full disk rolls the transaction back itself; the row's own error is the one to say
-            first = self._error if (failed or refused) and self._error is not None else e
-            self._error = first
-            self._report(first)
+            self._error = e
+            self._report(e)
             self.unwritten.extend(batch)
             return set(range(len(batch)))
+        if error is not None:
+            self._error = error
+        self.transactions += 1
+        self.rows_written += len(batch) - len(failed) - len(refused)
         self.unwritten.extend(batch[i] for i in sorted(failed))
         self.refused.extend(batch[i] for i in refused)
         return failed | set(refused)

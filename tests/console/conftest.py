@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from decimal import Decimal
 
 import pytest
 from textual.widgets import Select
+from textual.worker import WorkerCancelled
 
 from console.app import TrancheApp, create_app
 from console.screens.confirm import ConfirmModal
@@ -53,7 +55,8 @@ async def settle(
     for _ in range(3):
         busy = [w for w in app.workers if w.group in groups]
         if busy:  # an empty list would mean "every worker", the endless ingest one included
-            await app.workers.wait_for_complete(busy)
+            with contextlib.suppress(WorkerCancelled):  # a newer preview superseded this one
+                await app.workers.wait_for_complete(busy)
         await pilot.pause()
     app.repaint()
     await pilot.pause()

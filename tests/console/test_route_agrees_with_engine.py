@@ -24,9 +24,17 @@ TIGHT = {
 # the best bid and the best ask on different venues: the arrival mid (100.15) is not the lowest
 # venue mid (100.10), so 49.94 is above the 5,000 split notional for one rule and not the other
 APART = {"A": ("99.90", "100.30", "40"), "B": ("100.00", "100.40", "40")}
+# crossed across venues (C bids above A's ask, normal between crypto exchanges): routed, not refused
+CROSSED = {
+    "A": ("99.97", "100.01", "500"),
+    "B": ("99.98", "100.03", "500"),
+    "C": ("100.05", "100.09", "500"),
+}
 CASES = [(TIGHT, q) for q in ("10", "400", "999", "1001", "1500")] + [
     (APART, "49.94"),
     (APART, "60"),
+    (CROSSED, "40"),
+    (CROSSED, "300"),
 ]
 
 

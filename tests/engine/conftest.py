@@ -7,6 +7,7 @@ import pytest
 from engine.clock import SimClock
 from engine.config import Settings
 from engine.factory import build_engine
+from tests.fakes.histories import BACKENDS, fresh_history
 from tests.fakes.paper_venues import paper_venues
 
 
@@ -38,3 +39,11 @@ async def make_engine(tmp_path, clock, settings):
     yield make
     for e in engines:
         await e.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+async def history_url(request, tmp_path):
+    """An empty history on each backend in turn: a SQLite file, a PostgreSQL schema."""
+    pg = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    async with fresh_history(request.param, tmp_path, pg) as url:
+        yield url

@@ -1,4 +1,5 @@
-"""The SQLite store on a real file: exact round trips, WAL, 0600, journal durability, batching, migrations."""
+"""The store on a real SQLite file and a real PostgreSQL server (each test that is not about a file
+runs on both): exact round trips, WAL, 0600, journal durability, batching, migrations."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from engine.models import (
 from engine.quality import fill_metrics
 from engine.store import SCHEMA_VERSION, Store, StoreError
 from engine.store.schema import MIGRATIONS
+from tests.fakes.histories import read_elsewhere
 
 T0 = 1_700_000_000.0
 
@@ -56,22 +58,23 @@ def metrics_for(f: Fill, limit: str = "150.00"):
 
 
 @pytest.fixture
-async def store(tmp_path):
-    s = Store(tmp_path / "data" / "fills.db")
+async def store(history_url):
+    s = Store(history_url)
     await s.open()
     yield s
     await s.close()
 
 
-async def test_open_creates_the_directory_a_user_only_file_and_wal(store):
-    await store.journal_parent(parent())
-    assert store.path.parent.is_dir()
-    assert os.stat(store.path).st_mode & 0o777 == 0o600
-    wal = store.path.with_name(store.path.name + "-wal")
-    assert wal.exists() and os.stat(wal).st_mode & 0o777 == 0o600
-    con = sqlite3.connect(store.path)
-    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
+async def test_open_creates_the_directory_a_user_only_file_and_wal(tmp_path):
+    async with Store(tmp_path / "data" / "fills.db") as store:
+        await store.journal_parent(parent())
+        assert store.path.parent.is_dir()
+        assert os.stat(store.path).st_mode & 0o777 == 0o600
+        wal = store.path.with_name(store.path.name + "-wal")
+        assert wal.exists() and os.stat(wal).st_mode & 0o777 == 0o600
+        con = sqlite3.connect(store.path)
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
 
 
 async def test_an_existing_file_with_loose_permissions_is_tightened(tmp_path):
@@ -110,14 +113,25 @@ async def test_parent_child_and_fill_round_trip_decimals_exactly(store):
     assert fr["hour"] == int(f.ts // 3600) % 24
 
 
-async def test_a_journaled_child_is_on_disk_when_journal_child_returns(tmp_path):
+async def test_a_journaled_child_is_committed_when_journal_child_returns(history_url):
     # a long batch interval proves the journal does not wait for the next timed batch
-    async with Store(tmp_path / "fills.db", batch_interval_ms=60_000) as s:
+    async with Store(history_url, batch_interval_ms=60_000) as s:
         await s.journal_parent(parent())
         await s.journal_child(child())
-        other = sqlite3.connect(tmp_path / "fills.db")
-        rows = other.execute("SELECT client_order_id, status, limit_price FROM children").fetchall()
+        rows = await read_elsewhere(
+            history_url, "SELECT client_order_id, status, limit_price FROM children"
+        )
         assert rows == [("C1", "pending", "99999.123456789")]
+
+
+async def test_a_parent_id_already_journalled_is_refused_not_merged(history_url):
+    async with Store(history_url) as s:
+        await s.journal_parent(parent("P1", qty="10"))
+        with pytest.raises(StoreError):
+            await s.journal_parent(parent("P1", qty="99"))
+        [row] = await s.parents()
+        assert row["quantity"] == Decimal("10")
+        s._writer.refused.clear()  # type: ignore[union-attr]
 
 
 async def test_updates_upsert_the_child_and_open_children_skips_terminal_ones(store):
@@ -146,8 +160,8 @@ async def test_the_same_venue_fill_twice_is_stored_once(store):
     assert [(r["venue"], r["fill_id"]) for r in await store.fills()] == [("V1", "F1"), ("V2", "F1")]
 
 
-async def test_many_fire_and_forget_writes_share_few_transactions(tmp_path):
-    async with Store(tmp_path / "fills.db", batch_max=500) as s:
+async def test_many_fire_and_forget_writes_share_few_transactions(history_url):
+    async with Store(history_url, batch_max=500) as s:
         before = s.transactions
         for i in range(2000):
             s.record_event(ts=T0 + i, kind="tick", payload={"i": i})
@@ -156,8 +170,8 @@ async def test_many_fire_and_forget_writes_share_few_transactions(tmp_path):
         assert len(await s.events(kind="tick")) == 2000
 
 
-async def test_fire_and_forget_rows_reach_disk_without_a_flush(tmp_path):
-    async with Store(tmp_path / "fills.db", batch_interval_ms=1) as s:
+async def test_fire_and_forget_rows_reach_disk_without_a_flush(history_url):
+    async with Store(history_url, batch_interval_ms=1) as s:
         s.record_denial(
             ts=T0,
             client_order_id="C1",
@@ -166,12 +180,11 @@ async def test_fire_and_forget_rows_reach_disk_without_a_flush(tmp_path):
             check="notional",
             reason="too big",
         )
-        con = sqlite3.connect(tmp_path / "fills.db")
         for _ in range(2000):  # the writer commits on its own within its interval
-            if con.execute("SELECT count(*) FROM denials").fetchone()[0]:
+            if (await read_elsewhere(history_url, "SELECT count(*) FROM denials"))[0][0]:
                 break
             await _tick()
-        assert con.execute("SELECT check_name, reason FROM denials").fetchall() == [
+        assert await read_elsewhere(history_url, "SELECT check_name, reason FROM denials") == [
             ("notional", "too big")
         ]
 
@@ -182,23 +195,22 @@ async def _tick() -> None:
     await asyncio.sleep(0.001)
 
 
-async def test_close_writes_everything_still_queued(tmp_path):
-    s = Store(tmp_path / "fills.db", batch_interval_ms=60_000)
+async def test_close_writes_everything_still_queued(history_url):
+    s = Store(history_url, batch_interval_ms=60_000)
     await s.open()
     s.record_alert(ts=T0, kind="slippage", message="m", value=11.0, threshold=10.0, venue="V1")
     await s.close()
-    con = sqlite3.connect(tmp_path / "fills.db")
-    assert con.execute("SELECT kind, value, threshold, venue FROM alerts").fetchall() == [
-        ("slippage", 11.0, 10.0, "V1")
-    ]
+    assert await read_elsewhere(
+        history_url, "SELECT kind, value, threshold, venue FROM alerts"
+    ) == [("slippage", 11.0, 10.0, "V1")]
 
 
 @pytest.mark.parametrize(
     "change", [{"client_order_id": "C2"}, {"price": Decimal("150.06")}, {"quantity": Decimal(4)}]
 )
-async def test_a_reused_fill_id_for_another_execution_is_an_error_not_a_drop(tmp_path, change):
+async def test_a_reused_fill_id_for_another_execution_is_an_error_not_a_drop(history_url, change):
     errors: list[BaseException] = []
-    async with Store(tmp_path / "fills.db", on_error=errors.append) as s:
+    async with Store(history_url, on_error=errors.append) as s:
         first = fill("F1")
         s.record_fill(first, parent_id="P1", algo="twap", metrics=metrics_for(first))
         await s.flush()
@@ -213,9 +225,9 @@ async def test_a_reused_fill_id_for_another_execution_is_an_error_not_a_drop(tmp
         s._writer.refused.clear()  # type: ignore[union-attr]
 
 
-async def test_a_bad_row_is_reported_kept_and_does_not_hold_back_the_rest(tmp_path):
+async def test_a_bad_row_is_reported_kept_and_does_not_hold_back_the_rest(history_url):
     errors: list[BaseException] = []
-    async with Store(tmp_path / "fills.db", on_error=errors.append) as s:
+    async with Store(history_url, on_error=errors.append) as s:
         s.record_event(ts=T0, kind="good", payload={})
         s.record_alert(ts=T0, kind="bad", message="m", value=object(), threshold=1.0)  # type: ignore[arg-type]
         s.record_event(ts=T0 + 1, kind="good", payload={})
@@ -268,10 +280,29 @@ async def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
         await Store(path).open()
 
 
-async def test_writes_to_a_closed_store_are_reported_not_raised_into_the_engine(tmp_path):
+async def test_writes_to_a_closed_store_are_reported_not_raised_into_the_engine(history_url):
     errors: list[BaseException] = []
-    s = Store(tmp_path / "fills.db", on_error=errors.append)
+    s = Store(history_url, on_error=errors.append)
     s.record_event(ts=0, kind="late", payload={"x": 1})  # e.g. a venue update after stop()
     assert len(errors) == 1 and "not open" in str(errors[0]) and "late" in str(errors[0])
     with pytest.raises(StoreError, match="not open"):  # the journal must never pretend
         await s.journal_child(child())
+
+
+async def test_numeric_columns_come_back_as_numpy_arrays_on_both_backends(store):
+    for i in range(3):
+        f = fill(f"F{i}", ts=T0 + i)
+        store.record_fill(f, parent_id="P1", algo="twap", metrics=metrics_for(f))
+    await store.flush()
+    ts, hour = await store.columns(
+        "SELECT ts, CAST(hour AS BIGINT) FROM fills WHERE ts >= ? ORDER BY ts", (T0,), ["f8", "i8"]
+    )
+    assert ts.tolist() == [T0, T0 + 1, T0 + 2] and ts.dtype.kind == "f"
+    assert hour.tolist() == [int(T0 // 3600) % 24] * 3 and hour.dtype.kind == "i"
+    null = "SELECT shortfall_bps FROM parents UNION ALL SELECT NULL"
+    if store.dialect == "postgresql":  # binary COPY: a NULL is refused, never a shifted column
+        with pytest.raises(ValueError, match="NULL"):
+            await store.columns(null, (), ["f8"])
+    else:  # SQLite's rows: a NULL float is NaN
+        [col] = await store.columns(null, (), ["f8"])
+        assert col.size == 1 and col[0] != col[0]

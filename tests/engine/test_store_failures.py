@@ -22,7 +22,7 @@ from tests.fakes.paper_venues import paper_venues
 
 async def fill_the_disk(eng) -> None:
     """From now on the file cannot grow: every new page is refused as on a full disk."""
-    conn = eng.store.inner._w
+    conn = eng.store.inner.backend._w
     (pages,) = await (await conn.execute("PRAGMA page_count")).fetchone()
     await conn.execute(f"PRAGMA max_page_count = {pages}")
 
@@ -71,7 +71,7 @@ async def test_a_file_locked_by_another_writer_sends_nothing_and_says_so(tmp_pat
     db = tmp_path / "fills.db"
     eng = build_engine(settings, clock=clock, db_path=db, brokers=paper_venues(clock))
     await eng.start()
-    await eng.store.inner._w.execute("PRAGMA busy_timeout = 100")
+    await eng.store.inner.backend._w.execute("PRAGMA busy_timeout = 100")
     other = sqlite3.connect(db, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from decimal import Decimal
 
 import numpy as np
@@ -11,11 +10,13 @@ import pytest
 from engine.models import Fill, Side
 from engine.quality import FillMetrics
 from engine.store import Store, weighted_median
+from tests.fakes.histories import read_elsewhere
 from tests.fakes.history import T0, VENUES, seed_history
 
 
-def direct_rows(path, sql: str, params=()) -> list[tuple]:
-    return sqlite3.connect(path).execute(sql, params).fetchall()
+async def direct_rows(store, sql: str, params=()) -> list[tuple]:
+    """The same rows through a connection of their own (SQLite dialect, either backend)."""
+    return await read_elsewhere(store.opened_as, sql, params)
 
 
 def lower_weighted_median(pairs: list[tuple[float, float]]) -> float:
@@ -31,8 +32,9 @@ def lower_weighted_median(pairs: list[tuple[float, float]]) -> float:
 
 
 @pytest.fixture
-async def history(tmp_path):
-    s = Store(tmp_path / "fills.db")
+async def history(history_url):
+    s = Store(history_url)
+    s.opened_as = history_url
     await s.open()
     await seed_history(s, 3000)
     yield s
@@ -49,8 +51,8 @@ def test_weighted_median_hand_cases():
 async def test_slippage_medians_equal_numpy_per_symbol_hour_and_parent_size(history):
     since, edges, min_samples = T0 - 30 * 86400, (5_000.0, 100_000.0), 15
     got = await history.slippage_medians(since_ts=since, size_edges=edges, min_samples=min_samples)
-    rows = direct_rows(
-        history.path,
+    rows = await direct_rows(
+        history,
         "SELECT f.symbol, f.ts, f.slippage_bps, CAST(p.quantity AS REAL) * CAST(p.arrival_mid AS REAL)"
         " FROM fills f JOIN parents p USING (parent_id) WHERE f.ts >= ?",
         (since,),
@@ -69,8 +71,8 @@ async def test_slippage_medians_equal_numpy_per_symbol_hour_and_parent_size(hist
 async def test_venue_slippage_is_the_notional_weighted_median_per_venue(history):
     since = T0 - 30 * 86400
     got = await history.venue_slippage(symbol="AAPL", hour_bucket=14, since_ts=since)
-    rows = direct_rows(
-        history.path,
+    rows = await direct_rows(
+        history,
         "SELECT venue, ts, slippage_bps, CAST(quantity AS REAL) * CAST(price AS REAL) FROM fills WHERE symbol = 'AAPL' AND ts >= ?",
         (since,),
     )
@@ -84,8 +86,8 @@ async def test_venue_slippage_is_the_notional_weighted_median_per_venue(history)
 
 async def test_global_slippage_over_all_venues_and_for_one_symbol(history):
     since = T0 - 30 * 86400
-    rows = direct_rows(
-        history.path, "SELECT symbol, slippage_bps, notional FROM fills WHERE ts >= ?", (since,)
+    rows = await direct_rows(
+        history, "SELECT symbol, slippage_bps, notional FROM fills WHERE ts >= ?", (since,)
     )
     everything = await history.global_slippage(symbol=None, since_ts=since)
     assert everything == pytest.approx(
@@ -101,8 +103,8 @@ async def test_global_slippage_over_all_venues_and_for_one_symbol(history):
 async def test_queries_filter_by_venue_symbol_algo_and_time(history):
     since = T0 - 10 * 86400
     got = await history.fills(since_ts=since, venue="V1", symbol="AAPL", algo="twap")
-    want = direct_rows(
-        history.path,
+    want = await direct_rows(
+        history,
         "SELECT fill_id FROM fills WHERE ts >= ? AND venue='V1' AND symbol='AAPL' AND algo='twap'",
         (since,),
     )
@@ -115,8 +117,10 @@ def one_fill(i: int, slip: float) -> tuple[Fill, FillMetrics]:
     return f, FillMetrics(slip, slip, 1.0, Decimal(0), Decimal(100))
 
 
-async def test_a_learned_figure_is_read_again_once_new_fills_exceed_two_percent_of_it(tmp_path):
-    async with Store(tmp_path / "fills.db") as s:
+async def test_a_learned_figure_is_read_again_once_new_fills_exceed_two_percent_of_it(
+    history_url,
+):
+    async with Store(history_url) as s:
         since = T0 - 30 * 86400
         assert await s.global_slippage(symbol="AAPL", since_ts=since) is None
         f, m = one_fill(0, 4.0)

@@ -94,6 +94,10 @@ class RequestHandlers:
             self._place(s, f)
         elif msg == 4:  # cancelOrder
             self._cancel(s, int(f[2]))
+        elif msg == 58:  # reqGlobalCancel: every open order of the account, whoever placed it
+            for o in self.orders.values():
+                if not o.done:
+                    self.cancel_by_venue(o)
         elif msg == 49:  # reqCurrentTime
             s.send(frame(49, 1, int(time.time())))
         return True

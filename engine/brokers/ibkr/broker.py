@@ -9,6 +9,7 @@ arrive with the start-up synchronisation and are pushed then (see ibkr_link, ibk
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from decimal import Decimal
 
@@ -241,6 +242,21 @@ class IBKRBroker(Broker):
                 self.name,
                 f"cancel of {order.client_order_id} not confirmed by {self.link.where} within {limit:g}s",
             ) from None
+
+    async def cancel_all(self) -> list[str] | None:
+        """One reqGlobalCancel: TWS cancels every open order of the account at once (also ones
+        placed from TWS or another client, as a kill switch must); the orders we track are awaited
+        until IB confirms them, whatever it does not confirm in time goes order by order."""
+        ib = self.link.broker()
+        live = self.orders.live()
+        for t in live:
+            t.cancel_requested = True
+        ib.reqGlobalCancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*(t.terminal() for t in live)), self.config.ibkr_timeout_s
+            )
+        return [t.cid for t in live if t.status is OrderStatus.CANCELLED]
 
     async def order_status(self, order: ChildOrder) -> OrderState:
         tracked = self.orders.find(self.link.broker(), order.client_order_id)

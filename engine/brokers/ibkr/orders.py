@@ -101,6 +101,10 @@ class OrderBook:
         t.status, t.reason = self._status_of(t)
         return t
 
+    def live(self) -> list[Tracked]:
+        """Tracked orders IB has not yet called done."""
+        return [t for t in self._by_cid.values() if not t.status.is_terminal]
+
     def fills_of(self, ib: IB, cid: str) -> list[Fill]:
         t = self._by_cid.get(cid)
         if t is not None:

@@ -32,7 +32,7 @@ async def seed(
     """`n` past fills in the same hour of day as T0, each from its own parent of `qty` at `mid`."""
     ts = T0 - days_ago * 86400
     for i in range(n):
-        pid = f"H{days_ago}-{slippage_bps}-{i}"
+        pid = f"H{days_ago}-{slippage_bps}-{symbol}-{qty}-{i}"  # one id per parent
         await store.journal_parent(
             ParentOrder(pid, Ticket(symbol, Side.BUY, Decimal(qty)), "twap", Decimal(mid), ts)
         )

@@ -165,3 +165,50 @@ def test_the_best_leg_is_never_left_below_the_minimum_beside_others():
 def test_nothing_to_allocate_gives_no_legs(qty):
     legs, _ = allocate(Side.BUY, Decimal(qty), {"A": quote("A", "99.99", "100.01")}, {}, CFG)
     assert legs == []
+
+
+COST = RouterConfig(allocator="cost")
+
+
+@settings(max_examples=300, deadline=None)
+@given(markets(), st.integers(1, 20))
+def test_the_cost_allocator_keeps_every_invariant(market, slices):
+    quotes, scores, steps, qty, side = market
+    fees = {v: float(i % 3) for i, v in enumerate(quotes)}
+    legs, dropped = allocate(side, qty, quotes, scores, COST, steps, fees=fees, slices=slices)
+    assert legs and sum((leg.quantity for leg in legs), Decimal(0)) == qty
+    assert len(legs) <= COST.sor_max_legs and all(leg.quantity > 0 for leg in legs)
+    assert {leg.venue for leg in legs} | {v for v, _ in dropped} == set(quotes)
+    if len(legs) > 1:
+        assert all(leg.notional >= COST.sor_min_leg_notional for leg in legs)
+
+
+def test_the_cost_allocator_sends_everything_to_a_venue_best_on_every_axis():
+    # A: tightest, deepest, cheapest fee; 1/spread would still give B and C a third of the order
+    quotes = {
+        "A": Quote(
+            "A", "X", Decimal("99.99"), Decimal("100.01"), Decimal(5000), Decimal(5000), 0.0
+        ),
+        "B": Quote("B", "X", Decimal("99.98"), Decimal("100.02"), Decimal(500), Decimal(500), 0.0),
+        "C": Quote("C", "X", Decimal("99.97"), Decimal("100.03"), Decimal(300), Decimal(300), 0.0),
+    }
+    scores = {v: score(v, 1.0) for v in quotes}
+    fees = {"A": 0.3, "B": 1.0, "C": 2.0}
+    ticks = dict.fromkeys(quotes, Decimal("0.01"))
+    spread_legs, _ = allocate(Side.BUY, Decimal(3000), quotes, scores, CFG)
+    assert len(spread_legs) == 3
+    legs, dropped = allocate(
+        Side.BUY, Decimal(3000), quotes, scores, COST, fees=fees, ticks=ticks, slices=5
+    )
+    assert [(leg.venue, leg.quantity) for leg in legs] == [("A", Decimal(3000))]
+    assert {v for v, _ in dropped} == {"B", "C"}
+
+
+def test_the_cost_allocator_spreads_an_order_too_big_for_one_venues_book():
+    # equal venues with 100 at the touch: 3000 in one child would walk 30 levels on one venue
+    quotes = {v: quote(v, "99.99", "100.01") for v in "ABC"}
+    scores = {v: score(v, 1.0) for v in quotes}
+    ticks = dict.fromkeys(quotes, Decimal("0.01"))
+    legs, _ = allocate(Side.BUY, Decimal(3000), quotes, scores, COST, ticks=ticks)
+    assert len(legs) == 3  # within one chunk (1/200 of the order) of an even split
+    assert all(abs(leg.quantity - 1000) <= Decimal(3000) / 200 for leg in legs)

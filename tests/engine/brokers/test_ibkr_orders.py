@@ -196,3 +196,19 @@ async def test_post_only_limit_that_would_cross_the_last_quote_is_refused_before
     resting.post_only = True
     assert (await broker.submit(resting)).status is OrderStatus.SUBMITTED
     assert [o.order_ref for o in tws.orders.values()] == ["P10-002"]
+
+
+async def test_cancel_all_is_one_global_cancel_and_waits_until_ib_confirms_each(tws, make_ibkr):
+    broker = await make_ibkr()
+    orders = [child(f"P9-00{i}", limit="189.50") for i in range(1, 4)]
+    for o in orders:
+        await broker.submit(o)
+    done = await broker.cancel_all()
+    assert sorted(done or []) == ["P9-001", "P9-002", "P9-003"]
+    sent = [int(f[0]) for s in tws.sessions for f in s.received]
+    assert sent.count(58) == 1 and 4 not in sent  # reqGlobalCancel, no cancelOrder one by one
+    assert all(tws.order_by_ref(o.client_order_id).status == "Cancelled" for o in orders)
+    assert await broker.open_orders() == []
+    assert [(u.client_order_id, u.status) for u in updates_of(broker)] == [
+        (o.client_order_id, OrderStatus.CANCELLED) for o in orders
+    ]

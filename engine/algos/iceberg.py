@@ -1,0 +1,71 @@
+"""Iceberg: only a display quantity rests at once; each fill of it is refreshed with the next.
+
+Emulated on every venue (no adapter yet passes a native display size): one limit child of the
+display quantity rests at the ticket's limit, else the near touch; when it fills the next one is
+posted; if the touch has moved away after `algos.maker_timeout_s` it is re-posted there. At the
+horizon the rest is cancelled and, without a limit price, crossed per `complete_with_cross`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.algos.base import LegContext, SliceRecord, venue_gone
+from engine.algos.basic import cross_remaining
+from engine.algos.params import resolve
+from engine.algos.pricing import passive_price
+from engine.models import OrderStatus, OrderType, round_down
+
+
+def display_size(leg_qty: Decimal, display: Decimal | None, pct: float, step: Decimal) -> Decimal:
+    """The shown quantity: the ticket's, else `pct` of the leg, on the step, at least one step."""
+    want = display if display is not None else leg_qty * Decimal(repr(pct)) / 100
+    return min(leg_qty, max(round_down(want, step), step if step > 0 else want))
+
+
+async def run_iceberg(ctx: LegContext) -> None:
+    p = resolve(ctx.parent, ctx.settings)
+    a = ctx.settings.algos
+    show = display_size(ctx.leg.quantity, p.display_qty, a.iceberg_display_pct, ctx.instrument.step)
+    limit = ctx.parent.ticket.limit_price
+    deadline = ctx.clock.now() + p.horizon_s
+    ctx.leg.slice_total = 0
+    while ctx.leg.remaining > 0 and not ctx.stopped and not venue_gone(ctx):
+        left = deadline - ctx.clock.now()
+        if left <= 0:
+            break
+        q = await ctx.quote()
+        px = limit if limit is not None else passive_price(q, ctx.side, ctx.instrument)
+        ctx.leg.slice_index += 1
+        before = ctx.leg.filled
+        meta = {"iceberg_display": str(show), "parent_order_id": ctx.parent.parent_id}
+        child = await ctx.send(
+            min(show, ctx.leg.remaining), order_type=OrderType.LIMIT, limit_price=px, meta=meta
+        )
+        ctx.progress(
+            next_slice_ts=deadline, decided_by="iceberg", detail=f"showing {show:f} at {px}"
+        )
+        if child.status is OrderStatus.REJECTED:
+            break
+        while child.status.is_open and not ctx.stopped:
+            child = await ctx.wait(
+                child, min(a.maker_timeout_s, max(0.0, deadline - ctx.clock.now()))
+            )
+            if not child.status.is_open or ctx.clock.now() >= deadline:
+                break
+            now = await ctx.quote()
+            if limit is None and passive_price(now, ctx.side, ctx.instrument) != px:
+                break  # the touch moved away: re-post there
+        if child.status.is_open:
+            await ctx.cancel(child)
+        ctx.leg.slices.append(
+            SliceRecord(ctx.leg.slice_index, 0, child.quantity, ctx.leg.filled - before, "iceberg")
+        )
+    if (
+        ctx.leg.remaining > 0
+        and limit is None
+        and ctx.settings.execution.complete_with_cross
+        and not ctx.stopped
+        and not venue_gone(ctx)
+    ):
+        await cross_remaining(ctx, {"completion": True, "parent_order_id": ctx.parent.parent_id})
