@@ -127,7 +127,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         "tranche.signals",
-        "f7",
+        "f2",
         "show_tab('signals')",
         "Signals",
         "Show incoming signals and the held ones",
@@ -135,7 +135,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         "tranche.signal_accept",
-        "f9",
+        "f3",
         "signal_accept",
         "Accept signal",
         "Send the held signal under the cursor",
@@ -143,7 +143,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         "tranche.signal_reject",
-        "f10",
+        "f4",
         "signal_reject",
         "Reject signal",
         "Drop the held signal under the cursor",
