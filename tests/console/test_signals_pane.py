@@ -51,7 +51,11 @@ async def test_a_held_signal_shows_kelly_size_decision_and_legs_and_f9_sends_it(
         assert "HELD" in row and "long" in row and "AAPL" in row and "MARKET (strong_signal)" in row
         assert f"{int(float(held['quantity'])):,}" in row  # the Kelly size, at the lot
         assert all(f"{leg['venue']}:" in row for leg in held["legs"])  # every venue leg
-        assert any(t.title == "Signal con-1 held" and f"{by_id('tranche.signal_accept').key} accepts" in t.message for t in app.toasts)
+        assert any(
+            t.title == "Signal con-1 held"
+            and f"{by_id('tranche.signal_accept').key} accepts" in t.message
+            for t in app.toasts
+        )
         await pilot.press(by_id("tranche.signal_accept").key)
         await until(app, pilot, lambda: not app.signal_desk.held())
         await settle(app, pilot, ("signal-answer",))
