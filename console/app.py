@@ -34,6 +34,7 @@ from console.palette import TrancheCommands
 from console.screens.confirm import ConfirmModal
 from console.screens.help import HelpScreen
 from console.screens.main import MainScreen
+from console.signal_desk import SignalsConsole
 from engine.api import Preview
 from engine.clock import Clock
 from engine.config import Settings
@@ -93,6 +94,7 @@ class TrancheApp(App[None]):
         self._quotes_painted = 0.0
         self.main: MainScreen | None = None
         self.toasts: deque[Toast] = deque(maxlen=200)  # every notification shown, newest last
+        self.signal_desk = SignalsConsole(self)  # signals in (signals.redis_url / http_enabled)
 
     # -- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -108,7 +110,7 @@ class TrancheApp(App[None]):
             )
         self.apply_keymap()
         self.state.venues = dict(self.engine.venue_connected)
-        self.main = MainScreen(self.draft)
+        self.main = MainScreen(self.draft, signals=self.signal_desk.enabled)
         self.push_screen(self.main)
         self.set_interval(1 / self.settings.console.refresh_hz, self.repaint)
         self.set_interval(1.0, self._tick)
@@ -160,6 +162,7 @@ class TrancheApp(App[None]):
             await self._learn_steps({r["symbol"] for r in history.parents})
         self.state.dirty.add(HEADER)
         self.engine_started.set()
+        self.start_signals()
         self.request_preview()
         self.fetch_tables()
 
@@ -223,6 +226,7 @@ class TrancheApp(App[None]):
     # -- painting ---------------------------------------------------------------------------
     def on_main_screen_shown(self, _: MainScreen.Shown) -> None:
         self.repaint_all()
+        self.signal_desk.paint()
 
     def repaint_all(self) -> None:
         self.state.dirty |= ALL_PANES
@@ -344,6 +348,27 @@ class TrancheApp(App[None]):
             return
         t = plan.ticket
         self.notify(f"Sent {pid}: {t.side.value} {t.quantity} {t.symbol}", title="Order accepted")
+
+    # -- signals in --------------------------------------------------------------------------
+    @work(group="signals", exit_on_error=False)
+    async def start_signals(self) -> None:
+        await self.signal_desk.start()
+        if self.signal_desk.service is not None:
+            self.follow_signals()
+
+    @work(group="signals-ingest", exit_on_error=False)
+    async def follow_signals(self) -> None:
+        await self.signal_desk.follow()
+
+    def action_signal_accept(self) -> None:
+        self.answer_signal(True)
+
+    def action_signal_reject(self) -> None:
+        self.answer_signal(False)
+
+    @work(group="signal-answer", exit_on_error=False)
+    async def answer_signal(self, accept: bool) -> None:
+        await self.signal_desk.answer(accept)
 
     # -- kill switch ------------------------------------------------------------------------
     whatif_algos = ""  # the palette's what-if compares these; empty = the CLI's default list
@@ -603,6 +628,7 @@ class TrancheApp(App[None]):
 
     async def on_unmount(self) -> None:
         try:
+            await self.signal_desk.stop()
             await self.engine.stop()
         except Exception as e:  # leaving must never print a traceback over the terminal
             self.log.error(f"engine stop failed: {e}")

@@ -153,6 +153,30 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "tranche.log", "ctrl+l", "show_tab('log')", "Log", "Show the log pane", priority=True
     ),
     ActionSpec(
+        "tranche.signals",
+        "f2",
+        "show_tab('signals')",
+        "Signals",
+        "Show incoming signals and the held ones",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.signal_accept",
+        "f3",
+        "signal_accept",
+        "Accept signal",
+        "Send the held signal under the cursor",
+        priority=True,
+    ),
+    ActionSpec(
+        "tranche.signal_reject",
+        "f4",
+        "signal_reject",
+        "Reject signal",
+        "Drop the held signal under the cursor",
+        priority=True,
+    ),
+    ActionSpec(
         "tranche.theme",
         "ctrl+y",
         "toggle_theme",

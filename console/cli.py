@@ -26,6 +26,7 @@ COMMANDS = [
     "evaluate",
     "recover",
     "positions",
+    "listen",
     "whatif",
     "store",
 ]

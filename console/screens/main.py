@@ -22,6 +22,7 @@ from widgets.market_board import MarketBoard
 from widgets.order_book import OrderBook
 from widgets.order_ticket import Draft, OrderTicket
 from widgets.positions import PositionsPane
+from widgets.signals_pane import SignalsPane
 from widgets.slippage_chart import SlippageChart
 from widgets.sor_legs import SorLegs
 from widgets.status_bar import StatusBar
@@ -47,9 +48,10 @@ class MainScreen(Screen[None]):
     class Shown(Message):
         """The panes were composed (or recomposed for a new size): paint them all."""
 
-    def __init__(self, draft: Draft) -> None:
+    def __init__(self, draft: Draft, *, signals: bool = False) -> None:
         super().__init__(id="main")
         self.draft = draft  # the ticket being typed: survives a recompose
+        self.signals = signals  # a signal source is configured: the Signals tab is shown
         self.compact = False
 
     def compose(self) -> ComposeResult:
@@ -82,6 +84,9 @@ class MainScreen(Screen[None]):
             yield OrderBook(id="book")
         with TabPane("Log", id="tab-log"):
             yield LogPane(id="log")
+        if self.signals:
+            with TabPane("Signals", id="tab-signals"):
+                yield SignalsPane(id="signals")
 
     def _routing(self) -> ComposeResult:
         yield titled(SorLegs(id="legs", classes="pane"), "SOR legs")

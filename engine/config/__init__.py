@@ -33,6 +33,7 @@ from engine.config.settings import (
     SimConfig,
     StoreConfig,
 )
+from engine.config.signals import SignalsConfig
 
 __all__ = [
     "ENV_PREFIX",
@@ -47,6 +48,7 @@ __all__ = [
     "RiskConfig",
     "RouterConfig",
     "SecretStr",
+    "SignalsConfig",
     "Section",
     "Settings",
     "SimConfig",

@@ -20,6 +20,7 @@ from engine.config.sections import (
     RouterConfig,
     Section,
 )
+from engine.config.signals import SignalsConfig
 from engine.config.store_url import StoreUrlError, has_password, mask_url, parse_store_url
 
 
@@ -202,5 +203,6 @@ class Settings(Section):
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     rl: RLConfig = Field(default_factory=RLConfig)
     recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
+    signals: SignalsConfig = Field(default_factory=SignalsConfig)
     replay: ReplayConfig = Field(default_factory=ReplayConfig)
     record: RecordConfig = Field(default_factory=RecordConfig)

@@ -22,6 +22,7 @@ from engine.quality.metrics import FillMetrics, ParentMetrics
 from engine.store import rows as R
 from engine.store.backend import Backend
 from engine.store.queries import LearnedFigures
+from engine.store.signals import SignalRows
 from engine.store.spill import done_with_spill, read_spill, spill
 from engine.store.sqlite_backend import SqliteBackend
 from engine.store.writer import BatchWriter, StoreError
@@ -42,7 +43,7 @@ def make_backend(
     return SqliteBackend(target.path, synchronous=synchronous)
 
 
-class Store(LearnedFigures):
+class Store(LearnedFigures, SignalRows):
     """One history (a SQLite file or a PostgreSQL database) holding everything the engine learns from."""
 
     def __init__(

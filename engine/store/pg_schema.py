@@ -150,7 +150,27 @@ CREATE TABLE store_migrations (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
+# Signals in: the twin of schema.py's V6 (one row per signal id, claimed once).
+V6 = """
+CREATE TABLE signals (
+    signal_id TEXT PRIMARY KEY,
+    received_ts DOUBLE PRECISION NOT NULL,
+    signal_ts DOUBLE PRECISION NOT NULL,
+    source TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    parent_id TEXT NOT NULL DEFAULT '',
+    claim TEXT NOT NULL,
+    updated_ts DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX signals_received ON signals(received_ts);
+CREATE INDEX signals_status ON signals(status);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
 
 VERSION_TABLE = """
 CREATE TABLE IF NOT EXISTS tranche_schema (

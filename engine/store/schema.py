@@ -144,7 +144,28 @@ CREATE TABLE store_migrations (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
+# Signals in (engine/signals/): one row per signal id, so a redelivered or re-sent signal never
+# executes twice, across restarts; `claim` tells the one inserter from everyone who came later.
+V6 = """
+CREATE TABLE signals (
+    signal_id TEXT PRIMARY KEY,
+    received_ts REAL NOT NULL,
+    signal_ts REAL NOT NULL,
+    source TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    parent_id TEXT NOT NULL DEFAULT '',
+    claim TEXT NOT NULL,
+    updated_ts REAL NOT NULL
+);
+CREATE INDEX signals_received ON signals(received_ts);
+CREATE INDEX signals_status ON signals(status);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
 LATEST = len(MIGRATIONS)
 
 
