@@ -103,7 +103,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         "tranche.flatten_symbol",
-        "f4",
+        "f7",
         "flatten_symbol",
         "Flatten symbol",
         "Close the ticket symbol's position at market (asks)",

@@ -1,4 +1,4 @@
-"""Protective exits from the console: f5 arms one on the newest filled parent, f4 flattens (asks)."""
+"""Protective exits from the console: f5 arms one on the newest filled parent, f7 flattens (asks)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from engine.models import Side, Ticket
 from tests.console.conftest import START, FrozenClock, make_console, settle, started, until
 
 
-async def test_f5_protects_the_last_fill_and_f4_flattens_after_asking(tmp_path) -> None:
+async def test_f5_protects_the_last_fill_and_f7_flattens_after_asking(tmp_path) -> None:
     # time stands still: on a running clock the paper prices wander and the stop may fire first
     app = make_console(tmp_path, clock=FrozenClock(start=START))
     async with app.run_test(size=(160, 48)) as pilot:
@@ -24,7 +24,7 @@ async def test_f5_protects_the_last_fill_and_f4_flattens_after_asking(tmp_path) 
         await until(
             app, pilot, lambda: any(pair.exit_id in n.message for n in app.toasts), frames=500
         )
-        await pilot.press("f4")
+        await pilot.press("f7")
         await settle(app, pilot)
         assert app.engine.positions["AAPL"] == 100  # nothing sent before the trader says yes
         await pilot.click("#confirm-yes")
