@@ -55,6 +55,11 @@ TABLES = (
     Table("events", ("id",), ("ts", "kind", "payload"), frozenset({"ts"})),
     Table("alerts", ("id",), ("ts", "kind", "message", "value", "threshold", "venue", "symbol"),
           frozenset({"ts", "value", "threshold"})),
+    # the signal journal: a migrated history must still know which signal ids already ran
+    Table("signals", ("signal_id",), (
+        "signal_id", "received_ts", "signal_ts", "source", "symbol", "direction", "payload",
+        "status", "reason", "parent_id", "claim", "updated_ts"),
+        frozenset({"received_ts", "signal_ts", "updated_ts"})),
 )  # fmt: skip
 
 PROGRESS_UPSERT = (

@@ -1,7 +1,7 @@
 """The signal journal: one row per signal id, so the same signal never executes twice, across restarts.
 
 A mixin of the store: it needs only the store's durable write (`_durable`, committed when it
-returns) and its dict reads (`_dicts`). The table is schema v5 (engine/store/schema.py).
+returns) and its dict reads (`_dicts`). The table is schema v6 (engine/store/schema.py).
 """
 
 from __future__ import annotations

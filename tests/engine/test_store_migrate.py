@@ -37,6 +37,11 @@ async def seed_everything(s: Store) -> None:
         s.record_denial(ts=T0 + i, client_order_id=f"X{i}", venue="V1", symbol="AAPL",
                         check="notional", reason="too big")  # fmt: skip
     s.record_alert(ts=T0, kind="slippage", message="m", value=12.5, threshold=10.0, venue="V1")
+    for i in range(3):
+        await s.claim_signal(signal_id=f"sig-{i}", received_ts=T0 + i, signal_ts=T0 + i - 0.5,
+                             source="redis", symbol="AAPL", direction="long",
+                             payload='{"strength": 0.7}', claim=f"c{i}")  # fmt: skip
+    await s.update_signal("sig-1", status="executed", reason="", parent_id="P1", ts=T0 + 9)
     await s.flush()
 
 
@@ -48,6 +53,7 @@ async def contents(s: Store) -> dict:
         "events": [(e["ts"], e["kind"], e["payload"]) for e in await s.events()],
         "denials": [(d["ts"], d["client_order_id"]) for d in await s.denials()],
         "alerts": [(a["ts"], a["value"]) for a in await s.alerts()],
+        "signals": await s.signal_rows(),
     }
 
 
