@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.widgets import DataTable
 
-from widgets.format import average, money, price, quantity
+from widgets.format import average, money, quantity
 
 COLUMNS = (
     "symbol",
@@ -38,7 +38,9 @@ class PositionsPane(DataTable[str]):
         for symbol in sorted({r["symbol"] for r in rows}):
             mine = [r for r in rows if r["symbol"] == symbol]
             for r in mine:
-                mark = price(r["mark"], r.get("tick"))
+                mark = average(
+                    r["mark"], r.get("tick")
+                )  # a mid falls between ticks: shown to the half tick and beyond
                 if r["mark_source"] != "mid":
                     mark += " (last fill)"
                 self.add_row(

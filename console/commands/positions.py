@@ -16,7 +16,7 @@ from typing import Any
 
 from console.cli import CliError, add_common, add_db, emit
 from engine.config import Settings, load_settings
-from engine.numbers import average, money, price, quantity
+from engine.numbers import average, money, quantity
 
 COLUMNS = (
     "symbol",
@@ -122,7 +122,7 @@ def human(d: dict[str, Any]) -> str:
             r["venue"],
             quantity(r["quantity"], r["lot"]),
             average(r["avg_cost"], r["tick"]),
-            price(r["mark"], r["tick"]),
+            average(r["mark"], r["tick"]),  # a mid falls between ticks
             r["mark_source"],
             money(r["unrealised"]),
             money(r["realised"]),
