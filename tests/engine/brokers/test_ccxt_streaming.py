@@ -139,12 +139,13 @@ async def test_a_stalled_book_is_stale_then_resyncs_and_quotes_come_from_rest_me
     try:
         await b.top_of_book("BTCUSDT")
         await wait_for(lambda: ("book", "live") in states)
-        await fault(served, {"ws": "stall", "venue": "SIM-A", "seconds": 0.8})
+        # long enough to be seen stale and asked over REST before the stream wakes, under load
+        await fault(served, {"ws": "stall", "venue": "SIM-A", "seconds": 3.0})
         await wait_for(lambda: ("book", "stale") in states, 2.0)
         before = served.requests
         await b.top_of_book("BTCUSDT")  # stale: asked over REST, never a stale quote
         assert served.requests > before
-        await wait_for(lambda: states[-1] == ("book", "live"), 4.0)
+        await wait_for(lambda: states[-1] == ("book", "live"), 10.0)
         await assert_book_is_the_venues(b, served)
     finally:
         await b.close()

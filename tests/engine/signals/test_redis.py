@@ -156,11 +156,9 @@ async def test_redis_going_away_and_back_loses_and_doubles_no_signal(listening):
         server.start()
         for i in range(20, 40):
             await publish(f"r-{i}")
-        await until(
-            lambda: (
-                len({v.signal_id for v in svc.desk.recent if v.signal_id.startswith("r-")}) == 40
-            )
-        )
+        wanted = {f"r-{i}" for i in range(40)}
+        # every id executed (an id's first update may be "received": wait for its outcome)
+        await until(lambda: wanted <= set(executed(svc)))
         outcomes = {
             v.signal_id: (v.status, v.reason)
             for v in svc.desk.recent
