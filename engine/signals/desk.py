@@ -111,7 +111,11 @@ class SignalDesk:
         if row["claim"] != claim["claim"]:  # someone journalled this id first: never run it again
             why = f"id already received from {row['source']} ({row['status']})"
             return self._publish(self._view(sig, source, S.DUPLICATE, why))
-        return await self._decide(sig, source)
+        try:
+            return await self._decide(sig, source)
+        except Exception as e:  # the id is claimed: a redelivery is a duplicate, so say it here
+            why = f"not decided: {type(e).__name__}: {e} (the id will not run again)"
+            return await self._final(sig, source, S.FAILED, why)
 
     def drop(self, source: str, reason: str) -> SignalUpdated:
         """A message that is not a signal: logged with its reason, nothing else happens."""

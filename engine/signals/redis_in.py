@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ from engine.signals.desk import SignalDesk
 LOST = (RedisConnectionError, RedisTimeoutError, OSError)
 FIELD = b"signal"
 CLOSE_WAIT_S = 1.0
+RETRY_S = 1.0  # an entry whose decision failed (store unavailable) is read again after this
 
 
 def redis_client(cfg: SignalsConfig, url: str | None = None) -> aioredis.Redis:
@@ -100,6 +102,9 @@ class RedisSignalReader:
         self.inflight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(max_inflight)
         self._acks: list[bytes] = []
+        # entries being decided now: a re-read of the pending list must not hand them over again
+        self._deciding: set[bytes] = set()
+        self._retry_at = 0.0  # when to re-read entries whose decision failed (0: none failed)
 
     def log(self, level: str, message: str) -> None:
         self.desk.engine.log(level, f"redis {safe_url(self.cfg.redis_url)}: {message}")
@@ -142,6 +147,9 @@ class RedisSignalReader:
         cfg = self.cfg
         last = b"0"  # first this consumer's pending entries, then new ones (">")
         while not self.stopping:
+            if self._retry_at and last == b">" and time.monotonic() >= self._retry_at:
+                self._retry_at = 0.0
+                last = b"0"  # entries not decided (the journal failed) are tried again
             try:
                 reply = await conn.xreadgroup(
                     cfg.group,
@@ -166,7 +174,10 @@ class RedisSignalReader:
                     continue
                 last = entries[-1][0]
             for eid, fields in entries:
+                if eid in self._deciding:  # pending because it is still being decided
+                    continue
                 await self._slots.acquire()  # at most max_inflight signals decided at once
+                self._deciding.add(eid)
                 task = asyncio.get_running_loop().create_task(self._decide(eid, fields))
                 self.inflight.add(task)
                 task.add_done_callback(self.inflight.discard)
@@ -188,7 +199,10 @@ class RedisSignalReader:
         try:
             if await self._handle(entry_id, fields):
                 self._acks.append(entry_id)
+            elif not self._retry_at:
+                self._retry_at = time.monotonic() + RETRY_S
         finally:
+            self._deciding.discard(entry_id)
             self._slots.release()
 
     async def _flush_acks(self, conn: aioredis.Redis) -> None:
@@ -214,7 +228,7 @@ class RedisSignalReader:
             return True
         try:
             await self.desk.receive(raw, where)
-        except Exception as e:  # e.g. the journal could not be written: not acked, re-read later
+        except Exception as e:  # the id could not be claimed (store down): not acked, read again
             self.log(
                 "error",
                 f"entry {entry_id.decode()} not decided, kept pending: {type(e).__name__}: {e}",

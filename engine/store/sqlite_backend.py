@@ -72,6 +72,7 @@ class SqliteBackend:
         self.synchronous = synchronous.upper()
         self._w: aiosqlite.Connection | None = None
         self._r: aiosqlite.Connection | None = None
+        self._reading = asyncio.Lock()
 
     async def open(self) -> None:
         """Create the file (user-only), switch to WAL, bring the schema up to date."""
@@ -105,7 +106,8 @@ class SqliteBackend:
         self._r = self._w = None
 
     async def schema_version(self) -> int:
-        return await self._version(self._need(self._r or self._w))
+        async with self._reading:
+            return await self._version(self._need(self._r or self._w))
 
     # -- writes -------------------------------------------------------------------------
     async def write(self, batch: list[Op]) -> None:
@@ -166,12 +168,18 @@ class SqliteBackend:
         return refused
 
     # -- reads --------------------------------------------------------------------------
+    # A statement left half-fetched keeps its connection's read snapshot open, and every other
+    # read on that connection would see the file as it was then: a row committed a moment ago
+    # (a signal's claim, read straight back) would be missing. So each read on the shared
+    # connection runs whole under `_reading`, and long chunked reads get a connection of their own.
     async def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         conn = self._need(self._r)
-        return [tuple(r) for r in await conn.execute_fetchall(sql, params)]
+        async with self._reading:
+            return [tuple(r) for r in await conn.execute_fetchall(sql, params)]
 
     async def dicts(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        async with self._need(self._r).execute(sql, params) as cur:
+        conn = self._need(self._r)
+        async with self._reading, conn.execute(sql, params) as cur:
             cols = [d[0] for d in cur.description]
             return [R.decode(cols, tuple(r)) for r in await cur.fetchall()]
 
@@ -179,11 +187,15 @@ class SqliteBackend:
         self, sql: str, params: tuple[Any, ...], dtypes: list[str]
     ) -> list[np.ndarray]:
         """Chunks of CHUNK rows become numpy columns at once; only one chunk's tuples live at a time."""
+        self._need(self._r)
         dtype = np.dtype([(f"c{i}", t) for i, t in enumerate(dtypes)])
         parts: list[np.ndarray] = []
-        async with self._need(self._r).execute(sql, params) as cur:
-            while chunk := await cur.fetchmany(CHUNK):
-                parts.append(np.array(chunk, dtype=dtype))
+        async with aiosqlite.connect(self.path, isolation_level=None) as conn:
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            await conn.execute("PRAGMA query_only = 1")
+            async with conn.execute(sql, params) as cur:
+                while chunk := await cur.fetchmany(CHUNK):
+                    parts.append(np.array(chunk, dtype=dtype))
         whole = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
         return [np.ascontiguousarray(whole[f"c{i}"]) for i in range(len(dtypes))]
 

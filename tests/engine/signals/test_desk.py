@@ -136,3 +136,26 @@ async def test_a_held_signal_that_went_stale_is_refused_on_accept(make_desk, clo
     late = await desk.accept("slow")
     assert late.status is S.REFUSED and late.reason.startswith("stale: 11.0 s old")
     assert not desk.engine.parents
+
+
+async def test_a_signal_whose_decision_breaks_is_failed_with_the_reason_not_left_received(
+    make_desk, clock, monkeypatch
+):
+    """Its id is claimed, so a redelivery is a duplicate: the first outcome must say what happened."""
+    desk = await make_desk(mode="auto", auto_symbols=["AAPL"], auto_max_notional=10**7)
+
+    async def broken(ticket):  # e.g. a venue adapter raising where it should not
+        raise RuntimeError("quote feed returned None")
+
+    monkeypatch.setattr(desk.engine, "preview", broken)
+    out = await desk.receive(signal_json("b1", clock.now()), "redis")
+    assert out.status is S.FAILED
+    assert (
+        out.reason
+        == "not decided: RuntimeError: quote feed returned None (the id will not run again)"
+    )
+    (row,) = await desk.journal.signal_rows()
+    assert (row["signal_id"], row["status"]) == ("b1", "failed")
+    again = await desk.receive(signal_json("b1", clock.now()), "redis")
+    assert again.status is S.DUPLICATE and "(failed)" in again.reason
+    assert not desk.engine.parents
