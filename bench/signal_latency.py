@@ -44,6 +44,7 @@ from tests.fakes.signals import signal_json
 FIRST_SENT: dict[str, float] = {}  # parent id -> perf_counter when its first child was sent
 TOKEN = "bench-t0ken-0123456789abcdef"
 JSON = {"content-type": "application/json"}
+PATHS = ("redis", "http", "direct")
 
 
 class TimedPaper(PaperBroker):
@@ -59,7 +60,9 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
 
 
-async def run(rounds: int, rate: float, redis_url: str, db: Path) -> dict[str, list[float]]:
+async def run(
+    rounds: int, rate: float, redis_url: str, db: Path, paths: tuple[str, ...] = PATHS
+) -> dict[str, list[float]]:
     os.environ["TRANCHE_BENCH_API_TOKEN"] = TOKEN
     clock = LiveClock()
     venues = {
@@ -101,8 +104,10 @@ async def run(rounds: int, rate: float, redis_url: str, db: Path) -> dict[str, l
 
     follower = asyncio.get_running_loop().create_task(follow())
     r = aioredis.from_url(redis_url)
-    http = httpx.AsyncClient(
-        base_url=svc.http.address, headers={"Authorization": f"Bearer {TOKEN}"}
+    http = httpx.AsyncClient(  # kept-alive connections, one per signal in flight
+        base_url=svc.http.address,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
     )
     sent_at: dict[str, tuple[str, float]] = {}
     tasks: list[asyncio.Task[object]] = []
@@ -122,7 +127,7 @@ async def run(rounds: int, rate: float, redis_url: str, db: Path) -> dict[str, l
 
     n = 0
     for _ in range(rounds):
-        for path in ("redis", "http", "direct"):
+        for path in paths:
             t0 = time.perf_counter()
             for i in range(int(rate)):
                 await asyncio.sleep(max(0.0, t0 + i / rate - time.perf_counter()))
@@ -135,9 +140,7 @@ async def run(rounds: int, rate: float, redis_url: str, db: Path) -> dict[str, l
                 if path == "redis":
                     await r.xadd(settings.signals.stream, {"signal": doc})
                 elif path == "http":
-                    tasks.append(
-                        asyncio.ensure_future(http.post("/v1/signals", content=doc, headers=JSON))
-                    )
+                    tasks.append(asyncio.ensure_future(post(doc)))
                 else:
                     tasks.append(asyncio.ensure_future(direct(sid, doc)))
     deadline = time.perf_counter() + 30
@@ -145,7 +148,9 @@ async def run(rounds: int, rate: float, redis_url: str, db: Path) -> dict[str, l
         parent_of.get(s) in FIRST_SENT for s in sent_at
     ):
         await asyncio.sleep(0.05)
-    await asyncio.gather(*tasks, return_exceptions=True)
+    errors = [e for e in await asyncio.gather(*tasks, return_exceptions=True) if e is not None]
+    for e in errors[:5]:
+        print(f"a request failed: {type(e).__name__}: {e}")
     follower.cancel()
     await http.aclose()
     await r.aclose()
@@ -163,6 +168,8 @@ async def run(rounds: int, rate: float, redis_url: str, db: Path) -> dict[str, l
         f"published {len(sent_at)}; undecided after a 30 s drain {len(undecided)};"
         f" executed twice {len(twice)}; not executed {len(other)}"
     )
+    for sid in other[:5]:
+        print(f"  not executed: {sid}: {outcomes[sid]} {reasons.get(sid, '')}")
     return lat
 
 
@@ -170,11 +177,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3, help="seconds per path, interleaved")
     ap.add_argument("--rate", type=float, default=100.0, help="signals per second")
+    ap.add_argument(
+        "--paths", default=",".join(PATHS), help="which paths, comma-separated (default: all three)"
+    )
     a = ap.parse_args()
+    paths = tuple(p for p in a.paths.split(",") if p)
+    if not paths or set(paths) - set(PATHS):
+        ap.error(f"--paths: choose from {', '.join(PATHS)}")
     with redis_server() as url, tempfile.TemporaryDirectory() as tmp:
-        lat = asyncio.run(run(a.rounds, a.rate, url, Path(tmp) / "fills.db"))
+        lat = asyncio.run(run(a.rounds, a.rate, url, Path(tmp) / "fills.db", paths))
     print(f"{'path':8} {'n':>5} {'p50 ms':>8} {'p99 ms':>8}")
     for path, xs in lat.items():
+        if not xs:
+            continue
         print(f"{path:8} {len(xs):5d} {pct(xs, 0.5):8.2f} {pct(xs, 0.99):8.2f}")
     ref = lat["direct"]
     for path in ("redis", "http"):

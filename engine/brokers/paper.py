@@ -79,6 +79,8 @@ class PaperBroker(Broker):
         self._rng = random.Random(seed)
         self._last_ts = clock.now()
         self._orders: dict[str, ChildOrder] = {}
+        # orders that may still fill: each price walk checks these, not every order ever sent
+        self._resting: dict[str, ChildOrder] = {}
         self._fills: dict[str, list[Fill]] = {}
         self._ids = itertools.count(1)
         # order (and so fill) ids stay unique per venue across processes sharing one history
@@ -131,6 +133,8 @@ class PaperBroker(Broker):
             self._fill(mine, q)
         elif order.tif is TimeInForce.IOC:
             mine.status = OrderStatus.CANCELLED
+        if mine.status.is_open:
+            self._resting[mine.client_order_id] = mine
         return Ack(vid, mine.status)
 
     async def cancel(self, order: ChildOrder) -> None:
@@ -139,11 +143,13 @@ class PaperBroker(Broker):
             raise OrderNotFound(self.name, f"no order {order.client_order_id}")
         if mine.status.is_open:
             mine.status = OrderStatus.CANCELLED
+        self._resting.pop(mine.client_order_id, None)
 
     async def cancel_all(self) -> list[str] | None:
-        done = [o for o in self._orders.values() if o.status.is_open]
+        done = [o for o in self._resting.values() if o.status.is_open]
         for o in done:
             o.status = OrderStatus.CANCELLED
+        self._resting.clear()
         return [o.client_order_id for o in done]
 
     async def order_status(self, order: ChildOrder) -> OrderState:
@@ -155,7 +161,7 @@ class PaperBroker(Broker):
 
     async def open_orders(self) -> list[OrderState]:
         self._advance()
-        return [self._state(o) for o in self._orders.values() if o.status.is_open]
+        return [self._state(o) for o in self._resting.values() if o.status.is_open]
 
     async def positions(self) -> dict[str, Position]:
         return {s: p for s, p in self._pos.items() if p.quantity != 0}
@@ -198,8 +204,10 @@ class PaperBroker(Broker):
             self._mid[s] = max(
                 CENT, (mid * Decimal(str(math.exp(self._rng.gauss(0, scale))))).quantize(CENT)
             )
-        for o in list(self._orders.values()):
-            if o.status.is_open and o.limit_price is not None:
+        for o in list(self._resting.values()):
+            if not o.status.is_open:
+                del self._resting[o.client_order_id]
+            elif o.limit_price is not None:
                 q = self._quote(o.symbol)
                 if (o.side is Side.BUY and q.ask <= o.limit_price) or (
                     o.side is Side.SELL and q.bid >= o.limit_price

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -32,6 +33,7 @@ class LearnedFigures:
 
     _fills_recorded: int = 0  # fills this process has queued; the store counts them
     _figures: dict[tuple[Any, ...], tuple[Any, int, int, float]] | None = None
+    _reads: dict[tuple[Any, ...], asyncio.Future[None]]  # the read under way per key
 
     async def _all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -41,17 +43,34 @@ class LearnedFigures:
         return None
 
     async def _kept(self, key: tuple[Any, ...], read: Any, samples: Any) -> Any:
-        """The figure under `key`, read again only when stale (see the class docstring)."""
+        """The figure under `key`, read again only when stale (see the class docstring).
+
+        One read per key at a time: callers that find it stale while it is being read wait for
+        that read and judge its result (signals decided 64 at once each re-read the same medians,
+        and the reads queued behind each other for a second)."""
         if self._figures is None:
             self._figures = {}
-        hit = self._figures.get(key)
-        now = time.monotonic()
-        if hit is not None:
-            value, n, at_fill, at = hit
-            if self._fills_recorded - at_fill <= STALE_SHARE * n and now - at < STALE_S:
-                return value
-        value = await read()
-        self._figures[key] = (value, samples(value), self._fills_recorded, now)
+            self._reads = {}
+        while True:
+            hit = self._figures.get(key)
+            if hit is not None:
+                value, n, at_fill, at = hit
+                fresh = time.monotonic() - at < STALE_S
+                if fresh and self._fills_recorded - at_fill <= STALE_SHARE * n:
+                    return value
+            under_way = self._reads.get(key)
+            if under_way is None:
+                break
+            await asyncio.shield(under_way)
+        done = asyncio.get_running_loop().create_future()
+        self._reads[key] = done
+        at_fill, at = self._fills_recorded, time.monotonic()  # what this read can have seen
+        try:
+            value = await read()
+            self._figures[key] = (value, samples(value), at_fill, at)
+        finally:
+            del self._reads[key]
+            done.set_result(None)
         return value
 
     async def slippage_medians(

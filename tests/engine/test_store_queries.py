@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import numpy as np
@@ -142,3 +143,32 @@ async def test_a_learned_figure_is_read_again_once_new_fills_exceed_two_percent_
         await s.flush()
         again = await s.global_slippage(symbol="AAPL", since_ts=since)
         assert again is not None and again[1] > first[1] + 10
+
+
+async def test_callers_asking_while_a_figure_is_read_share_that_read_then_judge_it(history_url):
+    """Sixty-four signals decided at once each wanted the same stale median: one read serves
+    them; a fill recorded while it ran makes the next caller (not the waiters) read again."""
+    async with Store(history_url) as s:
+        await seed_history(s, 300)
+        since = T0 - 30 * 86400
+        reads = []
+        real = s._global_slippage
+
+        async def counted(symbol, since_ts):
+            reads.append(symbol)
+            return await real(symbol, since_ts)
+
+        s._global_slippage = counted
+        got = await asyncio.gather(
+            *(s.global_slippage(symbol="AAPL", since_ts=since) for _ in range(64))
+        )
+        assert len(reads) == 1 and len(set(got)) == 1 and got[0][1] > 10
+        stale = int(0.02 * got[0][1]) + 1
+        for i in range(stale):  # past 2% of the sample: stale now
+            f, m = one_fill(i, 900.0)
+            s.record_fill(f, parent_id="PX", algo="twap", metrics=m)
+        await s.flush()
+        again = await asyncio.gather(
+            *(s.global_slippage(symbol="AAPL", since_ts=since) for _ in range(64))
+        )
+        assert len(reads) == 2 and again[0][1] == got[0][1] + stale and len(set(again)) == 1
