@@ -15,7 +15,7 @@ import asyncio
 import itertools
 import struct
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tests.fakes.tws_market_data import MarketDataHandlers
 from tests.fakes.tws_messages import (
@@ -72,7 +72,7 @@ class FakeTWS(RequestHandlers, MarketDataHandlers):
         min_commission: float = 1.0,
     ) -> None:
         self.account = account
-        self.contracts = {c.symbol: c for c in contracts}
+        self.contracts = {c.symbol: replace(c) for c in contracts}  # set_quote() changes them
         self.cash = cash
         self.commission_per_share = commission_per_share
         self.min_commission = min_commission

@@ -59,12 +59,13 @@ class MarketData:
         self._subs: dict[str, Subscription] = {}
         self._streamed: dict[str, Contract] = {}  # subscribed before a drop: re-made on reconnect
         self._down = ""  # why the data connection cannot stream, while it cannot
+        self._upstream = ""  # why TWS gets no data from IB (error 1100), while it does not
         self._states: dict[str, str] = {}
 
     # -- the data connection ------------------------------------------------------------
     def wire(self, ib: IB) -> None:
         """A fresh data connection: listen to it and subscribe again what was streamed."""
-        self._ib, self._down = ib, ""
+        self._ib, self._down, self._upstream = ib, "", ""
         ib.pendingTickersEvent += self._on_tickers
         ib.errorEvent += self._on_error
         ib.disconnectedEvent += lambda: self._lost(ib, "data connection lost")
@@ -109,6 +110,8 @@ class MarketData:
                 sub.waited = True
         if sub.ended:
             raise VenueUnavailable(self.venue, sub.ended)
+        if self._upstream:
+            raise VenueUnavailable(self.venue, f"no quote for {symbol}: {self._upstream}")
         if sub.quote is None:
             raise VenueUnavailable(self.venue, why_no_quote(symbol, sub.ticker, timeout))
         return sub.quote
@@ -116,11 +119,12 @@ class MarketData:
     def live(self, symbol: str) -> Quote | None:
         """The quote of a live subscription (current however old: IB sends changes only)."""
         sub = self._subs.get(symbol)
-        return sub.quote if sub is not None else None
+        return sub.quote if sub is not None and not self._upstream else None
 
     def describe(self) -> str:
-        """`stream`, or `poll (why)` while the data connection is down."""
-        return f"poll ({self._down})" if self._down else "stream"
+        """`stream`, or `poll (why)` while the data connection (or TWS's own link to IB) is down."""
+        down = self._down or self._upstream
+        return f"poll ({down})" if down else "stream"
 
     def close(self) -> None:
         """Cancel every subscription at TWS (cancelMktData) before the connection closes."""
@@ -156,16 +160,18 @@ class MarketData:
 
     def _on_error(self, req_id: int, code: int, message: str, contract: object) -> None:
         if code == UPSTREAM_LOST:
+            self._upstream = f"TWS lost its connection to IB (error 1100): {message}"
             for symbol in self._subs:
-                self._state(symbol, "stale", f"TWS lost its connection to IB (1100): {message}")
+                self._state(symbol, "stale", self._upstream)
         elif code == DATA_LOST and self._ib is not None:  # TWS is back, subscriptions are not
-            ib = self._ib
+            ib, self._upstream = self._ib, ""
             self._end_all("TWS reconnected to IB with data lost (1101); re-subscribing")
             again, self._streamed = self._streamed, {}
             for symbol, c in again.items():
                 ib.cancelMktData(c)
                 self._subscribe(ib, symbol, c)
         elif code == DATA_KEPT:
+            self._upstream = ""
             for symbol, sub in self._subs.items():
                 if sub.quote is not None:
                     self._state(symbol, "live", "")

@@ -186,3 +186,19 @@ async def test_a_price_change_at_tws_reaches_the_engine_without_a_request(tws, t
         assert len(tws.requests) == asked
     finally:
         await eng.stop()
+
+
+async def test_while_tws_has_lost_ib_1100_quotes_fail_naming_it_and_come_back_on_1102(
+    tws, make_ibkr
+):
+    broker = await streaming(make_ibkr)
+    await broker.top_of_book("AAPL")
+    tws.farm_message(1100, "Connectivity between IB and TWS has been lost.")
+    await eventually(lambda: broker.feed_events[-1][1] == "stale")
+    with pytest.raises(VenueUnavailable, match="error 1100"):
+        await broker.top_of_book("AAPL")
+    assert broker.feeds()["book"].startswith("poll (TWS lost its connection to IB")
+    tws.farm_message(1102, "Connectivity between IB and TWS has been restored - data maintained.")
+    await eventually(lambda: broker.feed_events[-1][1] == "live")
+    assert top(await broker.top_of_book("AAPL"))[:2] == ("190", "190.02")
+    assert len(tws.requests_of(REQ_MKT_DATA, broker.ids.data)) == 1  # data kept: not asked again
