@@ -53,6 +53,7 @@ class FakeContract:
     primary_exchange: str = "NASDAQ"
     currency: str = "USD"
     long_name: str = ""
+    data_error: int = 0  # IB error a market data request gets (354 not subscribed, 10167 delayed)
 
     def values(self, exchange: str | None = None) -> dict[str, Field]:
         """The contract fields of openOrder, execDetails and position messages, by decoder name."""

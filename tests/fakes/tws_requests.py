@@ -88,8 +88,10 @@ class RequestHandlers:
             s.summary_req = None
         elif msg == 9:  # reqContractDetails
             self._contract_details(s, f)
-        elif msg == 1:  # reqMktData
+        elif msg == 1:  # reqMktData: snapshot or subscription (tws_market_data)
             self._market_data(s, f)
+        elif msg == 2:  # cancelMktData(version, reqId)
+            self._cancel_market_data(s, int(f[2]))
         elif msg == 3:  # placeOrder
             self._place(s, f)
         elif msg == 4:  # cancelOrder
@@ -109,27 +111,6 @@ class RequestHandlers:
             s.send(error_msg(req, 200, "No security definition has been found for the request"))
             return
         s.send(contract_details_msg(req, c) + frame(52, 1, req))
-
-    def _market_data(self: FakeTWS, s: Session, f: list[str]) -> None:
-        req, con_id = int(f[2]), int(f[3] or 0)
-        c = next(
-            (
-                c
-                for c in self.contracts.values()
-                if c.con_id == con_id or (not con_id and c.symbol == f[4])
-            ),
-            None,
-        )
-        if c is None:
-            s.send(error_msg(req, 200, "No security definition has been found for the request"))
-            return
-        s.send(frame(58, 1, req, 1))  # real-time data
-        s.send(
-            frame(1, 6, req, 1, c.bid, c.bid_size, 0)
-            + frame(1, 6, req, 2, c.ask, c.ask_size, 0)
-            + frame(1, 6, req, 4, c.last, 100, 0)
-        )
-        s.send(frame(57, 1, req))  # snapshot end
 
     def _place(self: FakeTWS, s: Session, f: list[str]) -> None:
         # placeOrder: 3, orderId, contract(12), secIdType, secId, action, qty, type, lmt, aux, tif, oca, account, openClose, origin, orderRef, ...

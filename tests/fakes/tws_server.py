@@ -4,8 +4,9 @@ Reproduces the socket protocol (handshake, startApi, the start-up synchronisatio
 `IB.connectAsync`) and the behaviour a trading adapter depends on: contract lookup
 (error 200 for unknown symbols), orders that rest until the test fills them, partial
 fills with execution and commission reports, cancels (error 202 + Cancelled), rejects
-(error 201 + Inactive), snapshot market data, current time, dropped connections, and
-the duplicate-client-id refusal (error 326). Layouts live in tws_messages.py.
+(error 201 + Inactive), snapshot and streaming market data (tws_market_data.py), current
+time, dropped connections, and the duplicate-client-id refusal (error 326). Layouts live in
+tws_messages.py.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import asyncio
 import itertools
 import struct
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from tests.fakes.tws_market_data import MarketDataHandlers
 from tests.fakes.tws_messages import (
     commission_msg,
     error_msg,
@@ -50,13 +52,14 @@ class Session:
     subscribed_account: bool = False
     summary_req: int | None = None
     received: list[list[str]] = field(default_factory=list)
+    market_data: dict[int, FakeContract] = field(default_factory=dict)  # streaming, by reqId
 
     def send(self, data: bytes) -> None:
         if not self.writer.is_closing():
             self.writer.write(data)
 
 
-class FakeTWS(RequestHandlers):
+class FakeTWS(RequestHandlers, MarketDataHandlers):
     """The loopback server; a test drives it with fill(), reject_next(), drop_connections(), ..."""
 
     def __init__(
@@ -69,7 +72,7 @@ class FakeTWS(RequestHandlers):
         min_commission: float = 1.0,
     ) -> None:
         self.account = account
-        self.contracts = {c.symbol: c for c in contracts}
+        self.contracts = {c.symbol: replace(c) for c in contracts}  # set_quote() changes them
         self.cash = cash
         self.commission_per_share = commission_per_share
         self.min_commission = min_commission
@@ -77,6 +80,9 @@ class FakeTWS(RequestHandlers):
         self.executions: list[FakeExecution] = []
         self.positions: dict[str, tuple[float, float]] = {}
         self.sessions: list[Session] = []
+        self.requests: list[
+            tuple[int, list[str]]
+        ] = []  # (client id, fields) of every request, ever
         self.held_client_ids: set[int] = set()  # ids another application is using
         self.host = "127.0.0.1"
         self.port = 0
@@ -119,6 +125,14 @@ class FakeTWS(RequestHandlers):
             s.writer.close()
         self.sessions.clear()
         await asyncio.sleep(0)
+
+    def requests_of(self, msg_id: int, client_id: int | None = None) -> list[list[str]]:
+        """Every request with this message id (from this client id), across sessions."""
+        return [
+            f
+            for cid, f in self.requests
+            if int(f[0]) == msg_id and (client_id is None or cid == client_id)
+        ]
 
     def connected_client_ids(self) -> list[int]:
         return sorted(s.client_id for s in self.sessions if s.client_id >= 0)
@@ -241,6 +255,7 @@ class FakeTWS(RequestHandlers):
             while True:
                 fields = split_fields(await self._read_body(reader))
                 session.received.append(fields)
+                self.requests.append((session.client_id, fields))
                 if not self._handle(session, fields):
                     return
                 await writer.drain()

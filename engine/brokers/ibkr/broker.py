@@ -4,6 +4,8 @@ Client ids are `broker.ibkr_client_id` +0 (orders, account), +1 (contracts, quot
 (reserved for a streaming feed); all three are claimed for the process so no second adapter
 reuses them. A dropped connection is re-opened with exponential backoff; fills made meanwhile
 arrive with the start-up synchronisation and are pushed then (see ibkr_link, ibkr_orders).
+Quotes stream through reqMktData subscriptions (see ibkr_market_data); order status and
+executions arrive as ib-async events on the broker connection.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from engine.brokers.base import (
 )
 from engine.brokers.ibkr.link import IBLink, Sleep, StateHandler
 from engine.brokers.ibkr.mapping import engine_status, ib_order, stock_contract, to_decimal
+from engine.brokers.ibkr.market_data import MarketData
 from engine.brokers.ibkr.orders import OrderBook
 from engine.brokers.ibkr.session import ClientIds
 from engine.clock import Clock, LiveClock
@@ -56,7 +59,7 @@ class IBKRBroker(Broker):
     capabilities = Capabilities(
         native_cancel_all=True,
         fractional_quantities=False,
-        market_data_streaming=False,
+        market_data_streaming=True,
         post_only=False,
         ioc=True,
     )
@@ -79,9 +82,11 @@ class IBKRBroker(Broker):
             sleep or self.clock.sleep,
             self._wire,
             (config.ibkr_backoff_initial_s, config.ibkr_backoff_max_s),
+            on_data_open=self._wire_data,
         )
+        self.market = MarketData(name, self.link, self.clock, self._emit_quote, self._emit_feed)
         self._contracts: dict[str, tuple[Contract, ContractDetails]] = {}
-        self._quotes: dict[str, Quote] = {}  # the last snapshot per symbol: post-only checks
+        self._quotes: dict[str, Quote] = {}  # the last quote per symbol: post-only checks
 
     @property
     def ids(self) -> ClientIds:
@@ -104,7 +109,17 @@ class IBKRBroker(Broker):
         await self.link.open()
 
     async def close(self) -> None:
+        self.market.close()  # cancelMktData while the data connection is still open
         await self.link.close()
+
+    def feeds(self) -> dict[str, str]:
+        """Book from reqMktData subscriptions; order status and executions are ib-async events."""
+        orders = (
+            "stream"
+            if self.link.is_up("broker")
+            else f"poll (order connection down: {self.link.detail}; resynced on reconnect)"
+        )
+        return {"book": self.market.describe(), "orders": orders, "my_trades": orders}
 
     # -- ib-async events ----------------------------------------------------------------
     def _wire(self, ib: IB) -> None:
@@ -114,6 +129,10 @@ class IBKRBroker(Broker):
         ib.commissionReportEvent += self._on_commission
         ib.errorEvent += self._on_error
         self.orders.resync(ib)
+
+    def _wire_data(self, ib: IB) -> None:
+        """A fresh data connection: the market data streams (again) on it."""
+        self.market.wire(ib)
 
     def _on_status(self, trade: IBTrade) -> None:
         self.orders.on_status(trade)
@@ -166,24 +185,9 @@ class IBKRBroker(Broker):
         )
 
     async def top_of_book(self, symbol: str) -> Quote:
+        """From the symbol's live subscription; the first ask subscribes (see MarketData)."""
         contract, _ = await self._contract(symbol)
-        tickers = await self.link.timed(
-            f"quote {symbol}", self.link.data().reqTickersAsync(contract)
-        )
-        t = tickers[0] if isinstance(tickers, list) and tickers else None
-        if t is None or not (t.bid > 0 and t.ask > 0):  # NaN or -1: no data
-            raise VenueUnavailable(
-                self.name, f"no quote for {symbol}: market data not subscribed or market closed"
-            )
-        q = Quote(
-            self.name,
-            symbol,
-            to_decimal(t.bid),
-            to_decimal(t.ask),
-            to_decimal(t.bidSize),
-            to_decimal(t.askSize),
-            self.clock.now(),
-        )
+        q = await self.market.quote(symbol, contract)
         self._quotes[symbol] = q
         return q
 
@@ -211,10 +215,11 @@ class IBKRBroker(Broker):
 
     def _would_cross(self, order: ChildOrder) -> str:
         """IB has no post-only flag for stocks: refuse a post-only limit that the last quote says would take."""
-        q = self._quotes.get(order.symbol)
+        live = self.market.live(order.symbol)  # a streamed quote is current however old
+        q = live or self._quotes.get(order.symbol)
         if not order.post_only or order.limit_price is None or q is None:
             return ""
-        if self.clock.now() - q.ts > POST_ONLY_QUOTE_AGE_S:
+        if live is None and self.clock.now() - q.ts > POST_ONLY_QUOTE_AGE_S:
             return ""
         far = q.far(order.side)
         takes = order.limit_price >= far if order.side is Side.BUY else order.limit_price <= far

@@ -27,6 +27,7 @@ class IBLink:
         sleep: Sleep,
         on_broker_open: Callable[[IB], None],
         backoff: tuple[float, float] = (0.5, 30.0),
+        on_data_open: Callable[[IB], None] | None = None,
     ) -> None:
         self.venue = venue
         self.config = config
@@ -37,6 +38,7 @@ class IBLink:
         self.reconnect_attempts = 0
         self._sleep = sleep
         self._on_broker_open = on_broker_open
+        self._on_data_open = on_data_open
         self._backoff = backoff
         self._ib: dict[Role, IB | None] = {"broker": None, "data": None}
         self._claimed = False
@@ -51,6 +53,10 @@ class IBLink:
     @property
     def connected(self) -> bool:
         return all(ib is not None and ib.isConnected() for ib in self._ib.values())
+
+    def is_up(self, role: Role) -> bool:
+        ib = self._ib[role]
+        return ib is not None and ib.isConnected()
 
     def on_state(self, handler: StateHandler) -> None:
         self._handlers.append(handler)
@@ -158,6 +164,8 @@ class IBLink:
                 readonly=True,
             )
             self._ib["data"] = ib
+            if self._on_data_open is not None:
+                self._on_data_open(ib)
         ib.disconnectedEvent += lambda: self._on_disconnected(role, ib)
 
     def _on_disconnected(self, role: Role, ib: IB) -> None:

@@ -114,7 +114,7 @@ async def test_unknown_symbol_raises_unknown_symbol(make_ibkr, symbol):
         await broker.instrument(symbol)
 
 
-async def test_top_of_book_comes_from_a_market_data_snapshot(make_ibkr):
+async def test_top_of_book_comes_from_a_market_data_subscription(make_ibkr):
     broker = await make_ibkr()
     q = await broker.top_of_book("MSFT")
     assert (str(q.bid), str(q.ask), str(q.bid_size), str(q.ask_size)) == (
