@@ -13,7 +13,6 @@ from widgets.alert_list import AlertList
 from widgets.blotter import Blotter
 from widgets.execution_progress import ExecutionProgress
 from widgets.guardrail_chart import GuardrailChart
-from widgets.halted_banner import HaltedBanner
 from widgets.kelly_preview import KellyPreview
 from widgets.kill_switch import KillSwitch
 from widgets.latency_chart import LatencyChart
@@ -24,6 +23,7 @@ from widgets.order_ticket import OrderTicket
 from widgets.positions import PositionsPane
 from widgets.slippage_chart import SlippageChart
 from widgets.sor_legs import SorLegs
+from widgets.state_message import state_message
 from widgets.status_bar import StatusBar
 from widgets.venue_scores import VenueScores
 
@@ -43,8 +43,8 @@ def paint(app: TrancheApp, main: MainScreen, dirty: set[str]) -> None:
             app.engine.clock.now(),
             app.engine.clock.simulated,
             dead_men=app.engine.dead_men(),
+            message=state_message(st.trading_state, st.state_reason, app.key_for),
         )
-        main.query_one(HaltedBanner).show(st.trading_state, st.state_reason)
         main.query_one(KillSwitch).show(st.trading_state, st.state_reason, st.last_kill)
         main.query_one(KillSwitch).show_sweep(st.last_sweep)
         update_submit(app, main)

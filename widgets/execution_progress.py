@@ -10,7 +10,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from widgets.format import Steps, average, bps, no_steps, quantity
-from widgets.table_fill import refill, widths
+from widgets.table_fill import refill, resize, widths
 
 
 def sent_qty(children: Iterable[Any]) -> Decimal:
@@ -110,6 +110,10 @@ class ExecutionProgress(DataTable[str]):
         # widths measured here, not left to the table: rows added before the first layout were
         # cut to the headers' widths on a real terminal
         shape = widths(COLUMNS, out)
+        if len(out) == len(getattr(self, "_rows", ())) and shape != self._widths:
+            # same rows, a cell grew or shrank (a status, a reason): resize the columns in place
+            resize(self, shape)
+            self._widths = shape
         if shape == getattr(self, "_widths", None) and len(out) == len(self._rows):
             # same shape: change the cells that changed, in place; refilling the table re-laid
             # out the screen every second and held up every other pane's repaint (issue 15)

@@ -20,11 +20,16 @@ class StatusBar(Static):
         now: float,
         simulated: bool,
         dead_men: dict[str, str] | None = None,
+        message: str = "",
     ) -> None:
-        """`dead_men`: per venue, its venue-side dead-man switch ('armed 60 s'; '' when none)."""
+        """`dead_men`: per venue, its venue-side dead-man switch ('armed 60 s'; '' when none);
+        `message`: what a state other than ACTIVE means, said first (widgets/state_message.py)."""
         text = Text()
         text.append(" TRANCHE ", style="bold reverse")
         text.append("  ")
+        if message:
+            text.append(message, style="bold")
+            text.append("  ")
         if not venues:
             text.append("venues: none yet", style="dim")
         for name, ok in venues.items():

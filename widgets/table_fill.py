@@ -38,3 +38,11 @@ def refill(
 def fits(table: DataTable[str], column_key: str, value: str) -> bool:
     """Whether `value` fits its column as it is sized now (else the table must be refilled)."""
     return cell_len(value) <= table.columns[column_key].width  # type: ignore[index]
+
+
+def resize(table: DataTable[str], new_widths: Sequence[int]) -> None:
+    """Set each column's width in place: no columns rebuilt, so no re-layout of the screen."""
+    for column, width in zip(table.ordered_columns, new_widths, strict=True):
+        column.width = width
+    table._require_update_dimensions = True  # the scrollable width follows on the next idle
+    table.refresh()

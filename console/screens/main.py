@@ -13,7 +13,6 @@ from widgets.alert_list import AlertList
 from widgets.blotter import Blotter
 from widgets.execution_progress import ExecutionProgress
 from widgets.guardrail_chart import GuardrailChart
-from widgets.halted_banner import HaltedBanner
 from widgets.kelly_preview import KellyPreview
 from widgets.kill_switch import KillSwitch
 from widgets.latency_chart import LatencyChart
@@ -58,7 +57,6 @@ class MainScreen(Screen[None]):
         self.compact = is_compact(*self.app.size)
         self.set_class(self.compact, "-compact")
         yield StatusBar(id="status")
-        yield HaltedBanner(id="banner")
         if self.compact:
             yield from self._compose_tabs()
         else:

@@ -91,7 +91,7 @@ async def test_kill_switch_halts_and_cancels_every_open_order(tmp_path) -> None:
         assert all(c.status is OrderStatus.CANCELLED for c in open_before)
         for broker in app.engine.brokers.values():
             assert await broker.open_orders() == []
-        assert "HALTED" in pane_text(app, "#banner")
+        assert "HALTED: kill switch" in pane_text(app, "#status")
         assert f"cancelled {len(open_before)}" in pane_text(app, "#kill")
         assert app.main.query_one("#submit").disabled
 
@@ -104,7 +104,8 @@ async def test_kill_switch_halts_and_cancels_every_open_order(tmp_path) -> None:
         await pilot.press("y")
         await settle(app, pilot)
         assert app.engine.trading_state is TradingState.ACTIVE
-        assert not app.main.query_one("#banner").display
+        header = app.main.query_one("#status")
+        assert "HALTED" not in pane_text(app, "#status") and not header.has_class("-halted")
 
 
 async def test_learned_policy_progress_names_who_decided_each_slice(

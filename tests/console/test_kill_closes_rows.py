@@ -1,4 +1,4 @@
-"""After the kill, every parent and child row says halted/cancelled within the banner's 100 ms."""
+"""After the kill, every parent and child row says halted/cancelled within the HALTED line's 100 ms."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ async def test_kill_closes_every_working_parent_on_screen_and_in_the_store(tmp_p
         assert pane_text(app, "#progress").count("working") == 2
 
         await pilot.press("ctrl+backslash")
-        await pilot.pause(0.1)  # the banner's budget; no manual repaint
+        await pilot.pause(0.1)  # the HALTED line's budget; no manual repaint
 
         assert app.engine.trading_state is TradingState.HALTED
         text = pane_text(app, "#progress")
@@ -44,3 +44,21 @@ async def test_kill_closes_every_working_parent_on_screen_and_in_the_store(tmp_p
         await pilot.press("ctrl+q")  # nothing is working: leaving asks nothing
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_halted_is_said_on_the_header_line_so_nothing_on_screen_moves(tmp_path) -> None:
+    """A banner shown only on a kill re-laid out the whole screen at that moment (HALTED reached
+    the screen 150-250 ms after the key) and moved every pane under the trader's eyes."""
+    app = make_console(tmp_path, clock=FrozenClock(start=START))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await pilot.pause()
+        header = app.main.query_one("#status")
+        panes = ("#ticket", "#progress", "#legs")
+        before = {sel: app.main.query_one(sel).region for sel in panes}
+        await pilot.press("ctrl+backslash")
+        await until(app, pilot, lambda: header.has_class("-halted"))
+        text = pane_text(app, "#status")
+        assert "HALTED: kill switch - only cancels are sent. ctrl+r to reset" in text
+        assert header.region.height == 1
+        assert {sel: app.main.query_one(sel).region for sel in panes} == before

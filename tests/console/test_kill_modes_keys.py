@@ -32,13 +32,16 @@ async def test_f9_pauses_keeping_resting_orders_and_f10_resumes(tmp_path) -> Non
         await pilot.press("f9")
         await until(app, pilot, lambda: app.state.trading_state is TradingState.PAUSED)
         assert app.engine.trading_state is TradingState.PAUSED
-        assert "PAUSED" in pane_text(app, "#banner") and "f10 resumes" in pane_text(app, "#banner")
+        assert "PAUSED: " in pane_text(app, "#status") and "f10 resumes" in pane_text(
+            app, "#status"
+        )
         assert all(c.status is OrderStatus.SUBMITTED for c in resting)  # still at the venue
         assert app.main.query_one("#submit").disabled
 
         await pilot.press("f10")
         await until(app, pilot, lambda: app.state.trading_state is TradingState.ACTIVE)
-        assert not app.main.query_one("#banner").display
+        header = app.main.query_one("#status")
+        assert "PAUSED: " not in pane_text(app, "#status") and not header.has_class("-paused")
         assert all(c.status is OrderStatus.SUBMITTED for c in resting)
 
 
