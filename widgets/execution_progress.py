@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from widgets.format import Steps, average, bps, no_steps, quantity
-from widgets.table_fill import refill, resize, widths
+from widgets.table_fill import refill
 
 
 def sent_qty(children: Iterable[Any]) -> Decimal:
@@ -107,21 +106,4 @@ class ExecutionProgress(DataTable[str]):
                 )
         if not out:
             out.append((EMPTY, *[""] * (len(COLUMNS) - 1)))
-        # widths measured here, not left to the table: rows added before the first layout were
-        # cut to the headers' widths on a real terminal
-        shape = widths(COLUMNS, out)
-        if len(out) == len(getattr(self, "_rows", ())) and shape != self._widths:
-            # same rows, a cell grew or shrank (a status, a reason): resize the columns in place
-            resize(self, shape)
-            self._widths = shape
-        if shape == getattr(self, "_widths", None) and len(out) == len(self._rows):
-            # same shape: change the cells that changed, in place; refilling the table re-laid
-            # out the screen every second and held up every other pane's repaint (issue 15)
-            for i, (was, now_) in enumerate(zip(self._rows, out, strict=True)):
-                for j, (a, b) in enumerate(zip(was, now_, strict=True)):
-                    if a != b:
-                        self.update_cell_at(Coordinate(i, j), b)
-            self._rows = out
-            return
-        self._widths, self._rows = shape, out
-        refill(self, COLUMNS, out)
+        refill(self, COLUMNS, out)  # in place when the rows are the same ones (table_fill)

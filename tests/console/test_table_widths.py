@@ -72,3 +72,35 @@ async def test_market_board_widens_when_a_price_grows_a_digit() -> None:
         await pilot.pause()
         assert every_cell_fits(board)
         assert "100.0001" in [str(c) for c in board.get_row_at(0)]
+
+
+class OneTable(App[None]):
+    def compose(self) -> ComposeResult:
+        yield DataTable()
+
+
+async def test_refilling_the_same_rows_changes_cells_in_place_and_still_fits_and_tells_the_truth():
+    """Same rows: no columns rebuilt (that re-laid out the screen), yet every cell shows exactly
+    what was asked, even after a pane changed a cell by itself in between."""
+    from textual.coordinate import Coordinate
+
+    from widgets.table_fill import refill
+
+    app = OneTable()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(DataTable)
+        labels = ("venue", "status")
+        refill(table, labels, [("A", "working"), ("B", "working")], keys=["a", "b"])
+        first_columns = list(table.ordered_columns)
+        table.update_cell_at(Coordinate(1, 1), "cancelled")  # a pane's own in-place change
+        refill(table, labels, [("A", "partially filled"), ("B", "working")], keys=["a", "b"])
+        await pilot.pause()
+        assert [tuple(table.get_row_at(i)) for i in range(2)] == [
+            ("A", "partially filled"),
+            ("B", "working"),
+        ]
+        assert list(table.ordered_columns) == first_columns  # resized in place, not rebuilt
+        assert every_cell_fits(table)
+        refill(table, labels, [("C", "filled")], keys=["c"])  # other rows: rebuilt
+        assert [tuple(table.get_row_at(i)) for i in range(table.row_count)] == [("C", "filled")]
+        assert every_cell_fits(table)

@@ -26,21 +26,20 @@ async def test_a_claim_reads_back_its_own_row_while_a_long_read_is_half_fetched(
     tmp_path, monkeypatch
 ):
     """SQLite: one read connection shared by every task (PostgreSQL reads take a pooled one)."""
-    monkeypatch.setattr(sqlite_backend, "CHUNK", 2)  # a long read: many fetches, many awaits
+    monkeypatch.setattr(sqlite_backend, "CHUNK", 1)  # a long read: a fetch, an await, per row
     store = Store(tmp_path / "fills.db")
     await store.open()
     try:
-        for i in range(200):
-            await store.claim_signal(**claim(i))
+        await asyncio.gather(*(store.claim_signal(**claim(i)) for i in range(1000)))
         long_read = asyncio.create_task(
             store.columns("SELECT received_ts FROM signals", (), ["f8"])
         )
         await asyncio.sleep(0.01)  # the long read is under way
         assert not long_read.done()
-        rows = await asyncio.gather(*(store.claim_signal(**claim(i)) for i in range(200, 240)))
-        assert [r["claim"] for r in rows] == [f"c-{i}" for i in range(200, 240)]
+        rows = await asyncio.gather(*(store.claim_signal(**claim(i)) for i in range(1000, 1040)))
+        assert [r["claim"] for r in rows] == [f"c-{i}" for i in range(1000, 1040)]
         (ts,) = await long_read
-        assert len(ts) >= 200
+        assert len(ts) >= 1000
     finally:
         await store.close()
 
