@@ -6,6 +6,8 @@ order we know; deleted: - its remaining amount), so a level's size is the sum of
 feed is known to drop or reorder events: every later snapshot is compared with our top 20 levels
 and any level that differs is set to the snapshot's size (counted in the warnings). A trade has
 no aggressor field: a print at or above the mid rested on the ask, below it on the bid.
+Each order's row also carries its id, its remaining amount and what of it traded (a change down,
+or a delete of amount 0, is a fill), so the replay venue can queue our orders by id.
 """
 
 from __future__ import annotations
@@ -41,10 +43,20 @@ class _Book:
     def __init__(self) -> None:
         self.levels: tuple[dict[float, float], dict[float, float]] = ({}, {})
         self.orders: dict[int, tuple[int, float, float]] = {}  # id -> (side, price, remaining)
-        self.rows: list[tuple[float, int, int, float, float]] = []
+        # (ts, kind, side, price, level size, order id, order's remaining, order's traded amount)
+        self.rows: list[tuple[float, int, int, float, float, int, float, float]] = []
         self.corrected = 0
 
-    def change(self, ts: float, side: int, price: float, delta: float) -> None:
+    def change(
+        self,
+        ts: float,
+        side: int,
+        price: float,
+        delta: float,
+        oid: int = 0,
+        left: float = 0.0,
+        traded: float = 0.0,
+    ) -> None:
         d = self.levels[side]
         q = round(d.get(price, 0.0) + delta, 8)
         if q > 0:
@@ -52,12 +64,12 @@ class _Book:
         else:
             d.pop(price, None)
             q = 0.0
-        self.rows.append((ts, LEVEL, side, price, q))
+        self.rows.append((ts, LEVEL, side, price, q, oid, left, traded))
 
     def snapshot(self, ts: float, msg: dict[str, Any]) -> None:
         first = not self.rows
         if first:
-            self.rows.append((ts, CLEAR, BID, 0.0, 0.0))
+            self.rows.append((ts, CLEAR, BID, 0.0, 0.0, 0, 0.0, 0.0))
         for side, key in ((BID, "bids"), (ASK, "asks")):
             snap = {float(p): float(q) for p, q in msg[key]}
             if not snap:
@@ -102,8 +114,11 @@ def parse(path: str | Path) -> Recording:
     if not started:
         raise InputError("data", f"{p}: no order_book snapshot to start a book from")
     rows = book.rows
+    n = len(rows)
     prices, pd = to_units(np.array([r[3] for r in rows]), 2)
-    qtys, qd = to_units(np.array([r[4] for r in rows]), 8)
+    # level sizes and order amounts share one lot so the queue compares them exactly
+    amounts, qd = to_units(np.array([r[i] for i in (4, 6, 7) for r in rows]), 8)
+    qtys, left, traded = amounts[:n], amounts[n : 2 * n], amounts[2 * n :]
     warnings = errors + (
         [f"{p}: {book.corrected} levels corrected from the snapshots"] if book.corrected else []
     )
@@ -116,6 +131,7 @@ def parse(path: str | Path) -> Recording:
             "book_from": rows[0][0], "gaps": book.corrected, "skipped": len(errors),
             "warnings": warnings, "feed_delay_s": 0.0,
         },
+        (np.array([r[5] for r in rows], dtype=np.int64), left, traded),
     )  # fmt: skip
 
 
@@ -124,18 +140,21 @@ def _event(book: _Book, ts: float, kind: str, msg: dict[str, Any]) -> None:
         price, qty = float(msg["price"]), float(msg["amount"])
         mid = book.mid()
         side = ASK if mid is None or price >= mid else BID
-        book.rows.append((ts, TRADE, side, price, qty))
+        book.rows.append((ts, TRADE, side, price, qty, 0, 0.0, 0.0))
         return
     oid, side = int(msg["id"]), BID if int(msg["order_type"]) == 0 else ASK
     price, amount = float(msg["price"]), float(msg["amount"])
     known = book.orders.get(oid)
     if kind == "order_created":
         book.orders[oid] = (side, price, amount)
-        book.change(ts, side, price, amount)
+        book.change(ts, side, price, amount, oid, amount)
     elif kind == "order_changed":
-        if known is not None:
+        if known is not None:  # Bitstamp orders are not amended: a change down is a partial fill
             book.orders[oid] = (side, price, amount)
-            book.change(ts, side, price, amount - known[2])
+            traded = max(round(known[2] - amount, 8), 0.0)
+            book.change(ts, side, price, amount - known[2], oid, amount, traded)
     elif kind == "order_deleted":
         book.orders.pop(oid, None)
-        book.change(ts, side, price, -(known[2] if known is not None else amount))
+        # deleted with amount 0: it traded in full; with its remaining amount: cancelled
+        traded = known[2] if known is not None and amount == 0 else 0.0
+        book.change(ts, side, price, -(known[2] if known is not None else amount), oid, 0.0, traded)

@@ -6,6 +6,8 @@ of the recording's own tick and lot, so our queue arithmetic compares exactly:
 - TRADE: a print of `qty` at `price` against the resting `side` (BID: a seller took the bid);
 - CLEAR: the book is emptied (a snapshot follows as LEVEL rows at the same time).
 `meta` says where the rows came from (format, symbol, tick, lot, warnings) for the venue and errors.
+Order-level data (Bitstamp L3, CME MBO) also carries `orders`: which order each LEVEL row changed,
+so the replay venue can queue our orders by order id (engine/sim/replay/exact_queue.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ import numpy as np
 
 LEVEL, TRADE, CLEAR = 0, 1, 2
 BID, ASK = 0, 1
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+
+
+@dataclass(slots=True)
+class OrderColumns:
+    """Per row of an order-level recording: the order a LEVEL row changed (0: none) and how."""
+
+    oid: np.ndarray  # int64 order id; 0 for rows that are not one order's event
+    size: np.ndarray  # int64 lots the order has at this price after the row (0: gone from it)
+    fill: np.ndarray  # int64 lots of the order that traded in this row (0: not a fill)
 
 
 @dataclass(slots=True)
@@ -33,6 +44,7 @@ class Recording:
     price: np.ndarray  # int64 ticks
     qty: np.ndarray  # int64 lots
     meta: dict[str, Any] = field(default_factory=dict)
+    orders: OrderColumns | None = None  # order-level recordings only
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])
@@ -70,6 +82,11 @@ class Recording:
                 price=self.price,
                 qty=self.qty,
                 meta=np.array(json.dumps(self.meta)),
+                **(
+                    {"oid": self.orders.oid, "osize": self.orders.size, "ofill": self.orders.fill}
+                    if self.orders is not None
+                    else {}
+                ),
             )
         tmp.replace(path)
 
@@ -77,7 +94,10 @@ class Recording:
     def load(cls, path: Path) -> Recording:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            return cls(z["ts"], z["kind"], z["side"], z["price"], z["qty"], meta)
+            orders = (
+                OrderColumns(z["oid"], z["osize"], z["ofill"]) if "oid" in z.files else None
+            )
+            return cls(z["ts"], z["kind"], z["side"], z["price"], z["qty"], meta, orders)
 
 
 def build(
@@ -87,8 +107,9 @@ def build(
     price: np.ndarray,
     qty: np.ndarray,
     meta: dict[str, Any],
+    orders: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Recording:
-    """Columns from parsed lists, typed once."""
+    """Columns from parsed lists, typed once; `orders` (oid, size, fill) for order-level data."""
     return Recording(
         np.asarray(ts, dtype=np.float64),
         np.asarray(kind, dtype=np.int8),
@@ -96,6 +117,7 @@ def build(
         np.asarray(price, dtype=np.int64),
         np.asarray(qty, dtype=np.int64),
         {"version": FORMAT_VERSION, **meta},
+        None if orders is None else OrderColumns(*(np.asarray(c, np.int64) for c in orders)),
     )
 
 

@@ -5,7 +5,9 @@ modifies (A/C/M; fills F change nothing: the venue follows each with a C or M), 
 empties it; trades (T) print against the side opposite the aggressor. A level's size is the sum
 of its orders. Prices are 1e-9 units; the tick is their greatest common divisor, the lot one
 contract. The book is known from the first record (the start-of-day snapshot); the replay's
-common start is the first record after the snapshot.
+common start is the first record after the snapshot. Every order event's row also carries the
+order id, its size after the event, and for a fill (F, kept as a row that leaves the level as it
+is) the contracts that traded, so the replay venue can queue our orders by order id.
 """
 
 from __future__ import annotations
@@ -56,13 +58,16 @@ def parse(path: str | Path) -> Recording:
     recs = _records(p)
     meta = recs[0] if recs and not hasattr(recs[0], "action") else None
     symbol = str(meta.symbols[0]) if meta is not None and getattr(meta, "symbols", None) else "MBO"
-    rows: list[tuple[float, int, int, int, int]] = []
+    # (ts, kind, side, price, level size, order id, order's size after, order's traded size)
+    rows: list[tuple[float, int, int, int, int, int, int, int]] = []
     orders: dict[int, tuple[int, int, int]] = {}  # order id -> (side, price, size)
     levels: tuple[dict[int, int], dict[int, int]] = ({}, {})
     live_from: float | None = None
     last = float("-inf")
 
-    def change(ts: float, side: int, price: int, delta: int) -> None:
+    def change(
+        ts: float, side: int, price: int, delta: int, oid: int, left: int, traded: int = 0
+    ) -> None:
         d = levels[side]
         q = d.get(price, 0) + delta
         if q > 0:
@@ -70,7 +75,7 @@ def parse(path: str | Path) -> Recording:
         else:
             d.pop(price, None)
             q = 0
-        rows.append((ts, LEVEL, side, price, q))
+        rows.append((ts, LEVEL, side, price, q, oid, left, traded))
 
     for r in recs:
         action = getattr(r, "action", None)
@@ -86,31 +91,39 @@ def parse(path: str | Path) -> Recording:
             orders.clear()
             levels[0].clear()
             levels[1].clear()
-            rows.append((ts, CLEAR, BID, 0, 0))
+            rows.append((ts, CLEAR, BID, 0, 0, 0, 0, 0))
         elif a == "A":
             orders[r.order_id] = (side, r.price, r.size)
-            change(ts, side, r.price, r.size)
+            change(ts, side, r.price, r.size, r.order_id, r.size)
         elif a == "C":
             o = orders.get(r.order_id)
             if o is not None:
-                left = o[2] - r.size
-                change(ts, o[0], o[1], -min(r.size, o[2]))
+                left = max(o[2] - r.size, 0)
+                change(ts, o[0], o[1], left - o[2], r.order_id, left)
                 if left > 0:
                     orders[r.order_id] = (o[0], o[1], left)
                 else:
                     del orders[r.order_id]
         elif a == "M":
             o = orders.get(r.order_id)
-            if o is not None:
-                change(ts, o[0], o[1], -o[2])
+            if o is not None and o[:2] == (side, r.price):  # one row: the queue decides priority
+                change(ts, side, r.price, r.size - o[2], r.order_id, r.size)
+            else:
+                if o is not None:
+                    change(ts, o[0], o[1], -o[2], r.order_id, 0)
+                change(ts, side, r.price, r.size, r.order_id, r.size)
             orders[r.order_id] = (side, r.price, r.size)
-            change(ts, side, r.price, r.size)
+        elif a == "F":  # the level changes with the C/M that follows; the row says who traded
+            o = orders.get(r.order_id)
+            if o is not None and r.size > 0:
+                change(ts, o[0], o[1], 0, r.order_id, o[2], min(r.size, o[2]))
         elif a == "T" and str(r.side)[-1] in "AB":
-            rows.append((ts, TRADE, BID if str(r.side)[-1] == "A" else ASK, r.price, r.size))
+            aggressor = str(r.side)[-1]
+            rows.append((ts, TRADE, BID if aggressor == "A" else ASK, r.price, r.size, 0, 0, 0))
     if not rows:
         raise InputError("data", f"{p}: no market-by-order records")
     if rows[0][1] != CLEAR:
-        rows.insert(0, (rows[0][0], CLEAR, BID, 0, 0))
+        rows.insert(0, (rows[0][0], CLEAR, BID, 0, 0, 0, 0, 0))
     prices = np.array([r[3] for r in rows], dtype=np.int64)
     tick = 0
     for v in np.unique(prices[prices > 0])[:4096].tolist():
@@ -125,4 +138,5 @@ def parse(path: str | Path) -> Recording:
             "book_from": live_from if live_from is not None else rows[0][0],
             "gaps": 0, "skipped": 0, "warnings": [], "feed_delay_s": 0.0,
         },
+        tuple(np.array([r[i] for r in rows], dtype=np.int64) for i in (5, 6, 7)),  # type: ignore[arg-type]
     )  # fmt: skip

@@ -4,6 +4,8 @@
 level change while no order of ours rests; with orders resting it also moves their queues:
 prints at their price advance them, a print through their price or the far side reaching it
 fills them in full at their own price (maker), as hftbacktest's partial-fill exchange does.
+On an order-level recording (`rec.orders`) our orders queue by order id instead
+(engine/sim/replay/exact_queue.py): its order events move and fill them, prints do not.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from engine.sim.data.columns import ASK, BID, LEVEL, TRADE, Recording
 from engine.sim.replay.book import ReplayBook
+from engine.sim.replay.exact_queue import ExactQueues
 from engine.sim.replay.queue import QueueModel, Resting
 
 INF = float("inf")
@@ -48,6 +51,7 @@ class Feed:
         self.feed_latency_s = 0.0
         # (now, top as seen now: the book one feed latency ago) for quotes
         self.seen: tuple[float, tuple[int | None, int, int | None, int]] | None = None
+        self.exact = ExactQueues(rec, self._fill) if rec.orders is not None else None
 
     @property
     def end(self) -> float:
@@ -112,6 +116,8 @@ class Feed:
         levels, heaps, at = self.book.levels, self.book.heaps, self.at
         push = heapq.heappush
         depth = self.queue.depth
+        exact = self.exact
+        traded_by = exact.traded if exact is not None else ()
         rows = zip(
             self.kind[i:j], self.side[i:j], self.price[i:j], self.qty[i:j], self.hkey[i:j],
             self.ts[i:j].tolist(), strict=True,
@@ -127,14 +133,17 @@ class Feed:
                 elif old:
                     del d[p]
                 mine = at[s].get(p)
-                if mine:
+                if exact is not None:
+                    if mine or traded_by[k]:
+                        exact.row(k, s, p, old, q, mine, self.resting, t)
+                elif mine:
                     for o in mine:
                         depth(o, old, q)
                 if q and (p <= self.max_buy if s == ASK else p >= self.min_sell):
                     self._crossed(s, p, t)
             elif c == 1:
                 self.traded_lots += q
-                if p <= self.max_buy if s == BID else p >= self.min_sell:
+                if exact is None and (p <= self.max_buy if s == BID else p >= self.min_sell):
                     self._trade(s, p, q, t)
             else:
                 self.book.clear()
@@ -156,6 +165,12 @@ class Feed:
 
     def _crossed(self, far_side: int, price: int, t: float) -> None:
         """The far side's recorded level reached our price: the orders it reaches fill in full."""
+        if self.exact is not None:
+            far = self.book.levels[far_side].get(price, 0)
+            for o in list(self.resting.values()):
+                if o.side != far_side and (o.price >= price if o.side == BID else o.price <= price):
+                    self.exact.crossed(o, far, self.book.best(o.side), t)
+            return
         for o in list(self.resting.values()):
             if o.side != far_side and (o.price >= price if o.side == BID else o.price <= price):
                 self._fill(o, o.remaining, t)
@@ -168,11 +183,15 @@ class Feed:
 
     def rest(self, o: Resting) -> None:
         self.resting[o.oid] = o
+        if self.exact is not None:
+            self.exact.join(o, self.i)
         self._bounds()
 
     def remove(self, oid: str) -> Resting | None:
         o = self.resting.pop(oid, None)
         if o is not None:
+            if self.exact is not None:
+                self.exact.leave(oid)
             self._bounds()
         return o
 
