@@ -7,7 +7,8 @@ feed is known to drop or reorder events: every later snapshot is compared with o
 and any level that differs is set to the snapshot's size (counted in the warnings). A trade has
 no aggressor field: a print at or above the mid rested on the ask, below it on the bid.
 Each order's row also carries its id, its remaining amount and what of it traded (a change down,
-or a delete of amount 0, is a fill), so the replay venue can queue our orders by id.
+or a delete of amount 0, is a fill; not for an aggressive order still crossing the book: it shows
+at its limit before it matches), so the replay venue can queue our orders by id.
 """
 
 from __future__ import annotations
@@ -83,6 +84,13 @@ class _Book:
                     self.corrected += 0 if first else 1
                     self.change(ts, side, p, q - d.get(p, 0.0))
 
+    def crosses(self, side: int, price: float) -> bool:
+        """Does an order of `side` at `price` reach the other side (an aggressor still matching)?"""
+        far = self.levels[1 - side]
+        if not far:
+            return False
+        return min(far) <= price if side == BID else max(far) >= price
+
     def mid(self) -> float | None:
         b, a = self.levels
         return (max(b) + min(a)) / 2 if b and a else None
@@ -151,10 +159,11 @@ def _event(book: _Book, ts: float, kind: str, msg: dict[str, Any]) -> None:
     elif kind == "order_changed":
         if known is not None:  # Bitstamp orders are not amended: a change down is a partial fill
             book.orders[oid] = (side, price, amount)
-            traded = max(round(known[2] - amount, 8), 0.0)
+            traded = 0.0 if book.crosses(side, price) else max(round(known[2] - amount, 8), 0.0)
             book.change(ts, side, price, amount - known[2], oid, amount, traded)
     elif kind == "order_deleted":
         book.orders.pop(oid, None)
         # deleted with amount 0: it traded in full; with its remaining amount: cancelled
-        traded = known[2] if known is not None and amount == 0 else 0.0
+        filled = known is not None and amount == 0 and not book.crosses(side, price)
+        traded = known[2] if known is not None and filled else 0.0
         book.change(ts, side, price, -(known[2] if known is not None else amount), oid, 0.0, traded)

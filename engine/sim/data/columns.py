@@ -73,21 +73,19 @@ class Recording:
     def save(self, path: Path) -> None:
         """Write atomically (temp file, then rename) so a crash never leaves half a cache."""
         tmp = path.with_name(path.name + ".tmp")
+        cols: dict[str, np.ndarray] = {
+            "ts": self.ts,
+            "kind": self.kind,
+            "side": self.side,
+            "price": self.price,
+            "qty": self.qty,
+            "meta": np.array(json.dumps(self.meta)),
+        }
+        if self.orders is not None:
+            o = self.orders
+            cols.update(oid=o.oid, osize=o.size, ofill=o.fill)
         with tmp.open("wb") as f:
-            np.savez(
-                f,
-                ts=self.ts,
-                kind=self.kind,
-                side=self.side,
-                price=self.price,
-                qty=self.qty,
-                meta=np.array(json.dumps(self.meta)),
-                **(
-                    {"oid": self.orders.oid, "osize": self.orders.size, "ofill": self.orders.fill}
-                    if self.orders is not None
-                    else {}
-                ),
-            )
+            np.savez(f, **cols)  # type: ignore[arg-type]
         tmp.replace(path)
 
     @classmethod

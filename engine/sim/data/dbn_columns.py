@@ -63,6 +63,7 @@ def parse(path: str | Path) -> Recording:
     orders: dict[int, tuple[int, int, int]] = {}  # order id -> (side, price, size)
     levels: tuple[dict[int, int], dict[int, int]] = ({}, {})
     live_from: float | None = None
+    aggressor = -1  # the side of the last trade's aggressor (-1: none, or an auction)
     last = float("-inf")
 
     def change(
@@ -115,11 +116,14 @@ def parse(path: str | Path) -> Recording:
             orders[r.order_id] = (side, r.price, r.size)
         elif a == "F":  # the level changes with the C/M that follows; the row says who traded
             o = orders.get(r.order_id)
-            if o is not None and r.size > 0:
+            # the aggressor gets an F too (before the M that moved it): only resting orders count
+            if o is not None and r.size > 0 and r.price == o[1] and o[0] != aggressor:
                 change(ts, o[0], o[1], 0, r.order_id, o[2], min(r.size, o[2]))
-        elif a == "T" and str(r.side)[-1] in "AB":
-            aggressor = str(r.side)[-1]
-            rows.append((ts, TRADE, BID if aggressor == "A" else ASK, r.price, r.size, 0, 0, 0))
+        elif a == "T":
+            t_side = str(r.side)[-1]
+            aggressor = BID if t_side == "B" else ASK if t_side == "A" else -1  # N: an auction
+            if aggressor >= 0:
+                rows.append((ts, TRADE, 1 - aggressor, r.price, r.size, 0, 0, 0))
     if not rows:
         raise InputError("data", f"{p}: no market-by-order records")
     if rows[0][1] != CLEAR:

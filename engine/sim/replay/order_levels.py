@@ -63,7 +63,7 @@ class OrderLevels:
             had = lv.get(oid, 0)
             if size <= 0:
                 lv.pop(oid, None)
-            elif 0 < had and size <= had:
+            elif had > 0 and size <= had:
                 lv[oid] = size  # a decrease keeps its place (assignment keeps dict order)
             else:
                 lv.pop(oid, None)

@@ -7,16 +7,19 @@ ours: only those moving, and only an aggressor getting past them, fill us.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from engine.clock import SimClock
 from engine.models import ChildOrder, OrderType, Side, TimeInForce
+from engine.sim.data.cache import load
 from engine.sim.data.columns import ASK, BID, CLEAR, LEVEL, TRADE, build
 from engine.sim.replay.market import ReplayMarket
 from engine.sim.replay.queue import QueueModel
 from engine.sim.replay.spec import VenueSpec
 from engine.sim.replay.venue import ReplayVenue
+from tests.engine.sim.replay.test_order_level_logs import line, order
 
 T0 = 1_000.0
 LOT = Decimal("0.001")
@@ -194,3 +197,37 @@ async def test_orders_resting_before_the_first_snapshot_count_ahead_without_ids(
     assert ahead(venue) == 3
     await clock.sleep(1.0)
     assert ahead(venue) == 3
+
+
+def test_bitstamp_rows_name_the_order_and_only_resting_orders_trade(tmp_path: Path) -> None:
+    """A change down or a delete of amount 0 is a fill, unless the order still crosses the book
+    (an aggressor shows at its limit before it matches); a delete with its amount is a cancel."""
+    snap = {"bids": [["100.00", "1"]], "asks": [["100.20", "1"]]}
+    text = (
+        line(1_000, "order_book", snap)
+        + order("order_created", 2_000, 1, BID, "100.10", "0.8")
+        + order("order_created", 3_000, 2, ASK, "100.05", "0.5")  # crosses the 100.10 bid
+        + order("order_deleted", 3_001, 2, ASK, "100.05", "0")  # the aggressor, done
+        + order("order_changed", 3_002, 1, BID, "100.10", "0.3")  # the resting bid traded 0.5
+        + order("order_deleted", 4_000, 1, BID, "100.10", "0.3")  # then cancelled
+    )
+    f = tmp_path / "bitstamp.log"
+    f.write_text(text)
+    rec = load(f, tmp_path / "cache").recording
+    assert rec.orders is not None
+    named = rec.orders.oid > 0
+    rows = list(
+        zip(
+            rec.orders.oid[named].tolist(),
+            (rec.orders.size[named] * rec.lot).tolist(),
+            (rec.orders.fill[named] * rec.lot).tolist(),
+            strict=True,
+        )
+    )
+    assert rows == [
+        (1, Decimal("0.8"), 0),
+        (2, Decimal("0.5"), 0),
+        (2, 0, 0),  # the aggressor's own end is not a resting fill
+        (1, Decimal("0.3"), Decimal("0.5")),
+        (1, 0, 0),
+    ]
