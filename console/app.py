@@ -16,7 +16,7 @@ from textual.app import App
 from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
-from console.bindings import ACTIONS, app_bindings, by_id
+from console.bindings import ACTIONS, PANE_ACTIONS, app_bindings, by_id
 from console.flatten_text import flatten_text
 from console.ingest import (
     BLOTTER,
@@ -43,6 +43,7 @@ from engine.models import InputError, NoVenueConnected, OrderStatus, Ticket, Tra
 from engine.routing.plan_check import PlanStale
 from engine.store.writer import StoreError
 from themes import THEME_NAMES, THEMES
+from widgets.execution_progress import ExecutionProgress
 from widgets.kelly_preview import KellyPreview
 from widgets.order_ticket import Draft, OrderTicket
 
@@ -119,7 +120,7 @@ class TrancheApp(App[None]):
 
     def apply_keymap(self) -> None:
         """The trader's keys from console.keymap; an id no binding has is named, not ignored."""
-        known = {a.id for a in ACTIONS}
+        known = {a.id for a in (*ACTIONS, *PANE_ACTIONS)}
         wanted = dict(self.settings.console.keymap)
         unknown = sorted(set(wanted) - known)
         if unknown:
@@ -371,30 +372,47 @@ class TrancheApp(App[None]):
         await self.signal_desk.answer(accept)
 
     # -- kill switch ------------------------------------------------------------------------
-    whatif_algos = ""  # the palette's what-if compares these; empty = the CLI's default list
+    whatif_algos = ""  # the what-if compares these; empty = the CLI's default list
 
     def action_whatif_last(self) -> None:
-        """The newest finished parent re-run under each algorithm (replay sessions only)."""
+        """The newest finished parent re-run under each algorithm (palette)."""
         done = [p for p in self.engine.parents.values() if p.status.is_terminal]
-        files = list(self.settings.replay.files)
-        if not done or self.settings.broker.provider != "replay":
+        if not done:
             self.notify(
-                "What-if needs a finished parent of a replay session (tranche console --replay); "
-                "else: tranche whatif PARENT_ID --replay FILE",
+                "What-if needs a finished parent (none yet) that ran on a recorded market: "
+                "tranche console --replay FILE[,FILE], or tranche whatif PARENT_ID --replay FILE",
                 severity="warning",
             )
             return
-        parent = max(done, key=lambda p: p.created_ts)
-        from console.screens.whatif import WhatIfModal
+        self.whatif_parent(max(done, key=lambda p: p.created_ts).parent_id)
 
-        modal = WhatIfModal(parent.parent_id)
+    def on_execution_progress_what_if_requested(
+        self, event: ExecutionProgress.WhatIfRequested
+    ) -> None:
+        """The what-if key on the Execution progress table: the parent under the cursor."""
+        if event.parent_id is None:
+            self.notify("What-if: select a parent in Execution progress first", severity="warning")
+            return
+        self.whatif_parent(event.parent_id)
+
+    def whatif_parent(self, parent_id: str) -> None:
+        """Re-run a finished parent of this session on its recording, or say why it cannot be."""
+        from console.screens.whatif import WhatIfModal
+        from console.whatif_check import whatif_refusal
+
+        parent = self.engine.parents.get(parent_id)
+        why = whatif_refusal(parent_id, parent, self.settings.broker.provider)
+        if why is not None:
+            self.notify(why, title="What-if", severity="warning")
+            return
+        modal = WhatIfModal(parent_id)
         self.push_screen(modal)
-        self._whatif(parent, files, modal)
+        self._whatif(parent, list(self.settings.replay.files), modal)
 
     @work(thread=True, group="whatif", exclusive=True, exit_on_error=False)
     def _whatif(self, parent: Any, files: list[str], modal: Any) -> None:
         """Its own event loop in a thread: the re-runs' simulated clocks never wait on the screen."""
-        from console.commands.whatif import DEFAULT_ALGOS, bars, human, result_dict
+        from console.commands.whatif import DEFAULT_ALGOS, result_dict
         from engine.whatif import what_if
 
         row = {
@@ -409,12 +427,11 @@ class TrancheApp(App[None]):
         }  # fmt: skip
         try:
             algos = (self.whatif_algos or DEFAULT_ALGOS).split(",")
-            w = asyncio.run(what_if(self.settings, row, files, algos))
-            d = result_dict(w)
-            text = human(d) + "\n\n" + bars(d)
+            d = result_dict(asyncio.run(what_if(self.settings, row, files, algos)))
         except Exception as e:  # shown where the trader looks, never a crashed console
-            text = f"what-if failed: {e}"
-        self.call_from_thread(modal.show, text)
+            self.call_from_thread(modal.failed, f"what-if failed: {e}")
+            return
+        self.call_from_thread(modal.show, d)
 
     def action_kill(self) -> None:
         self.do_kill()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
+from widgets.execution_progress import WHATIF_ID, WHATIF_KEY
+
 
 @dataclass(frozen=True, slots=True)
 class ActionSpec:
@@ -193,6 +195,19 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 
+# Keys a pane binds for itself: they answer only while that pane has focus (so a plain letter
+# never fires while typing in the ticket); listed on the help screen, remappable by id.
+PANE_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        WHATIF_ID,
+        WHATIF_KEY,
+        "whatif",
+        "What-if (Execution progress)",
+        "Re-run the selected finished parent on its recorded market under each algorithm",
+    ),
+)
+
+
 # Tab is the screen's binding by default: it runs only after the key has bubbled up from the
 # focused field, so a key typed in that gap lands in the field being left. As app priority
 # bindings the focus moves before the next key is routed.
@@ -210,4 +225,4 @@ def app_bindings() -> list[BindingType]:
 
 
 def by_id(action_id: str) -> ActionSpec:
-    return next(a for a in ACTIONS if a.id == action_id)
+    return next(a for a in (*ACTIONS, *PANE_ACTIONS) if a.id == action_id)

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable
 
 from widgets.format import Steps, average, bps, no_steps, quantity
@@ -37,6 +39,8 @@ COLUMNS = (
 )
 
 EMPTY = "no parent orders yet"
+# a plain letter is safe here: it answers only while this table has focus, never in a text field
+WHATIF_KEY, WHATIF_ID = "w", "progress.whatif"
 
 
 def bar(done: Decimal, total: Decimal, width: int = 6) -> str:
@@ -49,13 +53,34 @@ def bar(done: Decimal, total: Decimal, width: int = 6) -> str:
 class ExecutionProgress(DataTable[str]):
     """Renders `ParentView`s from the console state; newest parent first."""
 
+    BINDINGS = [
+        Binding(
+            WHATIF_KEY, "whatif", "What-if", id=WHATIF_ID,
+            tooltip="Re-run the selected finished parent on its recorded market under each algorithm",
+        )
+    ]  # fmt: skip
+    row_parents: tuple[str | None, ...] = ()  # each row's parent, set by every show()
+
+    class WhatIfRequested(Message):
+        """The trader asked for the what-if of the parent under the cursor (None: no parent row)."""
+
+        def __init__(self, parent_id: str | None) -> None:
+            super().__init__()
+            self.parent_id = parent_id
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.show([], 0.0)
 
+    def action_whatif(self) -> None:
+        row = self.cursor_row
+        rows = self.row_parents
+        self.post_message(self.WhatIfRequested(rows[row] if 0 <= row < len(rows) else None))
+
     def show(self, parents: Iterable[Any], now: float, steps: Steps = no_steps) -> None:
         newest = sorted(parents, key=lambda p: p.accepted_ts, reverse=True)[:20]
         out: list[tuple[str, ...]] = []
+        owners: list[str | None] = []  # the parent each row belongs to (its legs' rows too)
         for p in newest:
             qty = Decimal(p.quantity)
             first = p.leg_plan[0][0] if p.leg_plan else next(iter(p.legs), "")
@@ -75,6 +100,7 @@ class ExecutionProgress(DataTable[str]):
                     p.reason[:30],
                 )
             )
+            owners.append(p.parent_id)
             planned = dict(p.leg_plan)
             for venue, ev in p.legs.items():
                 leg_qty = Decimal(planned.get(venue, 0))
@@ -104,6 +130,9 @@ class ExecutionProgress(DataTable[str]):
                         who[:48],
                     )
                 )
+                owners.append(p.parent_id)
         if not out:
             out.append((EMPTY, *[""] * (len(COLUMNS) - 1)))
+            owners.append(None)
+        self.row_parents = tuple(owners)
         refill(self, COLUMNS, out)  # in place when the rows are the same ones (table_fill)

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from console.bindings import ACTIONS
+from console.bindings import ACTIONS, PANE_ACTIONS
 
 
 class HelpScreen(ModalScreen[None]):
@@ -21,7 +21,7 @@ class HelpScreen(ModalScreen[None]):
         t.add_column("action")
         t.add_column("id", no_wrap=True)
         t.add_column("what it does")
-        for a in ACTIONS:
+        for a in (*ACTIONS, *PANE_ACTIONS):
             keys = self.app.key_for(a.id, a.key)  # type: ignore[attr-defined]
             key = " / ".join(  # every key in force: the kill switch has a spare
                 self.app.get_key_display(Binding(k.strip(), a.action)) for k in keys.split(",")

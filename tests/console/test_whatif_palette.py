@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from textual.widgets import DataTable, Static
+
 from console.app import create_app
 from console.screens.whatif import WhatIfModal
 from engine.clock import SimClock
@@ -38,8 +40,11 @@ async def test_whatif_of_the_last_finished_parent_shows_each_algorithm(tmp_path:
         await pilot.pause()
         assert isinstance(app.screen, WhatIfModal) and app.screen.parent_id == pid
         await settle(app, pilot, ("whatif",))
-        body = str(app.screen.query_one("#whatif-body").render())
-        assert "market" in body and "(itself)" in body and "twap" in body and "█" in body
+        table = app.screen.query_one("#whatif-table", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert [(r[0], r[4]) for r in rows] == [("market", "(itself)"), ("twap", rows[1][4])]
+        bars = str(app.screen.query_one("#whatif-bars", Static).render())
+        assert all(f"{r[0]:<13}█" in bars for r in rows)
         await pilot.press("escape")
         assert not isinstance(app.screen, WhatIfModal)
 
