@@ -409,29 +409,21 @@ class TrancheApp(App[None]):
         self.push_screen(modal)
         self._whatif(parent, list(self.settings.replay.files), modal)
 
-    @work(thread=True, group="whatif", exclusive=True, exit_on_error=False)
-    def _whatif(self, parent: Any, files: list[str], modal: Any) -> None:
-        """Its own event loop in a thread: the re-runs' simulated clocks never wait on the screen."""
-        from console.commands.whatif import DEFAULT_ALGOS, result_dict
-        from engine.whatif import what_if
+    @work(group="whatif", exclusive=True, exit_on_error=False)
+    async def _whatif(self, parent: Any, files: list[str], modal: Any) -> None:
+        """In a process of its own (console/whatif_job.py): the screen keeps painting meanwhile."""
+        from console.commands.whatif import DEFAULT_ALGOS
+        from console.whatif_job import parent_row, run_whatif
 
-        row = {
-            "parent_id": parent.parent_id, "symbol": parent.ticket.symbol,
-            "side": parent.ticket.side.value, "quantity": str(parent.ticket.quantity),
-            "algo": parent.algo, "created_ts": parent.created_ts,
-            "shortfall_bps": parent.shortfall_bps,
-            "ticket": {
-                "strength": parent.ticket.signal.strength, "venue": parent.ticket.venue,
-                "algo": parent.ticket.algo,
-            },
-        }  # fmt: skip
+        algos = (self.whatif_algos or DEFAULT_ALGOS).split(",")
         try:
-            algos = (self.whatif_algos or DEFAULT_ALGOS).split(",")
-            d = result_dict(asyncio.run(what_if(self.settings, row, files, algos)))
-        except Exception as e:  # shown where the trader looks, never a crashed console
-            self.call_from_thread(modal.failed, f"what-if failed: {e}")
-            return
-        self.call_from_thread(modal.show, d)
+            ok, out = await run_whatif(self.settings, parent_row(parent), files, algos)
+        except Exception as e:  # the child died: shown where the trader looks
+            ok, out = False, f"what-if failed: {e}"
+        if ok:
+            modal.show(out)
+        else:
+            modal.failed(out)
 
     def action_kill(self) -> None:
         self.do_kill()

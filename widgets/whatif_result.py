@@ -1,4 +1,4 @@
-"""A what-if result: each algorithm's shortfall in a small table and as a bar chart, side by side.
+"""A what-if result: each algorithm's shortfall in a small table, and the same as a bar chart below.
 
 It renders the dictionary `tranche whatif --json` prints (console/commands/whatif.result_dict),
 so the screen and the command line show the same figures.
@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from widgets.table_fill import refill
@@ -42,7 +42,7 @@ def bar_lines(rows: list[dict[str, Any]], width: int = BAR_WIDTH) -> Text:
         n = max(1, round(abs(v) / top * width))
         out.append(f"{algo:<13}")
         out.append("█" * n)
-        out.append(f"{' ' * (width - n)} {v:+.2f}\n")
+        out.append(f"{' ' * (width - n)} {v:+.2f} bps\n")
     return out
 
 
@@ -51,17 +51,15 @@ class WhatIfResult(Vertical):
 
     DEFAULT_CSS = """
     WhatIfResult { height: auto; }
-    WhatIfResult #whatif-figures { height: auto; }
-    WhatIfResult #whatif-table { width: auto; height: auto; margin-right: 2; }
-    WhatIfResult #whatif-bars { width: 1fr; }
+    WhatIfResult #whatif-table { width: auto; height: auto; margin: 1 0; }
+    WhatIfResult #whatif-bars { width: auto; height: auto; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static("re-running it on its recorded market under each algorithm...",
                      id="whatif-body", markup=False)  # fmt: skip
-        with Horizontal(id="whatif-figures"):
-            yield DataTable(id="whatif-table", show_cursor=False)
-            yield Static("", id="whatif-bars")
+        yield DataTable(id="whatif-table", show_cursor=False)
+        yield Static("", id="whatif-bars")
 
     def show(self, d: dict[str, Any]) -> None:
         files = ", ".join(Path(f).name for f in d["files"])

@@ -75,13 +75,13 @@ async def test_w_on_a_finished_parent_shows_each_algorithms_shortfall_as_table_a
         rows = {
             str(r[0]): [str(c) for c in r] for r in map(table.get_row_at, range(table.row_count))
         }
-        assert list(rows) == ["market", "twap", "maker"]
+        body = str(app.screen.query_one("#whatif-body", Static).render())
+        assert list(rows) == ["market", "twap", "maker"], body
         assert rows["market"][4] == "(itself)"
         bars = str(app.screen.query_one("#whatif-bars", Static).render())
         for algo, row in rows.items():
             shortfall = float(row[1])  # each shortfall is a number, shown in the bars too
             assert f"{algo:<13}█" in bars and f"{shortfall:+.2f}" in bars
-        body = str(app.screen.query_one("#whatif-body", Static).render())
         assert "buy 0.1 BTCUSDT ran market" in body
         await pilot.press("escape")
         assert not isinstance(app.screen, WhatIfModal)
@@ -144,3 +144,21 @@ async def test_w_is_on_the_help_screen_and_the_footer_and_remappable(tmp_path: P
         out.print(table)
         line = next(x for x in out.export_text().splitlines() if "progress.whatif" in x)
         assert "What-if" in line and " x " in line  # the key in force, not the default
+
+
+async def test_a_whatif_that_fails_says_why_in_its_window(tmp_path: Path) -> None:
+    app = replay_console(tmp_path)
+    app.whatif_algos = "no-such-algo"
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot, ("engine",))
+        pid = await app.engine.submit(
+            Ticket("BTCUSDT", Side.BUY, Decimal("0.1"), Signal(0.5), algo="market")
+        )
+        await app.engine.wait(pid)
+        await select_parent(app, pilot, pid)
+        await pilot.press("w")
+        await settle(app, pilot, ("whatif",))
+        assert isinstance(app.screen, WhatIfModal)
+        body = str(app.screen.query_one("#whatif-body", Static).render())
+        assert body.startswith("what-if failed:") and "no-such-algo" in body
+        assert app.screen.query_one("#whatif-table", DataTable).row_count == 0
