@@ -92,9 +92,7 @@ class Recording:
     def load(cls, path: Path) -> Recording:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            orders = (
-                OrderColumns(z["oid"], z["osize"], z["ofill"]) if "oid" in z.files else None
-            )
+            orders = OrderColumns(z["oid"], z["osize"], z["ofill"]) if "oid" in z.files else None
             return cls(z["ts"], z["kind"], z["side"], z["price"], z["qty"], meta, orders)
 
 
