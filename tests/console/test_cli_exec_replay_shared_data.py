@@ -40,12 +40,12 @@ SETS = {  # files, symbol, quantity
         "GOOG",
         "50",
     ),
-    "bitstamp l3 (aggregated)": (
+    "bitstamp l3 (exact queue)": (
         ["bitstamp/bitstamp_btcusd_20150501_0000_1600.log.gz"],
         "BTCUSD",
         "2",
     ),
-    "cme es mbo (aggregated)": (["cme/esh4-glbx-mdp3-20231225.mbo.dbn.zst"], "ESH4", "20"),
+    "cme es mbo (exact queue)": (["cme/esh4-glbx-mdp3-20231225.mbo.dbn.zst"], "ESH4", "20"),
 }
 
 
