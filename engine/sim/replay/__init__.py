@@ -8,6 +8,7 @@ from engine.brokers.base import Broker
 from engine.clock import Clock
 from engine.config import Settings
 from engine.sim.data.cache import load
+from engine.sim.replay.impact import ImpactModel
 from engine.sim.replay.market import ReplayMarket, resolve_start
 from engine.sim.replay.queue import QueueModel
 from engine.sim.replay.spec import venue_specs
@@ -26,6 +27,26 @@ def build_replay_market(settings: Settings, clock: Clock) -> ReplayMarket:
         queue=QueueModel(cfg.queue_model, cfg.queue_power),
         refill_s=cfg.refill_s,
         step_s=cfg.step_s,
+        impact=impact_model(settings),
+    )
+
+
+def impact_model(settings: Settings) -> ImpactModel | None:
+    """The replay's impact: the simulator's calibrated constants, each overridable; None when off."""
+    cfg = settings.replay
+    if not cfg.impact:
+        return None
+    from engine.sim.params import load_params
+
+    cal = load_params(settings.sim.params_path or None).impact
+    return ImpactModel(
+        y=cal.y if cfg.impact_y is None else cfg.impact_y,
+        permanent_fraction=cal.permanent_fraction
+        if cfg.impact_permanent_fraction is None
+        else cfg.impact_permanent_fraction,
+        temp_half_life_s=cal.temp_half_life_s
+        if cfg.impact_temp_half_life_s is None
+        else cfg.impact_temp_half_life_s,
     )
 
 
