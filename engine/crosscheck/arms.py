@@ -34,7 +34,9 @@ def engine_arm(
     if arm.startswith("drl-no-"):
         return ABLATION_NOTE
     if arm == "ac":  # Almgren-Chriss holdings at the same urgency, no participation cap
-        return EngineArm(arm, "arrival", AlgoParams(participation_pct=100.0, urgency=settings.rl.ac_kappa_t))
+        return EngineArm(
+            arm, "arrival", AlgoParams(participation_pct=100.0, urgency=settings.rl.ac_kappa_t)
+        )
     if arm == "drl":
         return EngineArm(arm, "drl", AlgoParams(), policy or settings.algos.policy_path)
     if arm == "ppo-table":

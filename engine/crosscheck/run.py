@@ -113,4 +113,3 @@ async def run_parent(
     cost = side * (paid + left * far - float(quantity) * arrival) + float(rep.fees)
     status = rep.status.value if isinstance(rep.status, OrderStatus) else str(rep.status)
     return ParentResult(cost / (arrival * float(quantity)) * 1e4, filled / float(quantity), status)
-
