@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     if args.engine:
         from console.commands import evaluate_engine
 
-        data["engine"] = evaluate_engine.check(args, settings, markets, data, horizon)
+        data["engine"] = evaluate_engine.check(args, settings, markets, data, horizon, table)
         data.pop("per_parent")
         data.pop("block_ids")
     if table is not None:

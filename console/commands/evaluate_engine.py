@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from console.cli import CliError
 from engine.config import Settings
+from engine.learned.table import PolicyTable
 from engine.models import InputError
 from engine.rl.evaluate import Market
 
@@ -19,28 +22,39 @@ def check(
     markets: list[Market],
     data: dict[str, Any],
     horizon: float,
+    table: PolicyTable | None,
 ) -> dict[str, Any]:
-    """The engine's figures for `data`'s arms (evaluated with keep_parents) on the same parents."""
+    """The engine's figures for `data`'s arms (evaluated with keep_parents) on the same parents;
+    ablated tables are saved to a temporary directory for the engine's drl to read."""
     from engine.crosscheck.compare import engine_check
+    from engine.rl.evaluate import ablate_table
 
-    try:
-        return asyncio.run(
-            engine_check(
-                markets,
-                list(args.data),
-                data,
-                orders=args.orders,
-                qty=args.qty,
-                horizon_s=horizon,
-                slices=args.slices,
-                settings=settings,
-                policy=args.policy,
-                ppo=args.ppo,
-                progress=lambda m: sys.stderr.write(m + "\n"),
+    with tempfile.TemporaryDirectory(prefix="tranche-ablated-") as tmp:
+        ablated: dict[str, str] = {}
+        for f in (a for a in args.ablate.split(",") if a):
+            path = str(Path(tmp) / f"drl-no-{f}.npz")
+            if table is not None:
+                ablate_table(table, [f]).save(path)
+            ablated[f"drl-no-{f}"] = path
+        try:
+            return asyncio.run(
+                engine_check(
+                    markets,
+                    list(args.data),
+                    data,
+                    orders=args.orders,
+                    qty=args.qty,
+                    horizon_s=horizon,
+                    slices=args.slices,
+                    settings=settings,
+                    policy=args.policy,
+                    ppo=args.ppo,
+                    ablated=ablated,
+                    progress=lambda m: sys.stderr.write(m + "\n"),
+                )
             )
-        )
-    except InputError as e:
-        raise CliError(f"--engine: {e.field}: {e.message}") from None
+        except InputError as e:
+            raise CliError(f"--engine: {e.field}: {e.message}") from None
 
 
 def render(d: dict[str, Any]) -> str:

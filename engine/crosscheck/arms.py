@@ -22,17 +22,23 @@ class EngineArm:
 NOT_ON_ENGINE = {
     "ppo-net": "no engine algorithm runs the network; ppo-table is its export and runs as drl",
 }
-ABLATION_NOTE = "an ablated table exists only inside the evaluation"
+ABLATION_NOTE = "the ablated table was not saved for the engine to read"
 
 
 def engine_arm(
-    arm: str, settings: Settings, policy: str | None, ppo: str | None
+    arm: str,
+    settings: Settings,
+    policy: str | None,
+    ppo: str | None,
+    ablated: dict[str, str] | None = None,
 ) -> EngineArm | str:
-    """The engine's version of `arm`, or the reason there is none."""
+    """The engine's version of `arm`, or the reason there is none. `ablated`: the file each
+    drl-no-* table was saved to (the engine's drl reads a table from a path)."""
     if arm in NOT_ON_ENGINE:
         return NOT_ON_ENGINE[arm]
     if arm.startswith("drl-no-"):
-        return ABLATION_NOTE
+        path = (ablated or {}).get(arm)
+        return EngineArm(arm, "drl", AlgoParams(), path) if path else ABLATION_NOTE
     if arm == "ac":  # Almgren-Chriss holdings at the same urgency, no participation cap
         return EngineArm(
             arm, "arrival", AlgoParams(participation_pct=100.0, urgency=settings.rl.ac_kappa_t)

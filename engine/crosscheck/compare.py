@@ -72,6 +72,7 @@ async def engine_check(
     settings: Settings,
     policy: str | None,
     ppo: str | None,
+    ablated: dict[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the arms of `env_result` (an evaluate(..., keep_parents=True)) through the engine on the
@@ -79,7 +80,9 @@ async def engine_check(
     per_parent: dict[str, NDArray[np.float64]] = env_result["per_parent"]
     blocks: NDArray[np.int64] = env_result["block_ids"]
     shown = list(env_result["arms"])
-    plan: dict[str, EngineArm | str] = {a: engine_arm(a, settings, policy, ppo) for a in shown}
+    plan: dict[str, EngineArm | str] = {
+        a: engine_arm(a, settings, policy, ppo, ablated) for a in shown
+    }
     runs: dict[str, list[ParentResult]] = {a: [] for a, e in plan.items() if not isinstance(e, str)}
     counts = parents_per_market(markets, orders)
     for m, f, n in zip(markets, files, counts, strict=True):

@@ -66,15 +66,16 @@ def test_evaluate_engine_prints_one_json_object_with_both_figures(
     cfg = tmp_path / "config.yaml"
     cfg.write_text(f"replay:\n  cache_dir: {tmp_path / 'cache'}\n")
     argv = ["evaluate", "--config", str(cfg), "--data", str(EXCERPT), "--arms", "twap"]
-    assert (
-        main([*argv, "--orders", "6", "--horizon", "4", "--slices", "2", "--engine", "--json"]) == 0
-    )
+    flags = ["--orders", "6", "--horizon", "4", "--slices", "2", "--engine"]
+    assert main([*argv, "--ablate", "spread", *flags, "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
+    ablated = d["engine"]["arms"]["drl-no-spread"]  # saved for the engine's drl to read
+    assert ablated["engine_algo"] == "drl" and ablated["agree"] is True
     twap = d["engine"]["arms"]["twap"]
     assert twap["env_mean_is_bps"] == pytest.approx(d["arms"]["twap"]["mean_is_bps"], abs=1e-3)
     assert twap["engine_algo"] == "twap" and twap["n"] == 6
     assert "tolerance" in d["engine"] and "per_parent" not in d
-    assert main([*argv, "--orders", "6", "--horizon", "4", "--engine"]) == 0
+    assert main([*argv, *flags]) == 0
     text = capsys.readouterr().out
     assert "engine (ticket, router, algo, risk gate, replay venue) vs environment" in text
 
