@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from engine.config import Settings
 from engine.crosscheck.arms import EngineArm, engine_arm
-from engine.crosscheck.run import ParentResult, like_for_like, run_parent
+from engine.crosscheck.run import ParentResult, like_for_like, replay_origin, run_parent
 from engine.rl.clustered import clustered_mean_se
 from engine.rl.env import EnvConfig
 from engine.rl.evaluate import Market, market_parents, parents_per_market
@@ -88,12 +88,13 @@ async def engine_check(
     for m, f, n in zip(markets, files, counts, strict=True):
         starts, sides, q = market_parents(m, n, qty, horizon_s, settings)
         like = like_for_like(settings, f, slices, horizon_s)
-        lot = Decimal(load(f, settings.replay.cache_dir or None).recording.lot)
+        rec = load(f, settings.replay.cache_dir or None).recording
+        lot, origin = Decimal(rec.lot), replay_origin(f, m.paths, rec.first_ts, rec.last_ts)
         for arm, out in runs.items():
             ea = plan[arm]
             assert not isinstance(ea, str)
             for k, s in zip(starts.tolist(), sides.tolist(), strict=True):
-                out.append(await run_parent(like, ea, m.paths, k, s, q, lot))
+                out.append(await run_parent(like, ea, m.paths, origin, k, s, q, lot))
             if progress:
                 progress(f"engine: {arm} on {m.paths.source}: {n} parents")
     arms: dict[str, Any] = {}

@@ -19,6 +19,7 @@ from engine.factory import build_engine
 from engine.models import InputError, OrderStatus, Side, Signal, Ticket
 from engine.rl.env import EnvConfig
 from engine.rl.paths import MarketPaths
+from engine.sim.data.lobster_columns import midnight_epoch
 
 
 def like_for_like(settings: Settings, file: str, slices: int, horizon_s: float) -> Settings:
@@ -68,21 +69,34 @@ class ParentResult:
     status: str
 
 
+def replay_origin(file: str, paths: MarketPaths, first_ts: float, last_ts: float) -> float:
+    """The replay clock's time of the path's t = 0: LOBSTER paths count from New York midnight,
+    its recordings from the epoch; an InputError when the two clocks cannot be matched."""
+    origin = paths.origin_ts
+    if paths.source.startswith("lobster:"):
+        origin += midnight_epoch(file)
+    if origin + float(paths.t[-1]) < first_ts - 1.0 or origin > last_ts + 1.0:
+        raise InputError("data", f"{file}: its grid and its recording do not share a clock")
+    return origin
+
+
 async def run_parent(
     settings: Settings,
     arm: EngineArm,
     paths: MarketPaths,
+    origin: float,
     start: int,
     side: int,
     qty: float,
     lot: Decimal,
 ) -> ParentResult:
-    """Parent `start` (grid index) of `paths` under `arm`, on a fresh replay venue of its own."""
+    """Parent `start` (grid index) of `paths` under `arm`, on a fresh replay venue of its own;
+    `origin` is the replay clock's time of the path's t = 0 (replay_origin)."""
     if arm.policy_path is not None:
         settings = settings.model_copy(
             update={"algos": settings.algos.model_copy(update={"policy_path": arm.policy_path})}
         )
-    t0 = paths.origin_ts + float(paths.t[start])
+    t0 = origin + float(paths.t[start])
     arrival = float(paths.mid[start])
     quantity = (Decimal(repr(qty)) / lot).to_integral_value(ROUND_DOWN) * lot
     if quantity <= 0:
