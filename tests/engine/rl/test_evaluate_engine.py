@@ -13,8 +13,11 @@ import pytest
 from console.cli import main
 from engine.config import load_settings
 from engine.crosscheck.compare import agreement, engine_check
+from engine.crosscheck.run import replay_origin
 from engine.learned.table import load_table
+from engine.models import InputError
 from engine.rl.evaluate import data_markets, evaluate
+from engine.rl.paths import load_data
 
 EXCERPT = Path(__file__).parents[2] / "data" / "binance" / "spot_btcusdt_excerpt.jsonl.gz"
 ARMS = ["drl", "twap", "passive-twap", "ac", "ewma"]
@@ -86,3 +89,11 @@ def test_evaluate_engine_without_recorded_data_is_a_one_line_error(
     assert main(["evaluate", "--synthetic", "1", "--engine"]) == 2
     err = capsys.readouterr().err
     assert "--engine" in err and "--data" in err and "Traceback" not in err
+
+
+def test_a_grid_and_a_recording_on_different_clocks_is_an_error_naming_the_file() -> None:
+    paths = load_data(EXCERPT, 0.5)
+    start = paths.origin_ts
+    assert replay_origin(str(EXCERPT), paths, start - 1.0, start + 60.0) == start
+    with pytest.raises(InputError, match="do not share a clock"):
+        replay_origin(str(EXCERPT), paths, start + 86_400.0, start + 90_000.0)
