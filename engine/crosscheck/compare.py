@@ -87,6 +87,7 @@ async def engine_check(
     counts = parents_per_market(markets, orders)
     for m, f, n in zip(markets, files, counts, strict=True):
         starts, sides, q = market_parents(m, n, qty, horizon_s, settings)
+        steps = int(round(horizon_s / m.paths.step_s))
         like = like_for_like(settings, f, slices, horizon_s)
         rec = load(f, settings.replay.cache_dir or None).recording
         lot, origin = Decimal(rec.lot), replay_origin(f, m.paths, rec.first_ts, rec.last_ts)
@@ -94,7 +95,7 @@ async def engine_check(
             ea = plan[arm]
             assert not isinstance(ea, str)
             for k, s in zip(starts.tolist(), sides.tolist(), strict=True):
-                out.append(await run_parent(like, ea, m.paths, origin, k, s, q, lot))
+                out.append(await run_parent(like, ea, m.paths, origin, k, steps, s, q, lot))
             if progress:
                 progress(f"engine: {arm} on {m.paths.source}: {n} parents")
     arms: dict[str, Any] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from engine.brokers.base import BrokerError
 from engine.clock import SimClock
 from engine.config import Settings
 from engine.crosscheck.arms import EngineArm
@@ -86,12 +87,13 @@ async def run_parent(
     paths: MarketPaths,
     origin: float,
     start: int,
+    steps: int,
     side: int,
     qty: float,
     lot: Decimal,
 ) -> ParentResult:
-    """Parent `start` (grid index) of `paths` under `arm`, on a fresh replay venue of its own;
-    `origin` is the replay clock's time of the path's t = 0 (replay_origin)."""
+    """Parent `start` (grid index, `steps` to its horizon) of `paths` under `arm`, on a fresh replay
+    venue of its own; `origin` is the replay clock's time of the path's t = 0 (replay_origin)."""
     if arm.policy_path is not None:
         settings = settings.model_copy(
             update={"algos": settings.algos.model_copy(update={"policy_path": arm.policy_path})}
@@ -116,14 +118,17 @@ async def run_parent(
         )
         pid = await eng.submit(ticket)
         rep = await eng.wait(pid)
-        q = await eng.brokers[venue].top_of_book(ticket.symbol)
+    except BrokerError as e:
+        raise InputError("data", f"{arm.arm} parent at {t0:.3f}: {e}") from None
     finally:
         await eng.stop()
     filled = float(rep.filled_qty)
     paid = float(rep.avg_price or 0) * filled
-    # an unfilled remainder is charged at the far touch when the parent ended (the env crosses it)
+    # what the engine left unfilled (a book exhausted) is charged at the environment's far touch
+    # at the horizon; engine_completion says how much that was
+    end = min(start + steps, len(paths) - 1)
     left = float(quantity) - filled
-    far = float(q.ask if side > 0 else q.bid)
+    far = float(paths.ask[end] if side > 0 else paths.bid[end])
     cost = side * (paid + left * far - float(quantity) * arrival) + float(rep.fees)
     status = rep.status.value if isinstance(rep.status, OrderStatus) else str(rep.status)
     return ParentResult(cost / (arrival * float(quantity)) * 1e4, filled / float(quantity), status)
