@@ -59,7 +59,9 @@ def register(sub: Any) -> None:
         "--ray-address", metavar="ADDR", help="run the workers on this Ray cluster (else local)"
     )
     p.add_argument(
-        "--orders", type=int, default=400, help="parents per arm, spread through the data"
+        "--orders",
+        type=int,
+        help="parents per arm, spread through the data (default 400; 60 with --engine)",
     )
     p.add_argument(
         "--qty",
@@ -115,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 0:
         raise CliError("--workers: expected 0 or a positive number of Ray workers")
     ablate = [a for a in args.ablate.split(",") if a]
+    if args.orders is None:  # one engine per parent and arm: --engine takes fewer by default
+        args.orders = 60 if args.engine else 400
     if args.orders <= 1 or args.slices <= 0:
         raise CliError("--orders must be > 1 and --slices > 0")
     horizon = args.horizon or rl.horizon_s
