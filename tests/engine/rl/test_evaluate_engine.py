@@ -49,6 +49,29 @@ def test_every_arm_on_the_engine_agrees_with_the_environment_on_the_same_parents
     assert out["all_agree"] is True
 
 
+def test_a_venue_charging_another_fee_than_the_environment_is_caught(
+    settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check has teeth on the real path: Binance spot's 10 bps taker fee on the venue, the
+    environment's 0.3 in the environment, and crossing TWAP no longer agrees."""
+    import engine.crosscheck.compare as compare
+
+    real = compare.like_for_like
+
+    def spot_fees(*args, **kw):
+        s = real(*args, **kw)
+        return s.model_copy(update={"replay": s.replay.model_copy(update={"taker_fee_bps": 10.0})})
+
+    monkeypatch.setattr(compare, "like_for_like", spot_fees)
+    markets = data_markets([str(EXCERPT)], 0.5, 4.0, 0.6, {})
+    kw = {"orders": 12, "qty": None, "horizon_s": 4.0, "slices": 4, "settings": settings}
+    env = evaluate(markets, None, ["twap"], seed=7, ablate=[], keep_parents=True, **kw)
+    out = asyncio.run(engine_check(markets, [str(EXCERPT)], env, policy=None, ppo=None, **kw))
+    twap = out["arms"]["twap"]
+    assert twap["agree"] is False and out["all_agree"] is False
+    assert twap["paired_diff_bps"] == pytest.approx(9.7, abs=0.3)  # the fee gap, crossing only
+
+
 def test_the_agreement_call_says_no_when_the_means_are_apart_beyond_their_intervals() -> None:
     rng = np.random.default_rng(1)
     blocks = np.repeat(np.arange(10), 4)
