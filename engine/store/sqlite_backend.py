@@ -14,9 +14,11 @@ from typing import Any
 import aiosqlite
 import numpy as np
 
+from engine.quality.fill_columns import FillColumns
 from engine.store import rows as R
 from engine.store.backend import Op, by_statement
 from engine.store.errors import StoreError
+from engine.store.fill_blocks import read_window
 from engine.store.schema import pending
 
 LOCKED_WAIT_S = 15.0  # another process creating or migrating the same file at once
@@ -198,6 +200,14 @@ class SqliteBackend:
                     parts.append(np.array(chunk, dtype=dtype))
         whole = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
         return [np.ascontiguousarray(whole[f"c{i}"]) for i in range(len(dtypes))]
+
+    async def fill_window(self, since_ts: float) -> FillColumns:
+        """The report's columns of every fill from since_ts, from the packed blocks (fill_blocks.py)."""
+        self._need(self._r)
+        try:
+            return await asyncio.to_thread(read_window, self.path, since_ts)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(explain(self.path, e)) from None
 
     # -- schema -------------------------------------------------------------------------
     async def _migrate(self, conn: aiosqlite.Connection) -> None:

@@ -1,0 +1,168 @@
+"""The report's columns of the fills, packed in blocks, so a report reads arrays instead of rows.
+
+`sqlite3` hands a query's result over one value at a time, a Python object each: reading a
+month of fills that way costs several times what pandas needs for the whole report. So fills
+are packed once, BLOCK_ROWS at a time in rowid order, into `fill_blocks` (schema v7): one blob
+of little-endian arrays per block, the text columns as codes into the block's own labels. A
+report reads the blocks whose fills reach into its window with `np.frombuffer` plus the few
+rows not packed yet. The fills table stays the record: an UPDATE or DELETE of any fill bumps
+`fill_blocks_epoch`, blocks of an older epoch are never read, and the next report repacks.
+Packing is best effort: a read-only or busy file is reported from its rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from engine.quality.fill_columns import FillColumns
+
+BLOCK_ROWS = 8192
+FLOATS = ("ts", "notional", "slippage_bps", "arrival_slippage_bps", "latency_ms")
+LABELS = ("venue", "symbol", "algo")
+# (column, dtype) in the order they are laid end to end in a block's blob
+LAYOUT = tuple((c, np.dtype("<f8")) for c in FLOATS) + tuple(
+    (c, np.dtype("<u2")) for c in LABELS
+) + (("hour", np.dtype("u1")),)  # fmt: skip
+SELECT = f"SELECT {', '.join(FLOATS + LABELS)}, hour FROM fills"
+
+
+def read_window(path: Path, since_ts: float, block_rows: int = BLOCK_ROWS) -> FillColumns:
+    """Pack what is not packed yet (best effort), then read every fill with ts >= since_ts."""
+    con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+    try:
+        pack(con, block_rows)
+        con.execute("BEGIN")  # blocks and the unpacked rows from one snapshot
+        try:
+            return _read(con, since_ts)
+        finally:
+            con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+def pack(con: sqlite3.Connection, block_rows: int = BLOCK_ROWS) -> int:
+    """Seal every full block of unpacked fills; each read outside the write lock, then written
+    only if nothing changed meanwhile (same epoch, same last block). Returns blocks written."""
+    written = 0
+    while True:
+        con.execute("BEGIN")
+        epoch, sealed = _state(con)
+        rows = con.execute(
+            f"{SELECT.replace('SELECT ', 'SELECT rowid, ', 1)} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (sealed, block_rows),
+        ).fetchall()
+        con.execute("COMMIT")
+        if len(rows) < block_rows:
+            return written
+        block = _encode(rows, epoch)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            if _state(con) != (epoch, sealed):
+                con.execute("ROLLBACK")
+                continue
+            con.execute("DELETE FROM fill_blocks WHERE epoch <> ?", (epoch,))
+            con.execute("INSERT INTO fill_blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", block)
+            con.execute("COMMIT")
+        except sqlite3.OperationalError:  # read-only file, or a writer holding it: read rows
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            return written
+        written += 1
+
+
+def _state(con: sqlite3.Connection) -> tuple[int, int]:
+    """(current epoch, last packed rowid of that epoch: 0 when none)."""
+    [(epoch,)] = con.execute("SELECT epoch FROM fill_blocks_epoch").fetchall()
+    [(sealed,)] = con.execute(
+        "SELECT coalesce(max(last_rowid), 0) FROM fill_blocks WHERE epoch = ?", (epoch,)
+    ).fetchall()
+    return int(epoch), int(sealed)
+
+
+def _encode(rows: list[tuple], epoch: int) -> tuple:
+    """One block's row: rowid range, epoch, size, ts range, labels (JSON) and the blob."""
+    cols = list(zip(*rows, strict=True))
+    parts, labels = [], {}
+    for i, (name, dtype) in enumerate(LAYOUT, start=1):
+        if name in LABELS:
+            labels[name], codes = _coded(cols[i])
+            parts.append(codes.astype(dtype).tobytes())
+        else:
+            parts.append(np.array(cols[i], dtype=dtype).tobytes())
+    ts = np.array(cols[1], dtype=float)
+    return (
+        cols[0][0], cols[0][-1], epoch, len(rows), float(ts.min()), float(ts.max()),
+        json.dumps(labels), b"".join(parts),
+    )  # fmt: skip
+
+
+def _coded(values: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
+    """Labels in order of first appearance and each value's code (a dict: no sort of strings)."""
+    index: dict[str, int] = {}
+    codes = [index.setdefault(v, len(index)) for v in values]
+    return list(index), np.array(codes, dtype=np.int64)
+
+
+def _read(con: sqlite3.Connection, since_ts: float) -> FillColumns:
+    epoch, sealed = _state(con)
+    pieces: dict[str, list[np.ndarray]] = {name: [] for name, _ in LAYOUT}
+    label_sets: list[dict[str, list[str]]] = []
+    for n, ts_min, labels, data in con.execute(
+        "SELECT rows, ts_min, labels, data FROM fill_blocks WHERE epoch = ? AND ts_max >= ?"
+        " ORDER BY first_rowid",
+        (epoch, since_ts),
+    ):
+        cols: dict[str, np.ndarray] = {}
+        offset = 0
+        for name, dtype in LAYOUT:
+            cols[name] = np.frombuffer(data, dtype=dtype, count=n, offset=offset)
+            offset += n * dtype.itemsize
+        keep = None if ts_min >= since_ts else cols["ts"] >= since_ts
+        for name, col in cols.items():
+            pieces[name].append(col if keep is None else col[keep])
+        label_sets.append(json.loads(labels))
+    tail = con.execute(f"{SELECT} WHERE rowid > ? AND ts >= ?", (sealed, since_ts)).fetchall()
+    if tail:
+        label_sets.append(_tail_into(pieces, tail))
+    return _join(pieces, label_sets)
+
+
+def _tail_into(pieces: dict[str, list[np.ndarray]], rows: list[tuple]) -> dict[str, list[str]]:
+    """Rows not packed yet, appended as one more piece; returns their labels."""
+    cols = list(zip(*rows, strict=True))
+    labels = {}
+    for i, (name, dtype) in enumerate(LAYOUT):
+        if name in LABELS:
+            labels[name], codes = _coded(cols[i])
+            pieces[name].append(codes.astype(dtype))
+        else:
+            pieces[name].append(np.array(cols[i], dtype=dtype))
+    return labels
+
+
+def _join(
+    pieces: dict[str, list[np.ndarray]], label_sets: list[dict[str, list[str]]]
+) -> FillColumns:
+    """One array per column; each piece's codes mapped onto the sorted union of its labels."""
+    labels = {c: sorted({x for ls in label_sets for x in ls[c]}) for c in LABELS}
+    codes = {}
+    for c in LABELS:
+        index = {label: i for i, label in enumerate(labels[c])}
+        wide = np.uint16 if len(index) <= 1 << 16 else np.uint32
+        mapped = [
+            np.array([index[x] for x in ls[c]], dtype=wide)[piece]
+            for ls, piece in zip(label_sets, pieces.pop(c), strict=True)
+        ]
+        codes[c] = np.concatenate(mapped) if mapped else np.zeros(0, wide)
+    floats = {}
+    for c in FLOATS:
+        parts = pieces.pop(c)
+        floats[c] = np.concatenate(parts) if parts else np.zeros(0)
+    hour = pieces.pop("hour")
+    return FillColumns(
+        floats, codes, labels, np.concatenate(hour) if hour else np.zeros(0, np.uint8)
+    )
