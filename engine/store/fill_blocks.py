@@ -125,7 +125,9 @@ def _read(con: sqlite3.Connection, since_ts: float) -> FillColumns:
         for name, col in cols.items():
             pieces[name].append(col if keep is None else col[keep])
         label_sets.append(json.loads(labels))
-    tail = con.execute(f"{SELECT} WHERE rowid > ? AND ts >= ?", (sealed, since_ts)).fetchall()
+    tail = con.execute(
+        f"{SELECT} WHERE rowid > ? AND ts >= ? ORDER BY rowid", (sealed, since_ts)
+    ).fetchall()  # rowid order, as in the blocks: the same fills sum the same however packed
     if tail:
         label_sets.append(_tail_into(pieces, tail))
     return _join(pieces, label_sets)
