@@ -117,12 +117,25 @@ class OkxFake(LoopbackVenue):
     # -- account -----------------------------------------------------------------------------
 
     async def currencies(self, _: Any) -> web.Response:
-        names = sorted({c for i in self.instruments.values() for c in (i["baseCcy"], i["quoteCcy"])})
+        names = sorted(
+            {c for i in self.instruments.values() for c in (i["baseCcy"], i["quoteCcy"])}
+        )
         return ok(
             [
-                {"ccy": c, "chain": f"{c}-{c}", "name": c, "canDep": True, "canWd": True,
-                 "canInternal": True, "minWd": "0.001", "maxWd": "1000000", "wdTickSz": "8",
-                 "minFee": "0.0001", "maxFee": "0.001", "mainNet": True}
+                {
+                    "ccy": c,
+                    "chain": f"{c}-{c}",
+                    "name": c,
+                    "canDep": True,
+                    "canWd": True,
+                    "canInternal": True,
+                    "minWd": "0.001",
+                    "maxWd": "1000000",
+                    "wdTickSz": "8",
+                    "minFee": "0.0001",
+                    "maxFee": "0.001",
+                    "mainNet": True,
+                }
                 for c in names
             ]  # fmt: skip
         )
@@ -185,14 +198,23 @@ class OkxFake(LoopbackVenue):
             fillSz="0", fillPx="", fee="0", feeCcy=inst["baseCcy"], rebateCcy=inst["quoteCcy"],
             cTime=now, uTime=now, reduceOnly="false",
         )  # fmt: skip
-        return {"clOrdId": cid, "ordId": oid, "sCode": "0", "sMsg": "Order placed", "tag": "", "ts": now}
+        return {
+            "clOrdId": cid,
+            "ordId": oid,
+            "sCode": "0",
+            "sMsg": "Order placed",
+            "tag": "",
+            "ts": now,
+        }
 
     def _one_failed(self, cid: str, code: str, msg: str) -> dict[str, Any]:
         return {"clOrdId": cid, "ordId": "", "sCode": code, "sMsg": msg, "tag": ""}
 
     def find(self, inst_id: str, ord_id: str = "", cl_ord_id: str = "") -> dict[str, Any] | None:
         for o in self.orders.values():
-            if o["instId"] == inst_id and (o["ordId"] == ord_id or (cl_ord_id and o["clOrdId"] == cl_ord_id)):
+            if o["instId"] == inst_id and (
+                o["ordId"] == ord_id or (cl_ord_id and o["clOrdId"] == cl_ord_id)
+            ):
                 return o
         return None
 
@@ -226,7 +248,11 @@ class OkxFake(LoopbackVenue):
         o = self.find(item.get("instId", ""), item.get("ordId", ""), item.get("clOrdId", ""))
         result = {"clOrdId": item.get("clOrdId", ""), "ordId": item.get("ordId", "")}
         if o is None or o["state"] not in OPEN:
-            return {**result, "sCode": "51400", "sMsg": "Cancellation failed as the order does not exist"}
+            return {
+                **result,
+                "sCode": "51400",
+                "sMsg": "Cancellation failed as the order does not exist",
+            }
         o["state"], o["uTime"] = "canceled", str(self.now_ms())
         return {"clOrdId": o["clOrdId"], "ordId": o["ordId"], "sCode": "0", "sMsg": ""}
 
