@@ -12,7 +12,10 @@ Packing is best effort: a read-only or busy file is reported from its rows.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import numpy as np
 
 from engine.quality.fill_columns import FillColumns
 
+log = logging.getLogger("tranche.store")
 BLOCK_ROWS = 8192
 FLOATS = ("ts", "notional", "slippage_bps", "arrival_slippage_bps", "latency_ms")
 LABELS = ("venue", "symbol", "algo")
@@ -30,11 +34,45 @@ LAYOUT = tuple((c, np.dtype("<f8")) for c in FLOATS) + tuple(
 SELECT = f"SELECT {', '.join(FLOATS + LABELS)}, hour FROM fills"
 
 
-def read_window(path: Path, since_ts: float, block_rows: int = BLOCK_ROWS) -> FillColumns:
+class BackgroundPacker:
+    """Packs full blocks in a worker thread once BLOCK_ROWS fills were written since it last did,
+    so a report finds the history packed; the engine's writer never waits for it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.unpacked = 0
+        self._task: asyncio.Future[int] | None = None
+
+    def written(self, fills: int) -> None:
+        self.unpacked += fills
+        if self.unpacked >= BLOCK_ROWS and (self._task is None or self._task.done()):
+            self.unpacked = 0
+            self._task = asyncio.ensure_future(asyncio.to_thread(pack_file, self.path))
+
+    async def close(self) -> None:
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+
+
+def pack_file(path: Path) -> int:
+    """`pack` on its own connection; an error is logged, never raised (the report packs later)."""
+    try:
+        con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        try:
+            return pack(con, BLOCK_ROWS)
+        finally:
+            con.close()
+    except sqlite3.Error as e:
+        log.warning("%s: packing the report's columns failed (the report reads rows): %s", path, e)
+        return 0
+
+
+def read_window(path: Path, since_ts: float, block_rows: int | None = None) -> FillColumns:
     """Pack what is not packed yet (best effort), then read every fill with ts >= since_ts."""
     con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
     try:
-        pack(con, block_rows)
+        pack(con, block_rows or BLOCK_ROWS)
         con.execute("BEGIN")  # blocks and the unpacked rows from one snapshot
         try:
             return _read(con, since_ts)

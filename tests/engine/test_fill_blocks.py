@@ -49,7 +49,10 @@ async def test_a_report_from_packed_blocks_equals_the_report_from_rows(history):
         assert pack(con, block_rows=64) == 1500 // 64
     packed = await reports(history)
     assert packed == from_rows  # bit for bit: same fills, same order
-    assert from_rows["venue"]["fills"] == stored(history, "SELECT count(*) FROM fills WHERE ts >= ?")[0][0]
+    assert (
+        from_rows["venue"]["fills"]
+        == stored(history, "SELECT count(*) FROM fills WHERE ts >= ?")[0][0]
+    )
 
 
 async def test_packed_columns_hold_each_fill_of_the_window_with_its_own_labels(history):
@@ -94,7 +97,8 @@ async def test_a_changed_or_deleted_fill_is_never_reported_from_a_stale_block(hi
     )
     with sqlite3.connect(history) as con:  # e.g. a hand correction, or a tool pruning history
         con.execute(
-            "UPDATE fills SET slippage_bps = 10000 WHERE venue = ? AND fill_id = ?", (venue, fill_id)
+            "UPDATE fills SET slippage_bps = 10000 WHERE venue = ? AND fill_id = ?",
+            (venue, fill_id),
         )
         con.execute("DELETE FROM fills WHERE rowid = (SELECT max(rowid) FROM fills)")
     report = (await reports(history))["venue"]
@@ -102,3 +106,19 @@ async def test_a_changed_or_deleted_fill_is_never_reported_from_a_stale_block(hi
     assert report["fills"] == n
     assert report["total"]["mean_slippage_bps"] == pytest.approx(mean, rel=1e-12)
     assert report["total"]["mean_slippage_bps"] > 5  # the 10,000 bps fill is in it
+
+
+async def test_the_store_packs_blocks_in_the_background_as_fills_are_written(tmp_path, monkeypatch):
+    from engine.store import fill_blocks
+
+    monkeypatch.setattr(fill_blocks, "BLOCK_ROWS", 100)
+    path = tmp_path / "history.db"
+    async with Store(path) as s:
+        await seed_history(s, 1500)
+    assert blocks(path) >= 10  # packed while writing: no report has run
+    with sqlite3.connect(path) as con:
+        [(packed,)] = con.execute("SELECT coalesce(sum(rows), 0) FROM fill_blocks").fetchall()
+    assert packed % 100 == 0 and 1000 <= packed <= 1500
+    assert (await reports(path))["venue"]["fills"] == len(
+        stored(path, "SELECT 1 FROM fills WHERE ts >= ?")
+    )

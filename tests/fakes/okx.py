@@ -2,7 +2,8 @@
 batch-cancel endpoint and no cancel-all (ccxt okx: cancelOrders true, cancelAllOrders false).
 
 Reproduces: public time, SPOT instruments and a BTC-USDT book from real payloads (tests/data/
-ccxt/okx.json; the book is a WebSocket snapshot served in the REST shape, the levels are the same);
+ccxt/okx.json; the book and ticker are WebSocket messages served in the REST shape: the
+fields are the same);
 private requests signed with OK-ACCESS-KEY / -PASSPHRASE / -TIMESTAMP and OK-ACCESS-SIGN =
 base64(HMAC-SHA256(secret, timestamp + method + path[?query] + body)); OKX's
 `{"code", "msg", "data"}` envelope and its codes (50111 bad key, 50105 bad passphrase, 50113 bad
@@ -57,6 +58,7 @@ class OkxFake(LoopbackVenue):
         r.add_get("/api/v5/public/time", self.time)
         r.add_get("/api/v5/public/instruments", self.instruments_of)
         r.add_get("/api/v5/market/books", self.books)
+        r.add_get("/api/v5/market/ticker", self.ticker)
         for path, handler in {
             "asset/currencies": self.currencies,
             "account/balance": self.balance,
@@ -91,6 +93,10 @@ class OkxFake(LoopbackVenue):
             return err("51001", "Instrument ID does not exist")
         n = int(request.query.get("sz", 1))
         return ok([{"asks": book["asks"][:n], "bids": book["bids"][:n], "ts": book["ts"]}])
+
+    async def ticker(self, request: web.Request) -> web.Response:
+        t = self.data["tickers"].get(request.query.get("instId", ""))
+        return ok([t]) if t else err("51001", "Instrument ID does not exist")
 
     # -- signing -----------------------------------------------------------------------------
 

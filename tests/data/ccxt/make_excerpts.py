@@ -87,8 +87,12 @@ def okx() -> dict[str, object]:
     spot = json.loads(start["https://www.okx.com/api/v5/public/instruments?instType=SPOT"])
     spot["data"] = [i for i in spot["data"] if i["instId"] in OKX_SPOT]
     books: dict[str, object] = {}
+    tickers: dict[str, object] = {}
     with gzip.open(CAPTURES / "OKX.ws.1.0.gz", "rt") as f:
         for line in f:
+            if '"channel":"tickers"' in line and '"data"' in line:
+                frame = json.loads(line.split(": ", 1)[1])
+                tickers.setdefault(frame["arg"]["instId"], frame["data"][0])
             if '"action":"snapshot"' not in line or '"channel":"books"' not in line:
                 continue
             frame = json.loads(line.split(": ", 1)[1])
@@ -99,6 +103,7 @@ def okx() -> dict[str, object]:
     return {
         "instruments": spot,
         "books": books,
+        "tickers": {k: v for k, v in tickers.items() if k in OKX_SPOT},
         "time": static("okx", "fetchTime", "Fetch time"),
         "order": static("okx", "fetchOpenOrders", "fetch swap limit open order with take profit and stop loss"),
         "fill": static("okx", "fetchMyTrades", "Fetch spot trade"),

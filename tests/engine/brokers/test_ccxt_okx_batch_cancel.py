@@ -4,6 +4,8 @@ result read, nothing left open."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from decimal import Decimal
 
 import pytest
@@ -80,3 +82,30 @@ async def test_each_order_is_judged_by_its_own_result_in_the_batch_answer(fake):
         assert fake.batch_requests == [5]  # OKX answered code 2: partly done, sCode 51400 for one
         assert sorted(done or []) == sorted(c.client_order_id for c in kids if c is not kids[2])
         assert fake.open_count() == 0
+
+
+async def test_an_engine_kill_on_okx_closes_every_order_in_the_store(fake, make_engine, tmp_path):
+    from engine.models import Signal, Ticket
+
+    async with okx(fake) as (b, _):
+        eng = await make_engine(brokers={"okx": b})
+        bid = (await b.top_of_book("BTC/USDT")).bid
+        for i in range(8):
+            await eng.submit(
+                Ticket(
+                    "BTC/USDT", Side.BUY, Decimal("0.001"), signal=Signal(strength=0.5),
+                    algo="limit", venue="okx", limit_price=bid - 50 - i,
+                )
+            )  # fmt: skip
+        for _ in range(500):  # the legs send their children on their own tasks
+            if fake.open_count() == 8:
+                break
+            await asyncio.sleep(0.01)
+        assert fake.open_count() == 8
+        report = await eng.kill()
+        assert report.failed == () and report.cancelled == 8
+        assert fake.batch_requests == [8] and fake.open_count() == 0
+        await eng.state.store.flush()
+        with sqlite3.connect(tmp_path / "fills.db") as con:
+            statuses = [s for (s,) in con.execute("SELECT status FROM children")]
+        assert statuses == ["cancelled"] * 8
