@@ -146,13 +146,35 @@ def _coded(values: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
 
 
 def _read(con: sqlite3.Connection, since_ts: float) -> FillColumns:
+    """The window into arrays allocated once (blocks in it + unpacked rows), each block's blob
+    copied in and dropped as it is read: peak memory is the window's columns, not twice that."""
     epoch, sealed = _state(con)
-    pieces: dict[str, list[np.ndarray]] = {name: [] for name, _ in LAYOUT}
-    label_sets: list[dict[str, list[str]]] = []
-    for n, ts_min, labels, data in con.execute(
-        "SELECT rows, ts_min, labels, data FROM fill_blocks WHERE epoch = ? AND ts_max >= ?"
-        " ORDER BY first_rowid",
-        (epoch, since_ts),
+    where = "FROM fill_blocks WHERE epoch = ? AND ts_max >= ? ORDER BY first_rowid"
+    block_labels = [
+        (json.loads(labels), n)
+        for labels, n in con.execute(f"SELECT labels, rows {where}", (epoch, since_ts))
+    ]
+    tail = con.execute(
+        f"{SELECT} WHERE rowid > ? AND ts >= ? ORDER BY rowid", (sealed, since_ts)
+    ).fetchall()  # rowid order, as in the blocks: the same fills sum the same however packed
+    tail_cols = list(zip(*tail, strict=True)) if tail else []
+    tail_labels = {
+        c: _coded(tail_cols[i]) for i, c in enumerate(FLOATS + LABELS) if c in LABELS and tail
+    }
+    labels = {
+        c: sorted(
+            {x for ls, _ in block_labels for x in ls[c]} | set(tail_labels.get(c, ([], 0))[0])
+        )
+        for c in LABELS
+    }
+    index = {c: {label: i for i, label in enumerate(labels[c])} for c in LABELS}
+    size = sum(n for _, n in block_labels) + len(tail)
+    out = {name: np.empty(size, dtype=_wide(name, dtype, labels)) for name, dtype in LAYOUT}
+    pos = 0
+    for (ls, _), (n, ts_min, data) in zip(
+        block_labels,
+        con.execute(f"SELECT rows, ts_min, data {where}", (epoch, since_ts)),
+        strict=True,
     ):
         cols: dict[str, np.ndarray] = {}
         offset = 0
@@ -160,49 +182,31 @@ def _read(con: sqlite3.Connection, since_ts: float) -> FillColumns:
             cols[name] = np.frombuffer(data, dtype=dtype, count=n, offset=offset)
             offset += n * dtype.itemsize
         keep = None if ts_min >= since_ts else cols["ts"] >= since_ts
+        k = n if keep is None else int(keep.sum())
         for name, col in cols.items():
-            pieces[name].append(col if keep is None else col[keep])
-        label_sets.append(json.loads(labels))
-    tail = con.execute(
-        f"{SELECT} WHERE rowid > ? AND ts >= ? ORDER BY rowid", (sealed, since_ts)
-    ).fetchall()  # rowid order, as in the blocks: the same fills sum the same however packed
-    if tail:
-        label_sets.append(_tail_into(pieces, tail))
-    return _join(pieces, label_sets)
-
-
-def _tail_into(pieces: dict[str, list[np.ndarray]], rows: list[tuple]) -> dict[str, list[str]]:
-    """Rows not packed yet, appended as one more piece; returns their labels."""
-    cols = list(zip(*rows, strict=True))
-    labels = {}
-    for i, (name, dtype) in enumerate(LAYOUT):
+            if name in LABELS:  # the block's codes onto the window's labels
+                col = np.array([index[name][x] for x in ls[name]], dtype=out[name].dtype)[col]
+            out[name][pos : pos + k] = col if keep is None else col[keep]
+        pos += k
+    for i, (name, _) in enumerate(LAYOUT):
+        if not tail:
+            break
         if name in LABELS:
-            labels[name], codes = _coded(cols[i])
-            pieces[name].append(codes.astype(dtype))
+            own, codes = tail_labels[name]
+            remap = np.array([index[name][x] for x in own], dtype=out[name].dtype)
+            out[name][pos : pos + len(tail)] = remap[codes]
         else:
-            pieces[name].append(np.array(cols[i], dtype=dtype))
-    return labels
-
-
-def _join(
-    pieces: dict[str, list[np.ndarray]], label_sets: list[dict[str, list[str]]]
-) -> FillColumns:
-    """One array per column; each piece's codes mapped onto the sorted union of its labels."""
-    labels = {c: sorted({x for ls in label_sets for x in ls[c]}) for c in LABELS}
-    codes = {}
-    for c in LABELS:
-        index = {label: i for i, label in enumerate(labels[c])}
-        wide = np.uint16 if len(index) <= 1 << 16 else np.uint32
-        mapped = [
-            np.array([index[x] for x in ls[c]], dtype=wide)[piece]
-            for ls, piece in zip(label_sets, pieces.pop(c), strict=True)
-        ]
-        codes[c] = np.concatenate(mapped) if mapped else np.zeros(0, wide)
-    floats = {}
-    for c in FLOATS:
-        parts = pieces.pop(c)
-        floats[c] = np.concatenate(parts) if parts else np.zeros(0)
-    hour = pieces.pop("hour")
+            out[name][pos : pos + len(tail)] = tail_cols[i]
+    pos += len(tail)
+    if pos < size:  # blocks straddling the window's start: keep only what is in it
+        out = {name: col[:pos].copy() for name, col in out.items()}
     return FillColumns(
-        floats, codes, labels, np.concatenate(hour) if hour else np.zeros(0, np.uint8)
+        {c: out[c] for c in FLOATS}, {c: out[c] for c in LABELS}, labels, out["hour"]
     )
+
+
+def _wide(name: str, dtype: np.dtype, labels: dict[str, list[str]]) -> np.dtype:
+    """A text column's codes as uint16, or uint32 past 65,536 distinct labels."""
+    if name in LABELS and len(labels[name]) > 1 << 16:
+        return np.dtype(np.uint32)
+    return dtype
