@@ -18,7 +18,8 @@ from engine.quality.fill_columns import FillColumns
 from engine.store import rows as R
 from engine.store.backend import Op, by_statement
 from engine.store.errors import StoreError
-from engine.store.fill_blocks import BackgroundPacker, read_window
+from engine.store.fill_blocks import BackgroundPacker
+from engine.store.fill_window import read_window
 from engine.store.schema import pending
 
 LOCKED_WAIT_S = 15.0  # another process creating or migrating the same file at once

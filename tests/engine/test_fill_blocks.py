@@ -12,7 +12,8 @@ import pytest
 from engine.models import Fill, Side
 from engine.quality import FillMetrics, build_report
 from engine.store import Store
-from engine.store.fill_blocks import pack, read_window
+from engine.store.fill_blocks import pack
+from engine.store.fill_window import read_window
 from tests.fakes.history import T0, seed_history
 
 SINCE = T0 - 30 * 86400
