@@ -99,19 +99,29 @@ def okx() -> dict[str, object]:
             inst = frame["arg"]["instId"]
             if inst in OKX_SPOT and inst not in books:
                 snap = frame["data"][0]
-                books[inst] = {"asks": snap["asks"][:LEVELS], "bids": snap["bids"][:LEVELS], "ts": snap["ts"]}
+                books[inst] = {
+                    "asks": snap["asks"][:LEVELS],
+                    "bids": snap["bids"][:LEVELS],
+                    "ts": snap["ts"],
+                }
     return {
         "instruments": spot,
         "books": books,
         "tickers": {k: v for k, v in tickers.items() if k in OKX_SPOT},
         "time": static("okx", "fetchTime", "Fetch time"),
-        "order": static("okx", "fetchOpenOrders", "fetch swap limit open order with take profit and stop loss"),
+        "order": static(
+            "okx", "fetchOpenOrders", "fetch swap limit open order with take profit and stop loss"
+        ),
         "fill": static("okx", "fetchMyTrades", "Fetch spot trade"),
         "placed": static("okx", "createOrder", "type2 & type3 together"),
     }
 
 
 if __name__ == "__main__":
-    for name, data in (("binance_spot.json", binance()), ("kraken.json", kraken()), ("okx.json", okx())):
+    for name, data in (
+        ("binance_spot.json", binance()),
+        ("kraken.json", kraken()),
+        ("okx.json", okx()),
+    ):
         (HERE / name).write_text(json.dumps(data, indent=1) + "\n")
         print(name, (HERE / name).stat().st_size, "bytes")
