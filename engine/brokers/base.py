@@ -252,6 +252,11 @@ class Broker(ABC):
         cancels order by order)."""
         return None
 
+    async def cancel_batch(self, orders: list[ChildOrder]) -> list[str] | None:
+        """Cancel these orders in as few requests as the venue's batch-cancel endpoint allows;
+        the client ids it confirmed cancelled, or None when the venue has no such endpoint."""
+        return None
+
     @abstractmethod
     async def order_status(self, order: ChildOrder) -> OrderState: ...
 

@@ -19,6 +19,7 @@ import numpy as np
 from engine.config.store_url import StoreTarget, parse_store_url
 from engine.models import PARENT_LIVE as LIVE_PARENT_STATUSES
 from engine.models import ChildOrder, Fill, OrderStatus, ParentOrder
+from engine.quality.fill_columns import FillColumns
 from engine.quality.metrics import FillMetrics, ParentMetrics
 from engine.store import rows as R
 from engine.store.backend import Backend
@@ -287,6 +288,12 @@ class Store(LearnedFigures, SignalRows):
     ) -> list[np.ndarray]:
         """A query's result as numpy columns, without a Python object per row."""
         return await self._db.columns(sql, params, dtypes)
+
+    async def fill_window(self, since_ts: float) -> FillColumns:
+        """The report's columns of every fill from since_ts (SQLite: packed blocks, no row objects)."""
+        if not isinstance(self._db, SqliteBackend):
+            raise StoreError(f"{self._db.name}: packed fill columns are a SQLite feature")
+        return await self._db.fill_window(since_ts)
 
     @property
     def dialect(self) -> str:

@@ -17,6 +17,7 @@ from engine.brokers.base import (
     OrderState,
     VenueUnavailable,
 )
+from engine.brokers.ccxt.batch_cancel import cancel_in_batches
 from engine.brokers.ccxt.fills import FillPoller
 from engine.brokers.ccxt.parse import CLIENT_ID_PARAM, dec, state_from_order, venue_client_id
 from engine.config import VenueConfig
@@ -218,6 +219,10 @@ class CcxtOrders:
         for ids in await asyncio.gather(*(one(s) for s in symbols)):
             done += ids
         return done
+
+    async def cancel_batch(self, orders: list[ChildOrder]) -> list[str] | None:
+        """The exchange's batch-cancel endpoint (ccxt cancel_orders), where it has one."""
+        return await cancel_in_batches(self, orders)
 
     async def open_orders(self) -> list[OrderState]:
         raw = await self.call("open orders", self.exchange.fetch_open_orders)

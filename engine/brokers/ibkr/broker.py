@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from dataclasses import replace
 from decimal import Decimal
 
 from ib_async import IB, Contract, ContractDetails
@@ -74,6 +75,8 @@ class IBKRBroker(Broker):
     ) -> None:
         super().__init__(name)
         self.config = config
+        # reqGlobalCancel touches orders placed outside Tranche: native only if the trader opted in
+        self.capabilities = replace(self.capabilities, native_cancel_all=config.ibkr_global_cancel)
         self.clock: Clock = clock or LiveClock()
         self.orders = OrderBook(name, self._emit)
         self.link = IBLink(
@@ -249,9 +252,12 @@ class IBKRBroker(Broker):
             ) from None
 
     async def cancel_all(self) -> list[str] | None:
-        """One reqGlobalCancel: TWS cancels every open order of the account at once (also ones
-        placed from TWS or another client, as a kill switch must); the orders we track are awaited
-        until IB confirms them, whatever it does not confirm in time goes order by order."""
+        """With `ibkr_global_cancel` only: one reqGlobalCancel, and TWS cancels every open order
+        of the account at once, also ones placed from TWS or another program (so the trader must
+        opt in); the orders we track are awaited until IB confirms them, whatever it does not
+        confirm in time goes order by order. Without it: None, Tranche's orders one by one."""
+        if not self.config.ibkr_global_cancel:
+            return None
         ib = self.link.broker()
         live = self.orders.live()
         for t in live:
