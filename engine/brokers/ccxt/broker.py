@@ -32,6 +32,7 @@ from engine.brokers.ccxt.errors import (
 )
 from engine.brokers.ccxt.exchange import make_exchange
 from engine.brokers.ccxt.fills import FillPoller
+from engine.brokers.ccxt.native import native_capabilities
 from engine.brokers.ccxt.orders import CcxtOrders
 from engine.brokers.ccxt.parse import (
     dec,
@@ -112,6 +113,9 @@ class CcxtBroker(CcxtOrders, Broker):
         """Load markets (syncing time with the venue), then start polling for fills."""
         await self.call("connect", self.exchange.load_markets)
         self._index_markets()
+        configured = [m for s in (self.venue.symbols or []) if (m := self._lookup(s)) is not None]
+        markets = configured or list((self.exchange.markets or {}).values())
+        self.capabilities = native_capabilities(type(self).capabilities, self.exchange, markets)
         await self.streams.start()
         await self.dead_man_switch.start()
         if self.poll_interval_s > 0 and self._poll_task is None:
