@@ -137,6 +137,7 @@ class RequestHandlers:
                 error_msg(order_id, 200, "No security definition has been found for the request")
             )
             return
+        aux, oca, display, oca_type = f[20], f[22], f[31], f[46]  # layout: ib-async placeOrder
         key = (s.client_id, order_id)
         if key in self.orders and not self.orders[key].done:  # a modification
             o = self.orders[key]
@@ -157,6 +158,10 @@ class RequestHandlers:
                 tif or "DAY",
                 account or self.account,
                 ref,
+                aux_price=float(aux) if aux else 0.0,
+                oca_group=oca,
+                oca_type=int(oca_type or 0),
+                display_size=int(float(display or 0)),
             )
             self.orders[key] = o
         if self.reject_reason is not None:

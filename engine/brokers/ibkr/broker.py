@@ -62,6 +62,8 @@ class IBKRBroker(Broker):
         market_data_streaming=True,
         post_only=False,
         ioc=True,
+        native_iceberg=True,  # Order.displaySize
+        native_oco=True,  # an OCA group (ocaGroup, ocaType 1) of a stop-limit and a limit
     )
 
     def __init__(
@@ -212,6 +214,10 @@ class IBKRBroker(Broker):
                 f"no acknowledgement from {self.link.where} yet",
             )
         return Ack(str(tracked.order_id), tracked.status, tracked.reason)
+
+    async def submit_oco(self, legs: tuple[ChildOrder, ...]) -> list[Ack]:
+        """Each leg placed with the same ocaGroup: IB cancels the others when one fills."""
+        return [await self.submit(leg) for leg in legs]
 
     def _would_cross(self, order: ChildOrder) -> str:
         """IB has no post-only flag for stocks: refuse a post-only limit that the last quote says would take."""
