@@ -33,7 +33,9 @@ class ExitPair:
     take_profit: Decimal | None
     status: ExitStatus = ExitStatus.ARMED
     reason: str = ""
-    exit_parent: str = ""  # the parent that executed the exit, once fired
+    exit_parent: str = ""  # the parent that executed the exit (native: placed it)
+    path: str = "emulated"  # "native": the venue holds both legs as its own OCO
+    legs: tuple[str, ...] = ()  # native: the legs' client order ids (stop, then take-profit)
 
     def triggered(self, q: Quote) -> ExitStatus | None:
         """Which leg the quote goes through: the price the exit would trade at (bid for a sell)."""
@@ -65,6 +67,8 @@ class ExitPair:
             "status": self.status.value,
             "reason": self.reason,
             "exit_parent": self.exit_parent,
+            "path": self.path,
+            "legs": list(self.legs),
         }
 
     @classmethod
@@ -82,4 +86,6 @@ class ExitPair:
             ExitStatus(d["status"]),
             d.get("reason", ""),
             d.get("exit_parent", ""),
+            d.get("path", "emulated"),
+            tuple(d.get("legs") or ()),
         )

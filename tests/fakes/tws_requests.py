@@ -171,8 +171,12 @@ class RequestHandlers:
             return
         o.status = "Submitted"
         s.send(open_order_msg(o) + order_status_msg(o))
-        if order_type == "MKT":  # marketable at once: fills in full at the far touch
-            self.fill(o, o.remaining, c.ask if action == "BUY" else c.bid)
+        far = c.ask if action == "BUY" else c.bid
+        marketable = self.take_marketable_limits and order_type == "LMT" and o.limit_price is not None and (
+            o.limit_price >= far if action == "BUY" else o.limit_price <= far
+        )
+        if order_type == "MKT" or marketable:  # takes at once: fills in full at the far touch
+            self.fill(o, o.remaining, far)
 
     def _cancel(self: FakeTWS, s: Session, order_id: int) -> None:
         o = self.orders.get((s.client_id, order_id))

@@ -87,6 +87,7 @@ class FakeTWS(RequestHandlers, MarketDataHandlers):
         self.host = "127.0.0.1"
         self.port = 0
         self.reject_reason: str | None = None
+        self.take_marketable_limits = False  # True: a limit through the touch fills there at once
         self.silent = False  # accept the socket, never answer: a hung gateway
         self._server: asyncio.base_events.Server | None = None
         self._perm_ids = itertools.count(900_000_001)
