@@ -5,7 +5,9 @@ match takes at most what is shown, then the next piece is shown (ICEBERG_PARTS: 
 pieces, else -1013). OCO (`POST /api/v3/orderList/oco`): a LIMIT_MAKER and a STOP_LOSS_LIMIT
 leg with Binance's price rule (sell: limit above the last price, stop below; buy mirrored);
 the stop leg rests off the book until a print reaches its stop; a fill of either leg expires
-the other (status EXPIRED), and cancelling either leg cancels the list.
+the other (status EXPIRED), and cancelling either leg cancels the list. Public trades
+(`GET /api/v3/aggTrades`, by fromId or startTime/endTime): every print a test makes and every
+execution of ours, as the venue's public tape shows them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,31 @@ class BinanceNativeFake(BinanceSpotFake):
         super().__init__(*args, **kwargs)
         self.lists: dict[int, list[int]] = {}  # orderListId -> its orders' ids
         self._list_ids = itertools.count(1001)
+        self.tape: list[dict[str, Any]] = []  # public aggregate trades, oldest first
+        self._agg_ids = itertools.count(26129)
         self.app.router.add_post("/api/v3/orderList/oco", self.signed(self.new_oco))
+        self.app.router.add_get("/api/v3/aggTrades", self.agg_trades)
+
+    # -- public trades -------------------------------------------------------------------------
+    def public_print(self, symbol: str, qty: Decimal, price: Decimal, buyer_maker: bool) -> None:
+        tid = next(self._agg_ids)
+        self.tape.append(
+            {"s": symbol, "a": tid, "p": f"{price:.8f}", "q": f"{qty:.8f}", "f": tid, "l": tid,
+             "T": self.now_ms(), "m": buyer_maker, "M": True}
+        )  # fmt: skip
+
+    async def agg_trades(self, request: web.Request) -> web.Response:
+        q = request.query
+        if self._book(q.get("symbol", "")) is None:
+            return _err(-1121, "Invalid symbol.")
+        rows = [t for t in self.tape if t["s"] == q["symbol"]]
+        if "fromId" in q:
+            rows = [t for t in rows if t["a"] >= int(q["fromId"])]
+        if "startTime" in q:
+            rows = [t for t in rows if int(q["startTime"]) <= t["T"] <= int(q.get("endTime", 2**62))]
+        limit = min(int(q.get("limit", 500)), 1000)
+        rows = rows[:limit] if ("fromId" in q or "startTime" in q) else rows[-limit:]
+        return json_response([{k: v for k, v in t.items() if k != "s"} for t in rows])
 
     # -- public depth: only what an iceberg shows -----------------------------------------
     def visible(self, o: Order) -> Decimal:
@@ -163,15 +189,19 @@ class BinanceNativeFake(BinanceSpotFake):
         shown = Decimal(o.raw.get("icebergQty") or "0")
         assert shown <= 0 or Decimal(qty) <= self.visible(o), "a match takes only what is shown"
         trade = super().fill(client_order_id, qty, price, maker=maker)
+        self.public_print(o.raw["symbol"], Decimal(qty), Decimal(price), o.raw["side"] == "BUY" and maker)
         for other in self.siblings(o):
             if other.open:
                 other.raw["status"] = "EXPIRED"
         return trade
 
-    def print_trade(self, symbol: str, price: Decimal | str) -> list[dict[str, Any]]:
-        """A public trade at `price`: it triggers stop legs it reaches (filled at their limit or
-        better, here the print) and fills LIMIT_MAKER legs it goes through; returns our trades."""
+    def print_trade(
+        self, symbol: str, price: Decimal | str, qty: Decimal | str = "0.5"
+    ) -> list[dict[str, Any]]:
+        """Others trade `qty` at `price` (on the public tape): it triggers stop legs it reaches
+        (filled at the print) and fills LIMIT_MAKER legs it goes through; returns our trades."""
         px, done = Decimal(price), []
+        self.public_print(symbol, Decimal(qty), px, False)
         for o in list(self.orders.values()):
             r = o.raw
             if r["symbol"] != symbol or not o.open:

@@ -39,6 +39,7 @@ from engine.brokers.ccxt.parse import (
     instrument_from_market,
 )
 from engine.brokers.ccxt.streams import StreamedBook, VenueStreams
+from engine.brokers.ccxt.tape import PublicTape
 from engine.clock import Clock, LiveClock
 from engine.config import ConfigError, Settings, VenueConfig
 from engine.models import (
@@ -100,6 +101,7 @@ class CcxtBroker(CcxtOrders, Broker):
         self._instruments: dict[str, Instrument] = {}
         self._marks: dict[str, Decimal] = {}
         self.fills = FillPoller(self)
+        self.tape = PublicTape(self)
         self.streams = VenueStreams(self, enabled=streaming, stale_s=venue.stream_stale_s)
         self.dead_man_switch = DeadManSwitch(self, venue.dead_man_s, venue.dead_man_via)
         self._poll_task: asyncio.Task[None] | None = None
@@ -308,6 +310,10 @@ class CcxtBroker(CcxtOrders, Broker):
     def ccxt_symbols(self) -> list[str]:
         return sorted(set(self._symbols.values()))
 
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' volume on the public tape since the first ask (engine/brokers/ccxt/tape.py)."""
+        return await self.tape.others(self.ccxt_symbol(symbol))
+
     async def adv(self, symbol: str) -> Decimal | None:
         """The 24-hour base volume from the venue's ticker."""
         t = await self.call(
@@ -359,6 +365,9 @@ class CcxtBroker(CcxtOrders, Broker):
         )
 
     def emit_update(self, update: OrderUpdate) -> None:
+        f = update.fill
+        if f is not None and f.symbol in self._symbols:  # the public tape shows it too
+            self.tape.own_fill(self._symbols[f.symbol], f.quantity, int(f.ts * 1000))
         self._emit(update)
 
 
