@@ -100,6 +100,15 @@ class RequestHandlers:
             for o in self.orders.values():
                 if not o.done:
                     self.cancel_by_venue(o)
+        elif msg == 97:  # reqTickByTickData(reqId, contract(12), tickType, numberOfTicks, ignoreSize)
+            req, con_id, tick_type = int(f[1]), int(f[2] or 0), f[14]
+            c = next((c for c in self.contracts.values() if c.con_id == con_id or c.symbol == f[3]), None)
+            if c is None:
+                s.send(error_msg(req, 200, "No security definition has been found for the request"))
+            elif tick_type == "AllLast":
+                s.all_last[req] = c
+        elif msg == 98:  # cancelTickByTickData(reqId)
+            s.all_last.pop(int(f[1]), None)
         elif msg == 49:  # reqCurrentTime
             s.send(frame(49, 1, int(time.time())))
         return True

@@ -53,6 +53,7 @@ class Session:
     summary_req: int | None = None
     received: list[list[str]] = field(default_factory=list)
     market_data: dict[int, FakeContract] = field(default_factory=dict)  # streaming, by reqId
+    all_last: dict[int, FakeContract] = field(default_factory=dict)  # tick-by-tick AllLast, by reqId
 
     def send(self, data: bytes) -> None:
         if not self.writer.is_closing():
@@ -196,6 +197,7 @@ class FakeTWS(RequestHandlers, MarketDataHandlers):
             liquidity,
         )
         o.exec_ids.append(e.exec_id)
+        self.tape_print(o.contract.symbol, price, qty)  # our execution is on the public tape
         self._oca_fired(o)
         self.executions.append(e)
         sign = 1 if o.action == "BUY" else -1
@@ -229,9 +231,17 @@ class FakeTWS(RequestHandlers, MarketDataHandlers):
             if other is not o and other.oca_group == o.oca_group and not other.done:
                 self.cancel_by_venue(other, "Order Canceled - reason: OCA group")
 
-    def print_trade(self, symbol: str, price: float) -> list[FakeExecution]:
-        """A public print at `price`: stop-limits it reaches trigger and fill (at the print, within
-        their limit); resting limits it goes through fill at their price."""
+    def tape_print(self, symbol: str, price: float, size: float) -> None:
+        """One trade on the tape: a tickByTick AllLast (type 2) to every subscriber of the symbol."""
+        for s in self.sessions:
+            for req, c in s.all_last.items():
+                if c.symbol == symbol:
+                    s.send(frame(99, req, 2, int(time.time()), price, size, 0, "NASDAQ", ""))
+
+    def print_trade(self, symbol: str, price: float, size: float = 100) -> list[FakeExecution]:
+        """Others trade `size` at `price` (on the tape): stop-limits it reaches trigger and fill
+        (at the print, within their limit); resting limits it goes through fill at their price."""
+        self.tape_print(symbol, price, size)
         done = []
         for o in list(self.orders.values()):
             if o.done or o.contract.symbol != symbol:

@@ -26,6 +26,7 @@ from engine.brokers.base import (
     Health,
     OrderNotFound,
     OrderState,
+    OrderUpdate,
     UnknownSymbol,
     VenueUnavailable,
 )
@@ -34,6 +35,7 @@ from engine.brokers.ibkr.mapping import engine_status, ib_order, stock_contract,
 from engine.brokers.ibkr.market_data import MarketData
 from engine.brokers.ibkr.orders import OrderBook
 from engine.brokers.ibkr.session import ClientIds
+from engine.brokers.ibkr.trade_tape import TradeTape
 from engine.clock import Clock, LiveClock
 from engine.config import BrokerConfig
 from engine.models import (
@@ -77,7 +79,7 @@ class IBKRBroker(Broker):
         super().__init__(name)
         self.config = config
         self.clock: Clock = clock or LiveClock()
-        self.orders = OrderBook(name, self._emit)
+        self.orders = OrderBook(name, self._emit_fill_aware)
         self.link = IBLink(
             name,
             config,
@@ -87,6 +89,7 @@ class IBKRBroker(Broker):
             on_data_open=self._wire_data,
         )
         self.market = MarketData(name, self.link, self.clock, self._emit_quote, self._emit_feed)
+        self.tape = TradeTape(self.link)
         self._contracts: dict[str, tuple[Contract, ContractDetails]] = {}
         self._quotes: dict[str, Quote] = {}  # the last quote per symbol: post-only checks
 
@@ -110,7 +113,18 @@ class IBKRBroker(Broker):
         """Raises VenueUnavailable naming host:port and the reason if IB is not there within the timeout."""
         await self.link.open()
 
+    def _emit_fill_aware(self, update: OrderUpdate) -> None:
+        if update.fill is not None:  # our print is on the tape too: not others' volume
+            self.tape.own_fill(update.fill.symbol, update.fill.quantity, update.fill.ts)
+        self._emit(update)
+
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' volume from tick-by-tick AllLast since the first ask (ibkr/trade_tape.py)."""
+        contract, _ = await self._contract(symbol)
+        return self.tape.others(symbol, contract, self.clock.now())
+
     async def close(self) -> None:
+        self.tape.close()
         self.market.close()  # cancelMktData while the data connection is still open
         await self.link.close()
 

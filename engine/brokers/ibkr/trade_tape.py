@@ -1,0 +1,65 @@
+"""Others' traded volume on IB since we started watching: tick-by-tick AllLast trades, less ours.
+
+POV and the arrival cap read differences of this running total. The first ask for a symbol
+subscribes `reqTickByTickData(contract, "AllLast")` on the data connection (every print, odd lots
+included, each with its own size: IB's `volume` tick is in round lots and its snapshot lags); the
+sizes of the prints that arrive afterwards are summed. Our own executions print on the tape too,
+so the quantity of our fills since the subscription is taken off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ib_async import Contract, Ticker, TickByTickAllLast
+
+from engine.brokers.ibkr.link import IBLink
+from engine.brokers.ibkr.mapping import to_decimal
+
+
+@dataclass
+class _Tape:
+    ticker: Ticker
+    start_ts: float
+    public: Decimal = Decimal(0)
+    own: Decimal = Decimal(0)
+
+
+class TradeTape:
+    """One tick-by-tick subscription and running total per symbol."""
+
+    def __init__(self, link: IBLink) -> None:
+        self.link = link
+        self._tapes: dict[str, _Tape] = {}
+
+    def others(self, symbol: str, contract: Contract, now: float) -> Decimal:
+        tape = self._tapes.get(symbol)
+        if tape is None:
+            ticker = self.link.data().reqTickByTickData(contract, "AllLast")
+            tape = self._tapes[symbol] = _Tape(ticker, now)
+            ticker.updateEvent += lambda t, tape=tape: _add(tape, t)
+            return Decimal(0)
+        return max(Decimal(0), tape.public - tape.own)
+
+    def own_fill(self, symbol: str, quantity: Decimal, ts: float) -> None:
+        """One of our executions: the tape shows it too, so it is not others' volume."""
+        tape = self._tapes.get(symbol)
+        # IB stamps executions to the second: one in the subscription's first second counts as
+        # ours (others' volume understated a little: POV stays under its cap, never over)
+        if tape is not None and ts >= tape.start_ts - 1.0:
+            tape.own += quantity
+
+    def close(self) -> None:
+        for tape in self._tapes.values():
+            try:
+                self.link.data().cancelTickByTickData(tape.ticker.contract, "AllLast")
+            except Exception:  # the data connection is gone: nothing to cancel
+                break
+        self._tapes.clear()
+
+
+def _add(tape: _Tape, ticker: Ticker) -> None:
+    for tick in ticker.tickByTicks:
+        if isinstance(tick, TickByTickAllLast) and tick.size == tick.size and tick.size > 0:
+            tape.public += to_decimal(tick.size)
