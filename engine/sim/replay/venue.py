@@ -43,6 +43,7 @@ from engine.sim.replay.market import ReplayMarket, iso
 from engine.sim.replay.matching import marketable, walk
 from engine.sim.replay.queue import Resting
 from engine.sim.replay.spec import VenueSpec
+from engine.sim.replay.tape import PrintTape
 
 FEE_Q = Decimal("0.00000001")
 
@@ -78,6 +79,7 @@ class ReplayVenue(Broker):
         self._maker = Decimal(str(spec.maker_bps)) / 10000
         self._taker = Decimal(str(spec.taker_bps)) / 10000
         self.feed.feed_latency_s = self.feed_latency_s = spec.feed_latency_s
+        self._tape: PrintTape | None = None  # built at POV's first ask
 
     # -- connection and market data -------------------------------------------------------
     async def connect(self) -> None:
@@ -119,6 +121,14 @@ class ReplayVenue(Broker):
         return (Decimal(lots) * Decimal(86400) / Decimal(str(round(secs, 3)))).quantize(
             Decimal(1)
         ) * self.lot or None
+
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' volume: the recording's prints up to now, as its feed shows them (one feed
+        latency late, like its quotes)."""
+        self._check(symbol)
+        if self._tape is None:
+            self._tape = PrintTape(self.feed.rec)
+        return Decimal(self._tape.lots_until(self._sync() - self.feed_latency_s)) * self.lot
 
     def _sync(self) -> float:
         now = self.clock.now()
