@@ -51,4 +51,8 @@ def build_replay_venues(settings: Settings, clock: Clock) -> dict[str, Broker]:
     market = build_replay_market(settings, clock)
     specs = venue_specs([f.rec for f in market.feeds], settings.replay)
     cash: Decimal = settings.sim.starting_cash
-    return {s.name: ReplayVenue(s, market, i, cash=cash) for i, s in enumerate(specs)}
+    venues = {s.name: ReplayVenue(s, market, i, cash=cash) for i, s in enumerate(specs)}
+    for v in venues.values():  # no impact fit of its own yet: the estimate's configured one
+        v.impact_y = settings.router.estimate_impact_y
+        v.default_vol = settings.router.estimate_vol_daily
+    return dict(venues)
