@@ -18,6 +18,7 @@ from engine.algos.base import LegState
 from engine.algos.guardrail import Guardrail
 from engine.api import ExecutionReport, Plan, Preview
 from engine.brokers.base import Broker, VenueUnavailable
+from engine.brokers.native import OCA_GROUP
 from engine.clock import Clock
 from engine.config import Settings
 from engine.events import Event, EventBus, KillReport, ParentCompleted, VenueStateChanged
@@ -25,7 +26,6 @@ from engine.execution import reports, views
 from engine.execution.control import KillSwitch
 from engine.execution.desk import ChildDesk
 from engine.execution.exit_pair import ExitPair
-from engine.brokers.native import OCA_GROUP
 from engine.execution.exits import ExitDesk
 from engine.execution.guardrail import restore_switch_off, wire_guardrail
 from engine.execution.journal import Journal
@@ -91,7 +91,9 @@ class Engine:
         self.desk = ChildDesk(s, self.status, self.journal)
         self.launcher = Launcher(s, self.desk)
         self.kill_switch = KillSwitch(s, self.desk, self.status)
-        self.exits = ExitDesk(s, self.submit, self.desk, self.journal)  # OCO exits: native or emulated
+        self.exits = ExitDesk(
+            s, self.submit, self.desk, self.journal
+        )  # OCO exits: native or emulated
         self.modes = TradingModes(s, self.status, self.kill_switch, self.submit)
         self._sweeps: set[asyncio.Task[object]] = set()
         wire_guardrail(s)

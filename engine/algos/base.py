@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from engine.algos.guardrail import Guardrail
-from engine.brokers.base import Capabilities
 from engine.algos.slicing import twap_slices
+from engine.brokers.base import Capabilities
 from engine.clock import Clock
 from engine.config import Settings
 from engine.models import ChildOrder, Instrument, OrderType, ParentOrder, Quote, Side, TimeInForce

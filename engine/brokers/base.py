@@ -83,7 +83,9 @@ class Capabilities:
     post_only: bool = False
     ioc: bool = True
     simulated: bool = False
-    native_iceberg: bool = False  # a resting order shows only a display quantity (icebergQty, displaySize)
+    native_iceberg: bool = (
+        False  # a resting order shows only a display quantity (icebergQty, displaySize)
+    )
     native_oco: bool = False  # a stop-loss / take-profit pair one fill of which cancels the other
 
 

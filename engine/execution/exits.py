@@ -76,7 +76,10 @@ class ExitDesk:
             if why:
                 how = f" (emulated: {venue} refused the native OCO: {why})"
             else:
-                pair.path, how = "native", f" (native OCO at {venue}: holds with this process closed)"
+                pair.path, how = (
+                    "native",
+                    f" (native OCO at {venue}: holds with this process closed)",
+                )
         await self._journal(pair)
         self._arm(pair)
         s.log(

@@ -38,7 +38,9 @@ def stop_limit(pair: ExitPair, slippage_pct: float, tick: Decimal) -> Decimal:
     """The worst price the stop leg may execute at once triggered, on the tick, away from the stop."""
     off = pair.stop_price * Decimal(repr(slippage_pct)) / 100
     px = pair.stop_price - off if pair.side is Side.SELL else pair.stop_price + off
-    steps = (px / tick).to_integral_value(rounding="ROUND_FLOOR" if pair.side is Side.SELL else "ROUND_CEILING")
+    steps = (px / tick).to_integral_value(
+        rounding="ROUND_FLOOR" if pair.side is Side.SELL else "ROUND_CEILING"
+    )
     return steps * tick if tick > 0 else px
 
 
@@ -91,7 +93,10 @@ async def place(state: EngineState, desk: ChildDesk, journal: Journal, pair: Exi
             s.brokers[pair.venue].submit_oco(tuple(legs)), s.settings.broker.submit_timeout_s
         )
     except (BrokerError, TimeoutError) as e:
-        why = getattr(e, "message", "") or f"no answer within {s.settings.broker.submit_timeout_s:g} s"
+        why = (
+            getattr(e, "message", "")
+            or f"no answer within {s.settings.broker.submit_timeout_s:g} s"
+        )
         for c in legs:
             with contextlib.suppress(BrokerError):  # a timed-out list may have arrived: never rest
                 await s.brokers[pair.venue].cancel(c)
@@ -103,7 +108,11 @@ async def place(state: EngineState, desk: ChildDesk, journal: Journal, pair: Exi
         return why
     for c, ack in zip(legs, acks, strict=True):
         c.venue_order_id = ack.venue_order_id
-        transition(c, OrderStatus.REJECTED if ack.status is OrderStatus.REJECTED else OrderStatus.SUBMITTED, ack.reason)
+        transition(
+            c,
+            OrderStatus.REJECTED if ack.status is OrderStatus.REJECTED else OrderStatus.SUBMITTED,
+            ack.reason,
+        )
         for upd in s.early.pop(c.client_order_id, []):
             desk.apply_update(c, upd)
         desk.child_changed(c)
@@ -120,10 +129,16 @@ async def watch(state: EngineState, desk: ChildDesk, pair: ExitPair) -> ExitStat
     while pair.status is ExitStatus.ARMED:
         fired = next((c for c in legs if c.filled_qty > 0), None)
         if fired is not None:
-            return ExitStatus.TOOK_PROFIT if terms(fired).exit_leg is ExitLeg.TAKE_PROFIT else ExitStatus.STOPPED_OUT
+            return (
+                ExitStatus.TOOK_PROFIT
+                if terms(fired).exit_leg is ExitLeg.TAKE_PROFIT
+                else ExitStatus.STOPPED_OUT
+            )
         if legs and all(c.status.is_terminal for c in legs):
             return None
-        waits = [asyncio.ensure_future(s.child_event(c.client_order_id).wait()) for c in legs]
+        waits: list[asyncio.Future[object]] = [
+            asyncio.ensure_future(s.child_event(c.client_order_id).wait()) for c in legs
+        ]
         waits.append(asyncio.ensure_future(s.clock.sleep(NATIVE_POLL_S)))
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
@@ -144,7 +159,9 @@ async def refresh(state: EngineState, desk: ChildDesk, c: ChildOrder) -> None:
         for f in found.fills:
             desk.apply_update(c, OrderUpdate(c.client_order_id, found.status, f))
         if found.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED) and c.status.is_open:
-            desk.apply_update(c, OrderUpdate(c.client_order_id, OrderStatus.CANCELLED, None, found.reason))
+            desk.apply_update(
+                c, OrderUpdate(c.client_order_id, OrderStatus.CANCELLED, None, found.reason)
+            )
         desk.child_changed(c)
 
 
@@ -157,7 +174,10 @@ async def settle(state: EngineState, desk: ChildDesk, pair: ExitPair) -> None:
         if c.filled_qty == 0 and c.status.is_open:
             await refresh(s, desk, c)
             if c.status.is_open:
-                s.log("warning", f"{c.client_order_id}: {c.venue} left the other OCO leg resting; cancelling it")
+                s.log(
+                    "warning",
+                    f"{c.client_order_id}: {c.venue} left the other OCO leg resting; cancelling it",
+                )
                 await desk.cancel_child(c, "the other OCO leg filled")
     parent = s.parents.get(pair.exit_parent)
     if parent is not None and all(not c.status.is_open for c in legs):

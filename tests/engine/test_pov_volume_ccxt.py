@@ -34,7 +34,10 @@ async def test_volume_counts_prints_after_the_first_ask_only_and_every_page(fake
     px = fake.last_price("BTCUSDT")
     for _ in range(3):
         fake.print_trade("BTCUSDT", px, "1")  # before we watch: not counted
-    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (b, _):
+    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (
+        b,
+        _,
+    ):
         assert await b.traded_volume("BTCUSDT") == 0
         for _ in range(PAGE + 5):  # more than one page of aggTrades
             fake.print_trade("BTCUSDT", px, "0.01")
@@ -43,7 +46,10 @@ async def test_volume_counts_prints_after_the_first_ask_only_and_every_page(fake
 
 
 async def test_our_own_executions_on_the_public_tape_are_not_others_volume(fake):
-    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (b, _):
+    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (
+        b,
+        _,
+    ):
         assert await b.traded_volume("BTCUSDT") == 0
         fake.print_trade("BTCUSDT", fake.last_price("BTCUSDT"), "0.30")
         from tests.engine.brokers.test_ccxt_native import order
@@ -64,7 +70,9 @@ async def test_pov_on_a_ccxt_venue_participates_from_its_trade_feed_never_above_
     s = s.model_copy(
         update={
             "algos": s.algos.model_copy(update={"pov_check_s": 0.1}),
-            "router": s.router.model_copy(update={"twap_num_slices": 3, "twap_interval_seconds": 1.0}),
+            "router": s.router.model_copy(
+                update={"twap_num_slices": 3, "twap_interval_seconds": 1.0}
+            ),
         }
     )
     eng = build_engine(s, clock=LiveClock(), db_path=tmp_path / "f.db", brokers={"binance": broker})

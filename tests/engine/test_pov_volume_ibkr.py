@@ -37,7 +37,9 @@ async def test_pov_on_ib_participates_from_the_tape_never_above_the_cap(tmp_path
     s = s.model_copy(
         update={
             "algos": s.algos.model_copy(update={"pov_check_s": 0.1}),
-            "router": s.router.model_copy(update={"twap_num_slices": 3, "twap_interval_seconds": 1.0}),
+            "router": s.router.model_copy(
+                update={"twap_num_slices": 3, "twap_interval_seconds": 1.0}
+            ),
         }
     )
     eng = build_engine(s, clock=LiveClock(), db_path=tmp_path / "f.db", brokers={"IBKR": broker})

@@ -49,7 +49,9 @@ class BinanceNativeFake(BinanceSpotFake):
         if "fromId" in q:
             rows = [t for t in rows if t["a"] >= int(q["fromId"])]
         if "startTime" in q:
-            rows = [t for t in rows if int(q["startTime"]) <= t["T"] <= int(q.get("endTime", 2**62))]
+            rows = [
+                t for t in rows if int(q["startTime"]) <= t["T"] <= int(q.get("endTime", 2**62))
+            ]
         limit = min(int(q.get("limit", 500)), 1000)
         rows = rows[:limit] if ("fromId" in q or "startTime" in q) else rows[-limit:]
         return json_response([{k: v for k, v in t.items() if k != "s"} for t in rows])
@@ -78,7 +80,9 @@ class BinanceNativeFake(BinanceSpotFake):
                 levels[side][px] = levels[side].get(px, Decimal(0)) + q
         n = int(request.query.get("limit", 100))
         out = {
-            side: [[f"{p:.8f}", f"{q:.8f}"] for p, q in sorted(lv.items(), reverse=side == "bids")][:n]
+            side: [[f"{p:.8f}", f"{q:.8f}"] for p, q in sorted(lv.items(), reverse=side == "bids")][
+                :n
+            ]
             for side, lv in levels.items()
         }
         return json_response({"lastUpdateId": book["lastUpdateId"], **out})
@@ -90,7 +94,9 @@ class BinanceNativeFake(BinanceSpotFake):
             if refused is not None:
                 return refused
         if p.get("type") in ("STOP_LOSS_LIMIT", "STOP_LOSS") and "stopPrice" not in p:
-            return _err(-1102, "Mandatory parameter 'stopPrice' was not sent, was empty/null, or malformed.")
+            return _err(
+                -1102, "Mandatory parameter 'stopPrice' was not sent, was empty/null, or malformed."
+            )
         resp = await super().new_order(p)
         o = self.find({"origClientOrderId": p.get("newClientOrderId", "")})
         if o is not None:
@@ -117,13 +123,21 @@ class BinanceNativeFake(BinanceSpotFake):
             return _err(-1121, "Invalid symbol.")
         if not market.get("ocoAllowed"):
             return _err(-1013, "OCO orders are not supported for this symbol.")
-        legs = {w: {k[len(w):]: v for k, v in p.items() if k.startswith(w)} for w in ("above", "below")}
+        legs = {
+            w: {k[len(w) :]: v for k, v in p.items() if k.startswith(w)} for w in ("above", "below")
+        }
         types = (legs["above"].get("Type"), legs["below"].get("Type"))
-        want = ("LIMIT_MAKER", "STOP_LOSS_LIMIT") if side == "SELL" else ("STOP_LOSS_LIMIT", "LIMIT_MAKER")
+        want = (
+            ("LIMIT_MAKER", "STOP_LOSS_LIMIT")
+            if side == "SELL"
+            else ("STOP_LOSS_LIMIT", "LIMIT_MAKER")
+        )
         if types != want:
             return _err(-1106, f"Unsupported above/below types {types} for a {side} OCO.")
         last = self.last_price(sym)
-        take, stop = (legs["above"], legs["below"]) if side == "SELL" else (legs["below"], legs["above"])
+        take, stop = (
+            (legs["above"], legs["below"]) if side == "SELL" else (legs["below"], legs["above"])
+        )
         take_px, stop_px = Decimal(take["Price"]), Decimal(stop["StopPrice"])
         ok = take_px > last > stop_px if side == "SELL" else take_px < last < stop_px
         if not ok:
@@ -185,11 +199,15 @@ class BinanceNativeFake(BinanceSpotFake):
     ) -> dict[str, Any]:
         """As the base fake; an iceberg gives at most its shown piece to one match, and a fill
         of an OCO leg expires the other leg."""
-        o = next(o for o in reversed(self.orders.values()) if o.raw["clientOrderId"] == client_order_id)
+        o = next(
+            o for o in reversed(self.orders.values()) if o.raw["clientOrderId"] == client_order_id
+        )
         shown = Decimal(o.raw.get("icebergQty") or "0")
         assert shown <= 0 or Decimal(qty) <= self.visible(o), "a match takes only what is shown"
         trade = super().fill(client_order_id, qty, price, maker=maker)
-        self.public_print(o.raw["symbol"], Decimal(qty), Decimal(price), o.raw["side"] == "BUY" and maker)
+        self.public_print(
+            o.raw["symbol"], Decimal(qty), Decimal(price), o.raw["side"] == "BUY" and maker
+        )
         for other in self.siblings(o):
             if other.open:
                 other.raw["status"] = "EXPIRED"

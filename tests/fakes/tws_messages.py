@@ -95,7 +95,13 @@ def _order_values(o: FakeOrder) -> dict[str, Field]:
             "orderRef": o.order_ref,
             "permId": o.perm_id,
         },
-        **{"outsideRth": 0, "hidden": 0, "exemptCode": -1, "ocaType": o.oca_type or 3, "status": o.status},
+        **{
+            "outsideRth": 0,
+            "hidden": 0,
+            "exemptCode": -1,
+            "ocaType": o.oca_type or 3,
+            "status": o.status,
+        },
     }
 
 

@@ -100,9 +100,13 @@ class RequestHandlers:
             for o in self.orders.values():
                 if not o.done:
                     self.cancel_by_venue(o)
-        elif msg == 97:  # reqTickByTickData(reqId, contract(12), tickType, numberOfTicks, ignoreSize)
+        elif (
+            msg == 97
+        ):  # reqTickByTickData(reqId, contract(12), tickType, numberOfTicks, ignoreSize)
             req, con_id, tick_type = int(f[1]), int(f[2] or 0), f[14]
-            c = next((c for c in self.contracts.values() if c.con_id == con_id or c.symbol == f[3]), None)
+            c = next(
+                (c for c in self.contracts.values() if c.con_id == con_id or c.symbol == f[3]), None
+            )
             if c is None:
                 s.send(error_msg(req, 200, "No security definition has been found for the request"))
             elif tick_type == "AllLast":
@@ -181,8 +185,11 @@ class RequestHandlers:
         o.status = "Submitted"
         s.send(open_order_msg(o) + order_status_msg(o))
         far = c.ask if action == "BUY" else c.bid
-        marketable = self.take_marketable_limits and order_type == "LMT" and o.limit_price is not None and (
-            o.limit_price >= far if action == "BUY" else o.limit_price <= far
+        marketable = (
+            self.take_marketable_limits
+            and order_type == "LMT"
+            and o.limit_price is not None
+            and (o.limit_price >= far if action == "BUY" else o.limit_price <= far)
         )
         if order_type == "MKT" or marketable:  # takes at once: fills in full at the far touch
             self.fill(o, o.remaining, far)

@@ -53,7 +53,9 @@ class Session:
     summary_req: int | None = None
     received: list[list[str]] = field(default_factory=list)
     market_data: dict[int, FakeContract] = field(default_factory=dict)  # streaming, by reqId
-    all_last: dict[int, FakeContract] = field(default_factory=dict)  # tick-by-tick AllLast, by reqId
+    all_last: dict[int, FakeContract] = field(
+        default_factory=dict
+    )  # tick-by-tick AllLast, by reqId
 
     def send(self, data: bytes) -> None:
         if not self.writer.is_closing():
@@ -249,11 +251,17 @@ class FakeTWS(RequestHandlers, MarketDataHandlers):
             sell = o.action == "SELL"
             lmt = o.limit_price if o.limit_price is not None else price
             if o.order_type == "STP LMT":
-                hit = (price <= o.aux_price and price >= lmt) if sell else (price >= o.aux_price and price <= lmt)
+                hit = (
+                    (price <= o.aux_price and price >= lmt)
+                    if sell
+                    else (price >= o.aux_price and price <= lmt)
+                )
                 if hit:
                     done.append(self.fill(o, o.remaining, price))
             elif o.order_type == "LMT" and (price >= lmt if sell else price <= lmt):
-                done.append(self.fill(o, min(o.remaining, o.shown or o.remaining), lmt, liquidity=1))
+                done.append(
+                    self.fill(o, min(o.remaining, o.shown or o.remaining), lmt, liquidity=1)
+                )
         return done
 
     def shown_at(self, symbol: str, action: str, price: float) -> float:

@@ -10,8 +10,8 @@ import ccxt.async_support as ccxt
 
 from engine.brokers.base import (
     Ack,
-    Capabilities,
     BrokerError,
+    Capabilities,
     FillsUnseen,
     OrderNotFound,
     OrderRejected,

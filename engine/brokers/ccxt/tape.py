@@ -93,7 +93,9 @@ class PublicTape:
                     newest = max(int(t.get("timestamp") or 0) for t in fresh)
                     if tape.since_ms is None or newest > tape.since_ms:
                         tape.since_ms, tape.seen = newest, set()
-                    tape.seen |= {str(t.get("id")) for t in fresh if int(t.get("timestamp") or 0) == newest}
+                    tape.seen |= {
+                        str(t.get("id")) for t in fresh if int(t.get("timestamp") or 0) == newest
+                    }
                 if not fresh:
                     return
             if len(page) < PAGE:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ib_async import Contract, Ticker, TickByTickAllLast
+from ib_async import Contract, TickByTickAllLast, Ticker
 
 from engine.brokers.ibkr.link import IBLink
 from engine.brokers.ibkr.mapping import to_decimal
@@ -21,6 +21,7 @@ from engine.brokers.ibkr.mapping import to_decimal
 @dataclass
 class _Tape:
     ticker: Ticker
+    contract: Contract
     start_ts: float
     public: Decimal = Decimal(0)
     own: Decimal = Decimal(0)
@@ -37,7 +38,7 @@ class TradeTape:
         tape = self._tapes.get(symbol)
         if tape is None:
             ticker = self.link.data().reqTickByTickData(contract, "AllLast")
-            tape = self._tapes[symbol] = _Tape(ticker, now)
+            tape = self._tapes[symbol] = _Tape(ticker, contract, now)
             ticker.updateEvent += lambda t, tape=tape: _add(tape, t)
             return Decimal(0)
         return max(Decimal(0), tape.public - tape.own)
@@ -53,7 +54,7 @@ class TradeTape:
     def close(self) -> None:
         for tape in self._tapes.values():
             try:
-                self.link.data().cancelTickByTickData(tape.ticker.contract, "AllLast")
+                self.link.data().cancelTickByTickData(tape.contract, "AllLast")
             except Exception:  # the data connection is gone: nothing to cancel
                 break
         self._tapes.clear()

@@ -43,7 +43,9 @@ def replay_cost_facts(
     """The venue's own fees always; the recording's volatility once it has traded long enough
     to measure one, else `default_vol` (router.estimate_vol_daily), said in `source`."""
     vol = recorded_vol_daily(rec, now)
-    where = f"the recording's last {WINDOW_S:g} s" if vol is not None else "router.estimate_vol_daily"
+    where = (
+        f"the recording's last {WINDOW_S:g} s" if vol is not None else "router.estimate_vol_daily"
+    )
     return CostFacts(
         vol if vol is not None else default_vol, DAY_S, impact_y, taker_bps, maker_bps,
         f"replay: the venue's fees, volatility from {where}",

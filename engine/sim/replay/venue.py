@@ -40,11 +40,11 @@ from engine.models import (
 )
 from engine.sim.data.columns import ASK, BID
 from engine.sim.replay.account import Account
+from engine.sim.replay.facts import replay_cost_facts
 from engine.sim.replay.market import ReplayMarket, iso
 from engine.sim.replay.matching import marketable, walk
 from engine.sim.replay.queue import Resting
 from engine.sim.replay.spec import VenueSpec
-from engine.sim.replay.facts import replay_cost_facts
 from engine.sim.replay.tape import PrintTape
 
 FEE_Q = Decimal("0.00000001")
@@ -82,7 +82,9 @@ class ReplayVenue(Broker):
         self._taker = Decimal(str(spec.taker_bps)) / 10000
         self.feed.feed_latency_s = self.feed_latency_s = spec.feed_latency_s
         self._tape: PrintTape | None = None  # built at POV's first ask
-        self.impact_y = 0.8  # the estimate's square-root impact prefactor (router.estimate_impact_y)
+        self.impact_y = (
+            0.8  # the estimate's square-root impact prefactor (router.estimate_impact_y)
+        )
         self.default_vol = 0.02  # until the recording has traded long enough to measure its own
 
     # -- connection and market data -------------------------------------------------------

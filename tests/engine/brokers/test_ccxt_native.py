@@ -43,12 +43,18 @@ def exit_legs(group: str, stop: str, stop_limit: str, take: str | None) -> tuple
 
 
 async def test_binance_says_native_iceberg_and_oco_from_ccxt_features_and_its_markets(fake):
-    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (b, _):
+    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (
+        b,
+        _,
+    ):
         assert b.capabilities.native_iceberg and b.capabilities.native_oco
 
 
 async def test_iceberg_child_rests_whole_at_the_venue_but_only_its_display_is_in_the_book(fake):
-    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (b, _):
+    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (
+        b,
+        _,
+    ):
         bids_before, _ = await b.book("BTCUSDT", 50)
         c = order("P1-001", "0.05", "20000", **{DISPLAY_QTY: "0.01"})
         ack = await b.submit(c)
@@ -74,19 +80,27 @@ async def test_iceberg_child_rests_whole_at_the_venue_but_only_its_display_is_in
 
 
 async def test_iceberg_of_more_pieces_than_binance_allows_is_refused_naming_the_filter(fake):
-    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (b, _):
+    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (
+        b,
+        _,
+    ):
         with pytest.raises(OrderRejected, match="ICEBERG_PARTS"):
             await b.submit(order("P1-001", "0.11", "20000", **{DISPLAY_QTY: "0.01"}))
 
 
 async def test_oco_is_one_order_list_and_a_take_profit_fill_expires_the_stop(fake):
-    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (b, _):
+    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (
+        b,
+        _,
+    ):
         last = fake.last_price("BTCUSDT").quantize(Decimal("0.01"))
         stop, take = exit_legs("X1", str(last - 500), str(last - 520), str(last + 500))
         acks = await b.submit_oco((stop, take))
         assert [a.status for a in acks] == [OrderStatus.SUBMITTED] * 2
         assert len(fake.lists) == 1 and len(next(iter(fake.lists.values()))) == 2
-        on_book = {c: fake.visible(fake.find({"origClientOrderId": c})) for c in ("X1-001", "X1-002")}
+        on_book = {
+            c: fake.visible(fake.find({"origClientOrderId": c})) for c in ("X1-001", "X1-002")
+        }
         assert on_book == {"X1-001": 0, "X1-002": Decimal("0.01")}  # the stop is off the book
         fake.print_trade("BTCUSDT", last + 500)
         s_stop, s_take = await b.order_status(stop), await b.order_status(take)
@@ -95,7 +109,10 @@ async def test_oco_is_one_order_list_and_a_take_profit_fill_expires_the_stop(fak
 
 
 async def test_oco_stop_triggers_on_a_print_through_it_and_expires_the_take_profit(fake):
-    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (b, _):
+    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (
+        b,
+        _,
+    ):
         last = fake.last_price("BTCUSDT").quantize(Decimal("0.01"))
         stop, take = exit_legs("X2", str(last - 500), str(last - 520), str(last + 500))
         await b.submit_oco((stop, take))
@@ -107,7 +124,10 @@ async def test_oco_stop_triggers_on_a_print_through_it_and_expires_the_take_prof
 
 
 async def test_oco_with_prices_on_the_wrong_side_of_the_last_price_is_refused(fake):
-    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (b, _):
+    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (
+        b,
+        _,
+    ):
         last = fake.last_price("BTCUSDT").quantize(Decimal("0.01"))
         legs = exit_legs("X3", str(last + 100), str(last + 80), str(last + 500))
         with pytest.raises(OrderRejected, match="relationship of the prices"):
@@ -115,7 +135,10 @@ async def test_oco_with_prices_on_the_wrong_side_of_the_last_price_is_refused(fa
 
 
 async def test_lone_stop_is_one_stop_limit_order_off_the_book(fake):
-    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (b, _):
+    async with connected(fake, "binance", API_KEY, SECRET, symbols=["BTCUSDT"], stream=False) as (
+        b,
+        _,
+    ):
         last = fake.last_price("BTCUSDT").quantize(Decimal("0.01"))
         (stop,) = exit_legs("X4", str(last - 500), str(last - 520), None)
         [ack] = await b.submit_oco((stop,))
