@@ -1,5 +1,6 @@
-"""Protective exits as IB OCA groups, through the whole engine with the real ib-async client against
-a loopback TWS: one leg's fill cancels the other at the venue, also while the engine is down."""
+"""Native orders at IB through the whole engine (the real ib-async client, a loopback TWS):
+protective exits as OCA groups (one leg's fill cancels the other at the venue, also while the
+engine is down; the kill switch cancels them) and icebergs as one order with a display size."""
 
 # ruff: noqa: F811 - the loopback TWS fixtures are imported from tests/fakes/tws_harness.py
 from __future__ import annotations
@@ -11,7 +12,7 @@ from engine.clock import LiveClock
 from engine.config import Settings
 from engine.execution.exit_pair import ExitStatus
 from engine.factory import build_engine
-from engine.models import OrderStatus, Side, Ticket
+from engine.models import AlgoParams, OrderStatus, Side, Ticket
 from tests.fakes.tws_harness import eventually, make_ibkr, no_decoder_errors, tws  # noqa: F401 - fixtures
 
 CLIENT_ID = 700
@@ -90,3 +91,47 @@ async def test_native_stop_fills_while_the_engine_is_down_and_the_restart_says_s
         assert eng3.positions["AAPL"] == 0
     finally:
         await eng3.stop()
+
+
+async def test_the_kill_switch_cancels_native_legs_at_ib_and_a_restart_keeps_them_ended(
+    tmp_path, tws, make_ibkr
+):
+    eng = await _engine(tmp_path, make_ibkr, tws)
+    pid = await _long_100(eng)
+    pair = await eng.protect(pid, stop_pct=2)  # a lone stop: one STP LMT in its own group
+    stop_ib = tws.order_by_ref(pair.legs[0])
+    assert len(pair.legs) == 1 and stop_ib.order_type == "STP LMT"
+    await eng.kill()
+    await eventually(lambda: stop_ib.status == "Cancelled", 5)
+    assert pair.status is ExitStatus.CANCELLED
+    await eng.stop()
+    eng2 = await _engine(tmp_path, make_ibkr, tws)
+    try:
+        assert eng2.exits.pairs[pair.exit_id].status is ExitStatus.CANCELLED
+        tws.print_trade("AAPL", 180.0)
+        await asyncio.sleep(0.1)
+        assert eng2.positions["AAPL"] == 100  # nothing fired after the kill
+    finally:
+        await eng2.stop()
+
+
+async def test_iceberg_ticket_rests_at_ib_as_one_order_with_a_display_size(
+    tmp_path, tws, make_ibkr
+):
+    eng = await _engine(tmp_path, make_ibkr, tws)
+    try:
+        t = Ticket("AAPL", Side.BUY, Decimal(500), algo="iceberg", venue="IBKR",
+                   limit_price=Decimal("189.90"), params=AlgoParams(display_qty=Decimal(100)))  # fmt: skip
+        pid = await eng.submit(t)
+        await eventually(lambda: bool(eng.parents[pid].children), 5)
+        child = eng.children[eng.parents[pid].children[0]]
+        await eventually(lambda: child.status is OrderStatus.SUBMITTED, 5)
+        at_ib = tws.order_by_ref(child.client_order_id)
+        assert (at_ib.quantity, at_ib.display_size) == (500, 100)
+        assert child.meta["iceberg"] == "native"
+        for _ in range(5):
+            tws.fill(at_ib, 100, 189.90, liquidity=1)
+        rep = await asyncio.wait_for(eng.wait(pid), 10)
+        assert rep.filled_qty == 500 and len(eng.parents[pid].children) == 1
+    finally:
+        await eng.stop()
