@@ -37,6 +37,13 @@ class ExitPair:
     path: str = "emulated"  # "native": the venue holds both legs as its own OCO
     legs: tuple[str, ...] = ()  # native: the legs' client order ids (stop, then take-profit)
 
+    @property
+    def note(self) -> str:
+        """Where the exit is held, and what that asks of the trader."""
+        if self.path == "native":
+            return f"native OCO at {self.venue}: held there with the console closed"
+        return "emulated locally: armed in the journal, watched while the console runs"
+
     def triggered(self, q: Quote) -> ExitStatus | None:
         """Which leg the quote goes through: the price the exit would trade at (bid for a sell)."""
         px = q.far(self.side)
