@@ -103,6 +103,13 @@ class ExitDesk:
         armed = [p for p in newest.values() if p.status is ExitStatus.ARMED]
         self.pairs.update(newest)
         for p in armed:
+            if p.path == "native" and not all(c in self.state.children for c in p.legs):
+                self.state.log(
+                    "warning",
+                    f"{p.exit_id}: its native legs rest at {p.venue} but were not reconciled "
+                    "(start-up recovery is off): run `tranche recover` to watch them again",
+                )
+                continue
             self._arm(p)
         return armed
 
