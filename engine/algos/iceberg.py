@@ -18,7 +18,7 @@ from engine.algos.basic import cross_remaining
 from engine.algos.params import resolve
 from engine.algos.pricing import passive_price
 from engine.brokers.native import DISPLAY_QTY, ICEBERG
-from engine.models import OrderStatus, OrderType, round_down
+from engine.models import OrderStatus, OrderType, Refusal, round_down
 
 
 def display_size(leg_qty: Decimal, display: Decimal | None, pct: float, step: Decimal) -> Decimal:
@@ -34,6 +34,7 @@ async def run_iceberg(ctx: LegContext) -> None:
     limit = ctx.parent.ticket.limit_price
     deadline = ctx.clock.now() + p.horizon_s
     ctx.leg.slice_total = 0
+    venue_native = ctx.capabilities.native_iceberg
     while ctx.leg.remaining > 0 and not ctx.stopped and not venue_gone(ctx):
         left = deadline - ctx.clock.now()
         if left <= 0:
@@ -46,7 +47,7 @@ async def run_iceberg(ctx: LegContext) -> None:
             "iceberg_display": str(show),
             "parent_order_id": ctx.parent.parent_id,
         }
-        native = ctx.capabilities.native_iceberg and show < ctx.leg.remaining
+        native = venue_native and show < ctx.leg.remaining
         if native:  # the whole rest at the venue, which shows `show` of it at a time
             meta.update({DISPLAY_QTY: str(show), ICEBERG: "native"})
         else:
@@ -56,6 +57,13 @@ async def run_iceberg(ctx: LegContext) -> None:
         ctx.progress(
             next_slice_ts=deadline, decided_by="iceberg", detail=f"showing {show:f} at {px}"
         )
+        if child.status is OrderStatus.REJECTED and native and child.refused is Refusal.VENUE:
+            venue_native = False  # e.g. more pieces than the venue allows: show them ourselves
+            ctx.log(
+                "warning",
+                f"{child.client_order_id}: native iceberg refused ({child.reason}); emulated",
+            )
+            continue
         if child.status is OrderStatus.REJECTED:
             break
         while child.status.is_open and not ctx.stopped:

@@ -48,8 +48,11 @@ async def place(state: EngineState, desk: ChildDesk, journal: Journal, pair: Exi
     """Journal the exit parent and its legs, send them as one OCO; '' when placed, else why not
     (nothing of it rests at the venue then, and the caller emulates the exit instead)."""
     s = state
-    inst = await s.instrument(pair.venue, pair.symbol)
-    q = await s.market.quote(pair.venue, pair.symbol)
+    try:
+        inst = await s.instrument(pair.venue, pair.symbol)
+        q = await s.market.quote(pair.venue, pair.symbol)
+    except BrokerError as e:
+        return e.message
     ticket = Ticket(pair.symbol, pair.side, pair.quantity, algo=EXIT_ALGO, venue=pair.venue)
     parent = ParentOrder(f"{pair.exit_id}N", ticket, EXIT_ALGO, q.mid, s.clock.now())
     leg = LegState(pair.venue, pair.quantity, EXIT_ALGO)

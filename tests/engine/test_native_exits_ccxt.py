@@ -110,3 +110,21 @@ async def test_iceberg_ticket_rests_as_one_native_iceberg_at_binance(tmp_path, f
         assert rep.filled_qty == Decimal("0.05") and len(eng.parents[pid].children) == 1
     finally:
         await eng.stop()
+
+
+async def test_a_native_iceberg_the_venue_refuses_goes_on_emulated(tmp_path, fake):
+    eng = await _engine(tmp_path, fake)
+    try:
+        t = Ticket("BTCUSDT", Side.BUY, Decimal("0.11"), algo="iceberg", venue="binance",
+                   limit_price=Decimal("20000"), params=AlgoParams(display_qty=Decimal("0.01")))  # fmt: skip
+        pid = await eng.submit(t)  # 11 pieces: Binance allows 10 (ICEBERG_PARTS)
+        await eventually(lambda: len(eng.parents[pid].children) == 2, 5)
+        first, second = (eng.children[c] for c in eng.parents[pid].children)
+        assert first.status is OrderStatus.REJECTED and "ICEBERG_PARTS" in first.reason
+        assert (second.meta["iceberg"], second.quantity) == ("emulated", Decimal("0.01"))
+        await eventually(lambda: second.status is OrderStatus.SUBMITTED, 5)
+        raw = fake.find({"origClientOrderId": second.client_order_id}).raw
+        assert raw["icebergQty"] == "0.00000000"  # we show it ourselves now
+        await eng.cancel(pid)
+    finally:
+        await eng.stop()

@@ -51,14 +51,18 @@ async def test_the_estimate_on_a_replay_venue_uses_its_fees_and_the_recordings_v
 ):
     cfg = tmp_path / "config.yaml"
     cfg.write_text(f"replay:\n  cache_dir: {tmp_path / 'cache'}\n  taker_fee_bps: 7.5\n")
-    eng = build_engine(with_replay(load_settings(str(cfg)), str(SPOT), "+45"), db_path=tmp_path / "h.db")
+    eng = build_engine(
+        with_replay(load_settings(str(cfg)), str(SPOT), "+45"), db_path=tmp_path / "h.db"
+    )
     await eng.start()
     try:
         venue = next(iter(eng.brokers.values()))
         facts = await venue.cost_facts("BTCUSDT")
         assert facts.taker_fee_bps == 7.5 and "recording" in facts.source
         assert 0.001 < facts.vol_daily < 0.2  # BTC on a quiet night: a few % a day
-        plan = await eng.plan(Ticket("BTCUSDT", Side.BUY, Decimal("0.01"), algo="market", venue=venue.name))
+        plan = await eng.plan(
+            Ticket("BTCUSDT", Side.BUY, Decimal("0.01"), algo="market", venue=venue.name)
+        )
         assert plan.estimate is not None and plan.estimate.inputs == facts.source
         assert 7.5 <= plan.estimate.chosen.mean_bps < 8.0  # the venue's fee, not router's 1 bps
     finally:
