@@ -127,6 +127,7 @@ class CcxtBroker(CcxtOrders, Broker):
 
     async def close(self) -> None:
         """Stop streams and polling, release the HTTP session and the sockets."""
+        await self.tape.close()
         await self.streams.close()
         await self.dead_man_switch.close()
         if self._poll_task is not None:
