@@ -102,6 +102,13 @@ class ExitDesk:
             newest[pair.exit_id] = pair
         armed = [p for p in newest.values() if p.status is ExitStatus.ARMED]
         self.pairs.update(newest)
+        for p in newest.values():  # fired natively, its exit parent not yet done: see it through
+            parent = self.state.parents.get(p.exit_parent)
+            if p.path == "native" and p not in armed and parent and not parent.status.is_terminal:
+                task = asyncio.get_running_loop().create_task(
+                    native_exit.settle(self.state, self.desk, p), name=p.exit_id
+                )
+                self._watchers[p.exit_id] = task
         for p in armed:
             if p.path == "native" and not all(c in self.state.children for c in p.legs):
                 self.state.log(

@@ -139,17 +139,8 @@ async def watch(state: EngineState, desk: ChildDesk, pair: ExitPair) -> ExitStat
             )
         if legs and all(c.status.is_terminal for c in legs):
             return None
-        waits: list[asyncio.Future[object]] = [
-            asyncio.ensure_future(s.child_event(c.client_order_id).wait()) for c in legs
-        ]
-        waits.append(asyncio.ensure_future(s.clock.sleep(NATIVE_POLL_S)))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
+        await _changed_or_poll(s, legs)
         for c in legs:
-            s.child_event(c.client_order_id).clear()
             if c.status.is_open:
                 await refresh(s, desk, c)
     return None
@@ -182,9 +173,29 @@ async def settle(state: EngineState, desk: ChildDesk, pair: ExitPair) -> None:
                     f"{c.client_order_id}: {c.venue} left the other OCO leg resting; cancelling it",
                 )
                 await desk.cancel_child(c, "the other OCO leg filled")
+    while any(c.status.is_open for c in legs):  # the fired leg part-filled: it works on
+        await _changed_or_poll(s, legs)
+        for c in legs:
+            if c.status.is_open:
+                await refresh(s, desk, c)
     parent = s.parents.get(pair.exit_parent)
-    if parent is not None and all(not c.status.is_open for c in legs):
+    if parent is not None:
         await _finish(s, parent)
+
+
+async def _changed_or_poll(s: EngineState, legs: list[ChildOrder]) -> None:
+    """Until a leg changes (a pushed update) or NATIVE_POLL_S of engine time passes."""
+    waits: list[asyncio.Future[object]] = [
+        asyncio.ensure_future(s.child_event(c.client_order_id).wait()) for c in legs
+    ]
+    waits.append(asyncio.ensure_future(s.clock.sleep(NATIVE_POLL_S)))
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+    for c in legs:
+        s.child_event(c.client_order_id).clear()
 
 
 async def cancel_legs(state: EngineState, desk: ChildDesk, pair: ExitPair, why: str) -> None:

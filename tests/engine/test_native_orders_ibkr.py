@@ -135,3 +135,24 @@ async def test_iceberg_ticket_rests_at_ib_as_one_order_with_a_display_size(
         assert rep.filled_qty == 500 and len(eng.parents[pid].children) == 1
     finally:
         await eng.stop()
+
+
+async def test_a_part_filled_take_profit_fires_the_pair_and_the_exit_ends_when_it_is_done(
+    tmp_path, tws, make_ibkr
+):
+    eng = await _engine(tmp_path, make_ibkr, tws)
+    try:
+        pid = await _long_100(eng)
+        pair = await eng.protect(pid, stop_pct=2, take_profit_pct=3)
+        stop_ib, take_ib = tws.order_by_ref(pair.legs[0]), tws.order_by_ref(pair.legs[1])
+        tws.fill(take_ib, 40, 195.72, liquidity=1)  # IB's OCA type 1: the stop goes at once
+        await eventually(lambda: pair.status is ExitStatus.TOOK_PROFIT, 5)
+        assert stop_ib.status == "Cancelled"
+        await asyncio.sleep(0.1)
+        exit_parent = eng.parents[pair.exit_parent]
+        assert exit_parent.status is OrderStatus.SUBMITTED and exit_parent.filled_qty == 40
+        tws.fill(take_ib, 60, 195.72, liquidity=1)
+        await eventually(lambda: exit_parent.status is OrderStatus.FILLED, 5)
+        assert eng.positions["AAPL"] == 0
+    finally:
+        await eng.stop()
