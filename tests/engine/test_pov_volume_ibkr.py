@@ -65,3 +65,20 @@ async def test_pov_on_ib_participates_from_the_tape_never_above_the_cap(tmp_path
     share = rep.filled_qty / (rep.filled_qty + others)
     assert 0 < rep.filled_qty < t.quantity
     assert Decimal("0.05") < share <= Decimal("0.10")
+
+
+async def test_volume_goes_on_after_the_data_connection_is_re_made(tws, make_ibkr):
+    from tests.engine.brokers.test_ibkr_reconnect import GatewayRestart
+
+    broker = await make_ibkr(sleep=GatewayRestart(tws))
+    assert await broker.traded_volume("AAPL") == 0
+    await eventually(lambda: any(s.all_last for s in tws.sessions))
+    tws.print_trade("AAPL", 190.01, 200)
+    await eventually(lambda: broker.tape._tapes["AAPL"].public == 200)
+    await tws.stop_listening()
+    tws.print_trade("AAPL", 190.01, 999)  # while nobody listens: not counted (errs low)
+    await eventually(lambda: broker.connected, timeout=5)
+    assert await broker.traded_volume("AAPL") == 200  # subscribed again on the new connection
+    await eventually(lambda: any(s.all_last for s in tws.sessions))
+    tws.print_trade("AAPL", 190.01, 50)
+    await eventually(lambda: broker.tape._tapes["AAPL"].public == 250)

@@ -147,8 +147,9 @@ class IBKRBroker(Broker):
         self.orders.resync(ib)
 
     def _wire_data(self, ib: IB) -> None:
-        """A fresh data connection: the market data streams (again) on it."""
+        """A fresh data connection: the market data and the trade tape stream (again) on it."""
         self.market.wire(ib)
+        self.tape.rewire(ib)
 
     def _on_status(self, trade: IBTrade) -> None:
         self.orders.on_status(trade)

@@ -1,10 +1,11 @@
 """Others' traded volume on IB since we started watching: tick-by-tick AllLast trades, less ours.
 
 POV and the arrival cap read differences of this running total. The first ask for a symbol
-subscribes `reqTickByTickData(contract, "AllLast")` on the data connection (every print, odd lots
-included, each with its own size: IB's `volume` tick is in round lots and its snapshot lags); the
-sizes of the prints that arrive afterwards are summed. Our own executions print on the tape too,
-so the quantity of our fills since the subscription is taken off.
+subscribes `reqTickByTickData(contract, "AllLast")` on the data connection: every print, odd lots
+included, each with its own size (IB's `volume` tick is in round lots and its snapshot lags); the
+sizes of the prints that arrive afterwards are summed. After the data connection is re-made the
+symbol is subscribed again (prints in the gap are not counted: others' volume errs low, POV stays
+under its cap). Our own executions print on the tape too, so our fills since the start are taken off.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ib_async import Contract, TickByTickAllLast, Ticker
+from ib_async import IB, Contract, TickByTickAllLast, Ticker
 
 from engine.brokers.ibkr.link import IBLink
 from engine.brokers.ibkr.mapping import to_decimal
@@ -22,6 +23,7 @@ from engine.brokers.ibkr.mapping import to_decimal
 class _Tape:
     ticker: Ticker
     contract: Contract
+    ib: IB  # the data connection it streams on: a reconnect makes a new one
     start_ts: float
     public: Decimal = Decimal(0)
     own: Decimal = Decimal(0)
@@ -35,13 +37,28 @@ class TradeTape:
         self._tapes: dict[str, _Tape] = {}
 
     def others(self, symbol: str, contract: Contract, now: float) -> Decimal:
+        ib = self.link.data()
         tape = self._tapes.get(symbol)
         if tape is None:
-            ticker = self.link.data().reqTickByTickData(contract, "AllLast")
-            tape = self._tapes[symbol] = _Tape(ticker, contract, now)
-            ticker.updateEvent += lambda t, tape=tape: _add(tape, t)
+            tape = self._tapes[symbol] = _Tape(self._subscribe(ib, contract), contract, ib, now)
             return Decimal(0)
         return max(Decimal(0), tape.public - tape.own)
+
+    def rewire(self, ib: IB) -> None:
+        """A fresh data connection (its subscriptions are gone): every tape again, totals kept
+        (the prints while it was down are not counted)."""
+        for tape in self._tapes.values():
+            tape.ticker, tape.ib = self._subscribe(ib, tape.contract), ib
+
+    def _subscribe(self, ib: IB, contract: Contract) -> Ticker:
+        ticker = ib.reqTickByTickData(contract, "AllLast")
+        ticker.updateEvent += lambda t: self._add(t)
+        return ticker
+
+    def _add(self, ticker: Ticker) -> None:
+        for tape in self._tapes.values():
+            if tape.ticker is ticker:
+                _add(tape, ticker)
 
     def own_fill(self, symbol: str, quantity: Decimal, ts: float) -> None:
         """One of our executions: the tape shows it too, so it is not others' volume."""
