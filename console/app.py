@@ -375,7 +375,7 @@ class TrancheApp(App[None]):
 
     def action_whatif_last(self) -> None:
         """The newest finished parent re-run under each algorithm (replay sessions only)."""
-        done = [p for p in self.engine.parents.values() if p.status.is_terminal]
+        done = [p for p in self.engine.parents.values() if p.status.parent_finished]
         files = list(self.settings.replay.files)
         if not done or self.settings.broker.provider != "replay":
             self.notify(
