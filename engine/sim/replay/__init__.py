@@ -77,7 +77,8 @@ def build_replay_venues(settings: Settings, clock: Clock) -> dict[str, Broker]:
     specs = venue_specs([f.rec for f in market.feeds], settings.replay)
     cash: Decimal = settings.sim.starting_cash
     venues = {s.name: ReplayVenue(s, market, i, cash=cash) for i, s in enumerate(specs)}
-    for v in venues.values():  # no impact fit of its own yet: the estimate's configured one
-        v.impact_y = settings.router.estimate_impact_y
+    model = impact_model(settings)
+    for v in venues.values():  # the estimate's Y is the replay's own (0: prices never react)
+        v.impact_y = model.y if model is not None else 0.0
         v.default_vol = settings.router.estimate_vol_daily
     return dict(venues)
