@@ -521,7 +521,7 @@ class TrancheApp(App[None]):
             return
         self.notify(
             f"{pair.exit_id}: {pair.side.value} {pair.quantity} {pair.symbol} if the quote reaches "
-            f"{pair.stop_price} (emulated: keep this console running)"
+            f"{pair.stop_price} ({pair.note})"
         )
 
     def action_flatten_symbol(self) -> None:

@@ -83,6 +83,10 @@ class Capabilities:
     post_only: bool = False
     ioc: bool = True
     simulated: bool = False
+    native_iceberg: bool = (
+        False  # a resting order shows only a display quantity (icebergQty, displaySize)
+    )
+    native_oco: bool = False  # a stop-loss / take-profit pair one fill of which cancels the other
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +249,11 @@ class Broker(ABC):
 
     @abstractmethod
     async def cancel(self, order: ChildOrder) -> None: ...
+
+    async def submit_oco(self, legs: tuple[ChildOrder, ...]) -> list[Ack]:
+        """Place the legs as one venue-native one-cancels-the-other group (their meta says the
+        stop and the group: engine/brokers/native.py); only where `capabilities.native_oco`."""
+        raise OrderRejected(self.name, "this venue places no native OCO orders")
 
     async def cancel_all(self) -> list[str] | None:
         """Cancel every open order on the venue in one request, where the venue has one; the
