@@ -376,7 +376,7 @@ class TrancheApp(App[None]):
 
     def action_whatif_last(self) -> None:
         """The newest finished parent re-run under each algorithm (palette)."""
-        done = [p for p in self.engine.parents.values() if p.status.is_terminal]
+        done = [p for p in self.engine.parents.values() if p.status.parent_finished]
         if not done:
             self.notify(
                 "What-if needs a finished parent (none yet) that ran on a recorded market: "
@@ -530,7 +530,7 @@ class TrancheApp(App[None]):
             return
         self.notify(
             f"{pair.exit_id}: {pair.side.value} {pair.quantity} {pair.symbol} if the quote reaches "
-            f"{pair.stop_price} (emulated: keep this console running)"
+            f"{pair.stop_price} ({pair.note})"
         )
 
     def action_flatten_symbol(self) -> None:

@@ -9,7 +9,7 @@ def whatif_refusal(parent_id: str, parent: Any | None, provider: str) -> str | N
     """None when `parent` is finished and ran on recorded files; else what stops the what-if."""
     if parent is None:
         return f"{parent_id}: not a parent of this session; tranche whatif {parent_id} reads the history"
-    if not parent.status.is_terminal:
+    if not parent.status.parent_finished:
         return f"{parent_id} is still {parent.status.value}: what-if needs a finished parent"
     if provider != "replay":
         return (

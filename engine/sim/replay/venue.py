@@ -16,6 +16,7 @@ from engine.brokers.base import (
     Ack,
     Broker,
     Capabilities,
+    CostFacts,
     Health,
     InsufficientFunds,
     OrderNotFound,
@@ -39,10 +40,12 @@ from engine.models import (
 )
 from engine.sim.data.columns import ASK, BID
 from engine.sim.replay.account import Account
+from engine.sim.replay.facts import replay_cost_facts
 from engine.sim.replay.market import ReplayMarket, iso
 from engine.sim.replay.matching import marketable, walk
 from engine.sim.replay.queue import Resting
 from engine.sim.replay.spec import VenueSpec
+from engine.sim.replay.tape import PrintTape
 
 FEE_Q = Decimal("0.00000001")
 
@@ -78,6 +81,11 @@ class ReplayVenue(Broker):
         self._maker = Decimal(str(spec.maker_bps)) / 10000
         self._taker = Decimal(str(spec.taker_bps)) / 10000
         self.feed.feed_latency_s = self.feed_latency_s = spec.feed_latency_s
+        self._tape: PrintTape | None = None  # built at POV's first ask
+        self.impact_y = (
+            0.8  # the estimate's square-root impact prefactor (router.estimate_impact_y)
+        )
+        self.default_vol = 0.02  # until the recording has traded long enough to measure its own
 
     # -- connection and market data -------------------------------------------------------
     async def connect(self) -> None:
@@ -120,9 +128,26 @@ class ReplayVenue(Broker):
             Decimal(1)
         ) * self.lot or None
 
+    async def cost_facts(self, symbol: str) -> CostFacts | None:
+        """The recording's own recent volatility and this venue's fees (engine/sim/replay/facts.py)."""
+        self._check(symbol)
+        return replay_cost_facts(
+            self.feed.rec, self._sync(), self.spec.maker_bps, self.spec.taker_bps,
+            self.impact_y, self.default_vol,
+        )  # fmt: skip
+
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' volume: the recording's prints up to now, as its feed shows them (one feed
+        latency late, like its quotes)."""
+        self._check(symbol)
+        if self._tape is None:
+            self._tape = PrintTape(self.feed.rec)
+        return Decimal(self._tape.lots_until(self._sync() - self.feed_latency_s)) * self.lot
+
     def _sync(self) -> float:
         now = self.clock.now()
         self.feed.sync(now)
+        self.market.settle(self.feed, now)
         return now
 
     async def top_of_book(self, symbol: str) -> Quote:
@@ -138,18 +163,18 @@ class ReplayVenue(Broker):
                 self.name,
                 f"{symbol}: the recorded book has no {'bid' if bid is None else 'ask'} at {iso(now)}",
             )
-        t, lot = self.tick, self.lot
-        return Quote(self.name, symbol, bid * t, ask * t, bsz * lot, asz * lot, now)
+        t, lot, k = self.tick, self.lot, self.feed.shift
+        return Quote(self.name, symbol, (bid + k) * t, (ask + k) * t, bsz * lot, asz * lot, now)
 
     async def book(
         self, symbol: str, depth: int = 10
     ) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
         self._check(symbol)
         now = self._sync()
-        b, t, lot = self.feed.book, self.tick, self.lot
+        b, t, lot, k = self.feed.book, self.tick, self.lot, self.feed.shift
         return (
-            [(p * t, q * lot) for p, q in b.depth(BID, depth, now)],
-            [(p * t, q * lot) for p, q in b.depth(ASK, depth, now)],
+            [((p + k) * t, q * lot) for p, q in b.depth(BID, depth, now)],
+            [((p + k) * t, q * lot) for p, q in b.depth(ASK, depth, now)],
         )
 
     # -- orders ---------------------------------------------------------------------------
@@ -201,18 +226,24 @@ class ReplayVenue(Broker):
         return Ack(vid, rec.child.status, rec.child.reason, arrived_ts=arrived)
 
     def _arrive(self, rec: _Order, lots: int, limit: int | None, now: float) -> None:
+        """Match in the recording's prices: ours less the shift our impact gave the book."""
         o = rec.child
         side = BID if o.side is Side.BUY else ASK
+        k = self.feed.shift
         if limit is not None:
-            self._prevent_self_trade(side, limit)
+            self._prevent_self_trade(side, limit - k)
         book = self.feed.book
-        if marketable(book, side, limit, now):
+        if marketable(book, side, None if limit is None else limit - k, now):
             if o.post_only:
                 self._finish(rec, OrderStatus.REJECTED, "post-only order would cross the book")
                 return
-            for price, q in walk(book, side, lots, limit, now):
+            taken = 0
+            for price, q in walk(book, side, lots, None if limit is None else limit - k, now):
                 lots -= q
-                self._book_fill(rec, q, price, now, taker=True)
+                taken += q
+                self._book_fill(rec, q, price + k, now, taker=True)
+            if taken:
+                self.market.took(self.feed, taken if side == BID else -taken, now)
         if lots <= 0:
             return
         if limit is None or o.tif is TimeInForce.IOC:
@@ -223,8 +254,9 @@ class ReplayVenue(Broker):
             )
             self._finish(rec, OrderStatus.CANCELLED, why)
             return
-        ahead = float(book.levels[side].get(limit, 0))
-        self.feed.rest(Resting(o.client_order_id, side, limit, lots, ahead))
+        at = limit - self.feed.shift  # the shift may have moved with our own take
+        ahead = float(book.levels[side].get(at, 0))
+        self.feed.rest(Resting(o.client_order_id, side, at, lots, ahead))
 
     def _prevent_self_trade(self, side: int, limit: int) -> None:
         for r in list(self.feed.resting.values()):
@@ -238,7 +270,7 @@ class ReplayVenue(Broker):
     def _maker_fill(self, r: Resting, lots: int, price: int, t: float) -> None:
         rec = self._orders.get(r.oid)
         if rec is not None and rec.child.status.is_open:
-            self._book_fill(rec, lots, price, t, taker=False)
+            self._book_fill(rec, lots, price + self.feed.shift, t, taker=False)
 
     def _book_fill(
         self, rec: _Order, lots: int, price_ticks: int, ts: float, *, taker: bool
@@ -283,7 +315,7 @@ class ReplayVenue(Broker):
         total = Decimal(0)
         for r in self.feed.resting.values():
             if r.side == BID:
-                total += r.remaining * self.lot * r.price * self.tick
+                total += r.remaining * self.lot * (r.price + self.feed.shift) * self.tick
         return total
 
     def executed_fills(self) -> list[Fill]:
@@ -349,7 +381,7 @@ class ReplayVenue(Broker):
             b = self.feed.book
             bid, ask = b.best(BID), b.best(ASK)
             if bid is not None and ask is not None:
-                marks = q * (Decimal(bid + ask) / 2) * self.tick
+                marks = q * (Decimal(bid + ask + 2 * self.feed.shift) / 2) * self.tick
         return PortfolioSnapshot(
             self.account.cash, self.account.positions(), self.account.cash + marks, now
         )
