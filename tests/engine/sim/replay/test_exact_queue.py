@@ -231,3 +231,14 @@ def test_bitstamp_rows_name_the_order_and_only_resting_orders_trade(tmp_path: Pa
         (1, Decimal("0.3"), Decimal("0.5")),
         (1, 0, 0),
     ]
+
+
+async def test_when_our_impact_moves_the_book_we_queue_behind_every_order_at_the_new_price() -> (
+    None
+):
+    venue, clock = await rest([(T0 + 1, LEVEL, BID, 999, 7, 51, 7, 0)])
+    await clock.sleep(1.5)
+    venue.feed.rebase(1, clock.now())  # the book shown one tick up: our 100.0 is 99.9 recorded
+    assert venue.feed.exact is not None
+    assert venue.feed.resting["c1"].price == 999
+    assert list(venue.feed.exact.queues["c1"].ahead) == [51] and ahead(venue) == 7
