@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bench.ppo_data import LOB, training_set
@@ -68,12 +69,15 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=25)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--episodes", type=int, default=1_000_000, help="tabular paired samples")
+    ap.add_argument("--lambda", dest="lambda_", type=float, default=None, help="GAE lambda")
     args = ap.parse_args()
     st = Settings()
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = Path(args.data_dir)
     spec = PpoSpec(iterations=args.iterations, seed=args.seed)
+    if args.lambda_ is not None:
+        spec = replace(spec, lambda_=args.lambda_)
     if args.what == "main":
         ppo(training_set(data, st), st, out, "ppo", spec)
     elif args.what == "tabular":
