@@ -55,7 +55,8 @@ def test_the_path_starts_at_the_open_and_skips_a_crossed_top():
         ]
     )
     got = tops(rec)
-    assert got.times == [3.0, 4.5, 6.0]  # nothing before the first print; the crossed top is left out
+    # nothing before the first print; the crossed top is left out
+    assert got.times == [3.0, 4.5, 6.0]
     assert got.rows[0] == (100.0, 5.0, 100.25, 7.0)
     assert got.rows[-1] == (100.0, 5.0, 100.25, 5.0)
     assert got.trades == [(3.0, 3.0, False), (5.0, 2.0, True), (5.0, 1.0, True)]
