@@ -4,6 +4,7 @@ Run (minutes, not hours; under nice):
   .venv/bin/python -m bench.ppo_train main --out-dir DIR [--iterations 25]   # PPO, all training data
   .venv/bin/python -m bench.ppo_train tabular --out-dir DIR                  # tabular, same data
   .venv/bin/python -m bench.ppo_train linear --out-dir DIR                   # PPO, no-signal linear market
+  .venv/bin/python -m bench.ppo_train tabular-linear --out-dir DIR           # tabular, same linear paths
   .venv/bin/python -m bench.ppo_train ablation --out-dir DIR [--iterations 8] # PPO on AMZN: all / minus each feature
 Writes DIR/<name>.npz (and .net.npz for PPO); checkpoints resume if a run is cut off.
 """
@@ -63,7 +64,7 @@ def ppo(ts, st: Settings, out: Path, name: str, spec: PpoSpec) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["main", "tabular", "linear", "ablation"])
+    ap.add_argument("what", choices=["main", "tabular", "linear", "tabular-linear", "ablation"])
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA))
     ap.add_argument("--iterations", type=int, default=25)
@@ -91,6 +92,19 @@ def main() -> None:
             say,
         )
         table.save(out / "tabular.npz")
+    elif args.what == "tabular-linear":  # the tabular arm on the linear paths PPO trains on
+        m = synthetic_markets(2, "AMZN", args.seed * 1000, st.rl.decision_step_s, 120.0, "linear")
+        cfg = env_config(st, default_qty(m[0].paths, st.rl.participation, 120.0), 120.0)
+        seeds = [args.seed * 1000, args.seed * 1000 + 1]
+        table = train(
+            [x.paths for x in m],
+            [(x.lo, x.hi) for x in m],
+            [cfg] * 2,
+            TrainSpec(episodes=args.episodes, seed=args.seed, slices=24),
+            {"synthetic": {"market": "linear", "seeds": seeds}},
+            say,
+        )
+        table.save(out / "tabular_linear.npz")
     elif args.what == "linear":
         m = synthetic_markets(2, "AMZN", args.seed * 1000, st.rl.decision_step_s, 120.0, "linear")
         cfg = env_config(st, default_qty(m[0].paths, st.rl.participation, 120.0), 120.0)
