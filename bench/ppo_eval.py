@@ -200,7 +200,10 @@ def main() -> None:
             CME_HORIZON,
         )
         res = run([held], tables, ARMS, st, args.orders, args.seed, mapper, CME_HORIZON)
-        report("CME ES, 2023-12-25 23:15-24:00 UTC (by instrument)", vres, res, args.seed)
+        mins = (len(held.paths) - held.lo) * held.paths.step_s / 60
+        report(
+            f"CME ES, last {mins:.0f} min of the reopen hour (by instrument)", vres, res, args.seed
+        )
         agreement_line(tables, [held], st, CME_HORIZON)
     if "linear" not in skip:
         linear_section(out, st, args.seed, mapper, run)

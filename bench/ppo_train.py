@@ -71,6 +71,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--episodes", type=int, default=1_000_000, help="tabular paired samples")
     ap.add_argument("--lambda", dest="lambda_", type=float, default=None, help="GAE lambda")
+    ap.add_argument("--drops", default="", help="ablation: only these runs (all,spread,depth,...)")
     args = ap.parse_args()
     st = Settings()
     out = Path(args.out_dir)
@@ -124,7 +125,10 @@ def main() -> None:
         done.net.save(out / "ppo_linear.net.npz")
     else:
         ts = training_set(data, st, only=[LOB.format("AMZN")])
+        only = set(args.drops.split(",")) if args.drops else None
         for drop in ["", *ABLATABLE]:
+            if only is not None and (drop or "all") not in only:
+                continue
             masked = (ABLATABLE[drop],) if drop else ()
             name = f"ppo_amzn_no_{drop}" if drop else "ppo_amzn_all"
             if (out / f"{name}.npz").exists():
@@ -134,7 +138,7 @@ def main() -> None:
                 st,
                 out,
                 name,
-                PpoSpec(iterations=args.iterations, seed=args.seed, masked=masked),
+                replace(spec, masked=masked),
             )
 
 
