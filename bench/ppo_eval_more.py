@@ -80,16 +80,20 @@ def linear_section(out: Path, st: Settings, seed: int, mapper, run) -> None:
 
 def ablation_section(out: Path, data: Path, st: Settings, seed: int, orders: int, mapper, run, tab):
     """The tabular arm marginalised in its table, and PPO retrained on AMZN without each feature,
-    both on the same AMZN afternoon parents; each drop paired against its own full arm."""
+    both on the same AMZN afternoon parents; each drop paired against its own full arm. A copy of
+    `ppo_amzn_all.npz` trained under another seed, saved as `ppo_amzn_all_s<seed>.npz`, shows how
+    far two runs of the same settings land apart."""
     if not (out / "ppo_amzn_all.npz").exists():
         return
     step, amzn = st.rl.decision_step_s, str(data / LOB.format("AMZN"))
     names = ["all", *ABLATABLE]
     files = {n: out / f"ppo_amzn_{'all' if n == 'all' else 'no_' + n}.npz" for n in names}
+    for f in sorted(out.glob("ppo_amzn_all_s*.npz")):  # the full set again, under another seed
+        if not f.name.endswith(".net.npz"):
+            files[f"all ({f.stem.rsplit('_', 1)[1]})"] = f
     ppo = {n: load_table(f) for n, f in files.items() if f.exists()}
-    trained: dict[
-        str, tuple[int, int]
-    ] = {}  # held out from every arm: after the latest training part
+    # held out from every arm: after the latest training part
+    trained: dict[str, tuple[int, int]] = {}
     for t in [tab, *ppo.values()]:
         for d in t.meta.get("data", []):
             lo, hi = trained.get(d["file"], (0, 0))
@@ -129,7 +133,7 @@ def ablation_section(out: Path, data: Path, st: Settings, seed: int, orders: int
         if full is None:
             full = x
             print(
-                f"    {name:<6} {x.mean():.3f} ({nx.mean():.3f})  {t.meta.get('iterations')} iterations"
+                f"    {name:<6} {x.mean():.3f} ({nx.mean():.3f})  {t.meta.get('iterations')} iterations, seed {t.meta.get('seed')}"
             )
             continue
         d = paired(x - full, blk, seed)
