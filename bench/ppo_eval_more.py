@@ -78,23 +78,40 @@ def linear_section(out: Path, st: Settings, seed: int, mapper, run) -> None:
         print(line)
 
 
+def _runs(out: Path) -> dict[str, dict[str, Path]]:
+    """Ablation runs by seed suffix ("" for the first seed, "s8" for `ppo_amzn_*_s8.npz`), then by
+    name (all, spread, depth, ...)."""
+    runs: dict[str, dict[str, Path]] = {}
+    for f in sorted(out.glob("ppo_amzn_*.npz")):
+        if f.name.endswith(".net.npz"):
+            continue
+        parts = f.stem.removeprefix("ppo_amzn_").split("_")
+        suffix = parts.pop() if parts[-1][:1] == "s" and parts[-1][1:].isdigit() else ""
+        name = "all" if parts == ["all"] else parts[-1]
+        if name == "all" or name in ABLATABLE:
+            runs.setdefault(suffix, {})[name] = f
+    return {
+        k: {n: v[n] for n in ["all", *ABLATABLE] if n in v} for k, v in runs.items() if "all" in v
+    }
+
+
+def _ci(d: dict) -> str:
+    return f"{d['mean_diff_bps']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
+
+
 def ablation_section(out: Path, data: Path, st: Settings, seed: int, orders: int, mapper, run, tab):
     """The tabular arm marginalised in its table, and PPO retrained on AMZN without each feature,
-    both on the same AMZN afternoon parents; each drop paired against its own full arm. A copy of
-    `ppo_amzn_all.npz` trained under another seed, saved as `ppo_amzn_all_s<seed>.npz`, shows how
-    far two runs of the same settings land apart."""
-    if not (out / "ppo_amzn_all.npz").exists():
+    both on the same AMZN afternoon parents; each drop paired against the full run of its own seed
+    (`ppo_amzn_<all|no_feature>[_s<seed>].npz`), then the drop's effect averaged over the seeds that
+    have it, and how far the full runs of two seeds land apart."""
+    runs = _runs(out)
+    if not runs:
         return
     step, amzn = st.rl.decision_step_s, str(data / LOB.format("AMZN"))
-    names = ["all", *ABLATABLE]
-    files = {n: out / f"ppo_amzn_{'all' if n == 'all' else 'no_' + n}.npz" for n in names}
-    for f in sorted(out.glob("ppo_amzn_all_s*.npz")):  # the full set again, under another seed
-        if not f.name.endswith(".net.npz"):
-            files[f"all ({f.stem.rsplit('_', 1)[1]})"] = f
-    ppo = {n: load_table(f) for n, f in files.items() if f.exists()}
+    tables = {(k, n): load_table(f) for k, v in runs.items() for n, f in v.items()}
     # held out from every arm: after the latest training part
     trained: dict[str, tuple[int, int]] = {}
-    for t in [tab, *ppo.values()]:
+    for t in [tab, *tables.values()]:
         for d in t.meta.get("data", []):
             lo, hi = trained.get(d["file"], (0, 0))
             trained[d["file"]] = (min(lo, d["train_range"][0]), max(hi, d["train_range"][1]))
@@ -108,19 +125,15 @@ def ablation_section(out: Path, data: Path, st: Settings, seed: int, orders: int
     print("  tabular (marginalised in the table): drop - all [95%]")
     print(f"    all    {pp['drl'].mean():.3f}")
     for f in ABLATABLE:
-        d = paired(pp[f"drl-no-{f}"] - pp["drl"], blk, seed)
         print(
-            f"    {f:<6} {pp[f'drl-no-{f}'].mean():.3f}  {d['mean_diff_bps']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
+            f"    {f:<6} {pp[f'drl-no-{f}'].mean():.3f}  {_ci(paired(pp[f'drl-no-{f}'] - pp['drl'], blk, seed))}"
         )
-    print(
-        "  PPO (retrained on AMZN alone, the network reading the feature as 0): ppo-table (ppo-net), drop - all [95%]"
-    )
-    full = None
-    for name, t in ppo.items():
-        f = files[name]
+    cost: dict[tuple[str, str], np.ndarray] = {}  # ppo-table per parent
+    net_cost: dict[tuple[str, str], np.ndarray] = {}
+    for (k, n), t in tables.items():
         r = run(
             mk,
-            (None, t, load_net(net_path(f))),
+            (None, t, load_net(net_path(runs[k][n]))),
             ["ppo-table", "ppo-net"],
             st,
             orders,
@@ -129,14 +142,28 @@ def ablation_section(out: Path, data: Path, st: Settings, seed: int, orders: int
             120.0,
         )
         assert np.array_equal(r["block_ids"], blk), "the ablation arms must run the same parents"
-        x, nx = r["per_parent"]["ppo-table"], r["per_parent"]["ppo-net"]
-        if full is None:
-            full = x
-            print(
-                f"    {name:<6} {x.mean():.3f} ({nx.mean():.3f})  {t.meta.get('iterations')} iterations, seed {t.meta.get('seed')}"
-            )
-            continue
-        d = paired(x - full, blk, seed)
+        cost[(k, n)] = r["per_parent"]["ppo-table"]
+        net_cost[(k, n)] = r["per_parent"]["ppo-net"]
+    for k, v in runs.items():
+        t = tables[(k, "all")]
         print(
-            f"    {name:<6} {x.mean():.3f} ({nx.mean():.3f})  {d['mean_diff_bps']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
+            f"  PPO seed {t.meta.get('seed')}, {t.meta.get('iterations')} iterations (retrained on AMZN "
+            "alone, the network reading the feature as 0): ppo-table (ppo-net), drop - all [95%]"
         )
+        for n in v:
+            x, nx = cost[(k, n)], net_cost[(k, n)]
+            diff = "" if n == "all" else _ci(paired(x - cost[(k, "all")], blk, seed))
+            print(f"    {n:<6} {x.mean():.3f} ({nx.mean():.3f})  {diff}")
+    if len(runs) > 1:
+        keys = list(runs)
+        print(f"  PPO over {len(keys)} seeds: drop - all, per parent averaged over the seeds [95%]")
+        for n in ABLATABLE:
+            have = [k for k in keys if n in runs[k]]
+            if have:
+                d = np.mean([cost[(k, n)] - cost[(k, "all")] for k in have], axis=0)
+                print(f"    {n:<6} {_ci(paired(d, blk, seed))}  ({len(have)} seeds)")
+        for k in keys[1:]:
+            d = paired(cost[(k, "all")] - cost[(keys[0], "all")], blk, seed)
+            print(
+                f"  the full run, seed {tables[(k, 'all')].meta.get('seed')} - seed {tables[(keys[0], 'all')].meta.get('seed')}: {_ci(d)}"
+            )
