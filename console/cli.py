@@ -29,6 +29,7 @@ COMMANDS = [
     "listen",
     "whatif",
     "store",
+    "reset",
 ]
 
 
@@ -150,4 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m console.cli`: run the imported module's main, so the CliError the commands
+    # raise (imported from console.cli) is the class caught here, not a __main__ twin
+    from console.cli import main as imported_main
+
+    sys.exit(imported_main())

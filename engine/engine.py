@@ -32,6 +32,7 @@ from engine.execution.launch import Launcher
 from engine.execution.logfile import LogFile, attach_log_file, log_path_for
 from engine.execution.modes import FlattenLine, FlattenReport, TradingModes
 from engine.execution.state import EngineState
+from engine.execution.state_restore import restore_trading_state
 from engine.execution.status import TradingStatus
 from engine.held_store import HeldStore
 from engine.history import RecentHistory, load_positions, load_recent
@@ -243,6 +244,7 @@ class Engine:
             b.on_feed(functools.partial(self.status.feed_state, name))
         s.started = True
         await restore_switch_off(s)
+        await restore_trading_state(s)  # a kill holds across a restart, before anything resumes
         # reliability: reconcile what the journal says was live before anything new is sent
         if s.store is not None and s.settings.recovery.on_start:
             await self.recover(at_start=True)
@@ -380,7 +382,11 @@ class Engine:
         """
         s = self.state
         if s.risk.state is TradingState.HALTED:
-            raise InputError("trading_state", "trading is HALTED: reset before sending orders")
+            raise InputError(
+                "trading_state",
+                f"trading is HALTED ({s.risk.state_reason}): reset before sending orders "
+                "(ctrl+r in the console, or `tranche reset --yes`)",
+            )
         if s.risk.state is TradingState.PAUSED:
             raise InputError("trading_state", "trading is PAUSED: resume before sending orders")
         if plan is None:

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input
 
 from widgets.format import Steps, average, no_steps, price, quantity
+from widgets.ordered_input import OrderedInput
 
 COLUMNS = ("time", "kind", "id", "venue", "symbol", "side", "qty", "price", "status")
 KEYS = {
@@ -50,7 +51,7 @@ class Blotter(Vertical):
         self.steps: Steps = no_steps
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        yield OrderedInput(
             placeholder="filter: venue, symbol, id, status...", id="blotter-filter", compact=True
         )
         yield DataTable(id="blotter-table", cursor_type="row", zebra_stripes=True)

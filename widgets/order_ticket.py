@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from engine.models import AlgoParams, InputError, Side, Signal, Ticket, to_decimal
+from widgets.ordered_input import OrderedInput
 
 # (engine value, label shown to the trader)
 ALGO_CHOICES = (
@@ -170,7 +171,7 @@ class OrderTicket(Vertical):
         d = self.draft
         with Grid(id="ticket-form", classes="ticket-form"):
             yield Label("symbol")
-            yield Input(d.symbol, id="symbol", compact=True, placeholder="e.g. AAPL")
+            yield OrderedInput(d.symbol, id="symbol", compact=True, placeholder="e.g. AAPL")
             yield Label("side")
             yield Select(
                 [("buy", "buy"), ("sell", "sell")],
@@ -181,7 +182,7 @@ class OrderTicket(Vertical):
             )
             yield Label("quantity")
             with Horizontal(classes="qty-row"):
-                yield Input(
+                yield OrderedInput(
                     d.quantity, id="quantity", compact=True, placeholder="units", disabled=d.kelly
                 )
                 yield Checkbox(kelly_label(d.kelly), d.kelly, id="kelly", compact=True)
@@ -189,15 +190,17 @@ class OrderTicket(Vertical):
         yield Static("", id="quantity-error", classes="field-error")
         with Grid(id="ticket-form-signal", classes="ticket-form"):
             yield Label("strength")
-            yield Input(d.strength, id="strength", compact=True, placeholder="0..1")
+            yield OrderedInput(d.strength, id="strength", compact=True, placeholder="0..1")
             yield Label("win rate")
-            yield Input(d.win_rate, id="win_rate", compact=True, placeholder="0..1 (Kelly)")
+            yield OrderedInput(d.win_rate, id="win_rate", compact=True, placeholder="0..1 (Kelly)")
             yield Label("avg win")
-            yield Input(d.avg_win, id="avg_win", compact=True, placeholder="e.g. 0.02")
+            yield OrderedInput(d.avg_win, id="avg_win", compact=True, placeholder="e.g. 0.02")
             yield Label("avg loss")
-            yield Input(d.avg_loss, id="avg_loss", compact=True, placeholder="e.g. 0.01")
+            yield OrderedInput(d.avg_loss, id="avg_loss", compact=True, placeholder="e.g. 0.01")
             yield Label("limit")
-            yield Input(d.limit_price, id="limit_price", compact=True, placeholder="optional price")
+            yield OrderedInput(
+                d.limit_price, id="limit_price", compact=True, placeholder="optional price"
+            )
             yield Label("algo")
             yield Select(
                 [(label, value) for value, label in ALGO_CHOICES],
@@ -207,7 +210,7 @@ class OrderTicket(Vertical):
                 compact=True,
             )
             yield Label("params")
-            yield Input(
+            yield OrderedInput(
                 d.algo_params,
                 id="algo_params",
                 compact=True,

@@ -6,6 +6,7 @@ import time
 
 from engine.events import AlertRaised, FeedStateChanged, TradingStateChanged, VenueStateChanged
 from engine.execution.state import EngineState
+from engine.execution.state_restore import TRADING_STATE
 from engine.models import InputError, TradingState
 
 STORE_SAY_EVERY_S = 10.0  # a failing store is logged at most this often after the first time
@@ -26,7 +27,7 @@ class TradingStatus:
             if s.store is not None:
                 s.store.record_event(
                     ts=s.clock.now(),
-                    kind="trading_state",
+                    kind=TRADING_STATE,
                     payload={"old": old.value, "new": new.value, "reason": reason},
                 )
 

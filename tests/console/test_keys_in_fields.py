@@ -32,3 +32,17 @@ async def test_readline_chords_in_a_field_edit_text_and_leave_trading_alone(tmp_
         await pilot.press("ctrl+backslash")  # the kill chord works from inside the field
         await settle(app, pilot)
         assert app.engine.trading_state is TradingState.HALTED
+
+
+async def test_editing_keys_in_a_burst_are_applied_in_the_order_typed(tmp_path) -> None:
+    """Backspace typed before digits must erase before they land: 100, 3 x backspace, 50000."""
+    app = make_console(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await type_into(pilot, "#quantity", "100")
+        burst = ["backspace"] * 3 + list("50000") + ["left", "left", "delete", "7", "home", "9"]
+        for key in burst:
+            app.simulate_key(key)  # one terminal read: the app has every key before any is handled
+        await settle(app, pilot)
+        assert app.screen.query_one("#quantity", Input).value == "950070"
+        assert app.draft.quantity == "950070"
