@@ -64,11 +64,12 @@ class ParentView:
     legs: dict[str, ParentProgress] = field(default_factory=dict)
     leg_plan: tuple[tuple[str, Any], ...] = ()
     children: dict[str, ChildUpdated] = field(default_factory=dict)
+    done: bool = False  # the engine said it finished: a partial fill is final then, not working
 
     @property
     def working(self) -> bool:
-        """Its algorithms still run: not filled, cancelled or rejected yet."""
-        return not self.status.is_terminal
+        """Its algorithms still run: not finished, filled, cancelled or rejected yet."""
+        return not self.done and not self.status.is_terminal
 
     @property
     def status_text(self) -> str:
@@ -176,6 +177,7 @@ class ConsoleState:
                     ev.reason,
                 )
                 p.shortfall_bps = ev.shortfall_bps
+                p.done = True
             done = self.figures(p, ev.filled_qty, ev.avg_price) if p is not None else ""
             self.log(
                 ev.ts,
@@ -264,6 +266,7 @@ class ConsoleState:
                 slippage_bps=slippage_bps(row["side"], done.avg_price, row["arrival_mid"]),
                 shortfall_bps=done.shortfall_bps,
                 reason=done.reason,
+                done=True,
             )
         self.dirty.update((QUALITY, PROGRESS, SCORES))
 

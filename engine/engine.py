@@ -27,6 +27,7 @@ from engine.execution.desk import ChildDesk
 from engine.execution.exit_pair import ExitPair
 from engine.execution.exits import ExitDesk
 from engine.execution.guardrail import restore_switch_off, wire_guardrail
+from engine.execution.halt_watch import watch_halts
 from engine.execution.journal import Journal
 from engine.execution.launch import Launcher
 from engine.execution.logfile import LogFile, attach_log_file, log_path_for
@@ -98,6 +99,7 @@ class Engine:
         self.recovery: RecoveryReport | None = None  # the last recovery's report
         self.log_file: LogFile | None = None  # opened by start() when there is a store
         self._poller: asyncio.Task[None] | None = None
+        self._halt_watch: asyncio.Task[None] | None = None  # kills from other processes
         self.recorder: RecorderTask | None = None
         self._seq = 0
 
@@ -253,6 +255,10 @@ class Engine:
                 self.log("warning", f"{pair.exit_id}: protective exit re-armed from the journal")
         if not s.clock.simulated:  # a simulated clock would never stop advancing for a poller
             self._poller = asyncio.get_running_loop().create_task(views.poll_quotes(s))
+        if s.store is not None:  # a kill in another process on this history halts this one
+            self._halt_watch = asyncio.get_running_loop().create_task(
+                watch_halts(s, self.kill), name="halt-watch"
+            )
         if s.settings.record.enabled:  # every quote received, replayable with --replay
             self.recorder = start_recording(s.settings.record, s.bus)
 
@@ -313,9 +319,10 @@ class Engine:
     async def stop(self) -> None:
         s = self.state
         s.started = False
-        if self._poller is not None:
-            self._poller.cancel()
-            await asyncio.gather(self._poller, return_exceptions=True)
+        for task in (self._poller, self._halt_watch):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self.recorder is not None:
             await self.recorder.stop()
         await self.kill_switch.close()
@@ -491,12 +498,12 @@ class Engine:
             )
         )
 
-    async def kill(self) -> KillReport:
+    async def kill(self, reason: str = "kill switch", origin: str = "") -> KillReport:
         """HALT, stop every algorithm, cancel every open order on every venue concurrently;
         protective exits end too (their journal says so). Then (after the report) each venue's
         own open-order list is swept and published (VenuesSwept)."""
-        report = await self.kill_switch.kill()
-        await self.exits.cancel("kill switch")
+        report = await self.kill_switch.kill(reason, origin)  # origin: another process's kill
+        await self.exits.cancel(reason)
         task = asyncio.get_running_loop().create_task(self.modes.sweep(), name="kill-sweep")
         self._sweeps.add(task)
         task.add_done_callback(self._sweeps.discard)

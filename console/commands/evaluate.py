@@ -62,7 +62,9 @@ def register(sub: Any) -> None:
         "--ray-address", metavar="ADDR", help="run the workers on this Ray cluster (else local)"
     )
     p.add_argument(
-        "--orders", type=int, default=400, help="parents per arm, spread through the data"
+        "--orders",
+        type=int,
+        help="parents per arm, spread through the data (default 400; 60 with --engine)",
     )
     p.add_argument(
         "--qty",
@@ -76,6 +78,12 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
         "--ablate", default="", help="also evaluate the policy without: spread,depth,flow,vol"
+    )
+    p.add_argument(
+        "--engine",
+        action="store_true",
+        help="also run every arm through the real engine on replay venues (needs --data; "
+        "one engine per parent: use a small --orders)",
     )
     add_common(p)
     p.set_defaults(handler=run)
@@ -112,9 +120,13 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 0:
         raise CliError("--workers: expected 0 or a positive number of Ray workers")
     ablate = [a for a in args.ablate.split(",") if a]
+    if args.orders is None:  # one engine per parent and arm: --engine takes fewer by default
+        args.orders = 60 if args.engine else 400
     if args.orders <= 1 or args.slices <= 0:
         raise CliError("--orders must be > 1 and --slices > 0")
     horizon = args.horizon or rl.horizon_s
+    if args.engine and not args.data:
+        raise CliError("--engine: needs --data FILE (the replay venues trade the recorded files)")
     table: PolicyTable | None = None
     if "drl" in arms or ablate:
         try:
@@ -155,7 +167,14 @@ def run(args: argparse.Namespace) -> int:
         ppo_table=ppo_table,
         ppo_net=ppo_net,
         mapper=mapper(args),
+        keep_parents=args.engine,
     )
+    if args.engine:
+        from console.commands import evaluate_engine
+
+        data["engine"] = evaluate_engine.check(args, settings, markets, data, horizon, table)
+        data.pop("per_parent")
+        data.pop("block_ids")
     if table is not None:
         data["policy"] = {
             "path": args.policy or settings.algos.policy_path or "packaged default",
@@ -166,8 +185,16 @@ def run(args: argparse.Namespace) -> int:
             "path": args.ppo,
             "trained_on": ppo_table.meta.get("data") or ppo_table.meta.get("synthetic"),
         }
-    emit(args, data, _render)
+    emit(args, data, _render_all)
     return 0
+
+
+def _render_all(d: dict[str, Any]) -> str:
+    if "engine" not in d:
+        return _render(d)
+    from console.commands.evaluate_engine import render
+
+    return _render(d) + "\n" + render(d["engine"])
 
 
 def load_ppo(path: str | None, arms: list[str]) -> tuple[PolicyTable | None, PolicyNet | None]:

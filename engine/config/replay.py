@@ -82,6 +82,24 @@ class ReplayConfig(Section):
         gt=0,
         description="On a wall clock (the console) the recording is stepped this often, s.",
     )
+    impact: bool = Field(
+        True,
+        description="Our crossing fills move the replayed book by the simulator's square-root impact (false: recorded prices never react to us).",
+    )
+    impact_y: float | None = Field(
+        None, ge=0, description="Impact prefactor Y; empty = the simulator's calibrated impact.y."
+    )
+    impact_permanent_fraction: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of each impact increment that never decays; empty = the calibrated value.",
+    )
+    impact_temp_half_life_s: float | None = Field(
+        None,
+        gt=0,
+        description="Half-life of the decaying part's net volume, s; empty = the calibrated value.",
+    )
 
 
 class RecordConfig(Section):

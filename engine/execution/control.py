@@ -27,14 +27,14 @@ class KillSwitch:
         self.status = status
         self.followup: asyncio.Task[None] | None = None
 
-    async def kill(self) -> KillReport:
+    async def kill(self, reason: str = "kill switch", origin: str = "") -> KillReport:
         """HALT, stop every algorithm, cancel every open order on every venue concurrently."""
         s = self.state
         t0 = time.perf_counter()
-        self.status.set_state(TradingState.HALTED, "kill switch")
+        self.status.set_state(TradingState.HALTED, reason, origin)
         running = [pid for pid, t in s.tasks.items() if not t.done()]
         for pid in running:
-            s.parents[pid].reason = s.parents[pid].reason or "halted by kill switch"
+            s.parents[pid].reason = s.parents[pid].reason or f"halted by {reason}"
         s.stopped.mark(s.parents)  # every parent is stopped from here on
         open_children = [
             c

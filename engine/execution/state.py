@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -64,6 +66,7 @@ class EngineState:
     store_failure: str = ""  # the first write the history file would not take
     fell_back: str = ""  # the venues that did not connect when trading fell back to PAPER
     fallback: Callable[[], dict[str, Broker]] | None = None  # paper venues, when configured
+    session: str = field(default_factory=lambda: f"pid {os.getpid()}/{uuid.uuid4().hex[:8]}")
     guardrail: Guardrail = field(
         init=False
     )  # wired to alerts and the store by execution/guardrail.py

@@ -19,7 +19,8 @@ class TradingStatus:
         self.state = state
         self._store_said = 0.0  # monotonic time the last store failure was logged
 
-    def set_state(self, new: TradingState, reason: str) -> None:
+    def set_state(self, new: TradingState, reason: str, origin: str = "") -> None:
+        """`origin`: the session whose kill this follows (another process's), else this one."""
         s = self.state
         old = s.risk.state
         if s.risk.set_state(new, reason):
@@ -28,7 +29,13 @@ class TradingStatus:
                 s.store.record_event(
                     ts=s.clock.now(),
                     kind=TRADING_STATE,
-                    payload={"old": old.value, "new": new.value, "reason": reason},
+                    payload={
+                        "old": old.value,
+                        "new": new.value,
+                        "reason": reason,
+                        "session": s.session,  # other processes on the history tell it apart
+                        "origin": origin or s.session,  # whose key it was: never echoed back
+                    },
                 )
 
     def reset(self, *, confirm: bool) -> None:

@@ -76,7 +76,9 @@ class PolicyTable:
         """Vectorised `cell` for training and evaluation: states is (n, features)."""
         idx = np.zeros(len(states), dtype=np.int64)
         for j, e in enumerate(self.edges):
-            idx = idx * (len(e) + 1) + np.searchsorted(e, states[:, j], side="right")
+            idx = idx * (len(e) + 1) + np.searchsorted(e, states[:, j], side="right").astype(
+                np.int64
+            )
         return idx
 
     def decide(self, state: tuple[float, ...] | list[float]) -> tuple[int, Action | None]:

@@ -217,14 +217,28 @@ class ArmSet:
     settings: Settings
 
 
+def market_parents(
+    m: Market, n: int, qty: float | None, horizon_s: float, settings: Settings
+) -> tuple[NDArray[np.int64], NDArray[np.int64], float]:
+    """The `n` parents of one market: start indices spread through its range, sides alternating
+    (+1 buy), and their quantity. The engine cross-check (engine/crosscheck) runs the same ones."""
+    starts = np.linspace(m.lo, m.hi, n).round().astype(np.int64)
+    sides = np.where(np.arange(n) % 2 == 0, 1, -1).astype(np.int64)
+    return starts, sides, qty or default_qty(m.paths, settings.rl.participation, horizon_s)
+
+
+def parents_per_market(markets: list[Market], orders: int) -> list[int]:
+    """`orders` shared among markets by the length of their ranges, at least 2 each."""
+    total = sum(m.hi - m.lo for m in markets)
+    return [max(2, round(orders * (m.hi - m.lo) / total)) for m in markets]
+
+
 def run_market(mi: int, n_markets: int, m: Market, n: int, arms: ArmSet) -> MarketRun:
     """Every arm on the same `n` parents of market `mi` (starts spread through its range, sides alternating)."""
     rl = arms.settings.rl
-    starts = np.linspace(m.lo, m.hi, n).round().astype(np.int64)
-    sides = np.where(np.arange(n) % 2 == 0, 1, -1)
+    starts, sides, qty = market_parents(m, n, arms.qty, arms.horizon_s, arms.settings)
     window = int(round(arms.horizon_s / m.paths.step_s))
     blocks = window_blocks(starts, m.lo, window, mi, n_markets)
-    qty = arms.qty or default_qty(m.paths, rl.participation, arms.horizon_s)
     cfg = env_config(arms.settings, qty, arms.horizon_s)
     ew = A.EwmaArm(
         m.paths, starts, arms.slices, rl.ewma_wide_factor, rl.ewma_half_life_s, rl.ewma_retry_s
@@ -317,10 +331,9 @@ def evaluate(
         tables[f"drl-no-{f}"] = ablate_table(table, [f])
         names.append(f"drl-no-{f}")
     arms = ArmSet(tuple(names), tables, ppo_net, qty, horizon_s, slices, settings)
-    total = sum(m.hi - m.lo for m in markets)
     jobs: list[Job] = [
-        (mi, len(markets), m, max(2, round(orders * (m.hi - m.lo) / total)), arms)
-        for mi, m in enumerate(markets)
+        (mi, len(markets), m, n, arms)
+        for mi, (m, n) in enumerate(zip(markets, parents_per_market(markets, orders), strict=True))
     ]
     runs = mapper(run_market, jobs)
     if progress:

@@ -45,6 +45,7 @@ class MarketPaths:
     linear_eta_bps: float = 0.0  # linear market: temporary impact of the whole parent at once
     linear_gamma_bps: float = 0.0  # linear market: permanent impact of the whole parent
     source: str = ""
+    origin_ts: float = 0.0  # the recording's clock at t = 0: point k is at origin_ts + t[k]
 
     def __len__(self) -> int:
         return len(self.t)
@@ -128,6 +129,7 @@ def _grid(
         adv,
         vol_daily,
         source=source,
+        origin_ts=float(t0),
     )
 
 

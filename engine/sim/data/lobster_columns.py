@@ -39,6 +39,11 @@ def _midnight(path: Path) -> tuple[str, float]:
     return m["symbol"].upper(), day.replace(tzinfo=tz).timestamp()
 
 
+def midnight_epoch(path: str | Path) -> float:
+    """Epoch seconds of the file's New York midnight: LOBSTER's own times count from it."""
+    return _midnight(Path(path))[1]
+
+
 def _diff(
     out: tuple[list[float], list[int], list[int], list[int], list[int]],
     t: float,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from engine.brokers.base import Broker
 from engine.clock import Clock
 from engine.config import Settings
 from engine.sim.data.cache import load
+from engine.sim.params import ImpactParams, load_params
+from engine.sim.replay.impact import ImpactModel
 from engine.sim.replay.market import ReplayMarket, resolve_start
 from engine.sim.replay.queue import QueueModel
 from engine.sim.replay.spec import venue_specs
@@ -26,7 +29,29 @@ def build_replay_market(settings: Settings, clock: Clock) -> ReplayMarket:
         queue=QueueModel(cfg.queue_model, cfg.queue_power),
         refill_s=cfg.refill_s,
         step_s=cfg.step_s,
+        impact=impact_model(settings),
     )
+
+
+def impact_model(settings: Settings) -> ImpactModel | None:
+    """The replay's impact: the simulator's calibrated constants, each overridable; None when off."""
+    cfg = settings.replay
+    if not cfg.impact:
+        return None
+    y, pf, hl = cfg.impact_y, cfg.impact_permanent_fraction, cfg.impact_temp_half_life_s
+    # the calibration is read only when a constant is left to it
+    cal = calibrated_impact(settings.sim.params_path) if None in (y, pf, hl) else ImpactParams()
+    return ImpactModel(
+        y=cal.y if y is None else y,
+        permanent_fraction=cal.permanent_fraction if pf is None else pf,
+        temp_half_life_s=cal.temp_half_life_s if hl is None else hl,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def calibrated_impact(params_path: str) -> ImpactParams:
+    """`impact:` of the market calibration, read once per file (a long YAML)."""
+    return load_params(params_path or None).impact
 
 
 def raise_no_files() -> None:

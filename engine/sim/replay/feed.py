@@ -48,6 +48,7 @@ class Feed:
         self.feed_latency_s = 0.0
         # (now, top as seen now: the book one feed latency ago) for quotes
         self.seen: tuple[float, tuple[int | None, int, int | None, int]] | None = None
+        self.shift = 0  # ticks our impact moves this book: shown price = recorded + shift
 
     @property
     def end(self) -> float:
@@ -186,3 +187,20 @@ class Feed:
         sells = [o.price for o in self.resting.values() if o.side == ASK]
         self.max_buy = max(buys) if buys else -INF
         self.min_sell = min(sells) if sells else INF
+
+    def rebase(self, delta: int, t: float) -> None:
+        """The book moved `delta` ticks (our impact): our orders keep their real price, so they sit
+        `delta` lower in the recording's prices, behind no more than is shown there; those the
+        moved far side now reaches fill in full (as the simulator's re-placed books fill them)."""
+        self.shift += delta
+        if not self.resting:
+            return
+        for o in self.resting.values():
+            o.price -= delta
+            o.ahead = min(o.ahead, float(self.book.levels[o.side].get(o.price, 0)))
+            o.traded = 0.0
+        self._bounds()
+        for far in (BID, ASK):
+            best = self.book.best(far)
+            if best is not None and self.resting:
+                self._crossed(far, best, t)

@@ -17,6 +17,7 @@ from engine.clock import Clock
 from engine.models import InputError
 from engine.sim.data.columns import Recording
 from engine.sim.replay.feed import Feed
+from engine.sim.replay.impact import Impact, ImpactModel, symbol_impacts
 from engine.sim.replay.queue import QueueModel
 
 
@@ -79,6 +80,7 @@ class ReplayMarket:
         queue: QueueModel,
         refill_s: float,
         step_s: float = 0.25,
+        impact: ImpactModel | None = None,
     ) -> None:
         if not recordings:
             raise InputError("replay.files", "no recorded file given")
@@ -86,6 +88,10 @@ class ReplayMarket:
         self.clock = clock
         self.step_s = step_s
         self.feeds = [Feed(r, queue, refill_s) for r in recordings]
+        # None: the recorded prices never react to us; else one impact per symbol moves its books
+        self.impacts: dict[str, Impact] = (
+            symbol_impacts(recordings, impact) if impact is not None else {}
+        )
         self._listening = False
         self._live: asyncio.Task[None] | None = None
         self._connected = 0
@@ -98,6 +104,26 @@ class ReplayMarket:
     def on_time(self, t: float) -> None:
         for f in self.feeds:
             f.sync(t)
+        if self.impacts:
+            for f in self.feeds:
+                self.settle(f, t)
+
+    def settle(self, feed: Feed, t: float) -> None:
+        """Show `feed`'s book moved by its symbol's impact at `t` (a no-op with impact off)."""
+        imp = self.impacts.get(feed.rec.symbol)
+        if imp is None:
+            return
+        shift = imp.shift_ticks(feed.book, t)
+        if shift is not None and shift != feed.shift:
+            feed.rebase(shift - feed.shift, t)
+
+    def took(self, feed: Feed, signed_lots: int, t: float) -> None:
+        """Our crossing order took `signed_lots` (buys positive) on `feed`: its symbol's impact moves."""
+        imp = self.impacts.get(feed.rec.symbol)
+        if imp is not None:
+            imp.take(signed_lots * float(feed.rec.lot), t)
+            for f in self.feeds:
+                self.settle(f, t)
 
     async def start(self) -> None:
         """Each venue's connect(): hook the clock once."""

@@ -123,6 +123,7 @@ class ReplayVenue(Broker):
     def _sync(self) -> float:
         now = self.clock.now()
         self.feed.sync(now)
+        self.market.settle(self.feed, now)
         return now
 
     async def top_of_book(self, symbol: str) -> Quote:
@@ -138,18 +139,18 @@ class ReplayVenue(Broker):
                 self.name,
                 f"{symbol}: the recorded book has no {'bid' if bid is None else 'ask'} at {iso(now)}",
             )
-        t, lot = self.tick, self.lot
-        return Quote(self.name, symbol, bid * t, ask * t, bsz * lot, asz * lot, now)
+        t, lot, k = self.tick, self.lot, self.feed.shift
+        return Quote(self.name, symbol, (bid + k) * t, (ask + k) * t, bsz * lot, asz * lot, now)
 
     async def book(
         self, symbol: str, depth: int = 10
     ) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
         self._check(symbol)
         now = self._sync()
-        b, t, lot = self.feed.book, self.tick, self.lot
+        b, t, lot, k = self.feed.book, self.tick, self.lot, self.feed.shift
         return (
-            [(p * t, q * lot) for p, q in b.depth(BID, depth, now)],
-            [(p * t, q * lot) for p, q in b.depth(ASK, depth, now)],
+            [((p + k) * t, q * lot) for p, q in b.depth(BID, depth, now)],
+            [((p + k) * t, q * lot) for p, q in b.depth(ASK, depth, now)],
         )
 
     # -- orders ---------------------------------------------------------------------------
@@ -201,18 +202,24 @@ class ReplayVenue(Broker):
         return Ack(vid, rec.child.status, rec.child.reason, arrived_ts=arrived)
 
     def _arrive(self, rec: _Order, lots: int, limit: int | None, now: float) -> None:
+        """Match in the recording's prices: ours less the shift our impact gave the book."""
         o = rec.child
         side = BID if o.side is Side.BUY else ASK
+        k = self.feed.shift
         if limit is not None:
-            self._prevent_self_trade(side, limit)
+            self._prevent_self_trade(side, limit - k)
         book = self.feed.book
-        if marketable(book, side, limit, now):
+        if marketable(book, side, None if limit is None else limit - k, now):
             if o.post_only:
                 self._finish(rec, OrderStatus.REJECTED, "post-only order would cross the book")
                 return
-            for price, q in walk(book, side, lots, limit, now):
+            taken = 0
+            for price, q in walk(book, side, lots, None if limit is None else limit - k, now):
                 lots -= q
-                self._book_fill(rec, q, price, now, taker=True)
+                taken += q
+                self._book_fill(rec, q, price + k, now, taker=True)
+            if taken:
+                self.market.took(self.feed, taken if side == BID else -taken, now)
         if lots <= 0:
             return
         if limit is None or o.tif is TimeInForce.IOC:
@@ -223,8 +230,9 @@ class ReplayVenue(Broker):
             )
             self._finish(rec, OrderStatus.CANCELLED, why)
             return
-        ahead = float(book.levels[side].get(limit, 0))
-        self.feed.rest(Resting(o.client_order_id, side, limit, lots, ahead))
+        at = limit - self.feed.shift  # the shift may have moved with our own take
+        ahead = float(book.levels[side].get(at, 0))
+        self.feed.rest(Resting(o.client_order_id, side, at, lots, ahead))
 
     def _prevent_self_trade(self, side: int, limit: int) -> None:
         for r in list(self.feed.resting.values()):
@@ -238,7 +246,7 @@ class ReplayVenue(Broker):
     def _maker_fill(self, r: Resting, lots: int, price: int, t: float) -> None:
         rec = self._orders.get(r.oid)
         if rec is not None and rec.child.status.is_open:
-            self._book_fill(rec, lots, price, t, taker=False)
+            self._book_fill(rec, lots, price + self.feed.shift, t, taker=False)
 
     def _book_fill(
         self, rec: _Order, lots: int, price_ticks: int, ts: float, *, taker: bool
@@ -283,7 +291,7 @@ class ReplayVenue(Broker):
         total = Decimal(0)
         for r in self.feed.resting.values():
             if r.side == BID:
-                total += r.remaining * self.lot * r.price * self.tick
+                total += r.remaining * self.lot * (r.price + self.feed.shift) * self.tick
         return total
 
     def executed_fills(self) -> list[Fill]:
@@ -349,7 +357,7 @@ class ReplayVenue(Broker):
             b = self.feed.book
             bid, ask = b.best(BID), b.best(ASK)
             if bid is not None and ask is not None:
-                marks = q * (Decimal(bid + ask) / 2) * self.tick
+                marks = q * (Decimal(bid + ask + 2 * self.feed.shift) / 2) * self.tick
         return PortfolioSnapshot(
             self.account.cash, self.account.positions(), self.account.cash + marks, now
         )

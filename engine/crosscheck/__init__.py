@@ -1,0 +1,1 @@
+"""`tranche evaluate --engine`: the evaluation's arms through the real engine on replay venues."""
