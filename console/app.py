@@ -375,7 +375,7 @@ class TrancheApp(App[None]):
 
     def action_whatif_last(self) -> None:
         """The newest finished parent re-run under each algorithm (replay sessions only)."""
-        done = [p for p in self.engine.parents.values() if p.status.is_terminal]
+        done = [p for p in self.engine.parents.values() if p.status.parent_finished]
         files = list(self.settings.replay.files)
         if not done or self.settings.broker.provider != "replay":
             self.notify(
@@ -521,7 +521,7 @@ class TrancheApp(App[None]):
             return
         self.notify(
             f"{pair.exit_id}: {pair.side.value} {pair.quantity} {pair.symbol} if the quote reaches "
-            f"{pair.stop_price} (emulated: keep this console running)"
+            f"{pair.stop_price} ({pair.note})"
         )
 
     def action_flatten_symbol(self) -> None:

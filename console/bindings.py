@@ -98,7 +98,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "f5",
         "protect",
         "Protect last fill",
-        "Stop-loss on the newest filled parent (emulated here)",
+        "Stop-loss on the newest filled parent (native OCO where the venue has one)",
         priority=True,
     ),
     ActionSpec(

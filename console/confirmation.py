@@ -52,6 +52,8 @@ def confirmation_text(pv: Preview) -> str:
             f"[{figure(e.low_bps, 2)}, {figure(e.high_bps, 2)}] bps, about {e.duration_s:g} s"
         )
     lines += risk_lines(pv)
+    if pv.funding:  # said before it is sent: the venue would refuse what its cash does not cover
+        lines += ["cash: NOT covered on some venues:"] + [f"  {line}" for line in pv.funding]
     return "\n".join(lines)
 
 

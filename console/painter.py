@@ -129,6 +129,8 @@ def update_submit(app: TrancheApp, main: MainScreen) -> None:
     halted = state in (TradingState.HALTED, TradingState.PAUSED)  # the engine refuses both
     ok = pv.ok and not halted
     ready = f"ready: {pv.quantity} {pv.symbol}"
+    if pv.funding:  # the dialog names the venues: cash there covers part of the leg
+        ready = f"cash short on {len(pv.funding)} venue(s): see the confirmation"
     if pv.denied:  # the dialog lists them and will not send
         ready = f"risk gate would deny {len(pv.denied)} child order(s)"
     main.query_one(OrderTicket).set_submittable(

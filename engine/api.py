@@ -154,6 +154,7 @@ class Preview:
     plan: Plan | None = None  # what submit(ticket, plan) sends, leg for leg
     children: tuple[PlannedChild, ...] = ()  # the plan's child orders through the risk gate
     sized_by_kelly: bool = False  # the quantity is the Kelly size, chosen by the trader
+    funding: tuple[str, ...] = ()  # legs a venue's cash does not cover: it would refuse the rest
 
     @property
     def ok(self) -> bool:

@@ -18,6 +18,7 @@ from engine.algos.base import LegState
 from engine.algos.guardrail import Guardrail
 from engine.api import ExecutionReport, Plan, Preview
 from engine.brokers.base import Broker, VenueUnavailable
+from engine.brokers.native import OCA_GROUP
 from engine.clock import Clock
 from engine.config import Settings
 from engine.events import Event, EventBus, KillReport, ParentCompleted, VenueStateChanged
@@ -92,7 +93,9 @@ class Engine:
         self.desk = ChildDesk(s, self.status, self.journal)
         self.launcher = Launcher(s, self.desk)
         self.kill_switch = KillSwitch(s, self.desk, self.status)
-        self.exits = ExitDesk(s, self.submit)  # protective OCO exits, emulated on quotes
+        self.exits = ExitDesk(
+            s, self.submit, self.desk, self.journal
+        )  # OCO exits: native or emulated
         self.modes = TradingModes(s, self.status, self.kill_switch, self.submit)
         self._sweeps: set[asyncio.Task[object]] = set()
         wire_guardrail(s)
@@ -355,8 +358,8 @@ class Engine:
     async def _cancel_open_children(self) -> None:
         """An orderly stop leaves no order of ours resting unattended on a venue."""
         s = self.state
-        live = [c for c in s.children.values() if c.status.is_open]
-        if not live:
+        live = [c for c in s.children.values() if c.status.is_open and OCA_GROUP not in c.meta]
+        if not live:  # a native exit's legs stay: the venue protects the position without us
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(

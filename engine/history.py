@@ -76,7 +76,7 @@ async def load_recent(store: Any) -> RecentHistory:
     out.alerts = [alert_event(r) for r in await store.recent_alerts(RECENT_ALERTS)]
     for r in await store.recent_parents(RECENT_PARENTS):
         status = OrderStatus(r["status"])
-        if not status.is_terminal:
+        if not status.parent_finished:
             continue  # recovery reports live parents itself
         qty = r["filled_qty"]
         avg = r["notional_filled"] / qty if qty else None

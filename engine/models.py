@@ -49,6 +49,15 @@ class OrderStatus(StrEnum):
     def is_open(self) -> bool:
         return self in (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED)
 
+    @property
+    def parent_finished(self) -> bool:
+        """A parent is SUBMITTED while its legs run; any other status is its final one
+        (PARTIALLY_FILLED included: open for a child, over for a parent)."""
+        return self not in PARENT_LIVE
+
+
+PARENT_LIVE = (OrderStatus.PENDING, OrderStatus.SUBMITTED)  # a parent's statuses while it works
+
 
 class TradingState(StrEnum):
     ACTIVE = "active"

@@ -10,6 +10,19 @@ from tests.fakes.histories import fresh_history
 from tests.fakes.servers import postgres_server, redis_server
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_default_history(tmp_path_factory):
+    """The default history (and any file under the user's data dir) lives in the session's tmp:
+    a test must never read or write the trader's own ~/.local/share/tranche/fills.db."""
+    old = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def pg_url():
     """A PostgreSQL URL: $TRANCHE_TEST_PG_URL, else a throwaway server on loopback."""

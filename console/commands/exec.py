@@ -160,7 +160,7 @@ async def execute(args: argparse.Namespace) -> dict[str, Any]:
             pair = await engine.protect(pid, take_profit_pct=args.take_profit)
             data["protective_exit"] = {
                 **pair.payload(),
-                "note": "emulated locally: armed in the journal, watched while the console runs",
+                "note": pair.note,
             }
         if engine.fell_back:
             data["paper_fallback"] = engine.fell_back  # the venues it stood in for

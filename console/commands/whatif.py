@@ -54,7 +54,7 @@ async def _parent_and_files(
     if not parents:
         raise CliError(f"PARENT_ID: no parent {parent_id!r} in {mask_url(db)}")
     parent = parents[0]
-    if parent["status"] in ("submitted", "partially_filled", "pending"):
+    if parent["status"] in ("submitted", "pending"):  # a partial fill is a parent's final status
         raise CliError(
             f"PARENT_ID: {parent_id} is still {parent['status']}: what-if needs a finished parent"
         )

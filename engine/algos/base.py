@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from engine.algos.guardrail import Guardrail
 from engine.algos.slicing import twap_slices
+from engine.brokers.base import Capabilities
 from engine.clock import Clock
 from engine.config import Settings
 from engine.models import ChildOrder, Instrument, OrderType, ParentOrder, Quote, Side, TimeInForce
@@ -109,6 +110,11 @@ class LegContext(Protocol):
 
     async def adv(self) -> Decimal | None:
         """The symbol's average daily volume where the venue knows it."""
+        ...
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the leg's venue does natively (iceberg display, OCO): the algorithm's choice of path."""
         ...
 
     async def send(

@@ -1,9 +1,12 @@
-"""Iceberg: only a display quantity rests at once; each fill of it is refreshed with the next.
+"""Iceberg: only a display quantity shows at once; each fill of it is refreshed with the next.
 
-Emulated on every venue (no adapter yet passes a native display size): one limit child of the
-display quantity rests at the ticket's limit, else the near touch; when it fills the next one is
-posted; if the touch has moved away after `algos.maker_timeout_s` it is re-posted there. At the
-horizon the rest is cancelled and, without a limit price, crossed per `complete_with_cross`.
+Venue-native where the venue's capabilities say so (Binance spot `icebergQty` through ccxt, IB
+`displaySize`): one limit child of the whole rest carries the display quantity and the venue
+refreshes it. Emulated elsewhere: one limit child of the display quantity rests and, when it
+fills, the next is posted. Either rests at the ticket's limit, else the near touch, re-posted
+there if the touch has moved away after `algos.maker_timeout_s`; each child's meta says which
+path it took (`iceberg`: native | emulated). At the horizon the rest is cancelled and, without a
+limit price, crossed per `complete_with_cross`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from engine.algos.base import LegContext, SliceRecord, venue_gone
 from engine.algos.basic import cross_remaining
 from engine.algos.params import resolve
 from engine.algos.pricing import passive_price
-from engine.models import OrderStatus, OrderType, round_down
+from engine.brokers.native import DISPLAY_QTY, ICEBERG
+from engine.models import OrderStatus, OrderType, Refusal, round_down
 
 
 def display_size(leg_qty: Decimal, display: Decimal | None, pct: float, step: Decimal) -> Decimal:
@@ -30,6 +34,7 @@ async def run_iceberg(ctx: LegContext) -> None:
     limit = ctx.parent.ticket.limit_price
     deadline = ctx.clock.now() + p.horizon_s
     ctx.leg.slice_total = 0
+    venue_native = ctx.capabilities.native_iceberg
     while ctx.leg.remaining > 0 and not ctx.stopped and not venue_gone(ctx):
         left = deadline - ctx.clock.now()
         if left <= 0:
@@ -38,13 +43,27 @@ async def run_iceberg(ctx: LegContext) -> None:
         px = limit if limit is not None else passive_price(q, ctx.side, ctx.instrument)
         ctx.leg.slice_index += 1
         before = ctx.leg.filled
-        meta = {"iceberg_display": str(show), "parent_order_id": ctx.parent.parent_id}
-        child = await ctx.send(
-            min(show, ctx.leg.remaining), order_type=OrderType.LIMIT, limit_price=px, meta=meta
-        )
+        meta: dict[str, object] = {
+            "iceberg_display": str(show),
+            "parent_order_id": ctx.parent.parent_id,
+        }
+        native = venue_native and show < ctx.leg.remaining
+        if native:  # the whole rest at the venue, which shows `show` of it at a time
+            meta.update({DISPLAY_QTY: str(show), ICEBERG: "native"})
+        else:
+            meta[ICEBERG] = "emulated"
+        qty = ctx.leg.remaining if native else min(show, ctx.leg.remaining)
+        child = await ctx.send(qty, order_type=OrderType.LIMIT, limit_price=px, meta=meta)
         ctx.progress(
             next_slice_ts=deadline, decided_by="iceberg", detail=f"showing {show:f} at {px}"
         )
+        if child.status is OrderStatus.REJECTED and native and child.refused is Refusal.VENUE:
+            venue_native = False  # e.g. more pieces than the venue allows: show them ourselves
+            ctx.log(
+                "warning",
+                f"{child.client_order_id}: native iceberg refused ({child.reason}); emulated",
+            )
+            continue
         if child.status is OrderStatus.REJECTED:
             break
         while child.status.is_open and not ctx.stopped:

@@ -83,6 +83,10 @@ class Capabilities:
     post_only: bool = False
     ioc: bool = True
     simulated: bool = False
+    native_iceberg: bool = (
+        False  # a resting order shows only a display quantity (icebergQty, displaySize)
+    )
+    native_oco: bool = False  # a stop-loss / take-profit pair one fill of which cancels the other
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +250,20 @@ class Broker(ABC):
     @abstractmethod
     async def cancel(self, order: ChildOrder) -> None: ...
 
+    async def submit_oco(self, legs: tuple[ChildOrder, ...]) -> list[Ack]:
+        """Place the legs as one venue-native one-cancels-the-other group (their meta says the
+        stop and the group: engine/brokers/native.py); only where `capabilities.native_oco`."""
+        raise OrderRejected(self.name, "this venue places no native OCO orders")
+
     async def cancel_all(self) -> list[str] | None:
         """Cancel every open order on the venue in one request, where the venue has one; the
         client ids it cancelled, or None when it has no such request (the kill switch then
         cancels order by order)."""
+        return None
+
+    async def cancel_batch(self, orders: list[ChildOrder]) -> list[str] | None:
+        """Cancel these orders in as few requests as the venue's batch-cancel endpoint allows;
+        the client ids it confirmed cancelled, or None when the venue has no such endpoint."""
         return None
 
     @abstractmethod

@@ -77,6 +77,11 @@ class BrokerConfig(Section):
     ibkr_backoff_max_s: float = Field(
         30.0, gt=0, description="Longest wait between IB reconnect attempts."
     )
+    ibkr_global_cancel: bool = Field(
+        False,
+        description="Kill switch sends IB's reqGlobalCancel: one request, but it also cancels "
+        "orders placed outside Tranche (TWS, other programs). Off: Tranche's orders one by one.",
+    )
     venues: list[VenueConfig] = Field(default_factory=list, description="CCXT venues.")
     probe_timeout_s: float = Field(2.0, gt=0, description="Top-of-book probe timeout per venue.")
     submit_timeout_s: float = Field(

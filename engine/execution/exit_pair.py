@@ -33,7 +33,16 @@ class ExitPair:
     take_profit: Decimal | None
     status: ExitStatus = ExitStatus.ARMED
     reason: str = ""
-    exit_parent: str = ""  # the parent that executed the exit, once fired
+    exit_parent: str = ""  # the parent that executed the exit (native: placed it)
+    path: str = "emulated"  # "native": the venue holds both legs as its own OCO
+    legs: tuple[str, ...] = ()  # native: the legs' client order ids (stop, then take-profit)
+
+    @property
+    def note(self) -> str:
+        """Where the exit is held, and what that asks of the trader."""
+        if self.path == "native":
+            return f"native OCO at {self.venue}: held there with the console closed"
+        return "emulated locally: armed in the journal, watched while the console runs"
 
     def triggered(self, q: Quote) -> ExitStatus | None:
         """Which leg the quote goes through: the price the exit would trade at (bid for a sell)."""
@@ -65,6 +74,8 @@ class ExitPair:
             "status": self.status.value,
             "reason": self.reason,
             "exit_parent": self.exit_parent,
+            "path": self.path,
+            "legs": list(self.legs),
         }
 
     @classmethod
@@ -82,4 +93,6 @@ class ExitPair:
             ExitStatus(d["status"]),
             d.get("reason", ""),
             d.get("exit_parent", ""),
+            d.get("path", "emulated"),
+            tuple(d.get("legs") or ()),
         )

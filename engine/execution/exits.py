@@ -1,10 +1,13 @@
-"""Protective exits, emulated locally: an OCO stop-loss / take-profit watched on the venue's quotes.
+"""Protective exits: an OCO stop-loss / take-profit, venue-native where the venue has OCO orders,
+else emulated locally on the venue's quotes.
 
-No adapter places a native OCO yet, so the engine watches the quote itself: the exit needs this
-process running (the console), and says so. Each pair is journalled (the store's events) when it
-is armed and when it ends, so one leg firing ends the other also across a restart, and a restart
-re-arms what was armed. The kill switch cancels every armed pair; `flatten` exits a symbol's whole
-position through the risk gate.
+Native (`Capabilities.native_oco`: IB OCA groups, Binance order lists): both legs rest at the
+venue, which cancels one when the other fills (engine/execution/native_exit.py); the exit holds
+with this process closed. Emulated: the engine watches the quote itself, so the exit needs this
+process running (the console), and says so. Each pair is journalled (the store's events) with
+its path when it is armed and when it ends, so one leg firing ends the other also across a
+restart, and a restart re-arms (re-watches) what was armed. The kill switch cancels every armed
+pair; `flatten` exits a symbol's whole position through the risk gate.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
+from engine.execution import native_exit
+from engine.execution.desk import ChildDesk
 from engine.execution.exit_pair import EVENT_KIND, ExitPair, ExitStatus
+from engine.execution.journal import Journal
 from engine.execution.state import EngineState
 from engine.models import InputError, Side, Ticket
 
@@ -25,9 +31,13 @@ Submit = Callable[[Ticket], Awaitable[str]]
 class ExitDesk:
     """Arms, watches, fires and cancels protective exits; `submit` sends the exit parent."""
 
-    def __init__(self, state: EngineState, submit: Submit) -> None:
+    def __init__(
+        self, state: EngineState, submit: Submit, desk: ChildDesk, journal: Journal
+    ) -> None:
         self.state = state
         self.submit = submit
+        self.desk = desk
+        self.journal = journal
         self.pairs: dict[str, ExitPair] = {}
         self._watchers: dict[str, asyncio.Task[None]] = {}
 
@@ -60,6 +70,16 @@ class ExitDesk:
             if take_profit_pct is None
             else _on_tick(entry * (1 + sign * Decimal(repr(take_profit_pct)) / 100), tick),
         )
+        how = " (emulated: needs this process running)"
+        if s.brokers[venue].capabilities.native_oco:
+            why = await native_exit.place(s, self.desk, self.journal, pair)
+            if why:
+                how = f" (emulated: {venue} refused the native OCO: {why})"
+            else:
+                pair.path, how = (
+                    "native",
+                    f" (native OCO at {venue}: holds with this process closed)",
+                )
         await self._journal(pair)
         self._arm(pair)
         s.log(
@@ -67,7 +87,7 @@ class ExitDesk:
             f"{pair.exit_id}: protective exit armed, {pair.side.value} {pair.quantity:f} "
             f"{pair.symbol} stop {pair.stop_price}"
             + (f" take-profit {pair.take_profit}" if pair.take_profit is not None else "")
-            + " (emulated: needs this process running)",
+            + how,
         )
         return pair
 
@@ -82,14 +102,43 @@ class ExitDesk:
             newest[pair.exit_id] = pair
         armed = [p for p in newest.values() if p.status is ExitStatus.ARMED]
         self.pairs.update(newest)
+        for p in newest.values():  # fired natively, its exit parent not yet done: see it through
+            parent = self.state.parents.get(p.exit_parent)
+            if p.path == "native" and p not in armed and parent and not parent.status.is_terminal:
+                task = asyncio.get_running_loop().create_task(
+                    native_exit.settle(self.state, self.desk, p), name=p.exit_id
+                )
+                self._watchers[p.exit_id] = task
         for p in armed:
+            if p.path == "native" and not all(c in self.state.children for c in p.legs):
+                self.state.log(
+                    "warning",
+                    f"{p.exit_id}: its native legs rest at {p.venue} but were not reconciled "
+                    "(start-up recovery is off): run `tranche recover` to watch them again",
+                )
+                continue
             self._arm(p)
         return armed
 
     def _arm(self, pair: ExitPair) -> None:
         self.pairs[pair.exit_id] = pair
-        task = asyncio.get_running_loop().create_task(self._watch(pair), name=pair.exit_id)
+        watch = self._watch_native if pair.path == "native" else self._watch
+        task = asyncio.get_running_loop().create_task(watch(pair), name=pair.exit_id)
         self._watchers[pair.exit_id] = task
+
+    async def _watch_native(self, pair: ExitPair) -> None:
+        """The venue fires a native pair: say which leg did, journal it, let the venue's cancel
+        of the other leg be checked, and finish the exit parent."""
+        fired = await native_exit.watch(self.state, self.desk, pair)
+        if pair.status is not ExitStatus.ARMED:
+            return  # cancelled meanwhile (kill switch, flatten)
+        if fired is None:
+            pair.status, pair.reason = ExitStatus.CANCELLED, "both legs ended at the venue unfilled"
+        else:
+            pair.status, pair.reason = fired, "filled at the venue (native OCO)"
+        await self._journal(pair)
+        await native_exit.settle(self.state, self.desk, pair)
+        self.state.log("warning", f"{pair.exit_id}: {pair.status.value} ({pair.reason})")
 
     async def _watch(self, pair: ExitPair) -> None:
         s = self.state
@@ -123,6 +172,8 @@ class ExitDesk:
             if pair.status is ExitStatus.ARMED and (symbol is None or pair.symbol == symbol):
                 pair.status, pair.reason = ExitStatus.CANCELLED, why
                 await self._journal(pair)
+                if pair.path == "native":  # its legs rest at the venue: cancel them there
+                    await native_exit.cancel_legs(self.state, self.desk, pair, why)
                 ended.append(pair)
         return ended
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.algos.base import FillHistory, LegState
+from engine.brokers.base import Capabilities
 from engine.events import ParentProgress
 from engine.execution.desk import ChildDesk
 from engine.execution.state import EngineState
@@ -62,6 +63,10 @@ class LegRunner:
 
     async def traded_volume(self) -> Decimal | None:
         return await self._state.brokers[self.leg.venue].traded_volume(self.parent.ticket.symbol)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._state.brokers[self.leg.venue].capabilities
 
     async def adv(self) -> Decimal | None:
         return await self._state.brokers[self.leg.venue].adv(self.parent.ticket.symbol)

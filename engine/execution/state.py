@@ -130,7 +130,7 @@ class EngineState:
 
     def watched_symbols(self) -> set[str]:
         """What the quote poller keeps fresh: the watched symbols and every working parent's."""
-        working = {p.ticket.symbol for p in self.parents.values() if not p.status.is_terminal}
+        working = {p.ticket.symbol for p in self.parents.values() if not p.status.parent_finished}
         return self.watched | working
 
     def slippage_so_far(self, p: ParentOrder) -> float | None:

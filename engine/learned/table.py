@@ -74,7 +74,7 @@ class PolicyTable:
 
     def cells(self, states: NDArray[np.float64]) -> NDArray[np.int64]:
         """Vectorised `cell` for training and evaluation: states is (n, features)."""
-        idx = np.zeros(len(states), dtype=np.int64)
+        idx: NDArray[np.int64] = np.zeros(len(states), dtype=np.int64)
         for j, e in enumerate(self.edges):
             idx = idx * (len(e) + 1) + np.searchsorted(e, states[:, j], side="right").astype(
                 np.int64

@@ -1,8 +1,9 @@
 """The execution-quality report over the fill history.
 
-PostgreSQL groups in SQL (report_sql.py). SQLite has no percentile function and scans in-process
-anyway, so there SQL filters the window and numpy aggregates columns read in chunks (no list of
-row tuples). Both give the same figures for the same fills (percentiles interpolate linearly).
+PostgreSQL groups in SQL (report_sql.py). SQLite has no percentile function and would hand
+every value over as a Python object, so there the store packs the fills' columns in blocks
+(engine/store/fill_blocks.py) and numpy aggregates the window's arrays. Both give the same
+figures for the same fills (percentiles interpolate linearly).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ GROUP_KEYS: dict[str, str] = {
     "day": "0",  # calendar day, UTC: taken from the day column below
 }
 LATENCY_BINS = report_sql.LATENCY_BINS
-NUMERIC = ["i8", "i8", "f8", "f8", "f8", "f8"]  # key, day, notional, slippage, arrival, latency
 
 
 def _group_figures(
@@ -53,17 +53,28 @@ def aggregate(
     arrival: np.ndarray,
     latency: np.ndarray,
 ) -> list[dict[str, Any]]:
-    """Figures per distinct key, sorted by key; sorting once beats masking once per group."""
+    """Figures per distinct key (small integers), sorted by key: one counting pass and one
+    stable radix sort of the keys, then each group's fills as one gathered slice."""
     if keys.size == 0:
         return []
-    uniq, inv = np.unique(keys, return_inverse=True)
-    order = np.argsort(inv, kind="stable")
-    bounds = np.cumsum(np.bincount(inv, minlength=uniq.size))[:-1]
+    base, codes = _dense(keys)
+    counts = np.bincount(codes)
+    present = np.flatnonzero(counts)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.cumsum(counts[present])[:-1]
     groups = []
-    for key, idx in zip(uniq, np.split(order, bounds), strict=True):
-        plain = key.item() if hasattr(key, "item") else key
-        groups.append(_group_figures(plain, notional[idx], slip[idx], arrival[idx], latency[idx]))
+    for code, idx in zip(present, np.split(order, bounds), strict=True):
+        key = int(code) + base
+        groups.append(_group_figures(key, notional[idx], slip[idx], arrival[idx], latency[idx]))
     return groups
+
+
+def _dense(keys: np.ndarray) -> tuple[int, np.ndarray]:
+    """Keys shifted to start at 0, in the narrowest unsigned type (numpy radix-sorts those)."""
+    base = int(keys.min())
+    span = int(keys.max()) - base
+    dtype = np.uint8 if span < 1 << 8 else np.uint16 if span < 1 << 16 else np.int64
+    return base, (keys - base).astype(dtype) if base else keys.astype(dtype, copy=False)
 
 
 def day_label(day: int) -> str:
@@ -107,24 +118,22 @@ async def _report_in_sql(store: SqlReader, since_ts: float, by: str) -> dict[str
 
 
 async def _report_from_columns(store: SqlReader, since_ts: float, by: str) -> dict[str, Any]:
-    """One scan of the window: the key as a small integer code and the figures, straight into numpy."""
-    hint = await _scan_hint(store, since_ts)
-    key_sql, params, labels = await _key_code(store, by)
-    key, day, *nums = await store.columns(
-        f"SELECT {key_sql}, CAST(ts / 86400 AS INTEGER), notional, slippage_bps,"
-        f" arrival_slippage_bps, latency_ms FROM fills {hint} WHERE ts >= ?",
-        (*params, since_ts),
-        NUMERIC,
-    )
-    report: dict[str, Any] = {"since_ts": since_ts, "by": by, "fills": int(day.size)}
+    """The window's packed columns (no Python object per fill), aggregated with numpy."""
+    cols = await store.fill_window(since_ts)
+    f = cols.floats
+    nums = (f["notional"], f["slippage_bps"], f["arrival_slippage_bps"], f["latency_ms"])
+    day = (f["ts"] / 86400).astype(np.int64)  # as SQL's CAST(ts / 86400 AS INTEGER)
+    key = day if by == "day" else cols.hour if by == "hour" else cols.codes[by]
+    labels = cols.labels.get(by)
+    report: dict[str, Any] = {"since_ts": since_ts, "by": by, "fills": cols.size}
     groups = aggregate(key, *nums)
     for g in groups:
         g["key"] = day_label(g["key"]) if by == "day" else labels[g["key"]] if labels else g["key"]
     groups.sort(key=lambda g: g["key"])
     report["groups"] = groups
-    report["total"] = _group_figures("all", *nums) if day.size else None
+    report["total"] = _group_figures("all", *nums) if cols.size else None
     hist: dict[str, list[Any]] = {"edges_ms": [], "counts": []}
-    if day.size:
+    if cols.size:
         counts, edges = np.histogram(nums[3], bins=LATENCY_BINS)
         hist = {"edges_ms": edges.tolist(), "counts": counts.tolist()}
     report["latency_histogram"] = hist
@@ -133,39 +142,20 @@ async def _report_from_columns(store: SqlReader, since_ts: float, by: str) -> di
     return report
 
 
-async def _key_code(store: SqlReader, by: str) -> tuple[str, tuple[Any, ...], list[Any]]:
-    """SQL giving each fill's group as an integer, its parameters, and the labels by code
-    (none when the code is the key itself): no Python string per row."""
-    if by in ("day", "hour"):
-        return ("CAST(ts / 86400 AS INTEGER)" if by == "day" else "hour"), (), []
-    col = GROUP_KEYS[by]
-    labels = [r[0] for r in await store.query(f"SELECT DISTINCT {col} FROM fills", ())]
-    if not labels:
-        return "0", (), []
-    case = " ".join(f"WHEN ? THEN {i}" for i in range(len(labels)))
-    return f"CASE {col} {case} END", tuple(labels), labels
-
-
-async def _scan_hint(store: SqlReader, since_ts: float) -> str:
-    """Read the whole table in order when the window is most of it; the ts index otherwise."""
-    first, last = (await store.query("SELECT min(ts), max(ts) FROM fills", ()))[0]
-    if first is None or since_ts <= first or since_ts <= first + (last - first) / 2:
-        return "NOT INDEXED"
-    return ""
-
-
 def _daily(day: np.ndarray, notional: np.ndarray, slip: np.ndarray) -> list[dict[str, Any]]:
     """Fills, mean slippage and notional per UTC day: the slippage-over-time chart."""
     if not day.size:
         return []
-    days, inv = np.unique(day, return_inverse=True)
-    n = np.bincount(inv)
-    mean_slip = np.bincount(inv, weights=slip) / n
-    total = np.bincount(inv, weights=notional)
+    base, codes = _dense(day)
+    n = np.bincount(codes)
+    present = np.flatnonzero(n)
+    mean_slip = np.bincount(codes, weights=slip)[present] / n[present]
+    total = np.bincount(codes, weights=notional)[present]
     return [
-        {"day": day_label(d), "fills": int(c), "mean_slippage_bps": float(s), "notional": float(v)}
-        for d, c, s, v in zip(days, n, mean_slip, total, strict=True)
-    ]
+        {"day": day_label(int(d) + base), "fills": int(c), "mean_slippage_bps": float(s),
+         "notional": float(v)}
+        for d, c, s, v in zip(present, n[present], mean_slip, total, strict=True)
+    ]  # fmt: skip
 
 
 async def _shortfall_by_algo(store: SqlReader, since_ts: float) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from engine.models import Fill
+from engine.quality.fill_columns import FillColumns
 from engine.quality.metrics import FillMetrics, ParentMetrics
 
 
@@ -46,4 +47,8 @@ class SqlReader(Protocol):
         self, sql: str, params: tuple[Any, ...], dtypes: list[str]
     ) -> list[np.ndarray]:
         """The result as numpy columns, read without a Python object per row."""
+        ...
+
+    async def fill_window(self, since_ts: float) -> FillColumns:
+        """SQLite only: the report's columns of every fill from since_ts."""
         ...

@@ -22,6 +22,7 @@ from engine.events import RecoveryCompleted
 from engine.execution.completion import finish_parent
 from engine.execution.desk import ChildDesk
 from engine.execution.launch import Launcher
+from engine.execution.native_exit import is_native_exit
 from engine.execution.state import EngineState
 from engine.lifecycle import transition
 from engine.models import ChildOrder, Fill, InputError, OrderStatus, OrderType, ParentOrder, Side
@@ -107,6 +108,10 @@ async def recover(
             for c in kids:
                 rep.fills_recovered += await _reconcile(p, c)
                 rep.children_reconciled += 1
+            if is_native_exit(parent):  # its legs protect a position at the venue: they stay
+                entry.update(action="kept", filled_qty=str(parent.filled_qty))
+                rep.parents.append(entry)
+                continue
             for c in kids:
                 if c.status.is_open:
                     rep.fills_recovered += await _cancel_open(p, c)

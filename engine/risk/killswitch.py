@@ -15,9 +15,10 @@ PENDING_REASON = "submit in flight: cancelled as soon as the venue answers it"
 async def cancel_everywhere(
     brokers: dict[str, Broker], children: Iterable[ChildOrder], deadline_s: float = VENUE_DEADLINE_S
 ) -> tuple[list[ChildOrder], list[tuple[str, str]]]:
-    """Per venue, in parallel: one cancel-all request where the venue has one, then every order
-    the engine knows that it did not cover, at once, then a sweep of what the venue still lists
-    as open; each step has its own deadline. Returns (cancelled, failed)."""
+    """Per venue, in parallel: one cancel-all request where the venue has one, then its
+    batch-cancel endpoint for what that did not cover, then every order still left, at once,
+    then a sweep of what the venue still lists as open; each step has its own deadline.
+    Returns (cancelled, failed)."""
     known: dict[str, list[ChildOrder]] = {v: [] for v in brokers}
     for c in children:
         known.setdefault(c.venue, []).append(c)
@@ -64,6 +65,17 @@ async def _one_venue(
         done = set(batch)
         cancelled += [c for c in known if c.client_order_id in done]
         known = [c for c in known if c.client_order_id not in done]
+    try:  # no cancel-all (or it left some): the venue's batch-cancel endpoint, by order id
+        batch = await asyncio.wait_for(broker.cancel_batch(known), deadline_s) if known else None
+    except TimeoutError:
+        why = f"unknown: {name} did not answer in {deadline_s:g} s"
+        return cancelled, [(c.client_order_id, why) for c in known] + [(name, why)]
+    except Exception:  # refused: order by order below
+        batch = None
+    if batch:
+        done = set(batch)
+        cancelled += [c for c in known if c.client_order_id in done]
+        known = [c for c in known if c.client_order_id not in done]
     await asyncio.gather(*(cancel_one(c) for c in known))  # what we know goes first, at once
     try:
         states = await asyncio.wait_for(broker.open_orders(), deadline_s)
@@ -86,7 +98,9 @@ async def _one_venue(
             venue_order_id=s.venue_order_id,
         )
         for s in states
-        if s.client_order_id not in seen
+        # no client id: placed outside Tranche (e.g. by hand in TWS); only a venue-wide cancel
+        # the trader opted into touches those, and the sweep after the kill lists them
+        if s.client_order_id and s.client_order_id not in seen
     ]
     await asyncio.gather(*(cancel_one(c) for c in extra))
     return cancelled, failed

@@ -3,6 +3,7 @@ algorithm and its alternatives, from the impact model, the venues' books and the
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from engine.algos.arrival import ac_weights
@@ -18,6 +19,7 @@ ALTERNATIVES = ("market", "twap", "vwap", "arrival", "pov", "limit")
 RESTING = {"limit", "maker", "iceberg", "passive-twap"}
 SCHEDULED = {"twap", "adaptive", "drl", "ewma"}
 FILL_CHANCE = 0.5  # a resting order's chance to fill before its horizon, without history
+WALK_DEPTH = 50  # levels read for the book walk: a large order goes past 10 on a thin book
 
 
 async def _facts(engine: PlanInputs, plan: Plan) -> tuple[CostFacts, str]:
@@ -43,7 +45,7 @@ async def _far_side(engine: PlanInputs, plan: Plan) -> tuple[tuple[float, float]
     """Every leg venue's far side pooled, best first: what the SOR's crossing children walk."""
     side, levels = plan.ticket.side, []
     for leg in plan.legs:
-        bids, asks = await engine.brokers[leg.venue].book(plan.ticket.symbol, 10)
+        bids, asks = await engine.brokers[leg.venue].book(plan.ticket.symbol, WALK_DEPTH)
         levels += [(float(p), float(q)) for p, q in (asks if side.sign > 0 else bids)]
     return tuple(sorted(levels, key=lambda lv: lv[0] * side.sign))
 
@@ -119,15 +121,19 @@ def outcome(
         share = p.participation
         cap = share / (1 - share) * rate * horizon if share < 1 else m.quantity
         filled = min(1.0, cap / m.quantity) if m.quantity > 0 else 1.0
-        duration = horizon * min(1.0, m.quantity / cap) if cap > 0 else horizon
-        steps = max(1, int(duration / s.algos.pov_check_s))
+        need = horizon * min(1.0, m.quantity / cap) if cap > 0 else horizon
+        # it trades only at its checks, on the volume seen since the start: nothing at the
+        # start itself (no volume seen yet), then one child per check until done
+        check = s.algos.pov_check_s
+        steps = max(1, min(math.ceil(need / check), int(horizon / check)))
+        duration = steps * check
         o = cm.crossing(
             m,
-            [1.0] * steps,
-            duration / steps,
+            [0.0] + [1.0] * steps,
+            check,
             filled,
             learned_walk_bps=learned,
-            tail_s=horizon - duration,
+            tail_s=max(0.0, horizon - duration),
         )
         return o, duration
     return cm.crossing(m, [1.0] * n, tau, learned_walk_bps=learned), (n - 1) * tau

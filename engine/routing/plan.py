@@ -13,6 +13,7 @@ from engine.brokers.base import BrokerError
 from engine.config import RouterConfig
 from engine.models import InputError, Quote, Side, Ticket, round_down, to_decimal
 from engine.routing.estimate import estimate_plan
+from engine.routing.funding import funding_shortfalls
 from engine.routing.order_type import decide_order_type, decision_algo
 from engine.routing.plan_check import planned_children
 from engine.routing.planning import PlanInputs
@@ -263,6 +264,7 @@ async def preview_ticket(
             plan=plan,
             children=children,
             sized_by_kelly=kelly,
+            funding=await funding_shortfalls(engine.brokers, t.side, plan.legs),
         )
     except InputError as e:
         errors.append((e.field, e.message))

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 from engine.config.store_url import StoreTarget, parse_store_url
+from engine.models import PARENT_LIVE as LIVE_PARENT_STATUSES
 from engine.models import ChildOrder, Fill, OrderStatus, ParentOrder
+from engine.quality.fill_columns import FillColumns
 from engine.quality.metrics import FillMetrics, ParentMetrics
 from engine.store import rows as R
 from engine.store.backend import Backend
@@ -28,7 +30,8 @@ from engine.store.sqlite_backend import SqliteBackend
 from engine.store.writer import BatchWriter, StoreError
 
 log = logging.getLogger("tranche.store")
-TERMINAL = tuple(s.value for s in OrderStatus if s.is_terminal)
+TERMINAL = tuple(s.value for s in OrderStatus if s.is_terminal)  # a child's final statuses
+PARENT_LIVE = tuple(s.value for s in LIVE_PARENT_STATUSES)  # a parent's while it works
 
 
 def make_backend(
@@ -229,12 +232,12 @@ class Store(LearnedFigures, SignalRows):
 
     async def position_fills(self) -> list[dict[str, Any]]:
         """Every fill oldest first with whether its parent is still live (recovery books those)."""
-        marks = ",".join("?" * len(TERMINAL))
+        marks = ",".join("?" * len(PARENT_LIVE))
         return await self._dicts(
             "SELECT f.symbol, f.venue, f.side, f.quantity, f.price, f.fee, "
-            f"CASE WHEN p.status IS NOT NULL AND p.status NOT IN ({marks}) THEN 1 ELSE 0 END AS live "
+            f"CASE WHEN p.status IN ({marks}) THEN 1 ELSE 0 END AS live "
             "FROM fills f LEFT JOIN parents p ON p.parent_id = f.parent_id ORDER BY f.ts, f.venue, f.fill_id",
-            TERMINAL,
+            PARENT_LIVE,
         )
 
     async def recent_fills(self, limit: int) -> list[dict[str, Any]]:
@@ -285,6 +288,12 @@ class Store(LearnedFigures, SignalRows):
     ) -> list[np.ndarray]:
         """A query's result as numpy columns, without a Python object per row."""
         return await self._db.columns(sql, params, dtypes)
+
+    async def fill_window(self, since_ts: float) -> FillColumns:
+        """The report's columns of every fill from since_ts (SQLite: packed blocks, no row objects)."""
+        if not isinstance(self._db, SqliteBackend):
+            raise StoreError(f"{self._db.name}: packed fill columns are a SQLite feature")
+        return await self._db.fill_window(since_ts)
 
     @property
     def dialect(self) -> str:

@@ -170,7 +170,11 @@ CREATE INDEX signals_received ON signals(received_ts);
 CREATE INDEX signals_status ON signals(status);
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
+# SQLite's v7 packs the report's columns in blocks; PostgreSQL groups the report in SQL and needs
+# none: a step that changes nothing keeps both schemas at the same version number.
+V7 = "SELECT 1"
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7)
 
 VERSION_TABLE = """
 CREATE TABLE IF NOT EXISTS tranche_schema (

@@ -165,7 +165,33 @@ CREATE INDEX signals_received ON signals(received_ts);
 CREATE INDEX signals_status ON signals(status);
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6)
+# The report's columns of the fills, packed (engine/store/fill_blocks.py): one row per block of
+# fills in rowid order. Derived data: any UPDATE or DELETE of a fill bumps the epoch, and blocks
+# of an older epoch are never read (the next report packs them again).
+V7 = """
+CREATE TABLE fill_blocks (
+    first_rowid INTEGER PRIMARY KEY,
+    last_rowid INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    ts_min REAL NOT NULL,
+    ts_max REAL NOT NULL,
+    labels TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE fill_blocks_epoch (epoch INTEGER NOT NULL);
+INSERT INTO fill_blocks_epoch VALUES (0);
+CREATE TRIGGER fills_updated_stale_blocks AFTER UPDATE ON fills
+BEGIN
+    UPDATE fill_blocks_epoch SET epoch = epoch + 1;
+END;
+CREATE TRIGGER fills_deleted_stale_blocks AFTER DELETE ON fills
+BEGIN
+    UPDATE fill_blocks_epoch SET epoch = epoch + 1;
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7)
 LATEST = len(MIGRATIONS)
 
 

@@ -14,9 +14,12 @@ from typing import Any
 import aiosqlite
 import numpy as np
 
+from engine.quality.fill_columns import FillColumns
 from engine.store import rows as R
 from engine.store.backend import Op, by_statement
 from engine.store.errors import StoreError
+from engine.store.fill_blocks import BackgroundPacker
+from engine.store.fill_window import read_window
 from engine.store.schema import pending
 
 LOCKED_WAIT_S = 15.0  # another process creating or migrating the same file at once
@@ -72,6 +75,7 @@ class SqliteBackend:
         self.synchronous = synchronous.upper()
         self._w: aiosqlite.Connection | None = None
         self._r: aiosqlite.Connection | None = None
+        self.packer = BackgroundPacker(path)  # the report's columns, packed as fills arrive
         self._reading = asyncio.Lock()
 
     async def open(self) -> None:
@@ -99,6 +103,7 @@ class SqliteBackend:
             raise
 
     async def close(self) -> None:
+        await self.packer.close()
         for conn in (self._r, self._w):
             if conn is not None:
                 with contextlib.suppress(Exception):  # must not hide the error that brought us here
@@ -121,6 +126,7 @@ class SqliteBackend:
             with contextlib.suppress(Exception):
                 await conn.execute("ROLLBACK")
             raise
+        self.packer.written(sum(sql == R.FILL_INSERT for sql, _ in batch))
 
     async def write_each(self, batch: list[Op]) -> tuple[set[int], list[int], BaseException | None]:
         conn = self._need(self._w)
@@ -144,6 +150,7 @@ class SqliteBackend:
                 await conn.execute("ROLLBACK")
             # a full disk rolls the transaction back itself; the row's own error is the one to say
             raise (error if error is not None else e) from None
+        self.packer.written(sum(sql == R.FILL_INSERT for sql, _ in batch))
         return failed, refused, error
 
     async def replay(self, ops: list[Op]) -> list[tuple[str, tuple[Any, ...], str]]:
@@ -198,6 +205,14 @@ class SqliteBackend:
                     parts.append(np.array(chunk, dtype=dtype))
         whole = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
         return [np.ascontiguousarray(whole[f"c{i}"]) for i in range(len(dtypes))]
+
+    async def fill_window(self, since_ts: float) -> FillColumns:
+        """The report's columns of every fill from since_ts, from the packed blocks (fill_blocks.py)."""
+        self._need(self._r)
+        try:
+            return await asyncio.to_thread(read_window, self.path, since_ts)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(explain(self.path, e)) from None
 
     # -- schema -------------------------------------------------------------------------
     async def _migrate(self, conn: aiosqlite.Connection) -> None:

@@ -54,10 +54,12 @@ def test_a_db_in_a_missing_directory_is_refused_naming_it(tmp_path, capsys, comm
     assert not (tmp_path / "no").exists()
 
 
-def test_readme_says_textual_draws_on_stderr_and_where_the_history_lives() -> None:
+def test_readme_says_textual_draws_on_stderr_and_where_the_history_lives(monkeypatch) -> None:
     from pathlib import Path
 
     from engine.config import Settings
+
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)  # the trader's default, not the suite's
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     console = readme.split("## The console", 1)[1].split("\n## ", 1)[0]

@@ -168,7 +168,10 @@ class BinanceSpotFake(LoopbackVenue):
         book = self._book(p["symbol"]) or {"bids": [["0", "0"]], "asks": [["0", "0"]]}
         best_bid, best_ask = Decimal(book["bids"][0][0]), Decimal(book["asks"][0][0])
         kind, side = p["type"], p["side"]
-        crosses = kind == "MARKET" or (price >= best_ask if side == "BUY" else price <= best_bid)
+        crosses = kind == "MARKET" or (
+            kind in ("LIMIT", "LIMIT_MAKER")  # a stop rests off the book until triggered
+            and (price >= best_ask if side == "BUY" else price <= best_bid)
+        )
         if kind == "LIMIT_MAKER" and crosses:
             return _err(-2010, "Order would immediately match and take.")
         quote = market["quoteAsset"]

@@ -44,14 +44,20 @@ async def connected(
     secret: str,
     *,
     connect: bool = True,
+    password: str = "",
     **overrides: Any,
 ) -> AsyncIterator[tuple[CcxtBroker, RecordingSleep]]:
-    """A broker on `fake`, polling off (tests call `broker.fills.poll()`), backoff recorded not slept."""
+    """A broker on `fake`, polling off (tests call `broker.fills.poll()`), backoff recorded not
+    slept; `password`: the API passphrase some exchanges also sign with (OKX)."""
     up = exchange.upper()
     sleep = RecordingSleep()
+    environ = {f"{up}_KEY": api_key, f"{up}_SECRET": secret}
+    if password:
+        environ[f"{up}_PASSWORD"] = password
+        overrides.setdefault("password_env", f"{up}_PASSWORD")
     broker = CcxtBroker(
         venue_config(fake, exchange, **overrides),
-        environ={f"{up}_KEY": api_key, f"{up}_SECRET": secret},
+        environ=environ,
         sleep=sleep,
         poll_interval_s=0,
         backoff_s=0.01,

@@ -45,6 +45,8 @@ async def make_ibkr(tws: FakeTWS) -> AsyncIterator[Callable[..., Any]]:
 
     async def make(*, connect: bool = True, **kwargs: Any) -> IBKRBroker:
         cfg_keys = {k: kwargs.pop(k) for k in list(kwargs) if k in ("client_id", "timeout_s")}
+        if "global_cancel" in kwargs:  # broker.ibkr_global_cancel: the trader's opt-in
+            cfg_keys["ibkr_global_cancel"] = kwargs.pop("global_cancel")
         broker = IBKRBroker(ibkr_config(tws.port, **cfg_keys), **kwargs)
         broker.updates = []  # type: ignore[attr-defined]
         broker.on_update(broker.updates.append)  # type: ignore[attr-defined]

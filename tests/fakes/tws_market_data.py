@@ -9,6 +9,7 @@ a subscription answers the book and then every change set_quote() makes, until c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tests.fakes.tws_messages import error_msg
@@ -61,6 +62,7 @@ class MarketDataHandlers:
             s.send(error_msg(req, 200, "No security definition has been found for the request"))
             return
         snapshot = f[SNAPSHOT_FIELD] == "1"
+        listed, c = c, self.with_our_orders(c)
         if c.data_error == 10167:  # delayed data instead of real time
             s.send(error_msg(req, 10167, NO_DATA_TEXT[10167]) + frame(58, 1, req, 3))
             s.send(book_ticks(req, c, DELAYED_BID, DELAYED_ASK))
@@ -73,7 +75,15 @@ class MarketDataHandlers:
         if snapshot:
             s.send(frame(57, 1, req))  # snapshot end
         else:
-            s.market_data[req] = c
+            s.market_data[req] = listed
+
+    def with_our_orders(self: FakeTWS, c: FakeContract) -> FakeContract:
+        """The touch as the market sees it: our resting orders there add only what they show."""
+        return replace(
+            c,
+            bid_size=c.bid_size + self.shown_at(c.symbol, "BUY", c.bid),
+            ask_size=c.ask_size + self.shown_at(c.symbol, "SELL", c.ask),
+        )
 
     def _cancel_market_data(self: FakeTWS, s: Session, req: int) -> None:
         s.market_data.pop(req, None)

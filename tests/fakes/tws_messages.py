@@ -83,7 +83,9 @@ def _order_values(o: FakeOrder) -> dict[str, Field]:
             "totalQuantity": o.quantity,
             "orderType": o.order_type,
             "lmtPrice": lmt,
-            "auxPrice": 0.0,
+            "auxPrice": o.aux_price,
+            "ocaGroup": o.oca_group,
+            "displaySize": o.display_size,
         },
         **{
             "tif": o.tif,
@@ -93,7 +95,13 @@ def _order_values(o: FakeOrder) -> dict[str, Field]:
             "orderRef": o.order_ref,
             "permId": o.perm_id,
         },
-        **{"outsideRth": 0, "hidden": 0, "exemptCode": -1, "ocaType": 3, "status": o.status},
+        **{
+            "outsideRth": 0,
+            "hidden": 0,
+            "exemptCode": -1,
+            "ocaType": o.oca_type or 3,
+            "status": o.status,
+        },
     }
 
 

@@ -81,6 +81,10 @@ class FakeOrder:
     account: str
     order_ref: str
     status: str = "Submitted"
+    aux_price: float = 0.0  # the stop trigger of a STP LMT
+    oca_group: str = ""
+    oca_type: int = 0
+    display_size: int = 0  # 0: all of it shows
     filled: float = 0.0
     avg_price: float = 0.0
     last_price: float = 0.0
@@ -89,6 +93,13 @@ class FakeOrder:
     @property
     def remaining(self) -> float:
         return self.quantity - self.filled
+
+    @property
+    def shown(self) -> float:
+        """What the book shows of it: the display size of an iceberg, nothing of an untriggered stop."""
+        if self.done or self.order_type != "LMT":
+            return 0.0
+        return min(self.display_size, self.remaining) if self.display_size else self.remaining
 
     @property
     def done(self) -> bool:

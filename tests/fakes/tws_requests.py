@@ -100,6 +100,19 @@ class RequestHandlers:
             for o in self.orders.values():
                 if not o.done:
                     self.cancel_by_venue(o)
+        elif (
+            msg == 97
+        ):  # reqTickByTickData(reqId, contract(12), tickType, numberOfTicks, ignoreSize)
+            req, con_id, tick_type = int(f[1]), int(f[2] or 0), f[14]
+            c = next(
+                (c for c in self.contracts.values() if c.con_id == con_id or c.symbol == f[3]), None
+            )
+            if c is None:
+                s.send(error_msg(req, 200, "No security definition has been found for the request"))
+            elif tick_type == "AllLast":
+                s.all_last[req] = c
+        elif msg == 98:  # cancelTickByTickData(reqId)
+            s.all_last.pop(int(f[1]), None)
         elif msg == 49:  # reqCurrentTime
             s.send(frame(49, 1, int(time.time())))
         return True
@@ -137,6 +150,7 @@ class RequestHandlers:
                 error_msg(order_id, 200, "No security definition has been found for the request")
             )
             return
+        aux, oca, display, oca_type = f[20], f[22], f[31], f[46]  # layout: ib-async placeOrder
         key = (s.client_id, order_id)
         if key in self.orders and not self.orders[key].done:  # a modification
             o = self.orders[key]
@@ -157,6 +171,10 @@ class RequestHandlers:
                 tif or "DAY",
                 account or self.account,
                 ref,
+                aux_price=float(aux) if aux else 0.0,
+                oca_group=oca,
+                oca_type=int(oca_type or 0),
+                display_size=int(float(display or 0)),
             )
             self.orders[key] = o
         if self.reject_reason is not None:
@@ -166,8 +184,15 @@ class RequestHandlers:
             return
         o.status = "Submitted"
         s.send(open_order_msg(o) + order_status_msg(o))
-        if order_type == "MKT":  # marketable at once: fills in full at the far touch
-            self.fill(o, o.remaining, c.ask if action == "BUY" else c.bid)
+        far = c.ask if action == "BUY" else c.bid
+        marketable = (
+            self.take_marketable_limits
+            and order_type == "LMT"
+            and o.limit_price is not None
+            and (o.limit_price >= far if action == "BUY" else o.limit_price <= far)
+        )
+        if order_type == "MKT" or marketable:  # takes at once: fills in full at the far touch
+            self.fill(o, o.remaining, far)
 
     def _cancel(self: FakeTWS, s: Session, order_id: int) -> None:
         o = self.orders.get((s.client_id, order_id))

@@ -53,6 +53,9 @@ class Session:
     summary_req: int | None = None
     received: list[list[str]] = field(default_factory=list)
     market_data: dict[int, FakeContract] = field(default_factory=dict)  # streaming, by reqId
+    all_last: dict[int, FakeContract] = field(
+        default_factory=dict
+    )  # tick-by-tick AllLast, by reqId
 
     def send(self, data: bytes) -> None:
         if not self.writer.is_closing():
@@ -87,6 +90,7 @@ class FakeTWS(RequestHandlers, MarketDataHandlers):
         self.host = "127.0.0.1"
         self.port = 0
         self.reject_reason: str | None = None
+        self.take_marketable_limits = False  # True: a limit through the touch fills there at once
         self.silent = False  # accept the socket, never answer: a hung gateway
         self._server: asyncio.base_events.Server | None = None
         self._perm_ids = itertools.count(900_000_001)
@@ -167,6 +171,8 @@ class FakeTWS(RequestHandlers, MarketDataHandlers):
     ) -> FakeExecution:
         """Execute `qty` of an order at `price`: execDetails, orderStatus and commissionReport go to its client."""
         o = order if isinstance(order, FakeOrder) else self.order(order)
+        if o.display_size and qty > o.shown + 1e-9:
+            raise ValueError(f"order {o.order_id} shows {o.shown}: one match cannot take {qty}")
         if o.done or qty <= 0 or qty > o.remaining + 1e-9:
             raise ValueError(
                 f"cannot fill {qty} of order {o.order_id} ({o.status}, remaining {o.remaining})"
@@ -193,6 +199,8 @@ class FakeTWS(RequestHandlers, MarketDataHandlers):
             liquidity,
         )
         o.exec_ids.append(e.exec_id)
+        self.tape_print(o.contract.symbol, price, qty)  # our execution is on the public tape
+        self._oca_fired(o)
         self.executions.append(e)
         sign = 1 if o.action == "BUY" else -1
         pos, avg = self.positions.get(o.contract.symbol, (0.0, 0.0))
@@ -216,6 +224,53 @@ class FakeTWS(RequestHandlers, MarketDataHandlers):
             if s.summary_req is not None:
                 s.send(self._summary(s.summary_req))
         return e
+
+    def _oca_fired(self, o: FakeOrder) -> None:
+        """IB's OCA type 1: a fill of one order cancels the group's other orders."""
+        if not o.oca_group or o.oca_type != 1:
+            return
+        for other in self.orders.values():
+            if other is not o and other.oca_group == o.oca_group and not other.done:
+                self.cancel_by_venue(other, "Order Canceled - reason: OCA group")
+
+    def tape_print(self, symbol: str, price: float, size: float) -> None:
+        """One trade on the tape: a tickByTick AllLast (type 2) to every subscriber of the symbol."""
+        for s in self.sessions:
+            for req, c in s.all_last.items():
+                if c.symbol == symbol:
+                    s.send(frame(99, req, 2, int(time.time()), price, size, 0, "NASDAQ", ""))
+
+    def print_trade(self, symbol: str, price: float, size: float = 100) -> list[FakeExecution]:
+        """Others trade `size` at `price` (on the tape): stop-limits it reaches trigger and fill
+        (at the print, within their limit); resting limits it goes through fill at their price."""
+        self.tape_print(symbol, price, size)
+        done = []
+        for o in list(self.orders.values()):
+            if o.done or o.contract.symbol != symbol:
+                continue
+            sell = o.action == "SELL"
+            lmt = o.limit_price if o.limit_price is not None else price
+            if o.order_type == "STP LMT":
+                hit = (
+                    (price <= o.aux_price and price >= lmt)
+                    if sell
+                    else (price >= o.aux_price and price <= lmt)
+                )
+                if hit:
+                    done.append(self.fill(o, o.remaining, price))
+            elif o.order_type == "LMT" and (price >= lmt if sell else price <= lmt):
+                done.append(
+                    self.fill(o, min(o.remaining, o.shown or o.remaining), lmt, liquidity=1)
+                )
+        return done
+
+    def shown_at(self, symbol: str, action: str, price: float) -> float:
+        """What the book shows of our resting orders at one price: display sizes, not totals."""
+        return sum(
+            o.shown
+            for o in self.orders.values()
+            if o.contract.symbol == symbol and o.action == action and o.limit_price == price
+        )
 
     def cancel_by_venue(
         self, order: FakeOrder | int, reason: str = "Order Canceled - reason:"

@@ -32,12 +32,14 @@ from engine.brokers.ccxt.errors import (
 )
 from engine.brokers.ccxt.exchange import make_exchange
 from engine.brokers.ccxt.fills import FillPoller
+from engine.brokers.ccxt.native import native_capabilities
 from engine.brokers.ccxt.orders import CcxtOrders
 from engine.brokers.ccxt.parse import (
     dec,
     instrument_from_market,
 )
 from engine.brokers.ccxt.streams import StreamedBook, VenueStreams
+from engine.brokers.ccxt.tape import PublicTape
 from engine.clock import Clock, LiveClock
 from engine.config import ConfigError, Settings, VenueConfig
 from engine.models import (
@@ -99,6 +101,7 @@ class CcxtBroker(CcxtOrders, Broker):
         self._instruments: dict[str, Instrument] = {}
         self._marks: dict[str, Decimal] = {}
         self.fills = FillPoller(self)
+        self.tape = PublicTape(self)
         self.streams = VenueStreams(self, enabled=streaming, stale_s=venue.stream_stale_s)
         self.dead_man_switch = DeadManSwitch(self, venue.dead_man_s, venue.dead_man_via)
         self._poll_task: asyncio.Task[None] | None = None
@@ -112,6 +115,9 @@ class CcxtBroker(CcxtOrders, Broker):
         """Load markets (syncing time with the venue), then start polling for fills."""
         await self.call("connect", self.exchange.load_markets)
         self._index_markets()
+        configured = [m for s in (self.venue.symbols or []) if (m := self._lookup(s)) is not None]
+        markets = configured or list((self.exchange.markets or {}).values())
+        self.capabilities = native_capabilities(type(self).capabilities, self.exchange, markets)
         await self.streams.start()
         await self.dead_man_switch.start()
         if self.poll_interval_s > 0 and self._poll_task is None:
@@ -121,6 +127,7 @@ class CcxtBroker(CcxtOrders, Broker):
 
     async def close(self) -> None:
         """Stop streams and polling, release the HTTP session and the sockets."""
+        await self.tape.close()
         await self.streams.close()
         await self.dead_man_switch.close()
         if self._poll_task is not None:
@@ -304,6 +311,10 @@ class CcxtBroker(CcxtOrders, Broker):
     def ccxt_symbols(self) -> list[str]:
         return sorted(set(self._symbols.values()))
 
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' volume on the public tape since the first ask (engine/brokers/ccxt/tape.py)."""
+        return await self.tape.others(self.ccxt_symbol(symbol))
+
     async def adv(self, symbol: str) -> Decimal | None:
         """The 24-hour base volume from the venue's ticker."""
         t = await self.call(
@@ -355,6 +366,9 @@ class CcxtBroker(CcxtOrders, Broker):
         )
 
     def emit_update(self, update: OrderUpdate) -> None:
+        f = update.fill
+        if f is not None and f.symbol in self._symbols:  # the public tape shows it too
+            self.tape.own_fill(self._symbols[f.symbol], f.quantity, int(f.ts * 1000))
         self._emit(update)
 
 

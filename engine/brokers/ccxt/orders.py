@@ -11,13 +11,22 @@ import ccxt.async_support as ccxt
 from engine.brokers.base import (
     Ack,
     BrokerError,
+    Capabilities,
     FillsUnseen,
     OrderNotFound,
     OrderRejected,
     OrderState,
     VenueUnavailable,
 )
+from engine.brokers.ccxt.batch_cancel import cancel_in_batches
 from engine.brokers.ccxt.fills import FillPoller
+from engine.brokers.ccxt.native import (
+    iceberg_params,
+    oco_request,
+    report_of,
+    split_legs,
+    stop_params,
+)
 from engine.brokers.ccxt.parse import CLIENT_ID_PARAM, dec, state_from_order, venue_client_id
 from engine.config import VenueConfig
 from engine.models import ChildOrder, Instrument, OrderType, TimeInForce, round_price
@@ -37,6 +46,7 @@ class CcxtOrders:
     _sleep: Callable[[float], Awaitable[None]]
     _instruments: dict[str, Instrument]
     _symbols: dict[str, str]
+    capabilities: Capabilities
 
     if TYPE_CHECKING:
 
@@ -64,6 +74,11 @@ class CcxtOrders:
             params["postOnly"] = True
         if order.tif is TimeInForce.IOC:
             params["timeInForce"] = "IOC"
+        symbol = self.ccxt_symbol(order.symbol)
+        if self.capabilities.native_iceberg:
+            params.update(iceberg_params(self.exchange, symbol, order))
+        if self.capabilities.native_oco:
+            params.update(stop_params(order))
         return params
 
     async def submit(self, order: ChildOrder) -> Ack:
@@ -128,6 +143,41 @@ class CcxtOrders:
         self.fills.set_venue_id(order.client_order_id, state.venue_order_id)
         stamp = created.get("timestamp")  # the exchange's own time of the order, ms
         return Ack(state.venue_order_id, state.status, arrived_ts=stamp / 1000 if stamp else None)
+
+    async def submit_oco(self, legs: tuple[ChildOrder, ...]) -> list[Ack]:
+        """A stop-loss and a take-profit as one exchange order list (one fill cancels the other);
+        a lone stop-loss as one stop-limit order. Not retried blind: the journal holds both ids."""
+        stop, take = split_legs(legs)
+        if take is None:
+            return [await self.submit(stop)]
+        symbol = self.ccxt_symbol(stop.symbol)
+        during = f"submit oco {stop.client_order_id} / {take.client_order_id}"
+        try:
+            market = self.exchange.market(symbol)
+            req = oco_request(self.exchange, symbol, market["id"], stop, take, self.client_id)
+        except ccxt.BaseError as e:
+            raise self.error(e, during) from None
+        for c in (stop, take):
+            self.fills.track(c, symbol)
+        try:
+            raw = await self.call(
+                during, self.exchange.private_post_orderlist_oco, req, retry_network=False
+            )
+        except BrokerError:
+            for c in (stop, take):
+                self.fills.untrack(c.client_order_id)
+            raise
+        acks = []
+        for c in (stop, take):
+            report = report_of(list(raw.get("orderReports") or []), self.client_id(c))
+            parsed = self.exchange.parse_order(report, market) if report else {}
+            state = state_from_order(parsed, client_order_id=c.client_order_id, symbol=c.symbol)
+            self.fills.set_venue_id(c.client_order_id, state.venue_order_id)
+            stamp = raw.get("transactionTime")
+            acks.append(
+                Ack(state.venue_order_id, state.status, arrived_ts=stamp / 1000 if stamp else None)
+            )
+        return acks
 
     async def _find_quietly(self, order: ChildOrder, symbol: str) -> dict[str, Any] | None:
         try:
@@ -218,6 +268,10 @@ class CcxtOrders:
         for ids in await asyncio.gather(*(one(s) for s in symbols)):
             done += ids
         return done
+
+    async def cancel_batch(self, orders: list[ChildOrder]) -> list[str] | None:
+        """The exchange's batch-cancel endpoint (ccxt cancel_orders), where it has one."""
+        return await cancel_in_batches(self, orders)
 
     async def open_orders(self) -> list[OrderState]:
         raw = await self.call("open orders", self.exchange.fetch_open_orders)

@@ -16,7 +16,9 @@ from engine.models import Fill, Instrument, OrderStatus, Side
 # ccxt's unified `clientOrderId`.
 CLIENT_ID_PARAM = {"binance": "newClientOrderId", "kraken": "cl_ord_id"}
 # Longest client id each venue accepts (binance ^[.A-Z:/a-z0-9_-]{1,36}$; kraken free text <= 18).
-CLIENT_ID_MAX = {"binance": 36, "kraken": 18}
+CLIENT_ID_MAX = {"binance": 36, "kraken": 18, "okx": 32}
+# okx: clOrdId is letters and digits only, up to 32
+CLIENT_ID_CHARS = {"okx": r"[A-Za-z0-9]+"}
 _KRAKEN_IDS = uuid.UUID("3c0f3a56-6d0e-4c61-9a44-0b7f6f7d9d11")
 
 _STATUS = {
@@ -38,7 +40,8 @@ def dec(value: Any, default: str = "0") -> Decimal:
 def venue_client_id(exchange_id: str, client_order_id: str) -> str:
     """Our id as the venue accepts it; a deterministic digest when too long, so retries and restarts agree."""
     limit = CLIENT_ID_MAX.get(exchange_id, 36)
-    if len(client_order_id) <= limit and re.fullmatch(r"[A-Za-z0-9._:/-]+", client_order_id):
+    chars = CLIENT_ID_CHARS.get(exchange_id, r"[A-Za-z0-9._:/-]+")
+    if len(client_order_id) <= limit and re.fullmatch(chars, client_order_id):
         return client_order_id
     if exchange_id == "kraken":  # kraken takes a UUID where free text would be too long
         return str(uuid.uuid5(_KRAKEN_IDS, client_order_id))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from dataclasses import replace
 from decimal import Decimal
 
 from ib_async import IB, Contract, ContractDetails
@@ -26,6 +27,7 @@ from engine.brokers.base import (
     Health,
     OrderNotFound,
     OrderState,
+    OrderUpdate,
     UnknownSymbol,
     VenueUnavailable,
 )
@@ -34,6 +36,7 @@ from engine.brokers.ibkr.mapping import engine_status, ib_order, stock_contract,
 from engine.brokers.ibkr.market_data import MarketData
 from engine.brokers.ibkr.orders import OrderBook
 from engine.brokers.ibkr.session import ClientIds
+from engine.brokers.ibkr.trade_tape import TradeTape
 from engine.clock import Clock, LiveClock
 from engine.config import BrokerConfig
 from engine.models import (
@@ -62,6 +65,8 @@ class IBKRBroker(Broker):
         market_data_streaming=True,
         post_only=False,
         ioc=True,
+        native_iceberg=True,  # Order.displaySize
+        native_oco=True,  # an OCA group (ocaGroup, ocaType 1) of a stop-limit and a limit
     )
 
     def __init__(
@@ -74,8 +79,10 @@ class IBKRBroker(Broker):
     ) -> None:
         super().__init__(name)
         self.config = config
+        # reqGlobalCancel touches orders placed outside Tranche: native only if the trader opted in
+        self.capabilities = replace(self.capabilities, native_cancel_all=config.ibkr_global_cancel)
         self.clock: Clock = clock or LiveClock()
-        self.orders = OrderBook(name, self._emit)
+        self.orders = OrderBook(name, self._emit_fill_aware)
         self.link = IBLink(
             name,
             config,
@@ -85,6 +92,7 @@ class IBKRBroker(Broker):
             on_data_open=self._wire_data,
         )
         self.market = MarketData(name, self.link, self.clock, self._emit_quote, self._emit_feed)
+        self.tape = TradeTape(self.link)
         self._contracts: dict[str, tuple[Contract, ContractDetails]] = {}
         self._quotes: dict[str, Quote] = {}  # the last quote per symbol: post-only checks
 
@@ -108,7 +116,18 @@ class IBKRBroker(Broker):
         """Raises VenueUnavailable naming host:port and the reason if IB is not there within the timeout."""
         await self.link.open()
 
+    def _emit_fill_aware(self, update: OrderUpdate) -> None:
+        if update.fill is not None:  # our print is on the tape too: not others' volume
+            self.tape.own_fill(update.fill.symbol, update.fill.quantity, update.fill.ts)
+        self._emit(update)
+
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' volume from tick-by-tick AllLast since the first ask (ibkr/trade_tape.py)."""
+        contract, _ = await self._contract(symbol)
+        return self.tape.others(symbol, contract, self.clock.now())
+
     async def close(self) -> None:
+        self.tape.close()
         self.market.close()  # cancelMktData while the data connection is still open
         await self.link.close()
 
@@ -131,8 +150,9 @@ class IBKRBroker(Broker):
         self.orders.resync(ib)
 
     def _wire_data(self, ib: IB) -> None:
-        """A fresh data connection: the market data streams (again) on it."""
+        """A fresh data connection: the market data and the trade tape stream (again) on it."""
         self.market.wire(ib)
+        self.tape.rewire(ib)
 
     def _on_status(self, trade: IBTrade) -> None:
         self.orders.on_status(trade)
@@ -213,6 +233,10 @@ class IBKRBroker(Broker):
             )
         return Ack(str(tracked.order_id), tracked.status, tracked.reason)
 
+    async def submit_oco(self, legs: tuple[ChildOrder, ...]) -> list[Ack]:
+        """Each leg placed with the same ocaGroup: IB cancels the others when one fills."""
+        return [await self.submit(leg) for leg in legs]
+
     def _would_cross(self, order: ChildOrder) -> str:
         """IB has no post-only flag for stocks: refuse a post-only limit that the last quote says would take."""
         live = self.market.live(order.symbol)  # a streamed quote is current however old
@@ -249,9 +273,12 @@ class IBKRBroker(Broker):
             ) from None
 
     async def cancel_all(self) -> list[str] | None:
-        """One reqGlobalCancel: TWS cancels every open order of the account at once (also ones
-        placed from TWS or another client, as a kill switch must); the orders we track are awaited
-        until IB confirms them, whatever it does not confirm in time goes order by order."""
+        """With `ibkr_global_cancel` only: one reqGlobalCancel, and TWS cancels every open order
+        of the account at once, also ones placed from TWS or another program (so the trader must
+        opt in); the orders we track are awaited until IB confirms them, whatever it does not
+        confirm in time goes order by order. Without it: None, Tranche's orders one by one."""
+        if not self.config.ibkr_global_cancel:
+            return None
         ib = self.link.broker()
         live = self.orders.live()
         for t in live:

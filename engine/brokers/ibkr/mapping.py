@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ib_async import Contract, LimitOrder, MarketOrder, Order, Stock
+from ib_async import Contract, LimitOrder, MarketOrder, Order, Stock, StopLimitOrder
 from ib_async import Fill as IBFill
 from ib_async import Trade as IBTrade
 
 from engine.brokers.base import OrderRejected, UnknownSymbol
+from engine.brokers.native import terms
 from engine.models import ChildOrder, Fill, OrderStatus, OrderType, Side, TimeInForce
 
 PLAIN_SYMBOL = re.compile(r"^[A-Z][A-Z0-9]{0,5}([ .][A-Z])?$")
@@ -31,6 +32,7 @@ LOG_PREFIX = re.compile(
     r"^(Error|Warning) -?\d+, reqId -?\d+: "
 )  # ib-async's wording around the venue's text
 LIQUIDITY = {1: "maker", 2: "taker", 3: "routed"}
+OCA_CANCEL_WITH_BLOCK = 1  # IB ocaType: cancel the group's other orders once one fills
 
 
 def stock_contract(venue: str, symbol: str) -> Contract:
@@ -70,6 +72,16 @@ def ib_order(venue: str, child: ChildOrder, account: str) -> Order:
     if child.limit_price is None:
         raise OrderRejected(venue, f"limit order {child.client_order_id} has no limit price")
     tif = "IOC" if child.tif is TimeInForce.IOC else "GTC"
+    native = terms(child)
+    if native.display_qty is not None and native.display_qty < qty:
+        common["displaySize"] = int(native.display_qty)  # IB shows this much; the rest is hidden
+    if native.oca_group:  # one fill cancels the rest of the group, the remainder blocked (type 1)
+        common.update(ocaGroup=native.oca_group, ocaType=OCA_CANCEL_WITH_BLOCK)
+    if native.stop_price is not None:
+        return StopLimitOrder(
+            action, float(qty), float(child.limit_price), float(native.stop_price), tif=tif,
+            **common,
+        )  # fmt: skip
     return LimitOrder(action, float(qty), float(child.limit_price), tif=tif, **common)
 
 

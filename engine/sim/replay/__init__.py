@@ -76,4 +76,9 @@ def build_replay_venues(settings: Settings, clock: Clock) -> dict[str, Broker]:
     market = build_replay_market(settings, clock)
     specs = venue_specs([f.rec for f in market.feeds], settings.replay)
     cash: Decimal = settings.sim.starting_cash
-    return {s.name: ReplayVenue(s, market, i, cash=cash) for i, s in enumerate(specs)}
+    venues = {s.name: ReplayVenue(s, market, i, cash=cash) for i, s in enumerate(specs)}
+    model = impact_model(settings)
+    for v in venues.values():  # the estimate's Y is the replay's own (0: prices never react)
+        v.impact_y = model.y if model is not None else 0.0
+        v.default_vol = settings.router.estimate_vol_daily
+    return dict(venues)

@@ -16,6 +16,7 @@ from engine.brokers.base import (
     Ack,
     Broker,
     Capabilities,
+    CostFacts,
     Health,
     InsufficientFunds,
     OrderNotFound,
@@ -39,10 +40,12 @@ from engine.models import (
 )
 from engine.sim.data.columns import ASK, BID
 from engine.sim.replay.account import Account
+from engine.sim.replay.facts import replay_cost_facts
 from engine.sim.replay.market import ReplayMarket, iso
 from engine.sim.replay.matching import marketable, walk
 from engine.sim.replay.queue import Resting
 from engine.sim.replay.spec import VenueSpec
+from engine.sim.replay.tape import PrintTape
 
 FEE_Q = Decimal("0.00000001")
 
@@ -78,6 +81,11 @@ class ReplayVenue(Broker):
         self._maker = Decimal(str(spec.maker_bps)) / 10000
         self._taker = Decimal(str(spec.taker_bps)) / 10000
         self.feed.feed_latency_s = self.feed_latency_s = spec.feed_latency_s
+        self._tape: PrintTape | None = None  # built at POV's first ask
+        self.impact_y = (
+            0.8  # the estimate's square-root impact prefactor (router.estimate_impact_y)
+        )
+        self.default_vol = 0.02  # until the recording has traded long enough to measure its own
 
     # -- connection and market data -------------------------------------------------------
     async def connect(self) -> None:
@@ -119,6 +127,22 @@ class ReplayVenue(Broker):
         return (Decimal(lots) * Decimal(86400) / Decimal(str(round(secs, 3)))).quantize(
             Decimal(1)
         ) * self.lot or None
+
+    async def cost_facts(self, symbol: str) -> CostFacts | None:
+        """The recording's own recent volatility and this venue's fees (engine/sim/replay/facts.py)."""
+        self._check(symbol)
+        return replay_cost_facts(
+            self.feed.rec, self._sync(), self.spec.maker_bps, self.spec.taker_bps,
+            self.impact_y, self.default_vol,
+        )  # fmt: skip
+
+    async def traded_volume(self, symbol: str) -> Decimal | None:
+        """Others' volume: the recording's prints up to now, as its feed shows them (one feed
+        latency late, like its quotes)."""
+        self._check(symbol)
+        if self._tape is None:
+            self._tape = PrintTape(self.feed.rec)
+        return Decimal(self._tape.lots_until(self._sync() - self.feed_latency_s)) * self.lot
 
     def _sync(self) -> float:
         now = self.clock.now()

@@ -106,6 +106,10 @@ class VenueDesk:
         self.listeners: list[Report] = []  # the user-data stream: every change of every order
         venue.on_update(self._on_update)
 
+    def next_trade_id(self) -> int:
+        """The venue's one trade id sequence: our executions and others' public prints share it."""
+        return next(self._trade_ids)
+
     def to_wall_ms(self, sim_ts: float) -> int:
         """A simulated-clock time as the wall-clock milliseconds a client compares with its own."""
         return int((self._wall0 + (sim_ts - self._sim0) / self.speed) * 1000)
@@ -254,7 +258,7 @@ class VenueDesk:
                 cum_quote += qty * f.price
                 row = {
                     "symbol": order.req.symbol,
-                    "id": next(self._trade_ids),
+                    "id": self.next_trade_id(),
                     "orderId": order.order_id,
                     "orderListId": -1,
                     "price": fmt(f.price),

@@ -22,6 +22,7 @@ from aiohttp import WSMsgType, web
 
 from engine.sim.server.api import ApiError, fmt
 from engine.sim.server.feed import BookFeed, merge
+from engine.sim.server.tape import OthersTape
 from engine.sim.server.userdata import ListenKeys, check_ws_signature, execution_report
 from engine.sim.server.venue import RestOrder, wall_ms
 from engine.sim.server.ws_faults import WsFaults
@@ -64,6 +65,7 @@ class StreamHub:
         self.frames = 0  # frames sent, for the bench
         self._sub_ids = itertools.count(0)
         self._task: asyncio.Task[None] | None = None
+        self.tape = OthersTape()
         for name, desk in server.desks.items():
             desk.listeners.append(functools.partial(self._order_changed, name))
 
@@ -229,6 +231,18 @@ class StreamHub:
             for c in list(self.conns):
                 if c.venue == venue:
                     self._flush(c, feed, feed.update_id != before, now)
+            await self._others_traded(venue, feed, now)
+
+    async def _others_traded(self, venue: str, feed: BookFeed, now: int) -> None:
+        """Others' volume since the last sample, as one public print to `<sym>@trade` readers."""
+        stream = f"{feed.symbol.lower()}@trade"
+        readers = [c for c in self.conns if c.venue == venue and stream in c.streams]
+        if not readers:
+            return
+        trade = await self.tape.print_since_last(self.server.desks[venue], feed, now)
+        if trade is not None:
+            for c in readers:
+                c.send(stream, trade)
 
     def _flush(self, c: Conn, feed: BookFeed, changed: bool, now: int) -> None:
         low = feed.symbol.lower()

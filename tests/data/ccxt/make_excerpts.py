@@ -16,6 +16,7 @@ BINANCE_SYMBOLS = ["BTCUSDT", "LTCUSDT", "NKNUSDT", "BLZETH"]
 KRAKEN_PAIRS = ["XBTCHF", "XXBTZUSD", "XBTUSDT", "LTCUSDT", "XXMRZUSD"]
 KRAKEN_BOOKS = {"XBT/CHF": "XBTCHF", "XMR/USD": "XXMRZUSD"}
 LEVELS = 25
+OKX_SPOT = ["BTC-USDT", "ETH-USDT", "LTC-USDT"]
 
 
 def rest_lines(path: Path) -> dict[str, str]:
@@ -81,7 +82,46 @@ def kraken() -> dict[str, object]:
     }
 
 
+def okx() -> dict[str, object]:
+    start = rest_lines(CAPTURES / "OKX.0.gz")
+    spot = json.loads(start["https://www.okx.com/api/v5/public/instruments?instType=SPOT"])
+    spot["data"] = [i for i in spot["data"] if i["instId"] in OKX_SPOT]
+    books: dict[str, object] = {}
+    tickers: dict[str, object] = {}
+    with gzip.open(CAPTURES / "OKX.ws.1.0.gz", "rt") as f:
+        for line in f:
+            if '"channel":"tickers"' in line and '"data"' in line:
+                frame = json.loads(line.split(": ", 1)[1])
+                tickers.setdefault(frame["arg"]["instId"], frame["data"][0])
+            if '"action":"snapshot"' not in line or '"channel":"books"' not in line:
+                continue
+            frame = json.loads(line.split(": ", 1)[1])
+            inst = frame["arg"]["instId"]
+            if inst in OKX_SPOT and inst not in books:
+                snap = frame["data"][0]
+                books[inst] = {
+                    "asks": snap["asks"][:LEVELS],
+                    "bids": snap["bids"][:LEVELS],
+                    "ts": snap["ts"],
+                }
+    return {
+        "instruments": spot,
+        "books": books,
+        "tickers": {k: v for k, v in tickers.items() if k in OKX_SPOT},
+        "time": static("okx", "fetchTime", "Fetch time"),
+        "order": static(
+            "okx", "fetchOpenOrders", "fetch swap limit open order with take profit and stop loss"
+        ),
+        "fill": static("okx", "fetchMyTrades", "Fetch spot trade"),
+        "placed": static("okx", "createOrder", "type2 & type3 together"),
+    }
+
+
 if __name__ == "__main__":
-    for name, data in (("binance_spot.json", binance()), ("kraken.json", kraken())):
+    for name, data in (
+        ("binance_spot.json", binance()),
+        ("kraken.json", kraken()),
+        ("okx.json", okx()),
+    ):
         (HERE / name).write_text(json.dumps(data, indent=1) + "\n")
         print(name, (HERE / name).stat().st_size, "bytes")

@@ -199,7 +199,9 @@ async def test_post_only_limit_that_would_cross_the_last_quote_is_refused_before
 
 
 async def test_cancel_all_is_one_global_cancel_and_waits_until_ib_confirms_each(tws, make_ibkr):
-    broker = await make_ibkr()
+    broker = await make_ibkr(global_cancel=True)  # the trader opted in
+    other = await make_ibkr()  # another program on the same account
+    await other.submit(child("X1-001", limit="189.40"))
     orders = [child(f"P9-00{i}", limit="189.50") for i in range(1, 4)]
     for o in orders:
         await broker.submit(o)
@@ -208,7 +210,29 @@ async def test_cancel_all_is_one_global_cancel_and_waits_until_ib_confirms_each(
     sent = [int(f[0]) for s in tws.sessions for f in s.received]
     assert sent.count(58) == 1 and 4 not in sent  # reqGlobalCancel, no cancelOrder one by one
     assert all(tws.order_by_ref(o.client_order_id).status == "Cancelled" for o in orders)
+    assert tws.order_by_ref("X1-001").status == "Cancelled"  # what opting in means
     assert await broker.open_orders() == []
     assert [(u.client_order_id, u.status) for u in updates_of(broker)] == [
         (o.client_order_id, OrderStatus.CANCELLED) for o in orders
     ]
+
+
+async def test_without_the_opt_in_the_kill_cancels_only_our_orders_each_by_id(tws, make_ibkr):
+    from engine.risk.killswitch import cancel_everywhere
+
+    broker = await make_ibkr()  # broker.ibkr_global_cancel: false, the default
+    assert not broker.capabilities.native_cancel_all
+    other = await make_ibkr()  # another program on the same account
+    await other.submit(child("X1-001", limit="189.40"))
+    orders = [child(f"P9-00{i}", limit="189.50") for i in range(1, 4)]
+    for o in orders:
+        await broker.submit(o)
+    assert await broker.cancel_all() is None
+    cancelled, failed = await cancel_everywhere({"IBKR": broker}, orders)
+    assert failed == [] and sorted(c.client_order_id for c in cancelled) == [
+        "P9-001", "P9-002", "P9-003"
+    ]  # fmt: skip
+    sent = [int(f[0]) for s in tws.sessions for f in s.received]
+    assert 58 not in sent and sent.count(4) == 3  # no reqGlobalCancel: three cancelOrder
+    assert all(tws.order_by_ref(o.client_order_id).status == "Cancelled" for o in orders)
+    assert tws.order_by_ref("X1-001").status != "Cancelled"  # placed outside Tranche: left open
