@@ -16,18 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from bench.ppo_data import CRYPTO_HORIZON, HELD_BY_INSTRUMENT, LOB, SPLIT, training_set
+from bench.ppo_eval_more import CME, CME_HORIZON, ablation_section, cme_markets, linear_section
 from engine.config import Settings
-from engine.learned.spaces import ABLATABLE
 from engine.learned.table import load_table
-from engine.rl.env import EnvConfig
 from engine.rl.evaluate import (
-    EVAL_SEED_OFFSET,
     Market,
     data_markets,
     evaluate,
     paired,
     sequential,
-    synthetic_markets,
 )
 from engine.rl.network import load_net, net_path
 
@@ -134,7 +131,7 @@ def main() -> None:
         "engine/defaults/policy.npz is the shipped one)",
     )
     ap.add_argument(
-        "--skip", default="", help="comma-separated: stocks,bitstamp,binance,linear,ablation"
+        "--skip", default="", help="comma-separated: stocks,bitstamp,binance,cme,linear,ablation"
     )
     args = ap.parse_args()
     st = Settings()
@@ -190,79 +187,28 @@ def main() -> None:
         res = run(mk, tables, ARMS, st, args.orders, args.seed, mapper, horizon)
         report(title, vres, res, args.seed)
         agreement_line(tables, mk, st, horizon)
-    if "linear" not in skip and (out / "ppo_linear.npz").exists():
-        lin = (None, load_table(out / "ppo_linear.npz"), load_net(net_path(out / "ppo_linear.npz")))
-        mk = synthetic_markets(
-            3, "AMZN", EVAL_SEED_OFFSET + args.seed * 1000, step, 120.0, "linear"
-        )
-        res = run(
-            mk,
-            lin,
-            ["ppo-table", "ppo-net", "twap", "ac"],
+    if "cme" not in skip and (data / CME).exists():
+        val, held = cme_markets(data, st)
+        vres = run(
+            [val],
+            tables,
+            ["drl", "ppo-table", "twap"],
             st,
-            400,
+            args.orders // 2,
             args.seed,
             mapper,
-            120.0,
-            slices=int(120.0 / EnvConfig().auction_s),  # one slice per auction: AC's own optimum
+            CME_HORIZON,
         )
-        a, pp, blk = res["arms"], res["per_parent"], res["block_ids"]
-        print(
-            f"\nlinear impact, no signal: {res['blocks']} windows; twap and ac trade at every auction"
+        res = run([held], tables, ARMS, st, args.orders, args.seed, mapper, CME_HORIZON)
+        mins = (len(held.paths) - held.lo) * held.paths.step_s / 60
+        report(
+            f"CME ES, last {mins:.0f} min of the reopen hour (by instrument)", vres, res, args.seed
         )
-        for n in ("ppo-table", "ppo-net"):
-            d = paired(pp[n] - pp["ac"], blk, args.seed)
-            r = a[n]["mean_is_bps"] / a["ac"]["mean_is_bps"]
-            ok = "met" if r <= 1.05 and d["ci95"][1] >= 0 else "MISSED"
-            print(
-                f"  {n} {a[n]['mean_is_bps']:.3f} vs ac {a['ac']['mean_is_bps']:.3f} (twap {a['twap']['mean_is_bps']:.3f}): "
-                f"{r:.3f} x ac, diff [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}] (within 5%, not below: {ok})"
-            )
-    if "ablation" not in skip and (out / "ppo_amzn_all.npz").exists():
-        amzn = LOB.format("AMZN")
-        mk = data_markets([str(data / amzn)], step, 120.0, st.rl.train_fraction, trained)
-        res = evaluate(
-            mk,
-            tables[0],
-            ["drl", "twap"],
-            orders=args.orders,
-            qty=None,
-            horizon_s=120.0,
-            seed=args.seed,
-            settings=st,
-            ablate=list(ABLATABLE),
-            mapper=mapper,
-        )
-        a = res["arms"]
-        print("\ntabular feature ablation (marginalised in the table; AMZN afternoon):")
-        print(
-            "  " + "  ".join(f"{n.replace('drl', 'tabular')} {a[n]['mean_is_bps']:.3f}" for n in a)
-        )
-        print(
-            "\nPPO feature ablation (retrained on AMZN alone without the feature; AMZN afternoon):"
-        )
-        for name in ["all", *ABLATABLE]:
-            f = out / f"ppo_amzn_{'all' if name == 'all' else 'no_' + name}.npz"
-            if not f.exists():
-                continue
-            t = load_table(f)
-            tr = {d["file"]: tuple(d["train_range"]) for d in t.meta["data"]}
-            mk = data_markets([str(data / amzn)], step, 120.0, st.rl.train_fraction, tr)
-            res = run(
-                mk,
-                (None, t, load_net(net_path(f))),
-                ["ppo-table", "ppo-net", "twap", "passive-twap"],
-                st,
-                args.orders,
-                args.seed,
-                mapper,
-                120.0,
-            )
-            a = res["arms"]
-            print(
-                f"  {name:<6} ppo-table {a['ppo-table']['mean_is_bps']:.3f}  ppo-net {a['ppo-net']['mean_is_bps']:.3f}"
-                f"  (twap {a['twap']['mean_is_bps']:.3f}, passive {a['passive-twap']['mean_is_bps']:.3f})"
-            )
+        agreement_line(tables, [held], st, CME_HORIZON)
+    if "linear" not in skip:
+        linear_section(out, st, args.seed, mapper, run)
+    if "ablation" not in skip:
+        ablation_section(out, data, st, args.seed, args.orders, mapper, run, tab)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Run (minutes, not hours; under nice):
   .venv/bin/python -m bench.ppo_train main --out-dir DIR [--iterations 25]   # PPO, all training data
   .venv/bin/python -m bench.ppo_train tabular --out-dir DIR                  # tabular, same data
   .venv/bin/python -m bench.ppo_train linear --out-dir DIR                   # PPO, no-signal linear market
+  .venv/bin/python -m bench.ppo_train tabular-linear --out-dir DIR           # tabular, same linear paths
   .venv/bin/python -m bench.ppo_train ablation --out-dir DIR [--iterations 8] # PPO on AMZN: all / minus each feature
 Writes DIR/<name>.npz (and .net.npz for PPO); checkpoints resume if a run is cut off.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bench.ppo_data import LOB, training_set
@@ -62,18 +64,22 @@ def ppo(ts, st: Settings, out: Path, name: str, spec: PpoSpec) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["main", "tabular", "linear", "ablation"])
+    ap.add_argument("what", choices=["main", "tabular", "linear", "tabular-linear", "ablation"])
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA))
     ap.add_argument("--iterations", type=int, default=25)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--episodes", type=int, default=1_000_000, help="tabular paired samples")
+    ap.add_argument("--lambda", dest="lambda_", type=float, default=None, help="GAE lambda")
+    ap.add_argument("--drops", default="", help="ablation: only these runs (all,spread,depth,...)")
     args = ap.parse_args()
     st = Settings()
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = Path(args.data_dir)
     spec = PpoSpec(iterations=args.iterations, seed=args.seed)
+    if args.lambda_ is not None:
+        spec = replace(spec, lambda_=args.lambda_)
     if args.what == "main":
         ppo(training_set(data, st), st, out, "ppo", spec)
     elif args.what == "tabular":
@@ -87,6 +93,19 @@ def main() -> None:
             say,
         )
         table.save(out / "tabular.npz")
+    elif args.what == "tabular-linear":  # the tabular arm on the linear paths PPO trains on
+        m = synthetic_markets(2, "AMZN", args.seed * 1000, st.rl.decision_step_s, 120.0, "linear")
+        cfg = env_config(st, default_qty(m[0].paths, st.rl.participation, 120.0), 120.0)
+        seeds = [args.seed * 1000, args.seed * 1000 + 1]
+        table = train(
+            [x.paths for x in m],
+            [(x.lo, x.hi) for x in m],
+            [cfg] * 2,
+            TrainSpec(episodes=args.episodes, seed=args.seed, slices=24),
+            {"synthetic": {"market": "linear", "seeds": seeds}},
+            say,
+        )
+        table.save(out / "tabular_linear.npz")
     elif args.what == "linear":
         m = synthetic_markets(2, "AMZN", args.seed * 1000, st.rl.decision_step_s, 120.0, "linear")
         cfg = env_config(st, default_qty(m[0].paths, st.rl.participation, 120.0), 120.0)
@@ -106,7 +125,10 @@ def main() -> None:
         done.net.save(out / "ppo_linear.net.npz")
     else:
         ts = training_set(data, st, only=[LOB.format("AMZN")])
+        only = set(args.drops.split(",")) if args.drops else None
         for drop in ["", *ABLATABLE]:
+            if only is not None and (drop or "all") not in only:
+                continue
             masked = (ABLATABLE[drop],) if drop else ()
             name = f"ppo_amzn_no_{drop}" if drop else "ppo_amzn_all"
             if (out / f"{name}.npz").exists():
@@ -116,7 +138,7 @@ def main() -> None:
                 st,
                 out,
                 name,
-                PpoSpec(iterations=args.iterations, seed=args.seed, masked=masked),
+                replace(spec, masked=masked),
             )
 
 

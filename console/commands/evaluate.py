@@ -27,7 +27,10 @@ def register(sub: Any) -> None:
     p = sub.add_parser("evaluate", help="compare policies and algorithms on the same market paths")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument(
-        "--data", nargs="+", metavar="FILE", help="Binance capture(s) or LOBSTER message file(s)"
+        "--data",
+        nargs="+",
+        metavar="FILE",
+        help="Binance capture(s), LOBSTER message file(s), Bitstamp L3 log(s) or Databento MBO file(s) (CME)",
     )
     src.add_argument(
         "--synthetic",

@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
         "--data",
         nargs="+",
         metavar="FILE",
-        help="Binance capture(s) or LOBSTER message file(s); the first rl.train_fraction of each trains (the rest is held out by time)",
+        help="Binance capture(s), LOBSTER message file(s), Bitstamp L3 log(s) or Databento MBO file(s) (CME); the first rl.train_fraction of each trains (the rest is held out by time)",
     )
     src.add_argument(
         "--synthetic", action="store_true", help="train on the simulator's synthetic market"

@@ -62,7 +62,7 @@ class ExecutionEnv(gym.Env[np.ndarray, np.int64]):
 
     @classmethod
     def from_data(cls, path: str, cfg: EnvConfig | None = None) -> ExecutionEnv:
-        """Replay a Binance capture or LOBSTER message file (through the simulator's loaders)."""
+        """Replay a Binance capture, LOBSTER message file, Bitstamp L3 log or Databento MBO file (CME)."""
         return cls(load_data(path), cfg)
 
     def reset(

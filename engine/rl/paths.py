@@ -2,7 +2,7 @@
 
 A path is the top of book at every grid point (the last state at or before it) and the aggressive
 volume that printed since the previous point. Replay reads through the simulator's own loaders
-(engine.sim.binance, engine.sim.lobster); synthetic paths come from the simulator's generator
+(engine.sim.binance, engine.sim.lobster; engine.rl.bitstamp, engine.rl.cme); synthetic paths come from the simulator's generator
 (engine.sim.synthetic.SymbolMarket, venue 0), or from a linear-impact market with no signal.
 """
 
@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from engine.learned.features import path_features
 from engine.models import InputError
-from engine.rl import bitstamp
+from engine.rl import bitstamp, cme
 from engine.sim.data import binance, lobster
 from engine.sim.data.datafile import DataError, sniff
 
@@ -111,7 +111,8 @@ def _grid(
     mid = (book[:, 0] + book[:, 2]) / 2
     dur = max(t1 - t0, step_s)
     r = np.diff(np.log(mid))
-    day_s = 23_400.0 if source.startswith("lobster") else 86_400.0  # crypto trades all day
+    # a stock trades 6.5 h a day, CME Globex 23 h, crypto all day
+    day_s = {"lobster": 23_400.0, "cme": 82_800.0}.get(source.split(":")[0], 86_400.0)
     vol_daily = float(np.sqrt(np.sum(r * r) / dur * day_s)) if len(r) else 0.01
     adv = float((buy.sum() + sell.sum()) / dur * day_s) or 1.0
     return MarketPaths(
@@ -133,8 +134,11 @@ def _grid(
 
 
 def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
-    """A Binance capture, a LOBSTER message file or a Bitstamp L3 log, told apart by content; bad
-    lines are skipped. Binance captures stamped in microseconds (the 2023 `_us` files) are read as such."""
+    """A Binance capture, a LOBSTER message file, a Bitstamp L3 log or a Databento MBO file (CME),
+    told apart by content; bad lines are skipped. Binance captures stamped in microseconds (the 2023
+    `_us` files) are read as such."""
+    if cme.is_dbn(path):
+        return mbo_paths(cme.read_dbn(path), step_s, Path(path).name)
     if bitstamp.is_bitstamp(path):
         times_b, rows_b, trades_b, _ = bitstamp.read_bitstamp(path)
         tick_b = _tick([r[0] for r in rows_b[:2000]] + [r[2] for r in rows_b[:2000]])
@@ -187,6 +191,11 @@ def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
         tick = 0.01
         src = f"lobster:{p.name}"
     return _grid(times, rows, trades, step_s, name, tick, src)
+
+
+def mbo_paths(d: cme.MboTops, step_s: float, name: str) -> MarketPaths:
+    """A market-by-order file's tops and prints (engine.rl.cme) on the grid."""
+    return _grid(d.times, d.rows, d.trades, step_s, d.symbol, d.tick, f"cme:{name}")
 
 
 def _tick(prices: list[float]) -> float:
