@@ -157,3 +157,18 @@ async def test_the_history_holds_exactly_what_the_replay_venues_executed(
         (f.venue, f.fill_id) for f in venue_fills
     }
     assert sum(f.quantity for f in venue_fills) == report.filled_qty == Decimal("0.5")
+
+
+def test_one_file_without_start_trades_from_the_first_quote(
+    capsys: pytest.CaptureFixture[str], config: Path, tmp_path: Path
+) -> None:
+    """The default start is the first instant a quote exists (the snapshot, one feed latency old),
+    not the snapshot itself, where the venue had no bid yet and the plainest command failed."""
+    code = main(
+        ["exec", "--replay", str(SPOT), "--config", str(config), "--db", str(tmp_path / "h.db"),
+         "--json", "--quiet", "--symbol", "BTCUSDT", "--side", "buy", "--qty", "0.01",
+         "--algo", "market"]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["status"] == "filled"

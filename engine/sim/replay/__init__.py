@@ -68,7 +68,11 @@ def replay_start(settings: Settings) -> float:
     from engine.sim.replay.market import common_span
 
     recs = [load(f, cfg.cache_dir or None).recording for f in cfg.files]
-    return resolve_start(cfg.start, common_span(recs))
+    span = common_span(recs)
+    if not cfg.start.strip():  # quotes show the book one feed latency old: start once one exists
+        lag = max((s.feed_latency_s for s in venue_specs(recs, cfg)), default=0.0)
+        return min(span.start + lag, (span.start + span.end) / 2)
+    return resolve_start(cfg.start, span)
 
 
 def build_replay_venues(settings: Settings, clock: Clock) -> dict[str, Broker]:
