@@ -33,7 +33,7 @@ async def funding_shortfalls(
             price = leg.notional / leg.quantity if leg.quantity else Decimal(0)
             covered = (cash / price).quantize(Decimal(1), rounding=ROUND_FLOOR) if price else 0
             found.append(
-                f"{leg.venue}: {leg.quantity} needs about {leg.notional:,.0f}, cash {cash:,.0f} "
-                f"covers about {covered}: the venue will refuse the rest"
+                f"{leg.venue}: {leg.quantity:,} needs about {leg.notional:,.0f}, cash {cash:,.0f} "
+                f"covers about {covered:,}: the venue will refuse the rest"
             )
     return tuple(found)
