@@ -73,6 +73,12 @@ async def main(paths: int) -> None:
     wall = time.perf_counter() - t
     every = [r for rs in rows.values() for r in rs]
     print(f"{len(every)} parents on seeded simulated paths, {wall:.0f} s")
+    print_calibration(rows, "calibration")
+
+
+def print_calibration(rows: dict[str, list[tuple[float, float, float, float]]], label: str) -> None:
+    """Per algorithm and overall: share of (realised, mean, low, high) inside the interval."""
+    every = [r for rs in rows.values() for r in rs]
     for algo, rs in sorted(rows.items()):
         inside = sum(lo <= x <= hi for x, _, lo, hi in rs) / len(rs)
         z = [(x - m) / max((hi - lo) / 2 / 1.6449, 1e-9) for x, m, lo, hi in rs]
@@ -84,7 +90,7 @@ async def main(paths: int) -> None:
     inside = sum(lo <= x <= hi for x, _, lo, hi in every) / len(every)
     realised, estimated = fmean(x for x, *_ in every), fmean(m for _, m, *_ in every)
     print(
-        f"calibration: {inside:.1%} of parents inside their 90% interval (target 85-95%); "
+        f"{label}: {inside:.1%} of parents inside their 90% interval (target 85-95%); "
         f"realised / estimated mean shortfall {realised / estimated:.3f} ({realised:.2f} vs {estimated:.2f} bps)"
     )
 

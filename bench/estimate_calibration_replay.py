@@ -18,8 +18,8 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
-from statistics import fmean, pstdev
 
+from bench.estimate_calibration import print_calibration
 from bench.paths import tweak
 from engine.config import Settings
 from engine.factory import build_engine
@@ -125,21 +125,7 @@ async def main(data: Path, every: float, limit: int, misses: bool = False) -> No
     every_row = [r for rs in rows.values() for r in rs]
     print(f"{len(every_row)} parents on {len(FILES)} replayed Binance recordings, {wall:.0f} s; "
           f"estimate inputs: {', '.join(sorted(sources))}")  # fmt: skip
-    for algo, rs in sorted(rows.items()):
-        inside = sum(lo <= x <= hi for x, _, lo, hi in rs) / len(rs)
-        z = [(x - m) / max((hi - lo) / 2 / 1.6449, 1e-9) for x, m, lo, hi in rs]
-        print(
-            f"  {algo:<8} n={len(rs):>3}  inside 90% interval {inside:6.1%}  "
-            f"realised {fmean(x for x, *_ in rs):7.2f} bps  estimated {fmean(m for _, m, *_ in rs):7.2f} bps  "
-            f"sd of (realised - estimate) / model sd {pstdev(z):.2f} (1 = calibrated)"
-        )
-    inside = sum(lo <= x <= hi for x, _, lo, hi in every_row) / len(every_row)
-    realised, estimated = fmean(x for x, *_ in every_row), fmean(m for _, m, *_ in every_row)
-    print(
-        f"calibration on replayed data: {inside:.1%} of parents inside their 90% interval "
-        f"(target 85-95%); realised / estimated mean shortfall {realised / estimated:.3f} "
-        f"({realised:.2f} vs {estimated:.2f} bps)"
-    )
+    print_calibration(rows, "calibration on replayed data")
 
 
 if __name__ == "__main__":

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from engine.execution.state import EngineState
-from engine.execution.state_restore import TRADING_STATE
+from engine.execution.state_restore import TRADING_STATE, last_state
 from engine.models import TradingState
 
 HALT_POLL_S = 0.5  # wall seconds between reads of the history's newest state changes
-NEWER = "SELECT id, payload FROM events WHERE kind = ? AND id > ? ORDER BY id"
-NEWEST = "SELECT MAX(id) FROM events WHERE kind = ?"
 
 
 async def watch_halts(
@@ -29,21 +27,24 @@ async def watch_halts(
     store = state.store
     if store is None:
         return
-    seen = await _newest(state)
+    seen = 0  # unreadable now: read from the start; the loop says why
+    with contextlib.suppress(Exception):
+        seen = int((await last_state(store)).get("id", 0))
     failing = False
     while True:
         await asyncio.sleep(poll_s)  # wall time: a simulated clock must not wait on this
         try:
-            rows = await store.query(NEWER, (TRADING_STATE, seen))
+            rows = await store.events_after(TRADING_STATE, seen)
         except Exception as e:  # a history that cannot be read is said once, then retried
             if not failing:
                 state.log("error", f"kills from other processes not read: {type(e).__name__}: {e}")
             failing = True
             continue
         failing = False
-        for row_id, text in rows:
-            seen = max(seen, int(row_id))
-            payload = _payload(text)
+        for row in rows:
+            seen = max(seen, int(row["id"]))
+            found = row.get("payload")
+            payload: dict[str, Any] = found if isinstance(found, dict) else {}
             origin = str(payload.get("origin") or payload.get("session") or "")
             if not origin or state.session in (origin, payload.get("session")):
                 continue  # ours, another's echo of our own kill, or not written by an engine
@@ -52,20 +53,3 @@ async def watch_halts(
             ):
                 why = str(payload.get("reason") or "kill switch").split(" (from ")[0]
                 await kill(f"{why} (from {origin} on this history)", origin)
-
-
-async def _newest(state: EngineState) -> int:
-    assert state.store is not None
-    with contextlib.suppress(Exception):
-        rows = await state.store.query(NEWEST, (TRADING_STATE,))
-        if rows and rows[0][0] is not None:
-            return int(rows[0][0])
-    return 0
-
-
-def _payload(text: object) -> dict[str, object]:
-    with contextlib.suppress(TypeError, ValueError):
-        found = json.loads(text) if isinstance(text, str) else text
-        if isinstance(found, dict):
-            return found
-    return {}

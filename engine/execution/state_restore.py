@@ -15,14 +15,14 @@ TRADING_STATE = "trading_state"  # the store's event kind for every state change
 
 
 async def last_state(store: Store | HeldStore) -> dict[str, Any]:
-    """The last recorded state change ({old, new, reason, ts}), by write order: a simulated clock
-    may stamp a kill later than the wall-clock reset that followed it. Empty if none."""
-    found = await store.events(kind=TRADING_STATE)
+    """The last recorded state change ({old, new, reason, ts, id}), by write order: a simulated
+    clock may stamp a kill later than the wall-clock reset that followed it. Empty if none."""
+    found = await store.events_after(TRADING_STATE)
     if not found:
         return {}
-    last = max(found, key=lambda e: int(e["id"]))
+    last = found[-1]
     payload = last.get("payload")
-    return {**payload, "ts": last["ts"]} if isinstance(payload, dict) else {}
+    return {**payload, "ts": last["ts"], "id": last["id"]} if isinstance(payload, dict) else {}
 
 
 async def restore_trading_state(state: EngineState) -> None:

@@ -278,6 +278,12 @@ class Store(LearnedFigures, SignalRows):
             "SELECT * FROM events WHERE ts >= ? AND kind = ? ORDER BY ts, id", (since_ts, kind)
         )
 
+    async def events_after(self, kind: str, after_id: int = 0) -> list[dict[str, Any]]:
+        """Events of `kind` written after row `after_id`, in write order (other processes' too)."""
+        return await self._dicts(
+            "SELECT * FROM events WHERE kind = ? AND id > ? ORDER BY id", (kind, after_id)
+        )
+
     # -- plumbing ---------------------------------------------------------------------
     async def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Raw rows from the read connection (SQLite dialect with ? marks; see pg_sql.py)."""
