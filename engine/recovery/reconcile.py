@@ -28,6 +28,7 @@ from engine.lifecycle import transition
 from engine.models import ChildOrder, Fill, InputError, OrderStatus, OrderType, ParentOrder, Side
 from engine.recovery.load import load_live, load_parent
 from engine.recovery.resume import resume_settings, start_resumed
+from engine.store.owner import owned_elsewhere
 
 
 @dataclass
@@ -89,10 +90,7 @@ async def recover(
     if p.state.store is None:
         return rep
     live = await load_live(p.state.store)
-    known_ids = {
-        str(r[0]): str(r[1])
-        for r in await p.state.store.query("SELECT client_order_id, parent_id FROM children")
-    }
+    known_ids = await _known_ids(p)
     for parent, kids in live:
         _adopt(p, parent, kids)
     for parent, kids in live:
@@ -128,14 +126,25 @@ async def recover(
             rep.resumed if action == "resumed" else rep.cancelled if action == "cancelled" else []
         ).append(parent.parent_id)
         rep.parents.append(entry)
-    live_ids = {p.parent_id for p, _ in live}
+    # another live engine's parents (one history, several processes): never touched from here
+    others = {
+        r["parent_id"] for r in await p.state.store.parents() if owned_elsewhere(r.get("owner", ""))
+    }
+    skip = others | {p.parent_id for p, _ in live}
     for row in await p.state.store.open_children():  # a finished parent's row left open
-        if row["parent_id"] not in live_ids:
+        if row["parent_id"] not in skip:
             await _correct(p, row["parent_id"], row["client_order_id"], rep)
     if not at_start or live or cancel_orph:  # a clean start does not poll every venue
-        rep.orphans = await _orphans(p, known_ids, cancel_orph, rep)
+        rep.orphans = await _orphans(p, known_ids, others, cancel_orph, rep)
     _publish(p, rep)
     return rep
+
+
+async def _known_ids(p: Parts) -> dict[str, str]:
+    """Every child the journal holds, client order id -> parent id."""
+    assert p.state.store is not None
+    rows = await p.state.store.query("SELECT client_order_id, parent_id FROM children")
+    return {str(r[0]): str(r[1]) for r in rows}
 
 
 def _adopt(p: Parts, parent: ParentOrder, kids: list[ChildOrder]) -> None:
@@ -257,8 +266,8 @@ async def _correct(p: Parts, parent_id: str, cid: str, rep: RecoveryReport) -> N
     assert p.state.store is not None
     if cid not in p.state.children:
         rows = [r for r in await p.state.store.parents() if r["parent_id"] == parent_id]
-        if not rows:
-            return
+        if not rows or owned_elsewhere(rows[0].get("owner", "")):
+            return  # unknown, or another live engine's (it journalled this after we looked)
         parent, kids = await load_parent(p.state.store, rows[0])
         parent.status = OrderStatus(rows[0]["status"])
         p.state.parents.setdefault(parent_id, parent)
@@ -290,8 +299,9 @@ async def _correct(p: Parts, parent_id: str, cid: str, rep: RecoveryReport) -> N
 
 
 async def _orphans(
-    p: Parts, known: dict[str, str], cancel: bool, rep: RecoveryReport
+    p: Parts, known: dict[str, str], others: set[str], cancel: bool, rep: RecoveryReport
 ) -> list[dict[str, Any]]:
+    """Orders a venue lists that this engine does not run; another live engine's are left alone."""
     out: list[dict[str, Any]] = []
     for name, broker in p.state.brokers.items():
         if not p.state.venue_connected.get(name):
@@ -305,9 +315,16 @@ async def _orphans(
         except BrokerError as e:
             rep.failed.append({"venue": name, "reason": f"cannot list open orders: {e.message}"})
             continue
+        if any(s.client_order_id not in ours for s in states):  # journalled since `known` was read?
+            known = await _known_ids(p)
+            ours.update({k: k for k in known})
+            if exchange:
+                ours.update({venue_client_id(exchange, k): k for k in known})
         for s in states:
             if s.client_order_id in ours:
                 cid = ours[s.client_order_id]
+                if known[cid] in others:
+                    continue  # another live engine's child: it is that engine's to manage
                 child = p.state.children.get(cid)
                 if child is None or not child.status.is_open:  # the journal says it ended
                     await _correct(p, known[cid], cid, rep)

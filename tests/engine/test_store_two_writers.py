@@ -11,8 +11,6 @@ import subprocess
 import sys
 from decimal import Decimal
 
-import pytest
-
 from engine.store import Store
 from engine.store.check import check_store
 
@@ -57,7 +55,6 @@ async def test_two_writer_processes_never_collide_on_ids_or_lose_a_row(pg_histor
         assert fills == 2 * n
 
 
-@pytest.mark.own_process
 async def test_two_tranche_exec_runs_share_one_history(pg_history):
     env = {
         **os.environ,
