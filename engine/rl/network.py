@@ -3,7 +3,10 @@
 Training (engine/rl/ppo/) copies the RLlib module's actor weights here; `PolicyNet.logits` is the
 same forward pass (checked against torch in the tests). The network sees `net_obs(state)`: the six
 features with spread and volatility log-compressed (they are unbounded and differ by 100x between
-one-tick crypto and AMZN); the table and the runtime keep the raw features.
+one-tick crypto and AMZN); the table and the runtime keep the raw features. Observation version 2
+measures the spread in units of SPREAD_UNIT_BPS before the log: log1p of a one-tick crypto spread
+(0.002-0.04 bps) is 0 to a network whose stock inputs are 0.3-2.3, so version 1 could not tell one
+one-tick market from another. A file without `obs` in its header is version 1 and is read as such.
 """
 
 from __future__ import annotations
@@ -23,18 +26,25 @@ from engine.learned.spaces import ACTIONS, FEATURES
 NET_FORMAT = 1
 ACTIVATIONS = ("tanh", "relu")
 LOG_FEATURES = (FEATURES.index("spread_bps"), FEATURES.index("vol_5m_bps"))
+OBS_VERSION = 2  # what new networks are trained on; 1: plain log1p of the spread in bps
+SPREAD_UNIT_BPS = 0.01  # version 2: log1p(spread / this), 0.0016 bps -> 0.15, 0.03 -> 1.4, 5 -> 6.2
 
 
 class NetError(ValueError):
     """A network file that cannot be used: missing, corrupt, or for another layout."""
 
 
-def net_obs(states: NDArray[np.float64], masked: tuple[str, ...] = ()) -> NDArray[np.float32]:
-    """(n, 6) raw features -> what the network sees: log1p of spread and vol, the rest as is;
-    `masked` features (an ablation) read 0, so the network cannot use them."""
+def net_obs(
+    states: NDArray[np.float64], masked: tuple[str, ...] = (), version: int = OBS_VERSION
+) -> NDArray[np.float32]:
+    """(n, 6) raw features -> what the network sees: log1p of spread (version 2: in units of
+    SPREAD_UNIT_BPS) and vol, the rest as is; `masked` features (an ablation) read 0."""
     x = np.array(states, dtype=np.float64, copy=True).reshape(-1, len(FEATURES))
     for j in LOG_FEATURES:
-        x[:, j] = np.log1p(np.maximum(np.nan_to_num(x[:, j], nan=0.0, posinf=1e6), 0.0))
+        v = np.maximum(np.nan_to_num(x[:, j], nan=0.0, posinf=1e6), 0.0)
+        if version >= 2 and j == FEATURES.index("spread_bps"):
+            v = v / SPREAD_UNIT_BPS
+        x[:, j] = np.log1p(v)
     for name in masked:
         x[:, FEATURES.index(name)] = 0.0
     return np.nan_to_num(x, nan=0.0).astype(np.float32)
@@ -55,9 +65,10 @@ class PolicyNet:
     activation: str = "tanh"
     meta: dict[str, Any] = field(default_factory=dict)
     masked: tuple[str, ...] = ()  # features the network was trained without (FEATURES names)
+    obs: int = OBS_VERSION  # the net_obs version it was trained on
 
     def logits(self, states: NDArray[np.float64]) -> NDArray[np.float32]:
-        x = net_obs(states, self.masked)
+        x = net_obs(states, self.masked, self.obs)
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             x = x @ w.T + b
@@ -80,6 +91,7 @@ class PolicyNet:
             "features": list(FEATURES),
             "actions": len(ACTIONS),
             "masked": list(self.masked),
+            "obs": self.obs,
             "meta": self.meta,
         }
         arrays["header"] = np.frombuffer(json.dumps(header, default=str).encode(), dtype=np.uint8)
@@ -111,6 +123,9 @@ def load_net(path: str | Path) -> PolicyNet:
     masked = tuple(header.get("masked", ()))
     if any(m not in FEATURES for m in masked):
         raise NetError(f"{path}: masks unknown features {list(masked)}")
+    obs = header.get("obs", 1)
+    if obs not in (1, OBS_VERSION):
+        raise NetError(f"{path}: observation version {obs!r}, this build reads 1 and {OBS_VERSION}")
     if header.get("activation") not in ACTIVATIONS:
         raise NetError(f"{path}: unknown activation {header.get('activation')!r}")
     width = len(FEATURES)
@@ -120,4 +135,4 @@ def load_net(path: str | Path) -> PolicyNet:
         width = w.shape[0]
     if width != len(ACTIONS):
         raise NetError(f"{path}: {width} outputs, this build has {len(ACTIONS)} actions")
-    return PolicyNet(ws, bs, header["activation"], header.get("meta", {}), masked)
+    return PolicyNet(ws, bs, header["activation"], header.get("meta", {}), masked, obs)

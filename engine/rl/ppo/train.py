@@ -31,7 +31,7 @@ from ray.rllib.algorithms.algorithm import Algorithm
 from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
-from engine.rl.network import PolicyNet
+from engine.rl.network import OBS_VERSION, PolicyNet
 from engine.rl.ppo.env import PpoEnv
 
 Progress = Callable[[str], None]
@@ -66,6 +66,7 @@ class PpoSpec:
         d = asdict(self)
         d.pop("iterations")
         d["hidden"], d["masked"] = list(self.hidden), list(self.masked)
+        d["obs"] = OBS_VERSION  # a checkpoint trained on other observations is not resumed
         return d
 
 
