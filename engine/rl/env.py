@@ -4,8 +4,9 @@ Execution model (documented in README, "Learned execution policy"):
 - Time moves on the path's grid (0.5 s). A decision sends one child (share x remaining), priced
   passive (near touch), mid (rounded to the tick on the passive side) or aggressive (crossing), and
   waits; the live child is cancelled at the next decision. Wait 0 means the next grid point.
-- Aggressive: walks a book whose touch holds the displayed size and every deeper tick the same
-  again (flat beyond the touch); what we took stays consumed and refills with `refill_s`.
+- Aggressive: walks a book whose touch holds the displayed size and, beyond it, the recording's
+  median depth where it has one (Binance depth streams, engine/rl/depth.py), else every deeper
+  tick the touch's size again (flat); what we took stays consumed and refills with `refill_s`.
 - A new passive/mid child at the live child's price and no larger than it keeps the live child
   and its queue place; any other action cancels it first (the runtime does the same).
 - Passive: joins behind the displayed size; prints against our side eat the queue first, then us;
@@ -32,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.learned.spaces import AGGRESSIVE, MID, PASSIVE
+from engine.rl.depth import walk_ticks
 from engine.rl.paths import MarketPaths
 
 Arr = NDArray[np.float64]
@@ -167,6 +169,13 @@ def simulate(
     decay_q = math.exp(-dt * math.log(2) / cfg.temp_half_life_s)
     decay_c = math.exp(-dt / cfg.refill_s)
 
+    def ticks(units: Arr, fsize: Arr) -> Arr:
+        """Ticks walked beyond the far touch by the first `units`: the recorded book where the
+        path has one, else every deeper tick holding the touch's size again."""
+        if paths.deep_cum is None:
+            return _g(units, fsize)
+        return walk_ticks(units, fsize, paths.deep_cum)
+
     def impact(qn: Arr) -> Arr:
         return impact_k * np.sqrt(np.abs(qn) / paths.adv)
 
@@ -191,7 +200,7 @@ def simulate(
             perm[sel] += paths.linear_gamma_bps * q / q_total
         else:
             c0 = consumed[sel]
-            walk = tick_bps[sel] * (_g(c0 + q, fsize) - _g(c0, fsize)) / np.maximum(q, 1e-12)
+            walk = tick_bps[sel] * (ticks(c0 + q, fsize) - ticks(c0, fsize)) / np.maximum(q, 1e-12)
             px = far + walk
             consumed[sel] = c0 + q
             before = impact(q_net[sel])

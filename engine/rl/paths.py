@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from engine.learned.features import path_features
 from engine.models import InputError
 from engine.rl import bitstamp, cme
+from engine.rl.depth import DepthProfile
 from engine.sim.data import binance, lobster
 from engine.sim.data.datafile import DataError, sniff
 
@@ -46,6 +47,9 @@ class MarketPaths:
     linear_gamma_bps: float = 0.0  # linear market: permanent impact of the whole parent
     source: str = ""
     origin_ts: float = 0.0  # the recording's clock at t = 0: point k is at origin_ts + t[k]
+    # measured book beyond the touch (engine/rl/depth.py): median units within k ticks, k = 1..K;
+    # None: every deeper tick holds the touch's size again (no depth in the recording, or synthetic)
+    deep_cum: Arr | None = None
 
     def __len__(self) -> int:
         return len(self.t)
@@ -151,13 +155,19 @@ def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
     trades: list[tuple[float, float, bool]] = []
     p = Path(path)
     if kind == "binance":
+        levels: list[tuple[str, float, list, list]] = []
         for ev in binance.read_events(p, errors):
             if ev[0] == "bbo" and ev[3] > 0 and ev[5] > ev[3]:
                 times.append(ev[1])
                 rows.append((ev[3], ev[4], ev[5], ev[6]))
             elif ev[0] == "trade":
                 trades.append((ev[1], ev[3], not ev[4]))  # buyer is maker -> the seller took
-        if times and times[0] < 1e8:  # receive stamps in microseconds, read as nanoseconds
+            elif ev[0] == "snap":
+                levels.append(("snap", ev[1], ev[3], ev[4]))
+            elif ev[0] == "diff":
+                levels.append(("diff", ev[1], ev[5], ev[6]))
+        scale = 1e3 if times and times[0] < 1e8 else 1.0
+        if scale > 1:  # receive stamps in microseconds, read as nanoseconds
             times = [x * 1e3 for x in times]
             trades = [(x * 1e3, q, b) for x, q, b in trades]
         name = next(
@@ -170,6 +180,10 @@ def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
         )
         tick = _tick([r[0] for r in rows[:2000]] + [r[2] for r in rows[:2000]])
         src = f"binance:{p.name}"
+        return replace(
+            _grid(times, rows, trades, step_s, name, tick, src),
+            deep_cum=_deep_profile(levels, tick, scale),
+        )
     else:
         for row in lobster.read_rows(p, errors):
             t, typ, _, size, _, direction, bids, asks, _ = row
@@ -191,6 +205,14 @@ def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
         tick = 0.01
         src = f"lobster:{p.name}"
     return _grid(times, rows, trades, step_s, name, tick, src)
+
+
+def _deep_profile(levels: list[tuple[str, float, list, list]], tick: float, scale: float) -> Arr | None:
+    """The recording's median book beyond the touch (engine/rl/depth.py), from its depth events."""
+    prof = DepthProfile(tick)
+    for kind, ts, bids, asks in levels:
+        (prof.snapshot if kind == "snap" else prof.diff)(ts * scale, bids, asks)
+    return prof.cumulative()
 
 
 def mbo_paths(d: cme.MboTops, step_s: float, name: str) -> MarketPaths:
