@@ -164,7 +164,11 @@ def main() -> None:
         sets.append(("Bitstamp BTCUSD last 6.4 h (by time)", bs, CRYPTO_HORIZON))
     if "binance" not in skip:
         sets.append(
-            ("Binance one-tick, not trained on (by instrument)", HELD_BY_INSTRUMENT, CRYPTO_HORIZON)
+            (
+                "Binance one-tick, held-out day 2024-07-18/19 (by day; ETHUSDT futures by instrument)",
+                HELD_BY_INSTRUMENT,
+                CRYPTO_HORIZON,
+            )
         )
     for title, rels, horizon in sets:
         mk = data_markets(

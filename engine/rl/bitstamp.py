@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.models import InputError
+from engine.rl.depth import DepthProfile
 
 KINDS = ("order_created", "order_changed", "order_deleted", "trade", "order_book")
 BID, ASK = 0, 1
@@ -106,11 +107,12 @@ class L3Book:
 
 
 def read_bitstamp(
-    path: str | Path,
+    path: str | Path, depth: DepthProfile | None = None
 ) -> tuple[
     list[float], list[tuple[float, float, float, float]], list[tuple[float, float, bool]], int
 ]:
-    """Book tops after every event, trades (time, size, buyer took), and touch mismatches at snapshots."""
+    """Book tops after every event, trades (time, size, buyer took), and touch mismatches at
+    snapshots; `depth` samples the rebuilt book every `depth.every_s` (engine/rl/depth.py)."""
     book = L3Book()
     times: list[float] = []
     rows: list[tuple[float, float, float, float]] = []
@@ -137,6 +139,8 @@ def read_bitstamp(
         if top is not None:
             times.append(t)
             rows.append(top)
+            if depth is not None and t - depth.last_sample >= depth.every_s:
+                depth.measure(t, book.levels[BID], book.levels[ASK])
     if len(times) < 2:
         raise InputError("data", f"{path}: no usable Bitstamp book in the file")
     return times, rows, trades, mismatches

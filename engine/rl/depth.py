@@ -24,8 +24,9 @@ class DepthProfile:
     """Rebuilds a book from snapshot and diff events and samples, every SAMPLE_EVERY_S, the size
     resting within k ticks beyond each side's touch (k = 1..MAX_TICKS)."""
 
-    def __init__(self, tick: float) -> None:
+    def __init__(self, tick: float, every_s: float = SAMPLE_EVERY_S) -> None:
         self.tick = tick
+        self.every_s = every_s
         self.bids: dict[float, float] = {}
         self.asks: dict[float, float] = {}
         self.snapped = False
@@ -54,13 +55,18 @@ class DepthProfile:
         ready = self.snapped or (
             self.first_ts is not None and ts - self.first_ts >= UNSNAPPED_WARMUP_S
         )
-        if not ready or ts - self.last_sample < SAMPLE_EVERY_S or not self.bids or not self.asks:
+        if ready and ts - self.last_sample >= self.every_s:
+            self.measure(ts, self.bids, self.asks)
+
+    def measure(self, ts: float, bids: dict[float, float], asks: dict[float, float]) -> None:
+        """One sample of a whole book (price -> size per side), taken by a loader that keeps its own."""
+        if not bids or not asks:
             return
-        best_bid, best_ask = max(self.bids), min(self.asks)
+        best_bid, best_ask = max(bids), min(asks)
         if best_ask <= best_bid:  # crossed while diffs catch up: not a book to measure
             return
         self.last_sample = ts
-        for touch, side, sign in ((best_ask, self.asks, 1.0), (best_bid, self.bids, -1.0)):
+        for touch, side, sign in ((best_ask, asks, 1.0), (best_bid, bids, -1.0)):
             px = np.fromiter(side.keys(), dtype=np.float64, count=len(side))
             qty = np.fromiter(side.values(), dtype=np.float64, count=len(side))
             k = np.rint(sign * (px - touch) / self.tick).astype(np.int64)

@@ -24,6 +24,7 @@ from engine.sim.data import binance, lobster
 from engine.sim.data.datafile import DataError, sniff
 
 Arr = NDArray[np.float64]
+BITSTAMP_TICK = 0.01  # BTC/USD in cents: the depth profile counts ticks while the file is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +145,14 @@ def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
     if cme.is_dbn(path):
         return mbo_paths(cme.read_dbn(path), step_s, Path(path).name)
     if bitstamp.is_bitstamp(path):
-        times_b, rows_b, trades_b, _ = bitstamp.read_bitstamp(path)
+        depth = DepthProfile(BITSTAMP_TICK, every_s=60.0)  # 16 h of a full L3 book: once a minute
+        times_b, rows_b, trades_b, _ = bitstamp.read_bitstamp(path, depth)
         tick_b = _tick([r[0] for r in rows_b[:2000]] + [r[2] for r in rows_b[:2000]])
         name = Path(path).name
-        return _grid(times_b, rows_b, trades_b, step_s, "BTCUSD", tick_b, f"bitstamp:{name}")
+        return replace(
+            _grid(times_b, rows_b, trades_b, step_s, "BTCUSD", tick_b, f"bitstamp:{name}"),
+            deep_cum=depth.cumulative() if math.isclose(tick_b, BITSTAMP_TICK) else None,
+        )
     kind = sniff(path)
     errors: list[DataError] = []
     times: list[float] = []
