@@ -17,7 +17,9 @@ Arr = NDArray[np.float64]
 
 MAX_TICKS = 2000  # the profile's reach beyond the touch; further out its mean density continues
 SAMPLE_EVERY_S = 1.0
-UNSNAPPED_WARMUP_S = 60.0  # a capture without a snapshot: sample once diffs have rebuilt the near book
+UNSNAPPED_WARMUP_S = (
+    60.0  # a capture without a snapshot: sample once diffs have rebuilt the near book
+)
 
 
 class DepthProfile:
@@ -34,13 +36,17 @@ class DepthProfile:
         self.last_sample = float("-inf")
         self.samples: list[Arr] = []
 
-    def snapshot(self, ts: float, bids: list[tuple[float, float]], asks: list[tuple[float, float]]) -> None:
+    def snapshot(
+        self, ts: float, bids: list[tuple[float, float]], asks: list[tuple[float, float]]
+    ) -> None:
         self.bids = {p: q for p, q in bids if q > 0}
         self.asks = {p: q for p, q in asks if q > 0}
         self.snapped = True
         self._maybe_sample(ts)
 
-    def diff(self, ts: float, bids: list[tuple[float, float]], asks: list[tuple[float, float]]) -> None:
+    def diff(
+        self, ts: float, bids: list[tuple[float, float]], asks: list[tuple[float, float]]
+    ) -> None:
         for side, levels in ((self.bids, bids), (self.asks, asks)):
             for p, q in levels:
                 if q > 0:

@@ -212,7 +212,9 @@ def load_data(path: str | Path, step_s: float = 0.5) -> MarketPaths:
     return _grid(times, rows, trades, step_s, name, tick, src)
 
 
-def _deep_profile(levels: list[tuple[str, float, list, list]], tick: float, scale: float) -> Arr | None:
+def _deep_profile(
+    levels: list[tuple[str, float, list, list]], tick: float, scale: float
+) -> Arr | None:
     """The recording's median book beyond the touch (engine/rl/depth.py), from its depth events."""
     prof = DepthProfile(tick)
     for kind, ts, bids, asks in levels:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from engine.learned.spaces import AGGRESSIVE
+from engine.rl.bitstamp import read_bitstamp
 from engine.rl.depth import MAX_TICKS, DepthProfile, walk_ticks
 from engine.rl.env import Choice, Decisions, EnvConfig, _g, run_episodes
 from engine.rl.paths import MarketPaths, load_data
@@ -83,3 +84,21 @@ def test_a_binance_recording_carries_its_depth_and_the_env_charges_it():
 def test_paths_without_a_recorded_book_keep_the_flat_walk():
     p = MarketPaths("X", np.arange(4.0), *(np.ones(4),) * 6, 0.01, 0.5, 1e6, 0.01)
     assert p.deep_cum is None
+
+
+def test_a_bitstamp_log_samples_its_rebuilt_l3_book(tmp_path):
+    """Once a minute the whole rebuilt book: an ask 2 cents beyond the touch and a bid 3 below it
+    show in the profile at 2 and 3 ticks, levels the top-20 snapshot never listed included."""
+    from tests.engine.rl.test_training_loaders import order, snapshot, write
+
+    lines = [snapshot(0, [("100.00", "1")], [("100.01", "1")])]
+    lines += [order(500, "order_created", 1, 1, "100.03", "2")]  # 2 ticks beyond the ask
+    lines += [order(600, "order_created", 2, 0, "99.97", "4")]  # 3 ticks below the bid
+    lines += [order(ms, "order_created", 10 + ms, 1, "100.01", "0.1") for ms in range(1000, 1_500_000, 20_000)]  # fmt: skip
+    depth = DepthProfile(0.01, every_s=60.0)
+    read_bitstamp(write(tmp_path, lines), depth)
+    assert len(depth.samples) == 50  # two sides, every 60 s of 25 minutes
+    ask, bid = depth.samples[-2], depth.samples[-1]
+    assert list(ask[:4]) == [0.0, 2.0, 2.0, 2.0] and list(bid[:4]) == [0.0, 0.0, 4.0, 4.0]
+    p = load_data(write(tmp_path, lines))
+    assert p.deep_cum is not None and np.array_equal(p.deep_cum, depth.cumulative())
