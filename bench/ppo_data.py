@@ -8,7 +8,9 @@ of 2024-08-08 (USD-M BTCUSDT, spot BTC/ETH) and of 2023-04-04/05 (USD-M BTCUSDT,
 train in full; the day 2024-07-18/19 (USD-M BTCUSDT and ETHUSDT, four captures) is held out: no
 table trains on any capture of it and ETHUSDT futures are in no training file (held out by
 instrument too). Horizons: 120 s for the stocks, 60 s for crypto; each parent is 10% of its
-market's volume over the horizon.
+market's volume over the horizon. PPO's episodes: each of AMZN, GOOG and Bitstamp one share, the
+Binance captures two shares between them (the mix of the first run, which had two Binance files),
+so six short captures do not take two thirds of the training from the stocks.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ HELD_BY_INSTRUMENT = [  # the held-out day, 2024-07-18 23:57 to 07-19 00:05 UTC
     "binance/binance_usdm_ethusdt_20240718.jsonl.gz",
     "binance/binance_usdm_ethusdt_20240719.jsonl.gz",
 ]
+BINANCE_SHARES = 2.0  # PPO episodes on the Binance captures together, in sources' worth
 CRYPTO_HORIZON = 60.0
 VALIDATE = 0.25
 
@@ -50,6 +53,7 @@ class TrainingSet:
     cfgs: list[EnvConfig]
     files: list[str]
     validation: list[Market]  # the last VALIDATE share of each training range
+    weights: list[float]  # PPO: each market's chance of an episode, relative
 
 
 def training_set(data: Path, st: Settings, only: list[str] | None = None) -> TrainingSet:
@@ -67,4 +71,8 @@ def training_set(data: Path, st: Settings, only: list[str] | None = None) -> Tra
     for m in markets:
         cut = m.lo + max(1, int((m.hi - m.lo) * (1 - VALIDATE)))
         validation.append(replace(m, lo=cut, heldout="validation part of the training range"))
-    return TrainingSet(markets, cfgs, files, validation)
+    n_whole = sum(1 for f in files if any(f.endswith(w) for w in WHOLE))
+    weights = [
+        BINANCE_SHARES / n_whole if any(f.endswith(w) for w in WHOLE) else 1.0 for f in files
+    ]
+    return TrainingSet(markets, cfgs, files, validation, weights)

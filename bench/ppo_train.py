@@ -41,8 +41,9 @@ def data_meta(ts, st: Settings) -> dict:
                 "file": file_digest(f),
                 "train_range": [m.lo, m.hi + int(round(c.horizon_s / m.paths.step_s))],
                 "grid_s": st.rl.decision_step_s,
+                "episode_weight": round(w, 4),
             }
-            for f, m, c in zip(ts.files, ts.markets, ts.cfgs, strict=True)
+            for f, m, c, w in zip(ts.files, ts.markets, ts.cfgs, ts.weights, strict=True)
         ]
     }
 
@@ -56,6 +57,7 @@ def ppo(ts, st: Settings, out: Path, name: str, spec: PpoSpec) -> None:
         out / f"{name}.ckpt",
         data_meta(ts, st),
         progress=say,
+        weights=ts.weights,
     )
     done.table.save(out / f"{name}.npz")
     done.net.save(out / f"{name}.net.npz")

@@ -1,7 +1,8 @@
 """The environment RLlib samples: `tranche/Execution-v0` over several market paths, one per episode.
 
 Each episode picks one source (a training range of a data file, or a synthetic path) with equal
-chance, so a short capture is not drowned by a long one, then runs one parent of that source's
+chance, or in proportion to the sources' `weight` (several short captures of one venue can share
+one source's chance), so a short capture is not drowned by a long one, then runs one parent of that source's
 size through `ExecutionEnv` unchanged. The observation is `net_obs` of the six features (what the
 exported network sees); action, reward and terminal rule are ExecutionEnv's. Plain Gymnasium: Ray
 workers build it from `env_config` (a dict of plain values, so it crosses to a cluster).
@@ -44,10 +45,13 @@ def source(
     seed: int = 0,
     seconds: float = 0.0,
     horizon_s: float | None = None,
+    weight: float = 1.0,
 ) -> dict[str, Any]:
-    """One training source as plain values: kind file|synthetic|linear, start range [lo, hi), and
-    the parent's size and horizon there (None: the env config's horizon)."""
+    """One training source as plain values: kind file|synthetic|linear, start range [lo, hi), the
+    parent's size and horizon there (None: the env config's horizon), its chance relative to the
+    others'."""
     return {
+        "weight": weight,
         "horizon_s": horizon_s,
         "kind": kind,
         "name": name,
@@ -82,12 +86,19 @@ class PpoEnv(gym.Env[np.ndarray, np.int64]):
         self.action_space = spaces.Discrete(len(ACTIONS))
         self._env = self.envs[0]
         self.masked = tuple(config.get("masked", ()))  # ablation: features the network reads as 0
+        w = np.array([float(s.get("weight", 1.0)) for s in config["sources"]])
+        if not np.all(w > 0):
+            raise ValueError("every source needs a positive weight")
+        self.chance = None if np.all(w == w[0]) else w / w.sum()  # None: equal, as before weights
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        i = int(self.np_random.integers(len(self.envs)))
+        if self.chance is None:
+            i = int(self.np_random.integers(len(self.envs)))
+        else:
+            i = int(self.np_random.choice(len(self.envs), p=self.chance))
         self._env = self.envs[i]
         obs, info = self._env.reset(seed=int(self.np_random.integers(2**31)), options=options)
         return net_obs(obs, self.masked)[0], {**info, "source": i}

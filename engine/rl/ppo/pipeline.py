@@ -40,12 +40,14 @@ def split(m: Market, validate: float) -> tuple[tuple[int, int], tuple[int, int]]
 
 
 def market_source(
-    m: Market, lo: int, hi: int, cfg: EnvConfig, origin: tuple[str, str, int]
+    m: Market, lo: int, hi: int, cfg: EnvConfig, origin: tuple[str, str, int], weight: float = 1.0
 ) -> dict[str, Any]:
     """What a Ray worker needs to rebuild the market: (kind, file path or symbol, seed)."""
     kind, name, seed = origin
     secs = len(m.paths) * m.paths.step_s
-    return source(kind, name, lo, hi, cfg.qty, seed=seed, seconds=secs, horizon_s=cfg.horizon_s)
+    return source(
+        kind, name, lo, hi, cfg.qty, seed=seed, seconds=secs, horizon_s=cfg.horizon_s, weight=weight
+    )
 
 
 def visited_states(
@@ -72,12 +74,14 @@ def train_and_export(
     validate: float = 0.25,
     ray_address: str | None = None,
     progress: Progress | None = None,
+    weights: list[float] | None = None,  # per market: its chance of an episode (None: equal)
 ) -> Trained:
     parts = [split(m, validate) for m in markets]
+    ws = weights or [1.0] * len(markets)
     env_config = {
         "sources": [
-            market_source(m, a, b, c, o)
-            for m, ((a, b), _), c, o in zip(markets, parts, cfgs, origins, strict=True)
+            market_source(m, a, b, c, o, w)
+            for m, ((a, b), _), c, o, w in zip(markets, parts, cfgs, origins, ws, strict=True)
         ],
         "env": {k: getattr(cfgs[0], k) for k in cfgs[0].__slots__ if k != "qty"},
         "step_s": markets[0].paths.step_s,
