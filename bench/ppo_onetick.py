@@ -63,7 +63,7 @@ def main() -> None:
         seen: list[np.ndarray] = []
         net_arm = A.NetArm(net, p.step_s)
 
-        def net_decide(d: Decisions, arm: A.NetArm = net_arm) -> Choice:
+        def net_decide(d: Decisions, arm: A.NetArm = net_arm, seen: list = seen) -> Choice:
             c = arm.decide(d)
             seen.append(c.action)
             return c
