@@ -111,8 +111,9 @@ class ExecutionProgress(DataTable[str]):
                     if ev.next_slice_ts is None or not p.working
                     else f"{max(0.0, ev.next_slice_ts - now):.0f}s"
                 )
-                # the learned policy's state bucket and action, or which fallback decided
-                who = " ".join(x for x in (ev.decided_by, ev.detail) if x)
+                # the learned policy's state bucket and action, or which fallback decided; the
+                # live detail ("resting at ...") only while the parent works
+                who = " ".join(x for x in (ev.decided_by, ev.detail if p.working else "") if x)
                 out.append(
                     (
                         f"  └ {venue}",
