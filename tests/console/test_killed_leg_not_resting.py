@@ -26,9 +26,10 @@ async def test_a_cancelled_parents_leg_drops_resting_at(tmp_path) -> None:
         await until(app, pilot, lambda: "resting at 189.99" in pane_text(app, "#progress"))
         app.engine.publish(
             ParentCompleted(
-                START + 2, pid, OrderStatus.CANCELLED, Decimal(0), None, None, "halted by kill switch"
+                START + 2, pid, OrderStatus.CANCELLED, Decimal(0), None, None, "halted by kill switch",
             )
-        )
+        )  # fmt: skip
         await until(app, pilot, lambda: "cancelled" in pane_text(app, "#progress"))
         text = pane_text(app, "#progress")
-        assert "resting at" not in text and "static" in text  # who decided stays, the live part goes
+        # who decided stays; the live part goes
+        assert "resting at" not in text and "static" in text
