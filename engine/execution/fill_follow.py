@@ -56,4 +56,17 @@ async def follow_once(state: EngineState, cursor: FillCursor) -> dict[str, Decim
             booked[symbol] = booked.get(symbol, Decimal(0)) + signed
         cursor.prune()
         if len(rows) < PAGE or not fresh:
+            await _learn_steps(state, booked)
             return booked
+
+
+async def _learn_steps(state: EngineState, symbols: dict[str, Decimal]) -> None:
+    """A symbol new to this engine gets its tick and lot, so its position shows at the tick."""
+    known = {sym for _, sym in state.instruments}
+    for symbol in sorted(set(symbols) - known):
+        for venue in state.brokers:
+            try:
+                await state.instrument(venue, symbol)
+                break
+            except Exception:  # not listed there: the next venue, else plain figures
+                continue

@@ -57,6 +57,8 @@ async def test_fills_of_the_other_engine_are_booked_once_and_ours_are_not_booked
         assert await follow_once(console.state, console._fill_cursor) == {}  # each fill once
         assert console.state.positions == {"AAPL": Decimal(20), "MSFT": Decimal(40)}
         assert console.position_book.net() == {"AAPL": Decimal(20), "MSFT": Decimal(40)}
+        msft = [r for r in console.position_rows()["positions"] if r["symbol"] == "MSFT"]
+        assert msft and all(r["tick"] is not None for r in msft)  # shown at the tick
         [(stored,)] = await read_elsewhere(history_url, "SELECT count(*) FROM fills")
         assert stored >= 3  # what the store holds is what was booked: nothing left behind
     finally:
