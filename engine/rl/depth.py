@@ -2,9 +2,9 @@
 
 The environment walks a crossing child through the far touch and then through deeper ticks. Without
 a measured book it assumes every deeper tick holds the touch's size again; on one-tick crypto that
-is 10-20x too deep (the queue sits at the touch, deeper ticks hold little), so one large take cost
-a fifth of what the recorded book charges and a policy that crossed the whole parent in one take
-looked cheap (issue 17). `DepthProfile` collects the recorded levels; `walk_ticks` integrates the
+is an order of magnitude too deep (the queue sits at the touch, deeper ticks hold little), so one
+parent swept beyond the touch cost 12-60x less than in the recorded book and a policy that crossed
+the whole parent in one take looked cheap (issue 17). `DepthProfile` collects the recorded levels; `walk_ticks` integrates the
 ticks a take walks over the median cumulative size beyond the touch.
 """
 
