@@ -174,7 +174,62 @@ CREATE INDEX signals_status ON signals(status);
 # none: a step that changes nothing keeps both schemas at the same version number.
 V7 = "SELECT 1"
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7)
+# The report's columns packed in blocks (engine/store/pg_blocks.py): each fill gets an insertion
+# number (`seq`, drawn from an identity sequence: PostgreSQL has no rowid) and block k holds the
+# fills whose seq is in [k * block_rows, (k + 1) * block_rows), big-endian arrays in one bytea
+# with its SHA-256. Derived data: an UPDATE or DELETE of a fill bumps its block's generation in
+# the same transaction (TRUNCATE drops every block); a block is read only while the generation it
+# was packed at is still the block's current one. New fills draw higher numbers than any packed
+# block covers (a block is packed only once every number in its range is committed or aborted).
+V8 = """
+ALTER TABLE fills ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+CREATE UNIQUE INDEX fills_seq ON fills(seq);
+CREATE TABLE fill_block_size (
+    only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+    block_rows INTEGER NOT NULL CHECK (block_rows > 0)
+);
+INSERT INTO fill_block_size (only_row, block_rows) VALUES (TRUE, 8192);
+CREATE TABLE fill_blocks (
+    block BIGINT PRIMARY KEY,
+    block_rows INTEGER NOT NULL,
+    gen BIGINT NOT NULL,
+    layout INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    ts_min DOUBLE PRECISION,
+    ts_max DOUBLE PRECISION,
+    labels TEXT NOT NULL,
+    data BYTEA NOT NULL,
+    digest BYTEA NOT NULL
+);
+CREATE TABLE fill_block_gen (
+    block BIGINT PRIMARY KEY,
+    gen BIGINT NOT NULL
+);
+CREATE FUNCTION fills_stale_blocks() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    n BIGINT := (SELECT block_rows FROM fill_block_size);
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM fill_blocks;
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO fill_block_gen AS g (block, gen) VALUES (OLD.seq / n, 1)
+            ON CONFLICT (block) DO UPDATE SET gen = g.gen + 1;
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.seq / n <> OLD.seq / n THEN
+        INSERT INTO fill_block_gen AS g (block, gen) VALUES (NEW.seq / n, 1)
+            ON CONFLICT (block) DO UPDATE SET gen = g.gen + 1;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER fills_changed_stale_blocks AFTER UPDATE OR DELETE ON fills
+    FOR EACH ROW EXECUTE FUNCTION fills_stale_blocks();
+CREATE TRIGGER fills_truncated_stale_blocks AFTER TRUNCATE ON fills
+    FOR EACH STATEMENT EXECUTE FUNCTION fills_stale_blocks();
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
 
 VERSION_TABLE = """
 CREATE TABLE IF NOT EXISTS tranche_schema (
