@@ -226,7 +226,7 @@ class Store(LearnedFigures, SignalRows):
                 where.append(f"{col} = ?")
                 params.append(val)
         return await self._dicts(
-            f"SELECT * FROM fills WHERE {' AND '.join(where)} ORDER BY ts, venue, fill_id",
+            f"SELECT {R.FILL_FIELDS} FROM fills WHERE {' AND '.join(where)} ORDER BY ts, venue, fill_id",
             tuple(params),
         )
 
@@ -243,7 +243,8 @@ class Store(LearnedFigures, SignalRows):
     async def recent_fills(self, limit: int) -> list[dict[str, Any]]:
         """The newest `limit` fills, oldest first: what the console's charts start from."""
         rows = await self._dicts(
-            "SELECT * FROM fills ORDER BY ts DESC, venue DESC, fill_id DESC LIMIT ?", (limit,)
+            f"SELECT {R.FILL_FIELDS} FROM fills ORDER BY ts DESC, venue DESC, fill_id DESC LIMIT ?",
+            (limit,),
         )
         return rows[::-1]
 

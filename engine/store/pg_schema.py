@@ -177,7 +177,8 @@ V7 = "SELECT 1"
 # The report's columns packed in blocks (engine/store/pg_blocks.py): each fill gets an insertion
 # number (`seq`, drawn from an identity sequence: PostgreSQL has no rowid) and block k holds the
 # fills whose seq is in [k * block_rows, (k + 1) * block_rows), big-endian arrays in one bytea
-# with its SHA-256. Derived data: an UPDATE or DELETE of a fill bumps its block's generation in
+# with its SHA-256 (stored uncompressed: float bits do not compress, and reading is the point).
+# Derived data: an UPDATE or DELETE of a fill bumps its block's generation in
 # the same transaction (TRUNCATE drops every block); a block is read only while the generation it
 # was packed at is still the block's current one. New fills draw higher numbers than any packed
 # block covers (a block is packed only once every number in its range is committed or aborted).
@@ -201,6 +202,7 @@ CREATE TABLE fill_blocks (
     data BYTEA NOT NULL,
     digest BYTEA NOT NULL
 );
+ALTER TABLE fill_blocks ALTER COLUMN data SET STORAGE EXTERNAL;
 CREATE TABLE fill_block_gen (
     block BIGINT PRIMARY KEY,
     gen BIGINT NOT NULL
