@@ -289,7 +289,11 @@ class PgBackend:
         except (asyncpg.PostgresError, *LOST) as e:
             raise StoreError(self.explain(e)) from None
         if bad:
-            log.warning("%s: %d packed blocks did not check out; read as rows, packed again", self.name, len(bad))
+            log.warning(
+                "%s: %d packed blocks did not check out; read as rows, packed again",
+                self.name,
+                len(bad),
+            )
             with contextlib.suppress(asyncpg.PostgresError, *LOST):
                 await pg_blocks.discard(pool, bad)
                 await pg_blocks.pack(pool)

@@ -71,7 +71,9 @@ SELECT b.block, b.rows, b.ts_max, b.gen FROM fill_blocks b LEFT JOIN fill_block_
 WHERE b.block_rows = $1 AND b.layout = {LAYOUT} AND b.gen = coalesce(g.gen, 0)
 ORDER BY b.block
 """
-LAST_SEQ = "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('fills', 'seq')::regclass), 0)"
+LAST_SEQ = (
+    "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('fills', 'seq')::regclass), 0)"
+)
 WRITERS = """
 SELECT coalesce(array_agg(virtualtransaction), ARRAY[]::text[]) FROM pg_locks
 WHERE locktype = 'relation' AND relation = 'fills'::regclass AND mode = 'RowExclusiveLock'

@@ -66,8 +66,8 @@ def decode(rec: Any, check: bytes | None = None) -> dict[str, Any] | None:
         cols[name] = np.frombuffer(data, dtype=I2, count=n, offset=offset)
         offset += 2 * n
     if n and not (
-        all(0 <= cols[c].min() and cols[c].max() < len(labels[c]) for c in LABELS)
-        and 0 <= cols["hour"].min()
+        all(cols[c].min() >= 0 and cols[c].max() < len(labels[c]) for c in LABELS)
+        and cols["hour"].min() >= 0
         and cols["hour"].max() < 24
         and cols["ts"].min() == rec["ts_min"]
         and cols["ts"].max() == rec["ts_max"]
@@ -93,7 +93,9 @@ class Window:
         self.index = {c: {} for c in LABELS}
 
     def put(self, cols: dict[str, Any], ts_min: float | None) -> None:
-        keep = None if ts_min is not None and ts_min >= self.since_ts else cols["ts"] >= self.since_ts
+        keep = (
+            None if ts_min is not None and ts_min >= self.since_ts else cols["ts"] >= self.since_ts
+        )
         k = int(cols["ts"].size if keep is None else keep.sum())
         if self.pos + k > self.size:  # a segment larger than announced: grow (rare)
             self.size = self.pos + k

@@ -15,8 +15,7 @@ import pytest
 from engine.models import Fill, Side
 from engine.quality import FillMetrics, build_report
 from engine.quality.report import report_in_sql
-from engine.store import Store
-from engine.store import pg_blocks
+from engine.store import Store, pg_blocks
 from tests.fakes.history import T0, seed_history
 
 SINCE = T0 - 30 * 86400
@@ -138,7 +137,9 @@ async def test_fills_written_or_changed_by_another_connection_show_in_the_next_r
 async def test_a_corrupt_or_mismatched_block_is_read_as_rows_and_packed_again(history, damage):
     await small_blocks(history)
     want = await reports(history)
-    [(block, data)] = await sql(history, "SELECT block, data FROM fill_blocks ORDER BY block LIMIT 1")
+    [(block, data)] = await sql(
+        history, "SELECT block, data FROM fill_blocks ORDER BY block LIMIT 1"
+    )
     if "gen" in damage:
         await sql(history, "INSERT INTO fill_block_gen VALUES ($1, 1)", block)
     await sql(history, f"UPDATE fill_blocks SET {damage} WHERE block = $1", block)
