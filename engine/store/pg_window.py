@@ -28,7 +28,7 @@ OPEN_END = 1 << 62
 ROWS_OF = f"""
 SELECT r.block, e.rows, e.ts_min, e.ts_max, e.labels, e.data
 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(block, lo, hi)
-CROSS JOIN LATERAL ({encode_sql("seq >= r.lo AND seq < r.hi AND ts >= $4")}) e
+CROSS JOIN LATERAL ({encode_sql("seq >= r.lo AND seq < r.hi AND ts >= $4 AND ts <> 'NaN'")}) e
 WHERE e.rows > 0 ORDER BY r.block
 """
 BLOCKS = (
@@ -43,6 +43,10 @@ def digest(block: int, n: int, gen: int, labels: str, data: bytes) -> bytes:
     h.update(gen.to_bytes(8, "big", signed=True) + labels.encode())
     h.update(data)
     return h.digest()
+
+
+def same(a: float, b: float) -> bool:
+    return bool(a == b or (a != a and b != b))
 
 
 def decode(rec: Any, check: bytes | None = None) -> dict[str, Any] | None:
@@ -69,8 +73,8 @@ def decode(rec: Any, check: bytes | None = None) -> dict[str, Any] | None:
         all(cols[c].min() >= 0 and cols[c].max() < len(labels[c]) for c in LABELS)
         and cols["hour"].min() >= 0
         and cols["hour"].max() < 24
-        and cols["ts"].min() == rec["ts_min"]
-        and cols["ts"].max() == rec["ts_max"]
+        and same(np.fmin.reduce(cols["ts"]), rec["ts_min"])  # PostgreSQL's min skips NaN,
+        and same(cols["ts"].max(), rec["ts_max"])  # its max is NaN if any (NaN sorts last)
     ):
         return None
     return cols
@@ -94,7 +98,9 @@ class Window:
 
     def put(self, cols: dict[str, Any], ts_min: float | None) -> None:
         keep = (
-            None if ts_min is not None and ts_min >= self.since_ts else cols["ts"] >= self.since_ts
+            None
+            if ts_min is not None and ts_min >= self.since_ts and not np.isnan(cols["ts"]).any()
+            else cols["ts"] >= self.since_ts  # a fill of no known time (NaN) is in no window
         )
         k = int(cols["ts"].size if keep is None else keep.sum())
         if self.pos + k > self.size:  # a segment larger than announced: grow (rare)
@@ -137,8 +143,9 @@ async def read_window(conn: asyncpg.Connection, since_ts: float) -> tuple[FillCo
         fresh = await conn.fetch(FRESH, n)
         covered = {int(r["block"]) for r in fresh}
         gens = {int(r["block"]): int(r["gen"]) for r in fresh}
-        wanted = [int(r["block"]) for r in fresh if r["rows"] and r["ts_max"] >= since_ts]
-        announced = sum(int(r["rows"]) for r in fresh if r["rows"] and r["ts_max"] >= since_ts)
+        reach = [r for r in fresh if r["rows"] and not r["ts_max"] < since_ts]  # NaN: look inside
+        wanted = [int(r["block"]) for r in reach]
+        announced = sum(int(r["rows"]) for r in reach)
         rest = await _rows_of(conn, _gaps(covered, n), since_ts)
         window = Window(since_ts, announced + sum(int(r["rows"]) for r in rest))
         bad: list[int] = []

@@ -202,3 +202,18 @@ async def test_the_store_packs_in_the_background_as_fills_are_written(pg_history
         await small_blocks(pg_history, 100)
         await seed_history(s, FILLS)
     assert await fresh_blocks(pg_history) >= 5  # packed while writing: no report has run
+
+
+async def test_a_fill_of_no_known_time_is_in_no_window_packed_or_not(history):
+    """PostgreSQL stores a NaN time (SQLite refuses it) and sorts it after every number: it must
+    neither hide its block from the window nor count in it, packed or read as rows."""
+    await small_blocks(history)
+    await reports(history)
+    await sql(history, "UPDATE fills SET ts = 'NaN' WHERE seq = 5")  # in a packed block
+    await sql(history, "UPDATE fills SET ts = 'NaN' WHERE seq = (SELECT max(seq) FROM fills)")
+    packed = await reports(history)
+    [(n,)] = await sql(history, "SELECT count(*) FROM fills WHERE ts >= $1 AND ts <> 'NaN'", SINCE)
+    assert packed["venue"]["fills"] == n
+    await sql(history, "DELETE FROM fill_blocks")
+    await sql(history, "UPDATE fill_block_size SET block_rows = 8192")  # nothing packs: rows only
+    assert await reports(history) == packed
