@@ -24,7 +24,6 @@ from engine.store.fill_blocks import FLOATS, LABELS
 from engine.store.pg_blocks import FRESH, ROW_BYTES, block_rows, encode_sql
 
 F8, I2 = np.dtype(">f8"), np.dtype(">i2")
-OPEN_END = 1 << 62
 ROWS_OF = f"""
 SELECT r.block, e.rows, e.ts_min, e.ts_max, e.labels, e.data
 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(block, lo, hi)
@@ -146,7 +145,8 @@ async def read_window(conn: asyncpg.Connection, since_ts: float) -> tuple[FillCo
         reach = [r for r in fresh if r["rows"] and not r["ts_max"] < since_ts]  # NaN: look inside
         wanted = [int(r["block"]) for r in reach]
         announced = sum(int(r["rows"]) for r in reach)
-        rest = await _rows_of(conn, _gaps(covered, n), since_ts)
+        last_seq = int(await conn.fetchval("SELECT coalesce(max(seq), -1) FROM fills"))
+        rest = await _rows_of(conn, _gaps(covered, n, last_seq), since_ts)
         window = Window(since_ts, announced + sum(int(r["rows"]) for r in rest))
         bad: list[int] = []
         segments = iter(rest)
@@ -170,17 +170,18 @@ async def read_window(conn: asyncpg.Connection, since_ts: float) -> tuple[FillCo
         return window.columns(), bad
 
 
-def _gaps(covered: set[int], n: int) -> list[tuple[int, int, int]]:
-    """(block, first seq, end seq) of every range no readable block covers; the last is open."""
-    top = max(covered) + 1 if covered else 0
-    gaps = [(k, k * n, (k + 1) * n) for k in range(top) if k not in covered]
-    return [*gaps, (top, top * n, OPEN_END)]
+def _gaps(covered: set[int], n: int, last_seq: int) -> list[tuple[int, int, int]]:
+    """(block, first seq, end seq) of every block range up to the last fill that no readable
+    block covers: one segment each, so no segment outgrows a block however much is unpacked."""
+    return [(k, k * n, (k + 1) * n) for k in range(last_seq // n + 1) if k not in covered]
 
 
 async def _rows_of(
     conn: asyncpg.Connection, ranges: list[tuple[int, int, int]], since_ts: float
 ) -> list[asyncpg.Record]:
     """The fills of each seq range with ts >= since_ts, encoded by the server like a block."""
+    if not ranges:
+        return []
     ids, lo, hi = (list(x) for x in zip(*ranges, strict=True))
     return list(await conn.fetch(ROWS_OF, ids, lo, hi, since_ts))
 
