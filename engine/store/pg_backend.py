@@ -286,7 +286,7 @@ class PgBackend:
         try:
             async with pool.acquire() as conn:
                 cols, bad = await read_window(conn, since_ts)
-        except (asyncpg.PostgresError, *LOST) as e:
+        except (asyncpg.PostgresError, ValueError, *LOST) as e:
             raise StoreError(self.explain(e)) from None
         if bad:
             log.warning(

@@ -5,7 +5,7 @@ Fills not in a readable block (newer than the last full block, in a stale block,
 found corrupt) are encoded by the server with the same SQL as a block, one segment per block
 range, so they decode the same way. Segments are laid end to end in seq order: the same fills
 sum in the same order however much of them is packed. A block is trusted only when its SHA-256,
-its length, its labels, codes and hours, and its time range all agree; one that does not is read
+its length, its labels and codes, and its time range all agree; one that does not is read
 as rows and reported back, to be packed again.
 """
 
@@ -70,8 +70,6 @@ def decode(rec: Any, check: bytes | None = None) -> dict[str, Any] | None:
         offset += 2 * n
     if n and not (
         all(cols[c].min() >= 0 and cols[c].max() < len(labels[c]) for c in LABELS)
-        and cols["hour"].min() >= 0
-        and cols["hour"].max() < 24
         and same(np.fmin.reduce(cols["ts"]), rec["ts_min"])  # PostgreSQL's min skips NaN,
         and same(cols["ts"].max(), rec["ts_max"])  # its max is NaN if any (NaN sorts last)
     ):
