@@ -217,3 +217,35 @@ async def test_a_fill_of_no_known_time_is_in_no_window_packed_or_not(history):
     await sql(history, "DELETE FROM fill_blocks")
     await sql(history, "UPDATE fill_block_size SET block_rows = 8192")  # nothing packs: rows only
     assert await reports(history) == packed
+
+
+INSERT_FILLS = """
+INSERT INTO fills (venue, fill_id, client_order_id, parent_id, algo, symbol, side, quantity,
+    price, fee, ts, notional, slippage_bps, arrival_slippage_bps, latency_ms, hour)
+SELECT 'V8', $1 || i, 'C', 'P0', 'twap', 'AAPL', 'buy', '1', '100', '0', $2 - i, 100, 3, 3, 5, 0
+FROM generate_series(1, $3) AS i
+"""
+
+
+async def test_no_block_is_packed_over_a_fill_still_being_written(history):
+    """A writer that drew its number and has not committed yet, while later fills fill the block:
+    the block waits for it, so the committed fill is in the next report, not behind a block."""
+    await small_blocks(history)
+    await reports(history)
+    packed_before = await fresh_blocks(history)
+    slow = await connect(history)
+    try:
+        tx = slow.transaction()
+        await tx.start()
+        await slow.execute(INSERT_FILLS, "SLOW", T0, 1)  # its seq is drawn now
+        await sql(history, INSERT_FILLS, "FAST", T0, 200)  # later numbers, committed first
+        before = (await reports(history))["venue"]
+        assert await fresh_blocks(history) == packed_before  # nothing over the open writer
+        await tx.commit()
+    finally:
+        await slow.close()
+    after = (await reports(history))["venue"]
+    n, _, mean = await truth(history)
+    assert after["fills"] == before["fills"] + 1 == n
+    assert after["total"]["mean_slippage_bps"] == pytest.approx(mean, rel=1e-12)
+    assert await fresh_blocks(history) > packed_before  # packed once the writer was done
