@@ -1,10 +1,10 @@
 """The report's columns of the fills packed in blocks on PostgreSQL, encoded by the server itself.
 
-Block k holds the fills whose `seq` (pg_schema.py v8) is in [k * n, (k + 1) * n): one bytea of
-big-endian arrays built by one INSERT ... SELECT (`float8send`/`int2send` aggregated in seq order,
-the text columns as codes into the block's own sorted labels), tagged with the block's generation
-read in the same statement's snapshot, and a SHA-256 over its number, size, generation, labels
-and bytes. Nothing of a fill crosses the wire.
+Block k holds the fills whose `seq` (pg_schema.py v8; blocks: v9) is in [k * n, (k + 1) * n): one
+bytea of big-endian arrays built by one INSERT ... SELECT (`float8send`/`int2send` aggregated
+in seq order, the text columns as codes into the block's own sorted labels), tagged with the
+block's generation read in the same statement's snapshot, and a SHA-256 over its number, size,
+generation, labels and bytes. Nothing of a fill crosses the wire to be packed.
 A block is packed only when its whole seq range is settled: every number up to the sequence's
 last value was drawn before the transactions then holding a write lock on `fills` had finished,
 so no fill can later commit into a packed range. Packing is best effort: a busy or read-only

@@ -80,13 +80,6 @@ def child_row(c: ChildOrder) -> Row:
     )  # fmt: skip
 
 
-# A fill's columns on both backends (PostgreSQL's fills also number their rows, `seq`: the packed
-# blocks' order, pg_schema.py v8, never part of a fill).
-FILL_FIELDS = (
-    "venue, fill_id, client_order_id, parent_id, algo, symbol, side, quantity, price, fee,"
-    " liquidity, ts, notional, slippage_bps, arrival_slippage_bps, latency_ms, hour"
-)
-
 # The same (venue, fill_id) twice is one fill; a different one under a reused id is refused
 # by a trigger in both schemas (SQLite v3, PostgreSQL v3).
 FILL_INSERT = """
