@@ -14,7 +14,6 @@ server leaves the rows to be read as rows (pg_window.py), never a wrong report.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
@@ -154,6 +153,9 @@ class PgBackgroundPacker:
             self._task = asyncio.ensure_future(pack(self.pool, wait_s=2.0))
 
     async def close(self) -> None:
+        """Stop a pack under way (its block rolls back; the next report packs it): a store that
+        bulk-wrote a history closes now, not after packing all of it."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
         if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
+            await asyncio.gather(self._task, return_exceptions=True)
