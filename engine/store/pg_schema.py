@@ -193,7 +193,7 @@ V9 = """
 ALTER TABLE fills ALTER COLUMN seq SET GENERATED ALWAYS;
 CREATE TABLE fill_block_size (
     only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
-    block_rows INTEGER NOT NULL CHECK (block_rows > 0)
+    block_rows INTEGER NOT NULL CHECK (block_rows BETWEEN 1 AND 32767)  -- codes are int2
 );
 INSERT INTO fill_block_size (only_row, block_rows) VALUES (TRUE, 8192);
 CREATE TABLE fill_blocks (
