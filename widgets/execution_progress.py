@@ -112,9 +112,10 @@ class ExecutionProgress(DataTable[str]):
                     if ev.next_slice_ts is None or not live
                     else f"{max(0.0, ev.next_slice_ts - now):.0f}s"
                 )
-                # the learned policy's state bucket and action, or which fallback decided; the
-                # live detail ("resting at ...") only while the leg still trades
-                who = " ".join(x for x in (ev.decided_by, ev.detail if live else "") if x)
+                # the learned policy's state bucket and action, or which fallback decided; a
+                # detail about an order at the venue ("resting at ...") only while the leg trades
+                said = ev.detail if live or not ev.live_detail else ""
+                who = " ".join(x for x in (ev.decided_by, said) if x)
                 out.append(
                     (
                         f"  └ {venue}",

@@ -20,7 +20,7 @@ async def test_a_cancelled_parents_leg_drops_resting_at(tmp_path) -> None:
         app.engine.publish(
             ParentProgress(
                 START + 1, pid, "maker", Decimal(0), Decimal(500), None, None, 1, 5,
-                START + 60, "SIM-A", "static", "resting at 189.99",
+                START + 60, "SIM-A", "static", "resting at 189.99", True,
             )
         )  # fmt: skip
         await until(app, pilot, lambda: "resting at 189.99" in pane_text(app, "#progress"))
@@ -49,7 +49,7 @@ async def test_a_filled_leg_of_a_working_parent_drops_resting_at_and_its_countdo
             app.engine.publish(
                 ParentProgress(
                     START + 1, pid, "limit", Decimal(0), Decimal(200), None, None, 1, 1,
-                    START + 300, venue, "", "resting at 190.08",
+                    START + 300, venue, "", "resting at 190.08", True,
                 )
             )  # fmt: skip
         app.engine.publish(  # SIM-A's child fills whole; SIM-B's still rests
