@@ -1,0 +1,169 @@
+"""The compiled replay loop (numba): the recorded book and our resting orders' queues, row by row.
+
+The same rules as engine/sim/replay/feed.py (the Python reference, kept for order-level data and
+when numba is missing), over plain arrays so numba compiles it once (cache=True):
+- book[side, x]: displayed lots at the x-th distinct price of the recording (engine/sim/replay/
+  dense_book.py), so the best price moves by index and a deep book costs what a shallow one does;
+- st: the cursor and running scalars (ST_* below);
+- orders oi[k] = (active, side, price ticks, price index or -1, remaining lots, number), of[k] =
+  (ahead, traded) in arrival order; fills go to fi (number, lots, price) and ft (time).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:
+    from numba import njit
+
+    AVAILABLE = True
+except ImportError:  # the `fast` extra is not installed: the Python feed replays instead
+    AVAILABLE = False
+
+    def njit(*args: Any, **kwargs: Any) -> Any:
+        return lambda f: f
+
+
+ST_I, ST_BB, ST_BA, ST_TRADED, ST_NF, ST_MAXBUY, ST_MINSELL, ST_NORD = range(8)
+ST_SIZE = 8
+O_ACTIVE, O_SIDE, O_PRICE, O_PIDX, O_REM, O_NUM = range(6)
+NO_BUY, NO_SELL = -(2**62), 2**62  # max buy / min sell when no order rests on that side
+RISK_AVERSE, PROB = 0, 1
+
+
+@njit(cache=True)
+def bounds(st: Any, oi: Any) -> None:  # pragma: no cover - jitted
+    """The highest resting buy and the lowest resting sell (what a row must reach to matter)."""
+    mb, ms = NO_BUY, NO_SELL
+    for k in range(st[ST_NORD]):
+        if oi[k, O_ACTIVE]:
+            p = oi[k, O_PRICE]
+            if oi[k, O_SIDE] == 0:
+                mb = max(mb, p)
+            else:
+                ms = min(ms, p)
+    st[ST_MAXBUY], st[ST_MINSELL] = mb, ms
+
+
+@njit(cache=True)
+def fill(st: Any, oi: Any, fi: Any, ft: Any, k: int, lots: int, t: float) -> None:  # pragma: no cover
+    """Order k fills `lots` at its own price at time t; a filled order leaves the book."""
+    n = st[ST_NF]
+    fi[n, 0], fi[n, 1], fi[n, 2], ft[n] = oi[k, O_NUM], lots, oi[k, O_PRICE], t
+    st[ST_NF] = n + 1
+    oi[k, O_REM] -= lots
+    if oi[k, O_REM] <= 0:
+        oi[k, O_ACTIVE] = 0
+        bounds(st, oi)
+
+
+@njit(cache=True)
+def depth(of: Any, k: int, old: int, new: int, qkind: int, power: float) -> None:  # pragma: no cover
+    """The displayed size at order k's price went from old to new (engine/sim/replay/queue.py)."""
+    if qkind == RISK_AVERSE or new >= old:
+        of[k, 0] = min(of[k, 0], float(new))
+        of[k, 1] = 0.0
+        return
+    chg = old - new - of[k, 1]
+    of[k, 1] = 0.0
+    if chg <= 0:
+        of[k, 0] = min(of[k, 0], float(new))
+        return
+    front = max(of[k, 0], 0.0)
+    back = max(old - front, 0.0)
+    fb, ff = back**power, front**power
+    prob = fb / (fb + ff) if fb + ff > 0 else 1.0
+    est = front - (1 - prob) * chg + min(back - prob * chg, 0.0)
+    of[k, 0] = max(0.0, min(est, float(new)))
+
+
+@njit(cache=True)
+def trade(st: Any, oi: Any, of: Any, fi: Any, ft: Any, s: int, p: int, q: int, t: float) -> None:  # pragma: no cover
+    """A print of q at p against side s: through our price fills in full, at it the queue goes first."""
+    for k in range(st[ST_NORD]):
+        if not oi[k, O_ACTIVE] or oi[k, O_SIDE] != s:
+            continue
+        op = oi[k, O_PRICE]
+        if (p < op) if s == 0 else (p > op):
+            fill(st, oi, fi, ft, k, oi[k, O_REM], t)
+        elif p == op:
+            of[k, 0] -= q
+            of[k, 1] += q
+            if of[k, 0] < 0:
+                n = min(oi[k, O_REM], round(-of[k, 0]))
+                of[k, 0] = 0.0
+                if n:
+                    fill(st, oi, fi, ft, k, n, t)
+
+
+@njit(cache=True)
+def crossed(st: Any, oi: Any, fi: Any, ft: Any, far: int, p: int, t: float) -> None:  # pragma: no cover
+    """The far side's level reached our price: the orders it reaches fill in full."""
+    for k in range(st[ST_NORD]):
+        if oi[k, O_ACTIVE] and oi[k, O_SIDE] != far:
+            op = oi[k, O_PRICE]
+            if (op >= p) if oi[k, O_SIDE] == 0 else (op <= p):
+                fill(st, oi, fi, ft, k, oi[k, O_REM], t)
+
+
+@njit(cache=True)
+def advance(  # pragma: no cover - jitted
+    ts: Any, kind: Any, side: Any, price: Any, qty: Any, pidx: Any, t: float,
+    book: Any, st: Any, oi: Any, of: Any, fi: Any, ft: Any, qkind: int, power: float,
+) -> bool:  # fmt: skip
+    """Apply rows with time <= t; False when the fill buffer filled first (drain it and call again)."""
+    j = np.searchsorted(ts, t, side="right")
+    nu = book.shape[1]
+    cap = fi.shape[0]
+    for r in range(st[ST_I], j):
+        nord = st[ST_NORD]
+        if nord and st[ST_NF] + nord > cap:
+            st[ST_I] = r
+            return False
+        c, s, p, q = kind[r], side[r], price[r], qty[r]
+        if c == 0:
+            x = pidx[r]
+            old = book[s, x]
+            book[s, x] = q
+            if s == 0:
+                if q > 0:
+                    if x > st[ST_BB]:
+                        st[ST_BB] = x
+                elif x == st[ST_BB]:
+                    y = x - 1
+                    while y >= 0 and book[0, y] == 0:
+                        y -= 1
+                    st[ST_BB] = y
+            else:
+                if q > 0:
+                    if x < st[ST_BA]:
+                        st[ST_BA] = x
+                elif x == st[ST_BA]:
+                    y = x + 1
+                    while y < nu and book[1, y] == 0:
+                        y += 1
+                    st[ST_BA] = y
+            if nord:
+                for k in range(nord):
+                    if oi[k, O_ACTIVE] and oi[k, O_SIDE] == s and oi[k, O_PIDX] == x:
+                        depth(of, k, old, q, qkind, power)
+                if q and ((p <= st[ST_MAXBUY]) if s == 1 else (p >= st[ST_MINSELL])):
+                    crossed(st, oi, fi, ft, s, p, ts[r])
+        elif c == 1:
+            st[ST_TRADED] += q
+            if nord and ((p <= st[ST_MAXBUY]) if s == 0 else (p >= st[ST_MINSELL])):
+                trade(st, oi, of, fi, ft, s, p, q, ts[r])
+        else:
+            book[:, :] = 0
+            st[ST_BB], st[ST_BA] = -1, nu
+    st[ST_I] = max(st[ST_I], j)
+    return True
+
+
+def new_state() -> np.ndarray:
+    """Cursor 0, empty book (best bid index -1; best ask set by the caller), no orders."""
+    st = np.zeros(ST_SIZE, dtype=np.int64)
+    st[ST_BB], st[ST_MAXBUY], st[ST_MINSELL] = -1, NO_BUY, NO_SELL
+    return st
