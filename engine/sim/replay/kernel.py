@@ -162,6 +162,19 @@ def advance(  # pragma: no cover - jitted
     return True
 
 
+@njit(cache=True)
+def compact(st: Any, oi: Any, of: Any) -> None:  # pragma: no cover - jitted
+    """Drop filled orders from the slots, keeping the others in arrival order."""
+    m = 0
+    for k in range(st[ST_NORD]):
+        if oi[k, O_ACTIVE]:
+            if m != k:
+                oi[m, :] = oi[k, :]
+                of[m, :] = of[k, :]
+            m += 1
+    st[ST_NORD] = m
+
+
 def new_state() -> np.ndarray:
     """Cursor 0, empty book (best bid index -1; best ask set by the caller), no orders."""
     st = np.zeros(ST_SIZE, dtype=np.int64)
