@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from engine.sim.data.cache import dense_index
 from engine.sim.data.columns import ASK, BID, Recording
 from engine.sim.replay.book import ReplayBook
 from engine.sim.replay.kernel import ST_BA, ST_BB
@@ -26,8 +27,7 @@ class PriceIndex:
     """The recording's distinct prices, sorted, and each row's index into them."""
 
     def __init__(self, rec: Recording) -> None:
-        self.prices, inv = np.unique(rec.price, return_inverse=True)
-        self.rows = inv.astype(np.int64).reshape(-1)
+        self.prices, self.rows = rec.dense if rec.dense is not None else dense_index(rec.price)
 
     def find(self, price: int) -> int:
         """The index of `price`, or -1 when no row of the recording names it."""
@@ -39,7 +39,7 @@ _INDEX: OrderedDict[int, tuple[Recording, PriceIndex]] = OrderedDict()
 
 
 def price_index(rec: Recording) -> PriceIndex:
-    """Built once per recording in memory (like the columnar cache: not per replay)."""
+    """Read from the parse cache (engine/sim/data/cache.py), else built once per recording in memory."""
     hit = _INDEX.get(id(rec))
     if hit is not None and hit[0] is rec:
         _INDEX.move_to_end(id(rec))

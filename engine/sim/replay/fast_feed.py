@@ -112,6 +112,9 @@ class CompiledFeed(Feed):
             self.oi = np.concatenate([self.oi, np.zeros_like(self.oi)])
             self.of = np.concatenate([self.of, np.zeros_like(self.of)])
         num, self.next_num = self.next_num, self.next_num + 1
+        if len(self.fi) <= n:  # a row can fill every resting order: the buffer holds that many
+            self.fi = np.zeros((2 * len(self.fi), 3), dtype=np.int64)
+            self.ft = np.zeros(len(self.fi), dtype=np.float64)
         self.oi[n] = (1, o.side, o.price, self.index.find(o.price), o.remaining, num)
         self.of[n] = (o.ahead, o.traded)
         self.st[K.ST_NORD] = n + 1

@@ -119,7 +119,7 @@ def advance(  # pragma: no cover - jitted
     cap = fi.shape[0]
     for r in range(st[ST_I], j):
         nord = st[ST_NORD]
-        if nord and st[ST_NF] + nord > cap:
+        if st[ST_NF] and st[ST_NF] + nord > cap:  # the caller keeps cap > orders: progress
             st[ST_I] = r
             return False
         c, s, p, q = kind[r], side[r], price[r], qty[r]

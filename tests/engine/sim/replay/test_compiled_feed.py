@@ -1,0 +1,131 @@
+"""The compiled replay (numba kernel) gives exactly the Python feed's fills: same price, lots, time, fee.
+
+The Python feed (engine/sim/replay/feed.py) is the reference. The same strategy runs through the
+engine's ReplayVenue on both, on the committed Binance excerpts: post-only quotes at both touches
+(queue position), IOC takes that walk the book (our takes refill, and move the book by impact, so
+resting orders are rebased), cancels, 5 ms latency, fees; both queue models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.clock import SimClock
+from engine.models import ChildOrder, OrderType, Side, TimeInForce
+from engine.sim.data.cache import load
+from engine.sim.data.columns import ASK, BID, CLEAR, LEVEL, TRADE, Recording
+from engine.sim.replay import fast_feed, kernel
+from engine.sim.replay.fast_feed import CompiledFeed, make_feed
+from engine.sim.replay.feed import Feed
+from engine.sim.replay.impact import ImpactModel
+from engine.sim.replay.market import ReplayMarket
+from engine.sim.replay.queue import QueueModel, Resting
+from engine.sim.replay.spec import VenueSpec
+from engine.sim.replay.venue import ReplayVenue
+from tests.engine.sim.replay.conftest import SPOT, USDM, recording
+
+pytestmark = pytest.mark.skipif(not kernel.AVAILABLE, reason="numba (the `fast` extra) missing")
+
+FillRow = tuple[str, Decimal, Decimal, float, Decimal, str]
+
+
+async def _trade(rec: Recording, compiled: bool, queue: str, impact: bool) -> list[FillRow]:
+    clock = SimClock(start=rec.first_ts)
+    market = ReplayMarket(
+        [rec], clock, queue=QueueModel(queue), refill_s=2.0, compiled=compiled,
+        impact=ImpactModel(y=40.0) if impact else None,
+    )  # fmt: skip
+    spec = VenueSpec("V", 2.0, 5.0, 0.005, 0.005, 0.0)
+    venue = ReplayVenue(spec, market, 0, cash=Decimal(10**9))
+    await venue.connect()
+    assert isinstance(venue.feed, CompiledFeed) is compiled
+    n = 0
+    while clock.now() + 0.25 + 0.05 < venue.feed.end:
+        await clock.sleep(0.25)
+        n += 1
+        q = await venue.top_of_book(rec.symbol)
+        sides = {o.side for o in venue.feed.resting.values()}
+        for side, px, code in ((Side.BUY, q.bid, BID), (Side.SELL, q.ask, ASK)):
+            if code not in sides:
+                child = ChildOrder(
+                    f"q{n}{code}", "P", "V", rec.symbol, side, 40 * rec.lot,
+                    OrderType.LIMIT, px, post_only=True,
+                )  # fmt: skip
+                await venue.submit(child)
+        if n % 8 == 0:  # a taker walking the far side: consumes, refills, moves the book
+            side = Side.BUY if n % 16 else Side.SELL
+            px = q.ask + 20 * rec.tick if side is Side.BUY else q.bid - 20 * rec.tick
+            child = ChildOrder(
+                f"x{n}", "P", "V", rec.symbol, side, 200 * rec.lot, OrderType.LIMIT, px,
+                tif=TimeInForce.IOC,
+            )  # fmt: skip
+            await venue.submit(child)
+        if n % 12 == 0:
+            await venue.cancel_all()
+    return [
+        (f.client_order_id, f.price, f.quantity, f.ts, f.fee, f.liquidity)
+        for f in venue.executed_fills()
+    ]
+
+
+@pytest.mark.parametrize("path", [USDM, SPOT], ids=["usdm", "spot"])
+@pytest.mark.parametrize("queue", ["risk_averse", "prob"])
+def test_compiled_venue_gives_every_fill_of_the_python_feed(
+    path: Path, queue: str, tmp_path: Path
+) -> None:
+    rec = load(path, tmp_path).recording
+    impact = queue == "risk_averse"  # one of the pair also rebases resting orders on impact
+    reference = asyncio.run(_trade(rec, False, queue, impact))
+    compiled = asyncio.run(_trade(rec, True, queue, impact))
+    makers = [f for f in reference if f[5] == "maker"]
+    assert len(makers) >= 10 and len(reference) > len(makers)  # both kinds were exercised
+    assert compiled == reference
+
+
+def test_compiled_book_matches_python_book_at_every_step(tmp_path: Path) -> None:
+    rec = load(USDM, tmp_path).recording
+    py, jit = Feed(rec, QueueModel(), 5.0), CompiledFeed(rec, QueueModel(), 5.0)
+    for t in np.arange(rec.first_ts, rec.last_ts + 0.2, 0.2):
+        py.advance(float(t))
+        jit.advance(float(t))
+        for s in (BID, ASK):
+            assert jit.book.best(s) == py.book.best(s)
+            assert jit.book.depth(s, 20, float(t)) == py.book.depth(s, 20, float(t))
+    assert jit.traded_lots == py.traded_lots
+    for s in (BID, ASK):
+        assert dict(jit.book.levels[s].items()) == py.book.levels[s]
+
+
+def _many_orders(feed: Feed) -> list[tuple[str, int, int, float]]:
+    """Fifty one-lot buys at one level, then prints through them: many fills in one advance."""
+    fills: list[tuple[str, int, int, float]] = []
+    feed.sink = lambda o, lots, px, t: fills.append((o.oid, lots, px, t))
+    feed.advance(1.0)
+    for k in range(50):
+        feed.rest(Resting(f"b{k}", BID, 100, 1, float(feed.book.levels[BID].get(100, 0))))
+    feed.advance(5.0)
+    assert not feed.resting
+    return fills
+
+
+def test_a_full_fill_buffer_is_drained_and_the_replay_goes_on(monkeypatch) -> None:
+    rows = [(1.0, CLEAR, BID, 0, 0), (1.0, LEVEL, BID, 100, 3), (1.0, LEVEL, ASK, 102, 3)]
+    rows += [(2.0 + k * 0.01, TRADE, BID, 100, 1) for k in range(60)]
+    rec = recording(rows)
+    monkeypatch.setattr(fast_feed, "FILL_BUFFER", 8)
+    reference = _many_orders(Feed(rec, QueueModel(), 0.0))
+    compiled = _many_orders(CompiledFeed(rec, QueueModel(), 0.0))
+    assert len(reference) == 50 and compiled == reference
+
+
+def test_make_feed_falls_back_to_the_python_feed(monkeypatch, tmp_path: Path) -> None:
+    rec = load(USDM, tmp_path).recording
+    assert type(make_feed(rec, QueueModel(), 5.0)) is CompiledFeed
+    assert type(make_feed(rec, QueueModel(), 5.0, compiled=False)) is Feed
+    monkeypatch.setattr(kernel, "AVAILABLE", False)  # numba not installed
+    assert type(make_feed(rec, QueueModel(), 5.0)) is Feed
