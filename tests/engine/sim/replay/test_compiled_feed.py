@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 
 from engine.clock import SimClock
-from engine.models import ChildOrder, OrderType, Side, TimeInForce
+from engine.config import load_settings
+from engine.factory import build_engine
+from engine.models import ChildOrder, OrderType, Side, Signal, Ticket, TimeInForce
 from engine.sim.data.cache import load
 from engine.sim.data.columns import ASK, BID, CLEAR, LEVEL, TRADE, Recording
 from engine.sim.replay import fast_feed, kernel
@@ -25,6 +27,7 @@ from engine.sim.replay.feed import Feed
 from engine.sim.replay.impact import ImpactModel
 from engine.sim.replay.market import ReplayMarket
 from engine.sim.replay.queue import QueueModel, Resting
+from engine.sim.replay.session import with_replay
 from engine.sim.replay.spec import VenueSpec
 from engine.sim.replay.venue import ReplayVenue
 from tests.engine.sim.replay.conftest import SPOT, USDM, recording
@@ -129,3 +132,46 @@ def test_make_feed_falls_back_to_the_python_feed(monkeypatch, tmp_path: Path) ->
     assert type(make_feed(rec, QueueModel(), 5.0, compiled=False)) is Feed
     monkeypatch.setattr(kernel, "AVAILABLE", False)  # numba not installed
     assert type(make_feed(rec, QueueModel(), 5.0)) is Feed
+
+
+async def _engine_fills(cfg: Path, compiled: bool) -> list[tuple[str, Decimal, Decimal, float, Decimal, str]]:
+    s = with_replay(load_settings(str(cfg)), str(USDM), "+5")
+    s = s.model_copy(update={"replay": s.replay.model_copy(update={"compiled": compiled})})
+    eng = build_engine(s, store=False)
+    await eng.start()
+    try:
+        venue = eng.brokers["BINANCE-USDM"]
+        assert isinstance(venue, ReplayVenue)
+        assert isinstance(venue.feed, CompiledFeed) is (compiled and kernel.AVAILABLE)
+        parents: list[str] = []
+        for algo in ("market", "twap", "maker", "passive-twap"):  # at once, as a trader might
+            side = Side.SELL if algo == "maker" else Side.BUY
+            parents.append(await eng.submit(Ticket("BTCUSDT", side, Decimal("0.3"), Signal(0.5), algo=algo)))
+        for pid in parents:
+            await eng.wait(pid)
+        fills = venue.executed_fills()
+        assert all(f.client_order_id.rsplit("-", 1)[0] in parents for f in fills)
+        # ids are random per run: name each child by its parent's place and its own number
+        return [
+            (f"{parents.index(f.client_order_id.rsplit('-', 1)[0])}-{f.client_order_id.rsplit('-', 1)[1]}",
+             f.price, f.quantity, f.ts, f.fee, f.liquidity)
+            for f in fills
+        ]  # fmt: skip
+    finally:
+        await eng.stop()
+
+
+async def test_the_engine_fills_the_same_on_the_compiled_and_the_python_replay(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """tranche exec --replay's path: resting (maker, passive TWAP, TWAP) and crossing (market) parents."""
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        "router:\n  twap_num_slices: 4\n  twap_interval_seconds: 3\n"
+        f"replay:\n  cache_dir: {tmp_path / 'cache'}\n"
+    )
+    reference = await _engine_fills(cfg, compiled=False)
+    assert {f[5] for f in reference} == {"maker", "taker"}
+    assert await _engine_fills(cfg, compiled=True) == reference
+    monkeypatch.setattr(kernel, "AVAILABLE", False)  # numba not installed: the Python loop, same fills
+    assert await _engine_fills(cfg, compiled=True) == reference
