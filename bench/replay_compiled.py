@@ -97,7 +97,9 @@ def _quote(  # pragma: no cover - jitted
     return tot
 
 
-def quote(rec: Recording, *, step_s: float, latency_s: float, qty_lots: int, maker_bps: float) -> tuple[int, float]:
+def quote(
+    rec: Recording, *, step_s: float, latency_s: float, qty_lots: int, maker_bps: float
+) -> tuple[int, float]:
     """(fills, fees) of the quoting strategy compiled on our kernel over `rec`."""
     idx = price_index(rec)
     cols = (rec.ts, rec.kind, rec.side, rec.price, rec.qty, idx.rows)

@@ -55,7 +55,9 @@ def jit_times() -> tuple[float, float]:
 
 def main() -> None:
     cold, warm = jit_times()
-    print(f"compiled replay: first replay after install compiles in {cold:.1f} s; later processes load it in {warm:.2f} s")
+    print(
+        f"compiled replay: first replay after install compiles in {cold:.1f} s; later processes load it in {warm:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import replay_compiled, replay_peer
-from bench.replay_jit import jit_times
 from bench.replay_deep import deep_ratio
+from bench.replay_jit import jit_times
 from engine.clock import SimClock
 from engine.models import ChildOrder, OrderType, Side
 from engine.sim.data import binance
@@ -162,15 +162,21 @@ def bench(path: Path, rounds: int) -> None:
     t0 = time.perf_counter()
     dense_index(rec.price)
     t_index = time.perf_counter() - t0
-    print(f"  price index      {t_index * 1000:8.1f} ms   (the compiled book's distinct prices: built at parse time, kept in the cache)")
+    print(
+        f"  price index      {t_index * 1000:8.1f} ms   (the compiled book's distinct prices: built at parse time, kept in the cache)"
+    )
     rec = parsing["columnar cache"][1]  # what a replay reads: the columns and the index
     assert rec.dense is not None and price_index(rec).rows is rec.dense[1]
     if COMPILED:
         our_book(rec, True)  # compiled (or loaded from numba's cache) outside the timing
         full_simulator(rec, True)
-        replay_compiled.quote(rec, step_s=STEP_S, latency_s=LATENCY_S, qty_lots=QUOTE_LOTS, maker_bps=MAKER_BPS)
+        replay_compiled.quote(
+            rec, step_s=STEP_S, latency_s=LATENCY_S, qty_lots=QUOTE_LOTS, maker_bps=MAKER_BPS
+        )
         cold, warm = jit_times()
-        print(f"JIT (fresh processes, not in any timed run): compile {cold:.1f} s with an empty numba cache, {warm:.2f} s to load it from the cache")
+        print(
+            f"JIT (fresh processes, not in any timed run): compile {cold:.1f} s with an empty numba cache, {warm:.2f} s to load it from the cache"
+        )
     else:
         print("numba is not installed (pip install -e '.[fast]'): the Python core only")
     books: dict[str, Callable[[], Any]] = {
@@ -214,7 +220,9 @@ def bench(path: Path, rounds: int) -> None:
         f"full simulator: quoting both touches every {STEP_S * 1000:.0f} ms, risk-averse queue, {LATENCY_S * 1000:.0f} ms latency, fees {MAKER_BPS}/{TAKER_BPS} bps"
     )
     for k, (dt, out) in full.items():
-        print(f"  {k:<18} {rows / dt:>12,.0f} rows/s  {dt * 1000:8.1f} ms   fills {out[0]}  fees {float(out[1]):.4f}")
+        print(
+            f"  {k:<18} {rows / dt:>12,.0f} rows/s  {dt * 1000:8.1f} ms   fills {out[0]}  fees {float(out[1]):.4f}"
+        )
     ours = "venue (compiled)" if COMPILED else "venue (python)"
     if COMPILED:
         print(f"  ratio venue compiled/python   {full['venue (python)'][0] / full[ours][0]:8.2f}")

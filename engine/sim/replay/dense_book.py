@@ -81,7 +81,11 @@ class SideView:
 
     def items(self) -> Iterator[tuple[int, int]]:
         nz = np.flatnonzero(self.book.sizes[self.side])
-        return zip(self.book.index.prices[nz].tolist(), self.book.sizes[self.side, nz].tolist(), strict=True)
+        return zip(
+            self.book.index.prices[nz].tolist(),
+            self.book.sizes[self.side, nz].tolist(),
+            strict=True,
+        )
 
     def __iter__(self) -> Iterator[int]:
         return (p for p, _ in self.items())

@@ -24,7 +24,9 @@ class CompiledFeed(Feed):
 
     def __init__(self, rec: Recording, queue: QueueModel, refill_s: float) -> None:
         if rec.orders is not None:
-            raise ValueError("order-level recordings replay on the Python feed (queues by order id)")
+            raise ValueError(
+                "order-level recordings replay on the Python feed (queues by order id)"
+            )
         self.rec = rec
         self.ts = rec.ts
         self.i = 0
@@ -40,10 +42,10 @@ class CompiledFeed(Feed):
         self.st = K.new_state()
         self.book: DenseBook = DenseBook(refill_s, self.index, self.st)
         self.qkind = K.PROB if queue.kind == "prob" else K.RISK_AVERSE
-        self.oi = np.zeros((8, 6), dtype=np.int64)  # grows when more orders rest
-        self.of = np.zeros((8, 2), dtype=np.float64)
-        self.fi = np.zeros((FILL_BUFFER, 3), dtype=np.int64)
-        self.ft = np.zeros(FILL_BUFFER, dtype=np.float64)
+        self.oi: np.ndarray = np.zeros((8, 6), dtype=np.int64)  # grows when more orders rest
+        self.of: np.ndarray = np.zeros((8, 2), dtype=np.float64)
+        self.fi: np.ndarray = np.zeros((FILL_BUFFER, 3), dtype=np.int64)
+        self.ft: np.ndarray = np.zeros(FILL_BUFFER, dtype=np.float64)
         self.nums: dict[int, Resting] = {}
         self.num_of: dict[str, int] = {}
         self.next_num = 1

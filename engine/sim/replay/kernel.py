@@ -22,7 +22,7 @@ try:
 except ImportError:  # the `fast` extra is not installed: the Python feed replays instead
     AVAILABLE = False
 
-    def njit(*args: Any, **kwargs: Any) -> Any:
+    def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
         return lambda f: f
 
 
@@ -48,7 +48,9 @@ def bounds(st: Any, oi: Any) -> None:  # pragma: no cover - jitted
 
 
 @njit(cache=True)
-def fill(st: Any, oi: Any, fi: Any, ft: Any, k: int, lots: int, t: float) -> None:  # pragma: no cover
+def fill(
+    st: Any, oi: Any, fi: Any, ft: Any, k: int, lots: int, t: float
+) -> None:  # pragma: no cover
     """Order k fills `lots` at its own price at time t; a filled order leaves the book."""
     n = st[ST_NF]
     fi[n, 0], fi[n, 1], fi[n, 2], ft[n] = oi[k, O_NUM], lots, oi[k, O_PRICE], t
@@ -60,7 +62,9 @@ def fill(st: Any, oi: Any, fi: Any, ft: Any, k: int, lots: int, t: float) -> Non
 
 
 @njit(cache=True)
-def depth(of: Any, k: int, old: int, new: int, qkind: int, power: float) -> None:  # pragma: no cover
+def depth(
+    of: Any, k: int, old: int, new: int, qkind: int, power: float
+) -> None:  # pragma: no cover
     """The displayed size at order k's price went from old to new (engine/sim/replay/queue.py)."""
     if qkind == RISK_AVERSE or new >= old:
         of[k, 0] = min(of[k, 0], float(new))
@@ -80,7 +84,9 @@ def depth(of: Any, k: int, old: int, new: int, qkind: int, power: float) -> None
 
 
 @njit(cache=True)
-def trade(st: Any, oi: Any, of: Any, fi: Any, ft: Any, s: int, p: int, q: int, t: float) -> None:  # pragma: no cover
+def trade(
+    st: Any, oi: Any, of: Any, fi: Any, ft: Any, s: int, p: int, q: int, t: float
+) -> None:  # pragma: no cover
     """A print of q at p against side s: through our price fills in full, at it the queue goes first."""
     for k in range(st[ST_NORD]):
         if not oi[k, O_ACTIVE] or oi[k, O_SIDE] != s:
@@ -99,7 +105,9 @@ def trade(st: Any, oi: Any, of: Any, fi: Any, ft: Any, s: int, p: int, q: int, t
 
 
 @njit(cache=True)
-def crossed(st: Any, oi: Any, fi: Any, ft: Any, far: int, p: int, t: float) -> None:  # pragma: no cover
+def crossed(
+    st: Any, oi: Any, fi: Any, ft: Any, far: int, p: int, t: float
+) -> None:  # pragma: no cover
     """The far side's level reached our price: the orders it reaches fill in full."""
     for k in range(st[ST_NORD]):
         if oi[k, O_ACTIVE] and oi[k, O_SIDE] != far:

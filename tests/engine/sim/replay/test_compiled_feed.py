@@ -134,7 +134,9 @@ def test_make_feed_falls_back_to_the_python_feed(monkeypatch, tmp_path: Path) ->
     assert type(make_feed(rec, QueueModel(), 5.0)) is Feed
 
 
-async def _engine_fills(cfg: Path, compiled: bool) -> list[tuple[str, Decimal, Decimal, float, Decimal, str]]:
+async def _engine_fills(
+    cfg: Path, compiled: bool
+) -> list[tuple[str, Decimal, Decimal, float, Decimal, str]]:
     s = with_replay(load_settings(str(cfg)), str(USDM), "+5")
     s = s.model_copy(update={"replay": s.replay.model_copy(update={"compiled": compiled})})
     eng = build_engine(s, store=False)
@@ -146,7 +148,9 @@ async def _engine_fills(cfg: Path, compiled: bool) -> list[tuple[str, Decimal, D
         parents: list[str] = []
         for algo in ("market", "twap", "maker", "passive-twap"):  # at once, as a trader might
             side = Side.SELL if algo == "maker" else Side.BUY
-            parents.append(await eng.submit(Ticket("BTCUSDT", side, Decimal("0.3"), Signal(0.5), algo=algo)))
+            parents.append(
+                await eng.submit(Ticket("BTCUSDT", side, Decimal("0.3"), Signal(0.5), algo=algo))
+            )
         for pid in parents:
             await eng.wait(pid)
         fills = venue.executed_fills()
@@ -173,5 +177,7 @@ async def test_the_engine_fills_the_same_on_the_compiled_and_the_python_replay(
     reference = await _engine_fills(cfg, compiled=False)
     assert {f[5] for f in reference} == {"maker", "taker"}
     assert await _engine_fills(cfg, compiled=True) == reference
-    monkeypatch.setattr(kernel, "AVAILABLE", False)  # numba not installed: the Python loop, same fills
+    monkeypatch.setattr(
+        kernel, "AVAILABLE", False
+    )  # numba not installed: the Python loop, same fills
     assert await _engine_fills(cfg, compiled=True) == reference
