@@ -47,7 +47,7 @@ def _arrive(  # pragma: no cover - jitted
         if oi[k, K.O_ACTIVE] and oi[k, K.O_SIDE] != s:
             op = oi[k, K.O_PRICE]
             if (op <= px) if s == 0 else (op >= px):
-                oi[k, K.O_ACTIVE] = 0
+                K.deactivate(oi, book, k)
     K.compact(st, oi, of)
     far = st[K.ST_BA] if s == 0 else st[K.ST_BB]
     if 0 <= far < len(prices) and ((prices[far] <= px) if s == 0 else (prices[far] >= px)):
@@ -59,6 +59,8 @@ def _arrive(  # pragma: no cover - jitted
     oi[n, K.O_ACTIVE], oi[n, K.O_SIDE], oi[n, K.O_PRICE] = 1, s, px
     oi[n, K.O_PIDX], oi[n, K.O_REM], oi[n, K.O_NUM] = x, lots, num
     of[n, 0], of[n, 1] = float(book[s, x]) if x >= 0 else 0.0, 0.0
+    if x >= 0:
+        book[2 + s, x] += 1
     st[K.ST_NORD] = n + 1
     K.bounds(st, oi)
 
@@ -68,7 +70,7 @@ def _quote(  # pragma: no cover - jitted
     r: Any, prices: Any, start: float, end: float, step: float, lat: float, lots: int,
     tick: float, lot: float, maker: float,
 ) -> Any:  # fmt: skip
-    book = np.zeros((2, len(prices)), dtype=np.int64)
+    book = np.zeros((4, len(prices)), dtype=np.int64)
     st = np.zeros(K.ST_SIZE, dtype=np.int64)
     st[K.ST_BB], st[K.ST_BA] = -1, len(prices)
     st[K.ST_MAXBUY], st[K.ST_MINSELL] = K.NO_BUY, K.NO_SELL
@@ -82,12 +84,15 @@ def _quote(  # pragma: no cover - jitted
     while now + step + 2 * lat < end:
         now += step
         _run_to(r, now, book, st, oi, of, fi, ft, prices, maker, tot)
-        has = [False, False]
+        has_buy = has_sell = False
         for k in range(st[K.ST_NORD]):
-            has[oi[k, K.O_SIDE]] = True
+            if oi[k, K.O_SIDE] == 0:
+                has_buy = True
+            else:
+                has_sell = True
         bid, ask = prices[st[K.ST_BB]], prices[st[K.ST_BA]]
         for s in range(2):
-            if not has[s]:
+            if not (has_buy if s == 0 else has_sell):
                 num += 1
                 now += lat
                 _run_to(r, now, book, st, oi, of, fi, ft, prices, maker, tot)

@@ -97,20 +97,21 @@ class SideView:
 
 
 class DenseBook(ReplayBook):
-    """ReplayBook's interface over the kernel's arrays: `sizes[side, index]` and the best indices in `st`."""
+    """ReplayBook's interface over the kernel's arrays: `sizes[side, index]` and the best indices in `st`
+    (`sizes[2 + side, index]` counts our resting orders at a level, for the kernel)."""
 
     __slots__ = ("index", "sizes", "st")
 
     def __init__(self, refill_s: float, index: PriceIndex, st: np.ndarray) -> None:
         super().__init__(refill_s)
         self.index = index
-        self.sizes = np.zeros((2, len(index.prices)), dtype=np.int64)
+        self.sizes = np.zeros((4, len(index.prices)), dtype=np.int64)  # 2-3: our orders
         self.st = st
         st[ST_BB], st[ST_BA] = -1, len(index.prices)
         self.levels = (SideView(self, BID), SideView(self, ASK))  # type: ignore[assignment]
 
     def clear(self) -> None:
-        self.sizes[:] = 0
+        self.sizes[:2] = 0
         self.st[ST_BB], self.st[ST_BA] = -1, len(self.index.prices)
 
     def set(self, side: int, price: int, lots: int) -> int:

@@ -117,7 +117,10 @@ class CompiledFeed(Feed):
         if len(self.fi) <= n:  # a row can fill every resting order: the buffer holds that many
             self.fi = np.zeros((2 * len(self.fi), 3), dtype=np.int64)
             self.ft = np.zeros(len(self.fi), dtype=np.float64)
-        self.oi[n] = (1, o.side, o.price, self.index.find(o.price), o.remaining, num)
+        x = self.index.find(o.price)
+        self.oi[n] = (1, o.side, o.price, x, o.remaining, num)
+        if x >= 0:
+            self.book.sizes[2 + o.side, x] += 1
         self.of[n] = (o.ahead, o.traded)
         self.st[K.ST_NORD] = n + 1
         self.resting[o.oid] = o
@@ -129,6 +132,7 @@ class CompiledFeed(Feed):
         if o is None:
             return None
         k, n = self._slot(oid), int(self.st[K.ST_NORD])
+        K.deactivate(self.oi, self.book.sizes, k)  # a no-op when the kernel filled it
         self.oi[k : n - 1] = self.oi[k + 1 : n].copy()
         self.of[k : n - 1] = self.of[k + 1 : n].copy()
         self.st[K.ST_NORD] = n - 1
@@ -157,7 +161,11 @@ class CompiledFeed(Feed):
             o.price -= delta
             o.ahead = min(o.ahead, float(self.book.levels[o.side].get(o.price, 0)))
             o.traded = 0.0
-            self.oi[k, K.O_PRICE], self.oi[k, K.O_PIDX] = o.price, self.index.find(o.price)
+            K.deactivate(self.oi, self.book.sizes, k)
+            x = self.index.find(o.price)
+            self.oi[k, K.O_ACTIVE], self.oi[k, K.O_PRICE], self.oi[k, K.O_PIDX] = 1, o.price, x
+            if x >= 0:
+                self.book.sizes[2 + o.side, x] += 1
             self.of[k] = (o.ahead, 0.0)
         self._bounds()
         for far in (BID, ASK):

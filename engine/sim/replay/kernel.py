@@ -4,6 +4,7 @@ The same rules as engine/sim/replay/feed.py (the Python reference, kept for orde
 when numba is missing), over plain arrays so numba compiles it once (cache=True):
 - book[side, x]: displayed lots at the x-th distinct price of the recording (engine/sim/replay/
   dense_book.py), so the best price moves by index and a deep book costs what a shallow one does;
+  book[2 + side, x]: how many of our orders rest there (a row elsewhere skips the order scan);
 - st: the cursor and running scalars (ST_* below);
 - orders oi[k] = (active, side, price ticks, price index or -1, remaining lots, number), of[k] =
   (ahead, traded) in arrival order; fills go to fi (number, lots, price) and ft (time).
@@ -48,8 +49,17 @@ def bounds(st: Any, oi: Any) -> None:  # pragma: no cover - jitted
 
 
 @njit(cache=True)
+def deactivate(oi: Any, book: Any, k: int) -> None:  # pragma: no cover - jitted
+    """Order k leaves the book: its level no longer holds an order of ours."""
+    if oi[k, O_ACTIVE]:
+        oi[k, O_ACTIVE] = 0
+        if oi[k, O_PIDX] >= 0:
+            book[2 + oi[k, O_SIDE], oi[k, O_PIDX]] -= 1
+
+
+@njit(cache=True)
 def fill(
-    st: Any, oi: Any, fi: Any, ft: Any, k: int, lots: int, t: float
+    st: Any, oi: Any, book: Any, fi: Any, ft: Any, k: int, lots: int, t: float
 ) -> None:  # pragma: no cover
     """Order k fills `lots` at its own price at time t; a filled order leaves the book."""
     n = st[ST_NF]
@@ -57,7 +67,7 @@ def fill(
     st[ST_NF] = n + 1
     oi[k, O_REM] -= lots
     if oi[k, O_REM] <= 0:
-        oi[k, O_ACTIVE] = 0
+        deactivate(oi, book, k)
         bounds(st, oi)
 
 
@@ -85,7 +95,7 @@ def depth(
 
 @njit(cache=True)
 def trade(
-    st: Any, oi: Any, of: Any, fi: Any, ft: Any, s: int, p: int, q: int, t: float
+    st: Any, oi: Any, of: Any, book: Any, fi: Any, ft: Any, s: int, p: int, q: int, t: float
 ) -> None:  # pragma: no cover
     """A print of q at p against side s: through our price fills in full, at it the queue goes first."""
     for k in range(st[ST_NORD]):
@@ -93,7 +103,7 @@ def trade(
             continue
         op = oi[k, O_PRICE]
         if (p < op) if s == 0 else (p > op):
-            fill(st, oi, fi, ft, k, oi[k, O_REM], t)
+            fill(st, oi, book, fi, ft, k, oi[k, O_REM], t)
         elif p == op:
             of[k, 0] -= q
             of[k, 1] += q
@@ -101,19 +111,19 @@ def trade(
                 n = min(oi[k, O_REM], round(-of[k, 0]))
                 of[k, 0] = 0.0
                 if n:
-                    fill(st, oi, fi, ft, k, n, t)
+                    fill(st, oi, book, fi, ft, k, n, t)
 
 
 @njit(cache=True)
 def crossed(
-    st: Any, oi: Any, fi: Any, ft: Any, far: int, p: int, t: float
+    st: Any, oi: Any, book: Any, fi: Any, ft: Any, far: int, p: int, t: float
 ) -> None:  # pragma: no cover
     """The far side's level reached our price: the orders it reaches fill in full."""
     for k in range(st[ST_NORD]):
         if oi[k, O_ACTIVE] and oi[k, O_SIDE] != far:
             op = oi[k, O_PRICE]
             if (op >= p) if oi[k, O_SIDE] == 0 else (op <= p):
-                fill(st, oi, fi, ft, k, oi[k, O_REM], t)
+                fill(st, oi, book, fi, ft, k, oi[k, O_REM], t)
 
 
 @njit(cache=True)
@@ -121,53 +131,72 @@ def advance(  # pragma: no cover - jitted
     ts: Any, kind: Any, side: Any, price: Any, qty: Any, pidx: Any, t: float,
     book: Any, st: Any, oi: Any, of: Any, fi: Any, ft: Any, qkind: int, power: float,
 ) -> bool:  # fmt: skip
-    """Apply rows with time <= t; False when the fill buffer filled first (drain it and call again)."""
+    """Apply rows with time <= t; False when the fill buffer filled first (drain it and call again).
+
+    The best indices and the traded total live in locals for the loop (st is written back at the
+    end): an array store per row would be re-read after every book write it might alias."""
     j = np.searchsorted(ts, t, side="right")
     nu = book.shape[1]
     cap = fi.shape[0]
-    for r in range(st[ST_I], j):
-        nord = st[ST_NORD]
-        if st[ST_NF] and st[ST_NF] + nord > cap:  # the caller keeps cap > orders: progress
-            st[ST_I] = r
-            return False
-        c, s, p, q = kind[r], side[r], price[r], qty[r]
+    nord = st[ST_NORD]
+    bb, ba, traded = st[ST_BB], st[ST_BA], st[ST_TRADED]
+    mb, ms = st[ST_MAXBUY], st[ST_MINSELL]
+    bids, asks = book[0], book[1]
+    r = st[ST_I]
+    done = True
+    while r < j:
+        if nord and st[ST_NF] and st[ST_NF] + nord > cap:  # the caller keeps cap > orders
+            done = False
+            break
+        c = kind[r]
         if c == 0:
-            x = pidx[r]
-            old = book[s, x]
-            book[s, x] = q
+            s, x, q = side[r], pidx[r], qty[r]
             if s == 0:
+                old = bids[x]
+                bids[x] = q
                 if q > 0:
-                    if x > st[ST_BB]:
-                        st[ST_BB] = x
-                elif x == st[ST_BB]:
+                    if x > bb:
+                        bb = x
+                elif x == bb:
                     y = x - 1
-                    while y >= 0 and book[0, y] == 0:
+                    while y >= 0 and bids[y] == 0:
                         y -= 1
-                    st[ST_BB] = y
+                    bb = y
             else:
+                old = asks[x]
+                asks[x] = q
                 if q > 0:
-                    if x < st[ST_BA]:
-                        st[ST_BA] = x
-                elif x == st[ST_BA]:
+                    if x < ba:
+                        ba = x
+                elif x == ba:
                     y = x + 1
-                    while y < nu and book[1, y] == 0:
+                    while y < nu and asks[y] == 0:
                         y += 1
-                    st[ST_BA] = y
+                    ba = y
             if nord:
-                for k in range(nord):
-                    if oi[k, O_ACTIVE] and oi[k, O_SIDE] == s and oi[k, O_PIDX] == x:
-                        depth(of, k, old, q, qkind, power)
-                if q and ((p <= st[ST_MAXBUY]) if s == 1 else (p >= st[ST_MINSELL])):
-                    crossed(st, oi, fi, ft, s, p, ts[r])
+                if book[2 + s, x]:  # an order of ours rests at this level
+                    for k in range(nord):
+                        if oi[k, O_ACTIVE] and oi[k, O_SIDE] == s and oi[k, O_PIDX] == x:
+                            depth(of, k, old, q, qkind, power)
+                p = price[r]
+                if q and ((p <= mb) if s == 1 else (p >= ms)):
+                    crossed(st, oi, book, fi, ft, s, p, ts[r])
+                    mb, ms = st[ST_MAXBUY], st[ST_MINSELL]
         elif c == 1:
-            st[ST_TRADED] += q
-            if nord and ((p <= st[ST_MAXBUY]) if s == 0 else (p >= st[ST_MINSELL])):
-                trade(st, oi, of, fi, ft, s, p, q, ts[r])
+            q = qty[r]
+            traded += q
+            if nord:
+                s, p = side[r], price[r]
+                if (p <= mb) if s == 0 else (p >= ms):
+                    trade(st, oi, of, book, fi, ft, s, p, q, ts[r])
+                    mb, ms = st[ST_MAXBUY], st[ST_MINSELL]
         else:
-            book[:, :] = 0
-            st[ST_BB], st[ST_BA] = -1, nu
-    st[ST_I] = max(st[ST_I], j)
-    return True
+            book[:2, :] = 0  # rows 2-3 (our orders) stay
+            bb, ba = -1, nu
+        r += 1
+    st[ST_BB], st[ST_BA], st[ST_TRADED] = bb, ba, traded
+    st[ST_I] = max(st[ST_I], r)
+    return done
 
 
 @njit(cache=True)
