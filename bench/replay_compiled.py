@@ -58,6 +58,7 @@ def _arrive(  # pragma: no cover - jitted
     n = st[K.ST_NORD]
     oi[n, K.O_ACTIVE], oi[n, K.O_SIDE], oi[n, K.O_PRICE] = 1, s, px
     oi[n, K.O_PIDX], oi[n, K.O_REM], oi[n, K.O_NUM] = x, lots, num
+    oi[n, K.O_XCROSS] = K.cross_index(prices, s, px)
     of[n, 0], of[n, 1] = float(book[s, x]) if x >= 0 else 0.0, 0.0
     if x >= 0:
         book[2 + s, x] += 1
@@ -74,7 +75,8 @@ def _quote(  # pragma: no cover - jitted
     st = np.zeros(K.ST_SIZE, dtype=np.int64)
     st[K.ST_BB], st[K.ST_BA] = -1, len(prices)
     st[K.ST_MAXBUY], st[K.ST_MINSELL] = K.NO_BUY, K.NO_SELL
-    oi = np.zeros((8, 6), dtype=np.int64)
+    st[K.ST_MBX], st[K.ST_MSX] = K.NO_BUY, K.NO_SELL
+    oi = np.zeros((8, K.O_SIZE), dtype=np.int64)
     of = np.zeros((8, 2), dtype=np.float64)
     fi = np.zeros((64, 3), dtype=np.int64)
     ft = np.zeros(64, dtype=np.float64)

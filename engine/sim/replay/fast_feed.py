@@ -42,7 +42,7 @@ class CompiledFeed(Feed):
         self.st = K.new_state()
         self.book: DenseBook = DenseBook(refill_s, self.index, self.st)
         self.qkind = K.PROB if queue.kind == "prob" else K.RISK_AVERSE
-        self.oi: np.ndarray = np.zeros((8, 6), dtype=np.int64)  # grows when more orders rest
+        self.oi: np.ndarray = np.zeros((8, K.O_SIZE), dtype=np.int64)  # grows when more orders rest
         self.of: np.ndarray = np.zeros((8, 2), dtype=np.float64)
         self.fi: np.ndarray = np.zeros((FILL_BUFFER, 3), dtype=np.int64)
         self.ft: np.ndarray = np.zeros(FILL_BUFFER, dtype=np.float64)
@@ -118,7 +118,8 @@ class CompiledFeed(Feed):
             self.fi = np.zeros((2 * len(self.fi), 3), dtype=np.int64)
             self.ft = np.zeros(len(self.fi), dtype=np.float64)
         x = self.index.find(o.price)
-        self.oi[n] = (1, o.side, o.price, x, o.remaining, num)
+        xc = K.cross_index(self.index.prices, o.side, o.price)
+        self.oi[n] = (1, o.side, o.price, x, o.remaining, num, xc)
         if x >= 0:
             self.book.sizes[2 + o.side, x] += 1
         self.of[n] = (o.ahead, o.traded)
@@ -164,6 +165,7 @@ class CompiledFeed(Feed):
             K.deactivate(self.oi, self.book.sizes, k)
             x = self.index.find(o.price)
             self.oi[k, K.O_ACTIVE], self.oi[k, K.O_PRICE], self.oi[k, K.O_PIDX] = 1, o.price, x
+            self.oi[k, K.O_XCROSS] = K.cross_index(self.index.prices, o.side, o.price)
             if x >= 0:
                 self.book.sizes[2 + o.side, x] += 1
             self.of[k] = (o.ahead, 0.0)

@@ -6,8 +6,8 @@ when numba is missing), over plain arrays so numba compiles it once (cache=True)
   dense_book.py), so the best price moves by index and a deep book costs what a shallow one does;
   book[2 + side, x]: how many of our orders rest there (a row elsewhere skips the order scan);
 - st: the cursor and running scalars (ST_* below);
-- orders oi[k] = (active, side, price ticks, price index or -1, remaining lots, number), of[k] =
-  (ahead, traded) in arrival order; fills go to fi (number, lots, price) and ft (time).
+- orders oi[k] = (active, side, price ticks, price index or -1, remaining lots, number, the index
+  the far side must reach to cross it), of[k] = (ahead, traded) in arrival order; fills go to fi (number, lots, price) and ft (time).
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ except ImportError:  # the `fast` extra is not installed: the Python feed replay
         return lambda f: f
 
 
-ST_I, ST_BB, ST_BA, ST_TRADED, ST_NF, ST_MAXBUY, ST_MINSELL, ST_NORD = range(8)
-ST_SIZE = 8
-O_ACTIVE, O_SIDE, O_PRICE, O_PIDX, O_REM, O_NUM = range(6)
+ST_I, ST_BB, ST_BA, ST_TRADED, ST_NF, ST_MAXBUY, ST_MINSELL, ST_NORD, ST_MBX, ST_MSX = range(10)
+ST_SIZE = 10
+O_ACTIVE, O_SIDE, O_PRICE, O_PIDX, O_REM, O_NUM, O_XCROSS = range(7)
+O_SIZE = 7
 NO_BUY, NO_SELL = -(2**62), 2**62  # max buy / min sell when no order rests on that side
 RISK_AVERSE, PROB = 0, 1
 
@@ -37,15 +38,24 @@ RISK_AVERSE, PROB = 0, 1
 @njit(cache=True)
 def bounds(st: Any, oi: Any) -> None:  # pragma: no cover - jitted
     """The highest resting buy and the lowest resting sell (what a row must reach to matter)."""
-    mb, ms = NO_BUY, NO_SELL
+    mb, ms, mbx, msx = NO_BUY, NO_SELL, NO_BUY, NO_SELL
     for k in range(st[ST_NORD]):
         if oi[k, O_ACTIVE]:
-            p = oi[k, O_PRICE]
+            p, x = oi[k, O_PRICE], oi[k, O_XCROSS]
             if oi[k, O_SIDE] == 0:
-                mb = max(mb, p)
+                mb, mbx = max(mb, p), max(mbx, x)
             else:
-                ms = min(ms, p)
-    st[ST_MAXBUY], st[ST_MINSELL] = mb, ms
+                ms, msx = min(ms, p), min(msx, x)
+    st[ST_MAXBUY], st[ST_MINSELL], st[ST_MBX], st[ST_MSX] = mb, ms, mbx, msx
+
+
+@njit(cache=True)
+def cross_index(prices: Any, side: int, price: int) -> int:  # pragma: no cover - jitted
+    """The index a level of the far side must reach to touch an order at `price`: for a buy the
+    highest recorded price <= it (asks at or below), for a sell the lowest >= it (bids at or above)."""
+    if side == 0:
+        return np.searchsorted(prices, price, side="right") - 1
+    return np.searchsorted(prices, price, side="left")
 
 
 @njit(cache=True)
@@ -131,7 +141,8 @@ def advance(  # pragma: no cover - jitted
     ts: Any, kind: Any, side: Any, price: Any, qty: Any, pidx: Any, t: float,
     book: Any, st: Any, oi: Any, of: Any, fi: Any, ft: Any, qkind: int, power: float,
 ) -> bool:  # fmt: skip
-    """Apply rows with time <= t; False when the fill buffer filled first (drain it and call again).
+    """Apply rows with time <= t; False when the fill buffer may overflow on the next row (drain it
+    and call again: the caller drains before every call and keeps the buffer longer than the orders).
 
     The best indices and the traded total live in locals for the loop (st is written back at the
     end): an array store per row would be re-read after every book write it might alias."""
@@ -140,14 +151,11 @@ def advance(  # pragma: no cover - jitted
     cap = fi.shape[0]
     nord = st[ST_NORD]
     bb, ba, traded = st[ST_BB], st[ST_BA], st[ST_TRADED]
-    mb, ms = st[ST_MAXBUY], st[ST_MINSELL]
-    bids, asks = book[0], book[1]
+    mb, ms, mbx, msx = st[ST_MAXBUY], st[ST_MINSELL], st[ST_MBX], st[ST_MSX]
+    bids, asks, mine_b, mine_a = book[0], book[1], book[2], book[3]
     r = st[ST_I]
     done = True
     while r < j:
-        if nord and st[ST_NF] and st[ST_NF] + nord > cap:  # the caller keeps cap > orders
-            done = False
-            break
         c = kind[r]
         if c == 0:
             s, x, q = side[r], pidx[r], qty[r]
@@ -162,6 +170,8 @@ def advance(  # pragma: no cover - jitted
                     while y >= 0 and bids[y] == 0:
                         y -= 1
                     bb = y
+                # a bid level matters when one of our buys rests on it or it reaches our sells
+                hit = nord > 0 and (mine_b[x] > 0 or (q > 0 and x >= msx))
             else:
                 old = asks[x]
                 asks[x] = q
@@ -173,15 +183,19 @@ def advance(  # pragma: no cover - jitted
                     while y < nu and asks[y] == 0:
                         y += 1
                     ba = y
-            if nord:
-                if book[2 + s, x]:  # an order of ours rests at this level
-                    for k in range(nord):
-                        if oi[k, O_ACTIVE] and oi[k, O_SIDE] == s and oi[k, O_PIDX] == x:
-                            depth(of, k, old, q, qkind, power)
+                hit = nord > 0 and (mine_a[x] > 0 or (q > 0 and x <= mbx))
+            if hit:
+                for k in range(nord):
+                    if oi[k, O_ACTIVE] and oi[k, O_SIDE] == s and oi[k, O_PIDX] == x:
+                        depth(of, k, old, q, qkind, power)
                 p = price[r]
                 if q and ((p <= mb) if s == 1 else (p >= ms)):
                     crossed(st, oi, book, fi, ft, s, p, ts[r])
-                    mb, ms = st[ST_MAXBUY], st[ST_MINSELL]
+                    mb, ms, mbx, msx = st[ST_MAXBUY], st[ST_MINSELL], st[ST_MBX], st[ST_MSX]
+                    if st[ST_NF] + nord > cap:  # the next row could overflow: drain first
+                        done = r + 1 >= j
+                        r += 1
+                        break
         elif c == 1:
             q = qty[r]
             traded += q
@@ -189,7 +203,11 @@ def advance(  # pragma: no cover - jitted
                 s, p = side[r], price[r]
                 if (p <= mb) if s == 0 else (p >= ms):
                     trade(st, oi, of, book, fi, ft, s, p, q, ts[r])
-                    mb, ms = st[ST_MAXBUY], st[ST_MINSELL]
+                    mb, ms, mbx, msx = st[ST_MAXBUY], st[ST_MINSELL], st[ST_MBX], st[ST_MSX]
+                    if st[ST_NF] + nord > cap:
+                        done = r + 1 >= j
+                        r += 1
+                        break
         else:
             book[:2, :] = 0  # rows 2-3 (our orders) stay
             bb, ba = -1, nu
@@ -216,4 +234,5 @@ def new_state() -> np.ndarray:
     """Cursor 0, empty book (best bid index -1; best ask set by the caller), no orders."""
     st = np.zeros(ST_SIZE, dtype=np.int64)
     st[ST_BB], st[ST_MAXBUY], st[ST_MINSELL] = -1, NO_BUY, NO_SELL
+    st[ST_MBX], st[ST_MSX] = NO_BUY, NO_SELL
     return st
