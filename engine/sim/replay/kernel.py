@@ -137,6 +137,27 @@ def crossed(
 
 
 @njit(cache=True)
+def upto(ts: Any, i: int, t: float) -> int:  # pragma: no cover - jitted
+    """The first row after i with time > t: galloping from the cursor (a step reads ~100 rows,
+    a binary search of the whole column would start cold every time)."""
+    n = len(ts)
+    lo, step = i, 1
+    while lo + step < n and ts[lo + step] <= t:
+        lo += step
+        step *= 2
+    if lo < n and ts[lo] > t:
+        return lo
+    hi = min(lo + step, n)  # ts[lo] <= t < ts[hi] (or hi = n)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ts[mid] <= t:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+@njit(cache=True)
 def advance(  # pragma: no cover - jitted
     ts: Any, kind: Any, side: Any, price: Any, qty: Any, pidx: Any, t: float,
     book: Any, st: Any, oi: Any, of: Any, fi: Any, ft: Any, qkind: int, power: float,
@@ -146,13 +167,12 @@ def advance(  # pragma: no cover - jitted
 
     The best indices and the traded total live in locals for the loop (st is written back at the
     end): an array store per row would be re-read after every book write it might alias."""
-    j = np.searchsorted(ts, t, side="right")
+    j = upto(ts, st[ST_I], t)
     nu = book.shape[1]
     cap = fi.shape[0]
     nord = st[ST_NORD]
     bb, ba, traded = st[ST_BB], st[ST_BA], st[ST_TRADED]
     mb, ms, mbx, msx = st[ST_MAXBUY], st[ST_MINSELL], st[ST_MBX], st[ST_MSX]
-    bids, asks, mine_b, mine_a = book[0], book[1], book[2], book[3]
     r = st[ST_I]
     done = True
     while r < j:
@@ -160,30 +180,30 @@ def advance(  # pragma: no cover - jitted
         if c == 0:
             s, x, q = side[r], pidx[r], qty[r]
             if s == 0:
-                old = bids[x]
-                bids[x] = q
+                old = book[0, x]
+                book[0, x] = q
                 if q > 0:
                     if x > bb:
                         bb = x
                 elif x == bb:
                     y = x - 1
-                    while y >= 0 and bids[y] == 0:
+                    while y >= 0 and book[0, y] == 0:
                         y -= 1
                     bb = y
                 # a bid level matters when one of our buys rests on it or it reaches our sells
-                hit = nord > 0 and (mine_b[x] > 0 or (q > 0 and x >= msx))
+                hit = nord > 0 and (book[2, x] > 0 or (q > 0 and x >= msx))
             else:
-                old = asks[x]
-                asks[x] = q
+                old = book[1, x]
+                book[1, x] = q
                 if q > 0:
                     if x < ba:
                         ba = x
                 elif x == ba:
                     y = x + 1
-                    while y < nu and asks[y] == 0:
+                    while y < nu and book[1, y] == 0:
                         y += 1
                     ba = y
-                hit = nord > 0 and (mine_a[x] > 0 or (q > 0 and x <= mbx))
+                hit = nord > 0 and (book[3, x] > 0 or (q > 0 and x <= mbx))
             if hit:
                 for k in range(nord):
                     if oi[k, O_ACTIVE] and oi[k, O_SIDE] == s and oi[k, O_PIDX] == x:

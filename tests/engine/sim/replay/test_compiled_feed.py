@@ -181,3 +181,22 @@ async def test_the_engine_fills_the_same_on_the_compiled_and_the_python_replay(
         kernel, "AVAILABLE", False
     )  # numba not installed: the Python loop, same fills
     assert await _engine_fills(cfg, compiled=True) == reference
+
+
+def test_the_cursor_search_finds_what_a_binary_search_finds() -> None:
+    ts = np.sort(np.random.default_rng(5).uniform(0, 100, 5_000).round(1))  # ties included
+    for i, t in [(0, -1.0), (0, 0.0), (0, 50.0), (17, 50.05), (4_999, 100.0), (5_000, 200.0)]:
+        expected = max(i, int(np.searchsorted(ts, t, side="right")))
+        assert kernel.upto(ts, i, t) == expected
+
+
+def test_the_benchmarks_compiled_strategy_fills_as_the_engine_venue_does(tmp_path: Path) -> None:
+    """bench.replay_compiled claims the ReplayVenue's fills without its asyncio clock: held here."""
+    from bench.replay_compiled import quote
+    from bench.replay_throughput import full_simulator
+
+    rec = load(USDM, tmp_path).recording
+    fills, fees = quote(rec, step_s=0.1, latency_s=0.005, qty_lots=10, maker_bps=2.0)
+    venue_fills, venue_fees = full_simulator(rec, compiled=False)
+    assert fills == venue_fills >= 10
+    assert fees == pytest.approx(float(venue_fees), abs=1e-6)
