@@ -29,11 +29,12 @@ def _run_to(  # pragma: no cover - jitted
     ts, kind, side, price, qty, pidx = r
     while True:
         done = K.advance(ts, kind, side, price, qty, pidx, t, book, st, oi, of, fi, ft, 0, 3.0)
-        for f in range(st[K.ST_NF]):
-            tot[0] += 1.0
-            tot[1] += fi[f, 1] * tot[2] * fi[f, 2] * tot[3] * fee_rate
-        st[K.ST_NF] = 0
-        K.compact(st, oi, of)
+        if st[K.ST_NF]:  # fills are rare: most steps end here
+            for f in range(st[K.ST_NF]):
+                tot[0] += 1.0
+                tot[1] += fi[f, 1] * tot[2] * fi[f, 2] * tot[3] * fee_rate
+            st[K.ST_NF] = 0
+            K.compact(st, oi, of)
         if done:
             return
 

@@ -50,6 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data" / "binance" / "binance_usdm_btcusdt_20240808.jsonl.gz"
 EXCERPT = REPO / "tests" / "data" / "binance" / "usdm_btcusdt_excerpt.jsonl.gz"
 LATENCY_S, MAKER_BPS, TAKER_BPS, QUOTE_LOTS, STEP_S = 0.005, 2.0, 5.0, 10, 0.1
+FAST_ROUNDS = 20
 
 
 def reference_book(rec: Recording) -> tuple[dict[int, int], dict[int, int]]:
@@ -229,6 +230,15 @@ def bench(path: Path, rounds: int) -> None:
     if "hftbacktest" in full:
         for k in [k for k in full if k != "hftbacktest"]:
             print(f"  ratio {k}/hftbacktest {full['hftbacktest'][0] / full[k][0]:8.3f}")
+    if "hftbacktest" in full and "kernel strategy" in full:
+        # a run is ~5 ms, so a few rounds catch the scheduler on a shared machine: the two compiled
+        # sides get FAST_ROUNDS more rounds, still interleaved (the goal's figure)
+        pair = {k: fns[k] for k in ("kernel strategy", "hftbacktest")}
+        fast = interleaved(pair, rounds * FAST_ROUNDS)
+        a, b = fast["kernel strategy"][0], fast["hftbacktest"][0]
+        print(
+            f"  kernel strategy vs hftbacktest, {rounds * FAST_ROUNDS} interleaved rounds: {a * 1000:.2f} vs {b * 1000:.2f} ms, ratio {b / a:.3f} (goal >= 1.0)"
+        )
     e2e = parsing["orjson columns"][0] + t_index + full[ours][0]
     e2c = parsing["columnar cache"][0] + full[ours][0]
     print(
