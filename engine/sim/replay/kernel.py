@@ -54,8 +54,8 @@ def cross_index(prices: Any, side: int, price: int) -> int:  # pragma: no cover 
     """The index a level of the far side must reach to touch an order at `price`: for a buy the
     highest recorded price <= it (asks at or below), for a sell the lowest >= it (bids at or above)."""
     if side == 0:
-        return np.searchsorted(prices, price, side="right") - 1
-    return np.searchsorted(prices, price, side="left")
+        return int(np.searchsorted(prices, price, side="right")) - 1
+    return int(np.searchsorted(prices, price, side="left"))
 
 
 @njit(cache=True)
