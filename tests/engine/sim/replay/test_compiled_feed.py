@@ -200,3 +200,26 @@ def test_the_benchmarks_compiled_strategy_fills_as_the_engine_venue_does(tmp_pat
     venue_fills, venue_fees = full_simulator(rec, compiled=False)
     assert fills == venue_fills >= 10
     assert fees == pytest.approx(float(venue_fees), abs=1e-6)
+
+
+def test_without_numba_the_replay_imports_and_runs_the_python_feed(tmp_path: Path) -> None:
+    """A console install without the `fast` extra: numba cannot be imported at all."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['numba'] = None\n"
+        "from engine.sim.replay import kernel\n"
+        "from engine.sim.replay.fast_feed import make_feed\n"
+        "from engine.sim.replay.queue import QueueModel\n"
+        "from engine.sim.data.cache import load\n"
+        f"rec = load({str(USDM)!r}, {str(tmp_path)!r}).recording\n"
+        "feed = make_feed(rec, QueueModel(), 5.0)\n"
+        "feed.advance(rec.first_ts + 5)\n"
+        "print(kernel.AVAILABLE, type(feed).__name__, feed.book.best(0) is not None)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        cwd=Path(__file__).resolve().parents[4],
+    )  # fmt: skip
+    assert out.stdout.split() == ["False", "Feed", "True"]
