@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import random
+import gc
 import statistics
 import tempfile
 import time
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from console.app import create_app
+from bench.frame_probe import attach
 from console.ingest import MARKET
 from engine.brokers.paper import PaperBroker
 from engine.clock import SimClock
@@ -29,6 +33,8 @@ from engine.factory import build_engine
 from engine.models import Quote, Side, Ticket
 from widgets.execution_progress import ExecutionProgress
 
+PROF: list[Any] = []
+GCLOG: list[tuple[int, int, float]] = []
 VENUES = ("V0", "V1", "V2", "V3")
 RATE = 1000  # quote updates per second, all venues together
 BATCH_MS = 5  # the feeder publishes every 5 ms
@@ -53,6 +59,20 @@ def rows_closed(app: Any, pids: list[str]) -> bool:
     return len(shown) == len(pids) and all(v not in ("working", "-") for v in shown.values())
 
 
+def quote_walk(count: int, ts: float, seed: int = 7) -> list[Quote]:
+    """Quotes as a venue sends them: each venue's bid walks by a cent, spread and sizes vary."""
+    rng = random.Random(seed)
+    bids = {v: Decimal("190.00") + Decimal(i) / 100 for i, v in enumerate(VENUES)}
+    out = []
+    for n in range(count):
+        venue = VENUES[n % len(VENUES)]
+        bids[venue] += Decimal(rng.choice((-1, 0, 0, 1))) / 100
+        ask = bids[venue] + Decimal(rng.randint(1, 4)) / 100
+        sizes = (Decimal(100 * rng.randint(1, 20)), Decimal(100 * rng.randint(1, 20)))
+        out.append(Quote(venue, "AAPL", bids[venue], ask, *sizes, ts))
+    return out
+
+
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
@@ -67,26 +87,20 @@ async def run(coalesce: bool, seconds: float, db: Path) -> dict[str, float]:
     }
     engine = build_engine(settings, clock=clock, db_path=db, brokers=brokers)
     app = create_app(settings, engine=engine, coalesce=coalesce)
-    pending: list[float] = []
-    latencies: list[float] = []
-    paints = 0
+    ledger = attach(app, MARKET)  # frames rendered and written to a driver, each one stamped
+    gc_pauses: list[float] = []
+    gc_started = [0.0, 0.0]  # start of this collection, storm on
 
-    def painted(dirty: set[str]) -> None:
-        nonlocal paints
-        if MARKET not in dirty or not pending:
-            return
-        paints += 1
-        batch = pending[:]
-        pending.clear()
+    def gc_timer(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.process_time()
+        elif gc_started[1]:
+            gc_pauses.append((time.process_time() - gc_started[0]) * 1000)
+            if os.environ.get("GCDEBUG") and gc_pauses[-1] > 5:
+                GCLOG.append((info["generation"], info["collected"], round(gc_pauses[-1], 1)))
 
-        def on_screen() -> None:
-            now = time.perf_counter()
-            latencies.extend((now - t) * 1000 for t in batch)
-
-        app.call_after_refresh(on_screen)
-
-    app.on_paint = painted
-    async with app.run_test(size=(120, 40)) as pilot:
+    gc.callbacks.append(gc_timer)
+    async with app.run_test(size=(120, 40), headless=False) as pilot:
         await app.engine_started.wait()
         app.action_show_tab("market")  # the quote pane on screen, so every paint really renders
         pids = [
@@ -97,44 +111,52 @@ async def run(coalesce: bool, seconds: float, db: Path) -> dict[str, float]:
             await pilot.pause(0.01)
         await pilot.pause(0.2)
         per_batch = RATE * BATCH_MS // 1000
+        feed = quote_walk(int(RATE * seconds) + RATE, clock.now())  # built before the clock starts
         n = 0
+        ledger.start()
+        gc_started[1] = 1.0
+        if os.environ.get("PROFILE") and coalesce:
+            import cProfile
+            PROF.append(cProfile.Profile())
+            PROF[0].enable()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         next_t = wall0
         while time.perf_counter() - wall0 < seconds:
             for _ in range(per_batch):
-                venue = VENUES[n % len(VENUES)]
-                px = Decimal(190) + Decimal(n % 50) / 100
-                q = Quote(
-                    venue, "AAPL", px, px + Decimal("0.04"), Decimal(100), Decimal(100), clock.now()
-                )
-                pending.append(time.perf_counter())
+                q = feed[n % len(feed)]
+                ledger.arrive()  # the venue's quote arrives now
                 engine.publish(QuoteUpdated(clock.now(), q))
                 n += 1
             next_t += BATCH_MS / 1000
             await asyncio.sleep(max(0.0, next_t - time.perf_counter()))
         wall = time.perf_counter() - wall0
+        if PROF:
+            PROF[0].disable()
         cpu = time.process_time() - cpu0
+        frames = app._driver.frames if app._driver is not None else 0
+        gc_in_storm = list(gc_pauses)
+        gc_started[1] = 0.0
         await pilot.pause(0.2)
-        # kill under load: key press to the HALTED header on screen
+        # kill under load: key press to the frame written with the HALTED header in it
         header = app.main.query_one("#status")  # red, saying HALTED and why
         t0 = time.perf_counter()
-        app.simulate_key(
-            "ctrl+backslash"
-        )  # as the terminal delivers it; pilot.press would wait for idle
+        app.simulate_key("ctrl+backslash")  # as the terminal delivers it; press waits for idle
         while not header.has_class("-halted"):
             await asyncio.sleep(0.0005)
-        shown: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        app.call_after_refresh(lambda: shown.set_result(time.perf_counter()))
-        kill_ms = (await shown - t0) * 1000
+        kill_ms = (await ledger.next_frame() - t0) * 1000
         while not rows_closed(app, pids):
             await asyncio.sleep(0.0005)
-        closed: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        app.call_after_refresh(lambda: closed.set_result(time.perf_counter()))
-        rows_ms = (await closed - t0) * 1000
+        rows_ms = (await ledger.next_frame() - t0) * 1000
+    gc.callbacks.remove(gc_timer)
+    latencies = ledger.latencies
     return {
         "quotes": n,
+        "shown": len(latencies),
+        "frames": frames,
+        "gc_max": max(gc_in_storm, default=0.0),
+        "gc_ms": sum(gc_in_storm),
         "rate": n / wall,
-        "paints": paints,
+        "paints": ledger.paints,
         "p50": pct(latencies, 0.5),
         "p99": pct(latencies, 0.99),
         "mean": statistics.fmean(latencies) if latencies else float("nan"),
@@ -149,16 +171,22 @@ async def main(seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         per_tick = await run(False, seconds, Path(tmp) / "a.db")
         coalesced = await run(True, seconds, Path(tmp) / "b.db")
+    if GCLOG:
+        print("gc > 5 ms (generation, collected, ms):", GCLOG)
     print(f"console ingest: 4 venues, target {RATE} quotes/s, {seconds:g} s each, headless 120x40")
     print(f"{'':24}{'per-tick':>12}{'coalesced':>12}{'ratio':>10}")
     for key, label in (
         ("rate", "quotes/s achieved"),
         ("paints", "market repaints"),
+        ("frames", "frames written"),
+        ("shown", "quotes on screen"),
         ("p50", "ingest->paint p50 ms"),
         ("p99", "ingest->paint p99 ms"),
         ("cpu", "CPU % of one core"),
         ("kill_ms", "ctrl+\\ -> HALTED ms"),
         ("rows_ms", "ctrl+\\ -> rows halted ms"),
+        ("gc_ms", "GC pauses total ms"),
+        ("gc_max", "GC pause max ms"),
         ("dropped", "events dropped"),
     ):
         a, b = float(per_tick[key]), float(coalesced[key])

@@ -16,6 +16,7 @@ from textual.app import App
 from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
+from console import gc_policy
 from console.bindings import ACTIONS, PANE_ACTIONS, app_bindings, by_id
 from console.flatten_text import flatten_text
 from console.ingest import (
@@ -162,6 +163,7 @@ class TrancheApp(App[None]):
             self.state.load_history(history)
             await self._learn_steps({r["symbol"] for r in history.parents})
         self.state.dirty.add(HEADER)
+        gc_policy.settle()  # start-up's objects live as long as the app: no full sweeps over them
         self.engine_started.set()
         self.start_signals()
         self.request_preview()
@@ -636,6 +638,7 @@ class TrancheApp(App[None]):
         )
 
     async def on_unmount(self) -> None:
+        gc_policy.release()
         try:
             await self.signal_desk.stop()
             await self.engine.stop()
