@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import random
-import gc
 import statistics
 import tempfile
 import time
@@ -22,8 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from console.app import create_app
 from bench.frame_probe import attach
+from console.app import create_app
 from console.ingest import MARKET
 from engine.brokers.paper import PaperBroker
 from engine.clock import SimClock
