@@ -100,6 +100,8 @@ def attach(app: Any, market: str) -> QuoteLedger:
     state = CountingState(steps=app.state.steps)
     app.state = state
     ledger = QuoteLedger(state)
-    app.driver_class = type("LedgerDriver", (FrameDriver,), {"on_frame": staticmethod(ledger.on_frame)})
+    app.driver_class = type(
+        "LedgerDriver", (FrameDriver,), {"on_frame": staticmethod(ledger.on_frame)}
+    )
     app.on_paint = lambda dirty: ledger.on_paint(dirty, market)
     return ledger
