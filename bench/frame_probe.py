@@ -10,6 +10,7 @@ each quote's arrival stamp with the first frame written after the market pane pa
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections import deque
 from collections.abc import Callable
@@ -105,3 +106,24 @@ def attach(app: Any, market: str) -> QuoteLedger:
     )
     app.on_paint = lambda dirty: ledger.on_paint(dirty, market)
     return ledger
+
+
+class GcPauses:
+    """CPU of each garbage collection between start() and stop(), in ms."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._began = 0.0
+
+    def _watch(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.process_time()
+        else:
+            self.pauses.append((time.process_time() - self._began) * 1000)
+
+    def start(self) -> None:
+        gc.callbacks.append(self._watch)
+
+    def stop(self) -> list[float]:
+        gc.callbacks.remove(self._watch)
+        return self.pauses
