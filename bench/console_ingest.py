@@ -152,7 +152,9 @@ async def main(seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         per_tick = await run(False, seconds, Path(tmp) / "a.db")
         coalesced = await run(True, seconds, Path(tmp) / "b.db")
-    print(f"console ingest: 4 venues, target {RATE} quotes/s, {seconds:g} s each, 120x40, every frame rendered")
+    print(
+        f"console ingest: 4 venues, target {RATE} quotes/s, {seconds:g} s each, 120x40, frames rendered"
+    )
     print(f"{'':24}{'per-tick':>12}{'coalesced':>12}{'ratio':>10}")
     for key, label in (
         ("rate", "quotes/s achieved"),
