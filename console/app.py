@@ -23,6 +23,7 @@ from console.ingest import (
     BLOTTER,
     HEADER,
     KILL,
+    KILL_REPORT,
     LEGS,
     LOG,
     MARKET,
@@ -48,7 +49,7 @@ from widgets.execution_progress import ExecutionProgress
 from widgets.kelly_preview import KellyPreview
 from widgets.order_ticket import Draft, OrderTicket
 
-ALL_PANES = {HEADER, MARKET, PROGRESS, BLOTTER, SCORES, QUALITY, LOG, KILL, "legs"}
+ALL_PANES = {HEADER, MARKET, PROGRESS, BLOTTER, SCORES, QUALITY, LOG, KILL, KILL_REPORT, "legs"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -3,8 +3,11 @@
 Textual's DataTable keys every cached cell on a table-wide update counter, so one update_cell
 renders every cell of the table again: on the market board at 1k quotes/s that was 6 of every
 8 ms a frame cost. Here a cell of plain text is cached on its text, place, width and style;
-anything else (Rich renderables, row labels) renders as Textual does. Textual is pinned
-(pyproject), and `_render_cell` is the one method overridden.
+anything else (Rich renderables, row labels) renders as Textual does. A column that grows
+without changing the table's box (same rows, the horizontal scrollbar neither coming nor going)
+needs a repaint, not a layout of the whole screen: on a kill every status grows from "working" to "cancelled", and
+that layout held the frame showing the closed rows. Textual is pinned (pyproject); the
+overridden private methods are `_render_cell` and `_update_dimensions`.
 """
 
 from __future__ import annotations
@@ -62,6 +65,30 @@ class ContentCachedTable(DataTable[str]):
             return None
         value = self._data.get(row_key, {}).get(column_key)
         return value if isinstance(value, str) else None
+
+    _hold_layout = False  # set while new dimensions are known not to move anything on screen
+
+    def refresh(
+        self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> Any:
+        layout = layout and not self._hold_layout
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _update_dimensions(self, new_rows: Any) -> None:
+        before = self.virtual_size
+        width = self.styles.width  # unset: the container's width, whatever the columns
+        self._hold_layout = width is None or not width.is_auto
+        try:
+            super()._update_dimensions(new_rows)
+        finally:
+            self._hold_layout = False
+        after, view = self.virtual_size, self.scrollable_content_region.size
+        if before.height != after.height or (before.width > view.width) != (
+            after.width > view.width
+        ):
+            self.refresh(layout=True)  # rows came or went, or the horizontal scrollbar does
+        elif after.width > view.width:
+            self._scroll_update(after)  # the scrollbar stays: only its thumb and range change
 
     def _clear_caches(self) -> None:
         super()._clear_caches()
