@@ -219,6 +219,14 @@ class TrancheApp(App[None]):
             self.state.dirty.add(PROGRESS)  # the countdown to the next slice ticks
         if self.engine_started.is_set():
             self.fetch_tables()
+            self.refresh_preview()
+
+    def refresh_preview(self) -> None:
+        """The preview follows the market, not only the keys: quotes, split and size as of now."""
+        ticket, _ = self.draft.to_ticket()
+        busy = any(w.group == "preview" and not w.is_finished for w in self.workers)
+        if ticket is not None and not busy:  # a keystroke's preview in flight is never replaced
+            self.run_preview(ticket)
 
     def notify(  # type: ignore[override]
         self, message: str, *, title: str = "", severity: Any = "information", **kw: Any

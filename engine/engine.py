@@ -27,6 +27,7 @@ from engine.execution.control import KillSwitch
 from engine.execution.desk import ChildDesk
 from engine.execution.exit_pair import ExitPair
 from engine.execution.exits import ExitDesk
+from engine.execution.fill_follow import follow_fills
 from engine.execution.guardrail import restore_switch_off, wire_guardrail
 from engine.execution.halt_watch import watch_halts
 from engine.execution.journal import Journal
@@ -36,6 +37,7 @@ from engine.execution.modes import FlattenLine, FlattenReport, TradingModes
 from engine.execution.state import EngineState
 from engine.execution.state_restore import restore_trading_state
 from engine.execution.status import TradingStatus
+from engine.fill_cursor import FillCursor
 from engine.held_store import HeldStore
 from engine.history import RecentHistory, load_positions, load_recent
 from engine.models import (
@@ -57,6 +59,7 @@ from engine.routing.plan import plan_ticket, preview_ticket
 from engine.routing.plan_check import PlanStale, plan_changes
 from engine.sim.data.recorder import RecorderTask, start_recording
 from engine.store import Store
+from engine.store.owner import owned_elsewhere
 from engine.store.writer import StoreError
 
 
@@ -103,6 +106,8 @@ class Engine:
         self.log_file: LogFile | None = None  # opened by start() when there is a store
         self._poller: asyncio.Task[None] | None = None
         self._halt_watch: asyncio.Task[None] | None = None  # kills from other processes
+        self._fill_follow: asyncio.Task[None] | None = None  # their fills, into our positions
+        self._fill_cursor = FillCursor()
         self.recorder: RecorderTask | None = None
         self._seq = 0
 
@@ -262,6 +267,9 @@ class Engine:
             self._halt_watch = asyncio.get_running_loop().create_task(
                 watch_halts(s, self.kill), name="halt-watch"
             )
+            self._fill_follow = asyncio.get_running_loop().create_task(
+                follow_fills(s, self._fill_cursor), name="fill-follow"
+            )
         if s.settings.record.enabled:  # every quote received, replayable with --replay
             self.recorder = start_recording(s.settings.record, s.bus)
 
@@ -314,7 +322,9 @@ class Engine:
         s = self.state
         assert s.store is not None
         try:
-            s.positions.update(await load_positions(s.store, s.position_book))
+            s.positions.update(
+                await load_positions(s.store, s.position_book, self._fill_cursor, owned_elsewhere)
+            )
             s.history = await load_recent(s.store)
         except Exception as e:  # an unreadable history must not stop trading; the log says why
             s.log("error", f"fill history not loaded: {type(e).__name__}: {e}")
@@ -322,7 +332,7 @@ class Engine:
     async def stop(self) -> None:
         s = self.state
         s.started = False
-        for task in (self._poller, self._halt_watch):
+        for task in (self._poller, self._halt_watch, self._fill_follow):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

@@ -77,6 +77,7 @@ class ParentProgress(Event):
     leg: str = ""
     decided_by: str = ""
     detail: str = ""
+    live_detail: bool = False  # the detail is an order at the venue now: stale once the leg ends
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,13 @@ because recovery books those itself when it adopts them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from engine.events import AlertRaised, FillRecorded, ParentCompleted
+from engine.fill_cursor import FillCursor
 from engine.models import OrderStatus, Side
 from engine.positions import PositionBook, sign_of
 
@@ -29,14 +31,29 @@ class RecentHistory:
     completions: list[ParentCompleted] = field(default_factory=list)
 
 
-async def load_positions(store: Any, book: PositionBook) -> dict[str, Decimal]:
-    """Book every stored fill; return the net position of finished parents per symbol."""
+async def load_positions(
+    store: Any,
+    book: PositionBook,
+    cursor: FillCursor | None = None,
+    owned_elsewhere: Callable[[str], bool] = lambda owner: False,
+) -> dict[str, Decimal]:
+    """Book every stored fill; return the net position per symbol of finished parents and of
+    parents another live process runs (its fills are the account's; recovery books our own live
+    ones). `cursor` learns where this read ended, so fills written after it can be followed."""
     settled: dict[str, Decimal] = {}
+    elsewhere: dict[str, bool] = {}  # owner -> another live process (asked once per owner)
     for r in await store.position_fills():
         book.add(r["symbol"], r["venue"], r["side"], r["quantity"], r["price"], r["fee"])
-        if not r["live"]:
-            signed = sign_of(r["side"]) * r["quantity"]
+        owner = str(r.get("owner") or "")
+        if owner not in elsewhere:
+            elsewhere[owner] = owned_elsewhere(owner)
+        if not r["live"] or elsewhere[owner]:
+            signed = sign_of(r["side"]) * Decimal(r["quantity"])
             settled[r["symbol"]] = settled.get(r["symbol"], Decimal(0)) + signed
+        if cursor is not None:
+            cursor.saw(str(r["venue"]), str(r["fill_id"]), int(r["seq"]))
+    if cursor is not None:
+        cursor.prune()
     return settled
 
 

@@ -92,7 +92,8 @@ def to_decimal(
     try:
         d = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise InputError(field_name, f"expected a number, got {value!r}") from None
+        hint = " (type it without separators)" if "," in str(value) else ""
+        raise InputError(field_name, f"expected a number, got {value!r}{hint}") from None
     if not d.is_finite():
         raise InputError(field_name, f"expected a finite number, got {value!r}")
     if positive and (d < 0 or (d == 0 and not allow_zero)):

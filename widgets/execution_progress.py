@@ -106,13 +106,16 @@ class ExecutionProgress(ContentCachedTable):
                 leg_qty = Decimal(planned.get(venue, 0))
                 kids = [c for c in p.children.values() if c.venue == venue]
                 leg_filled = sum((Decimal(c.filled_qty) for c in kids), Decimal(0))
+                live = p.working and not 0 < leg_qty <= leg_filled  # this leg still trades
                 nxt = (
                     "-"
-                    if ev.next_slice_ts is None or not p.working
+                    if ev.next_slice_ts is None or not live
                     else f"{max(0.0, ev.next_slice_ts - now):.0f}s"
                 )
-                # the learned policy's state bucket and action, or which fallback decided
-                who = " ".join(x for x in (ev.decided_by, ev.detail) if x)
+                # the learned policy's state bucket and action, or which fallback decided; a
+                # detail about an order at the venue ("resting at ...") only while the leg trades
+                said = ev.detail if live or not ev.live_detail else ""
+                who = " ".join(x for x in (ev.decided_by, said) if x)
                 out.append(
                     (
                         f"  └ {venue}",

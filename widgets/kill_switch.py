@@ -30,7 +30,7 @@ class KillSwitch(Vertical):
                 "Reset ^r", id="reset-button", variant="default", compact=True, disabled=True
             )
         yield Static("", id="kill-state")
-        yield Static("no kill yet", id="kill-report")
+        yield Static("no kill in this session", id="kill-report")  # a halt may be older
         sweep = Static("", id="kill-sweep")
         sweep.display = False  # shown once a kill has swept the venues
         yield sweep

@@ -86,6 +86,7 @@ async def load_positions_report(
     from engine.history import load_positions
     from engine.positions import PositionBook
     from engine.store import StoreError
+    from engine.store.owner import owned_elsewhere
     from engine.store.target import history_exists, history_store
 
     book = PositionBook()
@@ -94,7 +95,7 @@ async def load_positions_report(
         store = history_store(settings, db)
         try:
             await store.open()
-            settled = await load_positions(store, book)
+            settled = await load_positions(store, book, owned_elsewhere=owned_elsewhere)
         except StoreError as e:
             raise CliError(f"--db: {e}") from None
         finally:

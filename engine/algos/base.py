@@ -137,8 +137,15 @@ class LegContext(Protocol):
         ...
 
     def progress(
-        self, *, next_slice_ts: float | None = None, decided_by: str = "", detail: str = ""
-    ) -> None: ...
+        self,
+        *,
+        next_slice_ts: float | None = None,
+        decided_by: str = "",
+        detail: str = "",
+        live: bool = False,
+    ) -> None:
+        """`live`: the detail describes an order now at the venue ("resting at ..."): true only
+        while the leg trades. Otherwise it says why (a policy's state and action) and stays."""
 
 
 Algo = Callable[[LegContext], Awaitable[None]]

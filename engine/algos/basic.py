@@ -47,7 +47,7 @@ async def run_market(ctx: LegContext) -> None:
     """Cross now; price protection keeps a thin book from filling at any price."""
     ctx.leg.slice_total = 1
     ctx.leg.slice_index = 1
-    ctx.progress(detail="crossing")
+    ctx.progress(detail="crossing", live=True)
     await cross_remaining(ctx)
 
 
@@ -61,7 +61,7 @@ async def run_limit(ctx: LegContext) -> None:
     )
     horizon = ctx.settings.router.twap_interval_seconds * ctx.settings.router.twap_num_slices
     child = await ctx.send(ctx.leg.remaining, order_type=OrderType.LIMIT, limit_price=px)
-    ctx.progress(next_slice_ts=ctx.clock.now() + horizon, detail=f"resting at {px}")
+    ctx.progress(next_slice_ts=ctx.clock.now() + horizon, detail=f"resting at {px}", live=True)
     if child.status is OrderStatus.REJECTED:
         return
     child = await ctx.wait(child, horizon)

@@ -55,7 +55,10 @@ async def run_iceberg(ctx: LegContext) -> None:
         qty = ctx.leg.remaining if native else min(show, ctx.leg.remaining)
         child = await ctx.send(qty, order_type=OrderType.LIMIT, limit_price=px, meta=meta)
         ctx.progress(
-            next_slice_ts=deadline, decided_by="iceberg", detail=f"showing {show:f} at {px}"
+            next_slice_ts=deadline,
+            decided_by="iceberg",
+            detail=f"showing {show:f} at {px}",
+            live=True,
         )
         if child.status is OrderStatus.REJECTED and native and child.refused is Refusal.VENUE:
             venue_native = False  # e.g. more pieces than the venue allows: show them ourselves

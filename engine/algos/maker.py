@@ -73,6 +73,7 @@ async def run_slice(ctx: LegContext, target: Decimal, base_meta: dict[str, Any])
         )
         ctx.progress(
             detail=f"slice {base_meta['twap_slice']}/{base_meta['twap_total_slices']} resting at {px} ({stage})",
+            live=True,
             decided_by=str(base_meta.get("decided_by", "")),
         )
         child = await _rest(ctx, want, px, cfg.maker_timeout_s, meta)

@@ -142,7 +142,12 @@ class LegRunner:
                     t.cancel()
 
     def progress(
-        self, *, next_slice_ts: float | None = None, decided_by: str = "", detail: str = ""
+        self,
+        *,
+        next_slice_ts: float | None = None,
+        decided_by: str = "",
+        detail: str = "",
+        live: bool = False,
     ) -> None:
         p = self.parent
         self._state.publish(
@@ -160,5 +165,6 @@ class LegRunner:
                 self.leg.venue,
                 decided_by,
                 detail,
+                live,
             )
         )

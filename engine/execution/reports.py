@@ -54,7 +54,9 @@ def position_rows(state: EngineState) -> dict[str, list[dict[str, Any]]]:
     """The positions pane: per venue and symbol, marked to the engine's latest mid."""
     marks = {k: q.mid for k, q in state.market.quotes.items()}
     data = state.position_book.rows(marks, state.exposure)
+    by_symbol = {sym: i for (_, sym), i in sorted(state.instruments.items())}
     for r in data["positions"]:
-        inst = state.instruments.get((r["venue"], r["symbol"]))
+        # the venue's own steps; another venue's for the symbol when this one was never asked
+        inst = state.instruments.get((r["venue"], r["symbol"])) or by_symbol.get(r["symbol"])
         r["tick"], r["lot"] = (inst.tick, inst.step) if inst is not None else (None, None)
     return data

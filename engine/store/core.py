@@ -225,24 +225,41 @@ class Store(LearnedFigures, SignalRows):
             if val is not None:
                 where.append(f"{col} = ?")
                 params.append(val)
-        return await self._dicts(
+        return await self._fill_dicts(
             f"SELECT * FROM fills WHERE {' AND '.join(where)} ORDER BY ts, venue, fill_id",
             tuple(params),
         )
 
     async def position_fills(self) -> list[dict[str, Any]]:
-        """Every fill oldest first with whether its parent is still live (recovery books those)."""
+        """Every fill oldest first with its write sequence, whether its parent is still live
+        (recovery books those) and which process runs that parent."""
         marks = ",".join("?" * len(PARENT_LIVE))
+        seq = "f.rowid" if isinstance(self._db, SqliteBackend) else "f.seq"
         return await self._dicts(
-            "SELECT f.symbol, f.venue, f.side, f.quantity, f.price, f.fee, "
-            f"CASE WHEN p.status IN ({marks}) THEN 1 ELSE 0 END AS live "
+            f"SELECT {seq} AS seq, f.fill_id, f.symbol, f.venue, f.side, f.quantity, f.price, f.fee, "
+            f"CASE WHEN p.status IN ({marks}) THEN 1 ELSE 0 END AS live, COALESCE(p.owner, '') AS owner "
             "FROM fills f LEFT JOIN parents p ON p.parent_id = f.parent_id ORDER BY f.ts, f.venue, f.fill_id",
             PARENT_LIVE,
         )
 
+    async def fills_after(self, seq: int, limit: int = 5000) -> list[dict[str, Any]]:
+        """Fills any process wrote after write sequence `seq`, in write order, each with its `seq`."""
+        col = "rowid" if isinstance(self._db, SqliteBackend) else "seq"
+        return await self._dicts(
+            f"SELECT {col} AS seq, venue, fill_id, parent_id, symbol, side, quantity, price, fee "
+            f"FROM fills WHERE {col} > ? ORDER BY {col} LIMIT ?",
+            (seq, limit),
+        )
+
+    async def last_fill_seq(self) -> int:
+        """The newest fill's write sequence (0 on an empty history)."""
+        col = "rowid" if isinstance(self._db, SqliteBackend) else "seq"
+        [(last,)] = await self.query(f"SELECT COALESCE(MAX({col}), 0) FROM fills")
+        return int(last)
+
     async def recent_fills(self, limit: int) -> list[dict[str, Any]]:
         """The newest `limit` fills, oldest first: what the console's charts start from."""
-        rows = await self._dicts(
+        rows = await self._fill_dicts(
             "SELECT * FROM fills ORDER BY ts DESC, venue DESC, fill_id DESC LIMIT ?", (limit,)
         )
         return rows[::-1]
@@ -313,6 +330,13 @@ class Store(LearnedFigures, SignalRows):
 
     async def _dicts(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         return await self._db.dicts(sql, params)
+
+    async def _fill_dicts(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        """Fill rows alike on both backends: PostgreSQL's write sequence (`seq`) is internal."""
+        rows = await self._db.dicts(sql, params)
+        for r in rows:
+            r.pop("seq", None)
+        return rows
 
     async def _replay_spill(self) -> None:
         """Rows an earlier process could not write: written now, in one transaction."""

@@ -191,7 +191,11 @@ BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7)
+# Following other processes' fills (engine/execution/fill_follow.py) reads them in rowid order,
+# which SQLite already has; PostgreSQL's v8 adds its write sequence. Same version on both.
+V8 = "SELECT 1;"
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
 LATEST = len(MIGRATIONS)
 
 

@@ -23,6 +23,8 @@ async def test_a_console_reopened_after_a_kill_says_halted_until_ctrl_r(tmp_path
         await until(again, pilot, lambda: header.has_class("-halted"))
         text = pane_text(again, "#status")
         assert "HALTED: kill switch" in text and "ctrl+r to reset" in text
+        kill = pane_text(again, "#kill")  # the halt is older than this session: no "no kill yet"
+        assert "HALTED" in kill and "no kill in this session" in kill and "yet" not in kill
         await pilot.press("ctrl+r")
         await until(again, pilot, lambda: isinstance(again.screen, ConfirmModal))
         assert again.engine.trading_state is TradingState.HALTED  # nothing resumes unasked
