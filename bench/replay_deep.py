@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from engine.sim.data.columns import ASK, BID, CLEAR, LEVEL, TRADE, Recording, build
-from engine.sim.replay.feed import Feed
+from engine.sim.replay.fast_feed import make_feed
 from engine.sim.replay.queue import QueueModel, Resting
 
 UPDATES = 200_000
@@ -46,8 +46,8 @@ def recording(levels: int, rows: list[tuple[float, int, int, int, int]]) -> Reco
                  {"symbol": "X", "tick": "1", "lot": "1", "book_from": 0.0})  # fmt: skip
 
 
-def replay(rec: Recording, orders: bool) -> float:
-    feed = Feed(rec, QueueModel(), 5.0)
+def replay(rec: Recording, orders: bool, compiled: bool = False) -> float:
+    feed = make_feed(rec, QueueModel(), 5.0, compiled)
     feed.advance(0.0)
     t0 = time.perf_counter()
     t = 0.0
@@ -64,7 +64,7 @@ def replay(rec: Recording, orders: bool) -> float:
     return time.perf_counter() - t0
 
 
-def deep_ratio(rounds: int) -> tuple[float, float]:
+def deep_ratio(rounds: int, compiled: bool = False) -> tuple[float, float]:
     """(book only, with an order resting): time on 20k levels / time on 1k levels, best of rounds."""
     rows = stream()
     shallow, deep = recording(1_000, rows), recording(20_000, rows)
@@ -72,7 +72,7 @@ def deep_ratio(rounds: int) -> tuple[float, float]:
     for orders in (False, True):
         a = b = float("inf")
         for _ in range(rounds):
-            a = min(a, replay(shallow, orders))
-            b = min(b, replay(deep, orders))
+            a = min(a, replay(shallow, orders, compiled))
+            b = min(b, replay(deep, orders, compiled))
         out.append(b / a)
     return out[0], out[1]

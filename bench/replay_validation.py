@@ -20,7 +20,7 @@ from bench import replay_peer
 from bench.replay_throughput import EXCERPT, SHARED
 from engine.sim.data.cache import load
 from engine.sim.data.columns import ASK, BID, Recording
-from engine.sim.replay.feed import Feed
+from engine.sim.replay.fast_feed import make_feed
 from engine.sim.replay.matching import walk
 from engine.sim.replay.queue import QueueModel, Resting
 
@@ -35,9 +35,9 @@ def schedule(rec: Recording) -> list[float]:
     return out
 
 
-def ours(rec: Recording, times: list[float]) -> tuple[list[int], list[int]]:
-    """(lots filled per resting child, per crossing child) on our feed."""
-    feed = Feed(rec, QueueModel("risk_averse"), refill_s=0.0)
+def ours(rec: Recording, times: list[float], compiled: bool = True) -> tuple[list[int], list[int]]:
+    """(lots filled per resting child, per crossing child) on our feed (compiled, or the Python one)."""
+    feed = make_feed(rec, QueueModel("risk_averse"), 0.0, compiled)
     filled: dict[str, int] = {}
     feed.sink = lambda o, lots, px, t: filled.__setitem__(o.oid, filled.get(o.oid, 0) + lots)
     rest, cross = [], []

@@ -16,12 +16,14 @@ from textual.app import App
 from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
+from console import gc_policy
 from console.bindings import ACTIONS, PANE_ACTIONS, app_bindings, by_id
 from console.flatten_text import flatten_text
 from console.ingest import (
     BLOTTER,
     HEADER,
     KILL,
+    KILL_REPORT,
     LEGS,
     LOG,
     MARKET,
@@ -47,7 +49,7 @@ from widgets.execution_progress import ExecutionProgress
 from widgets.kelly_preview import KellyPreview
 from widgets.order_ticket import Draft, OrderTicket
 
-ALL_PANES = {HEADER, MARKET, PROGRESS, BLOTTER, SCORES, QUALITY, LOG, KILL, "legs"}
+ALL_PANES = {HEADER, MARKET, PROGRESS, BLOTTER, SCORES, QUALITY, LOG, KILL, KILL_REPORT, "legs"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -162,6 +164,7 @@ class TrancheApp(App[None]):
             self.state.load_history(history)
             await self._learn_steps({r["symbol"] for r in history.parents})
         self.state.dirty.add(HEADER)
+        gc_policy.settle()  # start-up's objects live as long as the app: no full sweeps over them
         self.engine_started.set()
         self.start_signals()
         self.request_preview()
@@ -644,6 +647,7 @@ class TrancheApp(App[None]):
         )
 
     async def on_unmount(self) -> None:
+        gc_policy.release()
         try:
             await self.signal_desk.stop()
             await self.engine.stop()

@@ -30,6 +30,9 @@ from engine.history import RecentHistory
 from engine.models import OrderStatus, Quote, TradingState
 from engine.numbers import Steps, average, no_steps, quantity
 
+# the kill pane's report and venue sweep: painted at the pane frame, not at once like the state
+# (their extra lines re-lay out the screen, which held the frame showing the rows closed)
+KILL_REPORT = "kill_report"
 # pane names: each event marks the panes that must repaint on the next frame
 HEADER, MARKET, PROGRESS, LEGS, SCORES, QUALITY, BLOTTER, LOG, KILL = (
     "header",
@@ -203,7 +206,7 @@ class ConsoleState:
                 (f"kill retry {ev.followup}: confirmed" if ev.followup else "kill: cancelled")
                 + f" {ev.cancelled}, failed {failed}, {ev.elapsed_ms:.1f} ms",
             )
-            self.dirty.add(KILL)
+            self.dirty.add(KILL_REPORT)
         elif isinstance(ev, FeedStateChanged):
             if ev.capability == "book":
                 self.feeds[ev.venue] = ev.state
@@ -216,7 +219,7 @@ class ConsoleState:
             self.last_sweep = ev
             said = "; ".join(f"{v}: {why}" for v, why in ev.venues)
             self.log(ev.ts, "info" if ev.clean else "error", f"venues swept: {said}")
-            self.dirty.add(KILL)
+            self.dirty.add(KILL_REPORT)
         elif isinstance(ev, VenueStateChanged):
             self.venues[ev.venue] = ev.connected
             self.venue_detail[ev.venue] = ev.detail

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from console.ingest import HEADER, KILL, LOG, MARKET, PROGRESS, QUALITY
+from console.ingest import HEADER, KILL, KILL_REPORT, LOG, MARKET, PROGRESS, QUALITY
 from engine.brokers.base import UnknownSymbol
 from engine.models import TradingState
 from engine.numbers import no_steps
@@ -36,7 +36,7 @@ BASELINE_ALGOS = ("twap", "passive-twap")  # what the adaptive path is compared 
 
 def paint(app: TrancheApp, main: MainScreen, dirty: set[str]) -> None:
     st = app.state
-    if HEADER in dirty or KILL in dirty:
+    if HEADER in dirty or KILL in dirty or KILL_REPORT in dirty:
         main.query_one(StatusBar).show(
             st.venues,
             st.trading_state,

@@ -8,8 +8,8 @@ from typing import Any
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable
 
+from widgets.cell_cache import ContentCachedTable
 from widgets.format import Steps, average, bps, no_steps, quantity
 from widgets.table_fill import refill
 
@@ -50,7 +50,7 @@ def bar(done: Decimal, total: Decimal, width: int = 6) -> str:
     return "█" * full + "░" * (width - full) + f" {frac:4.0%}"
 
 
-class ExecutionProgress(DataTable[str]):
+class ExecutionProgress(ContentCachedTable):
     """Renders `ParentView`s from the console state; newest parent first."""
 
     BINDINGS = [

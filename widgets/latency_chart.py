@@ -23,3 +23,5 @@ class LatencyChart(FillChart[list[float]]):
     def draw(self, plt: Any, lat: list[float]) -> None:
         plt.title(f"ms, n={len(lat)}")
         plt.hist(lat, bins=20)
+        if lat:  # latency is never negative: the axis starts at 0, not at the bins' padding
+            plt.xlim(0, max(max(lat), 1.0))

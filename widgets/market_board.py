@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from textual.widgets import DataTable
-
 from engine.models import Quote
+from widgets.cell_cache import ContentCachedTable
 from widgets.format import figure, level
 from widgets.table_fill import fits, refill
 
@@ -33,7 +32,7 @@ def cells(q: Quote, now: float | None = None, feed: str = "") -> tuple[str, ...]
     )
 
 
-class MarketBoard(DataTable[str]):
+class MarketBoard(ContentCachedTable):
     """Repainted at most once per frame from the coalesced quote dict; cells change in place."""
 
     def on_mount(self) -> None:

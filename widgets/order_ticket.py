@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from engine.models import AlgoParams, InputError, Side, Signal, Ticket, to_decimal
+from widgets.in_place import set_text
 from widgets.ordered_input import OrderedInput
 
 # (engine value, label shown to the trader)
@@ -271,6 +272,4 @@ class OrderTicket(Vertical):
 
     def set_submittable(self, ok: bool, status: str = "") -> None:
         self.query_one("#submit", Button).disabled = not ok
-        said = self.query_one("#ticket-status", Static)
-        if said.content != status:  # an update re-lays out the screen: only on a change
-            said.update(status)
+        set_text(self.query_one("#ticket-status", Static), status)  # a layout only if it must

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from textual.widgets import DataTable
-
 from engine.api import Leg
+from widgets.cell_cache import ContentCachedTable
 from widgets.format import figure, level
 from widgets.table_fill import refill
 
@@ -27,7 +26,7 @@ COLUMNS = (
 # bps figures are in basis points; cell padding 0 plus one leading space keeps 11 columns in 80 cells
 
 
-class SorLegs(DataTable[str]):
+class SorLegs(ContentCachedTable):
     """Legs of the previewed ticket, then of the newest parent once it is working."""
 
     def on_mount(self) -> None:

@@ -82,6 +82,10 @@ class ReplayConfig(Section):
         gt=0,
         description="On a wall clock (the console) the recording is stepped this often, s.",
     )
+    compiled: bool = Field(
+        True,
+        description="Replay L2 recordings in the compiled loop (numba, the `fast` extra); false, or numba not installed = the Python loop (same fills, slower).",
+    )
     impact: bool = Field(
         True,
         description="Our crossing fills move the replayed book by the simulator's square-root impact (false: recorded prices never react to us).",

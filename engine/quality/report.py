@@ -1,9 +1,10 @@
 """The execution-quality report over the fill history.
 
-PostgreSQL groups in SQL (report_sql.py). SQLite has no percentile function and would hand
-every value over as a Python object, so there the store packs the fills' columns in blocks
-(engine/store/fill_blocks.py) and numpy aggregates the window's arrays. Both give the same
-figures for the same fills (percentiles interpolate linearly).
+Both stores keep the fills' columns packed in blocks (SQLite: engine/store/fill_blocks.py;
+PostgreSQL: engine/store/pg_blocks.py) and hand over the window's arrays; numpy aggregates them,
+so both give the same figures, bit for bit, for the same fills written in the same order.
+`report_in_sql` is the earlier PostgreSQL path (grouped by percentile_cont on the server), kept
+as the benchmark's reference; it gives the same figures to rounding.
 """
 
 from __future__ import annotations
@@ -88,15 +89,13 @@ async def build_report(store: SqlReader, *, since_ts: float, by: str = "venue") 
         from engine.models import InputError
 
         raise InputError("by", f"expected one of {', '.join(GROUP_KEYS)}, got {by!r}")
-    if store.dialect == "postgresql":
-        report = await _report_in_sql(store, since_ts, by)
-    else:
-        report = await _report_from_columns(store, since_ts, by)
+    report = await _report_from_columns(store, since_ts, by)
     report["alerts"] = await _alert_counts(store, since_ts)
     return report
 
 
-async def _report_in_sql(store: SqlReader, since_ts: float, by: str) -> dict[str, Any]:
+async def report_in_sql(store: SqlReader, since_ts: float, by: str) -> dict[str, Any]:
+    """PostgreSQL only: every figure grouped by the server (percentile_cont), the groups sent."""
     groups, total = await report_sql.groups_in_sql(store, since_ts, by)
     if by == "day":
         for g in groups:

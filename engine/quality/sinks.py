@@ -50,5 +50,5 @@ class SqlReader(Protocol):
         ...
 
     async def fill_window(self, since_ts: float) -> FillColumns:
-        """SQLite only: the report's columns of every fill from since_ts."""
+        """The report's columns of every fill from since_ts (packed blocks on both backends)."""
         ...

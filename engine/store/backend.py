@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from engine.quality.fill_columns import FillColumns
+
 Op = tuple[str, tuple[Any, ...]]
 
 
@@ -57,6 +59,9 @@ class Backend(Protocol):
         self, sql: str, params: tuple[Any, ...], dtypes: list[str]
     ) -> list[np.ndarray]:
         """The result as one numpy array per column, read in chunks: no Python object per row."""
+
+    async def fill_window(self, since_ts: float) -> FillColumns:
+        """The report's columns of every fill from since_ts, from packed blocks: no row objects."""
 
     def explain(self, error: BaseException) -> str:
         """An error in words a trader can act on, naming the file or the masked URL."""

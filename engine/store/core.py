@@ -313,9 +313,7 @@ class Store(LearnedFigures, SignalRows):
         return await self._db.columns(sql, params, dtypes)
 
     async def fill_window(self, since_ts: float) -> FillColumns:
-        """The report's columns of every fill from since_ts (SQLite: packed blocks, no row objects)."""
-        if not isinstance(self._db, SqliteBackend):
-            raise StoreError(f"{self._db.name}: packed fill columns are a SQLite feature")
+        """The report's columns of every fill from since_ts, from packed blocks: no row objects."""
         return await self._db.fill_window(since_ts)
 
     @property

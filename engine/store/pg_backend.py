@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from typing import Any
@@ -20,13 +21,17 @@ import asyncpg
 import numpy as np
 
 from engine.config.store_url import StoreTarget
+from engine.quality.fill_columns import FillColumns
+from engine.store import pg_blocks
 from engine.store import rows as R
 from engine.store.backend import Op, by_statement
 from engine.store.errors import StoreError
 from engine.store.pg_copy import parse_binary_copy
 from engine.store.pg_schema import MIGRATIONS, VERSION_TABLE
 from engine.store.pg_sql import to_postgres
+from engine.store.pg_window import read_window
 
+log = logging.getLogger("tranche.store")
 LATEST = len(MIGRATIONS)
 MIGRATE_LOCK = 0x7472616E6368  # advisory lock id ("tranch"): one process migrates at a time
 CONNECT_TIMEOUT_S = 5.0
@@ -71,6 +76,7 @@ class PgBackend:
         self.reconnect_s = reconnect_s
         self._w: asyncpg.Connection | None = None
         self._pool: asyncpg.Pool | None = None
+        self._packer: pg_blocks.PgBackgroundPacker | None = None
         self.timescale = "absent"  # "absent" | "available" (see check.py)
 
     # -- connections --------------------------------------------------------------------
@@ -106,6 +112,7 @@ class PgBackend:
                 server_settings={"work_mem": "64MB"},
                 timeout=CONNECT_TIMEOUT_S,
             )
+            self._packer = pg_blocks.PgBackgroundPacker(self._pool, pg_blocks.PACK_EVERY)
         except BaseException as e:
             await self.close()
             if isinstance(e, Exception) and not isinstance(e, StoreError):
@@ -113,6 +120,9 @@ class PgBackend:
             raise
 
     async def close(self) -> None:
+        if self._packer is not None:
+            await self._packer.close()
+            self._packer = None
         if self._pool is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._pool.close(), 5)
@@ -191,6 +201,8 @@ class PgBackend:
                     await conn.execute(
                         "INSERT INTO store_batches (token, at) VALUES ($1, $2)", token, time.time()
                     )
+                if self._packer is not None:
+                    self._packer.written(sum(sql == R.FILL_INSERT for sql, _ in batch))
                 return
             except (StoreError, *LOST) as e:
                 if not isinstance(e, StoreError) and not lost_connection(e):
@@ -264,6 +276,28 @@ class PgBackend:
         except (asyncpg.PostgresError, *LOST) as e:
             raise StoreError(self.explain(e)) from None
         return parse_binary_copy(b"".join(chunks), dtypes)
+
+    async def fill_window(self, since_ts: float) -> FillColumns:
+        """The report's columns of every fill from since_ts: the packed blocks (pg_blocks.py, packed
+        first, best effort) plus the fills not packed, in one snapshot; a block found corrupt is
+        read as rows, dropped and packed again."""
+        pool = self._need_pool()
+        await pg_blocks.pack(pool)
+        try:
+            async with pool.acquire() as conn:
+                cols, bad = await read_window(conn, since_ts)
+        except (asyncpg.PostgresError, ValueError, *LOST) as e:
+            raise StoreError(self.explain(e)) from None
+        if bad:
+            log.warning(
+                "%s: %d packed blocks did not check out; read as rows, packed again",
+                self.name,
+                len(bad),
+            )
+            with contextlib.suppress(asyncpg.PostgresError, *LOST):
+                await pg_blocks.discard(pool, bad)
+                await pg_blocks.pack(pool)
+        return cols
 
     # -- words --------------------------------------------------------------------------
     def explain(self, error: BaseException) -> str:

@@ -45,6 +45,9 @@ class Recording:
     qty: np.ndarray  # int64 lots
     meta: dict[str, Any] = field(default_factory=dict)
     orders: OrderColumns | None = None  # order-level recordings only
+    # the compiled replay's price index (engine/sim/replay/dense_book.py): the distinct prices,
+    # sorted, and each row's index into them; kept in the cache so a replay does not rebuild it
+    dense: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])
@@ -84,6 +87,8 @@ class Recording:
         if self.orders is not None:
             o = self.orders
             cols.update(oid=o.oid, osize=o.size, ofill=o.fill)
+        if self.dense is not None:
+            cols.update(dense_prices=self.dense[0], dense_rows=self.dense[1])
         with tmp.open("wb") as f:
             np.savez(f, **cols)  # type: ignore[arg-type]
         tmp.replace(path)
@@ -93,7 +98,8 @@ class Recording:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             orders = OrderColumns(z["oid"], z["osize"], z["ofill"]) if "oid" in z.files else None
-            return cls(z["ts"], z["kind"], z["side"], z["price"], z["qty"], meta, orders)
+            dense = (z["dense_prices"], z["dense_rows"]) if "dense_rows" in z.files else None
+            return cls(z["ts"], z["kind"], z["side"], z["price"], z["qty"], meta, orders, dense)
 
 
 def build(

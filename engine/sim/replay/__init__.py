@@ -30,6 +30,7 @@ def build_replay_market(settings: Settings, clock: Clock) -> ReplayMarket:
         refill_s=cfg.refill_s,
         step_s=cfg.step_s,
         impact=impact_model(settings),
+        compiled=cfg.compiled,
     )
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from engine.sim.data.columns import ASK, BID, TRADE, Recording
 from engine.sim.replay.book import ReplayBook
-from engine.sim.replay.feed import Feed
+from engine.sim.replay.fast_feed import make_feed
 from engine.sim.replay.queue import QueueModel
 
 GRID_S = 0.5  # sigma is measured on the mid sampled this often, as the learning environment does
@@ -95,7 +95,7 @@ def measure(rec: Recording) -> Scale:
 
 
 def _measure(rec: Recording) -> Scale:
-    feed = Feed(rec, QueueModel(), 0.0)
+    feed = make_feed(rec, QueueModel(), 0.0)  # compiled where it can be: a whole pass over the rows
     start, end = rec.first_ts, rec.last_ts
     mids = []
     for t in np.arange(start, end + 1e-9, GRID_S):

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from engine.clock import Clock
 from engine.models import InputError
 from engine.sim.data.columns import Recording
+from engine.sim.replay.fast_feed import make_feed
 from engine.sim.replay.feed import Feed
 from engine.sim.replay.impact import Impact, ImpactModel, symbol_impacts
 from engine.sim.replay.queue import QueueModel
@@ -81,13 +82,14 @@ class ReplayMarket:
         refill_s: float,
         step_s: float = 0.25,
         impact: ImpactModel | None = None,
+        compiled: bool = True,
     ) -> None:
         if not recordings:
             raise InputError("replay.files", "no recorded file given")
         self.span = common_span(recordings)
         self.clock = clock
         self.step_s = step_s
-        self.feeds = [Feed(r, queue, refill_s) for r in recordings]
+        self.feeds: list[Feed] = [make_feed(r, queue, refill_s, compiled) for r in recordings]
         # None: the recorded prices never react to us; else one impact per symbol moves its books
         self.impacts: dict[str, Impact] = (
             symbol_impacts(recordings, impact) if impact is not None else {}

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.replay_validation import ours, schedule
 from engine.sim.data.cache import load
 from tests.engine.sim.replay.conftest import USDM
@@ -20,11 +22,12 @@ PEER_RESTING = [0, 50, 50, 50, 50, 0, 0, 50, 50, 50, 50, 50]
 PEER_CROSSING = [5] * 12
 
 
-def test_resting_and_crossing_fills_agree_with_hftbacktest(tmp_path: Path) -> None:
+@pytest.mark.parametrize("compiled", [False, True], ids=["python", "compiled"])
+def test_resting_and_crossing_fills_agree_with_hftbacktest(tmp_path: Path, compiled: bool) -> None:
     rec = load(USDM, tmp_path).recording
     times = schedule(rec)
     assert len(times) == len(PEER_RESTING)
-    resting, crossing = ours(rec, times)
+    resting, crossing = ours(rec, times, compiled)
     assert crossing == PEER_CROSSING
     equal = sum(a == b for a, b in zip(resting, PEER_RESTING, strict=True))
     assert equal >= 0.9 * len(PEER_RESTING)
