@@ -251,12 +251,6 @@ class Store(LearnedFigures, SignalRows):
             (seq, limit),
         )
 
-    async def last_fill_seq(self) -> int:
-        """The newest fill's write sequence (0 on an empty history)."""
-        col = "rowid" if isinstance(self._db, SqliteBackend) else "seq"
-        [(last,)] = await self.query(f"SELECT COALESCE(MAX({col}), 0) FROM fills")
-        return int(last)
-
     async def recent_fills(self, limit: int) -> list[dict[str, Any]]:
         """The newest `limit` fills, oldest first: what the console's charts start from."""
         rows = await self._fill_dicts(
