@@ -10,6 +10,7 @@ a venue that the journal does not know are orphans: reported, cancelled when con
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -127,9 +128,8 @@ async def recover(
         ).append(parent.parent_id)
         rep.parents.append(entry)
     # another live engine's parents (one history, several processes): never touched from here
-    others = {
-        r["parent_id"] for r in await p.state.store.parents() if owned_elsewhere(r.get("owner", ""))
-    }
+    alive = functools.cache(owned_elsewhere)  # asked once per owner, not once per parent
+    others = {r["parent_id"] for r in await p.state.store.parents() if alive(r.get("owner", ""))}
     skip = others | {p.parent_id for p, _ in live}
     for row in await p.state.store.open_children():  # a finished parent's row left open
         if row["parent_id"] not in skip:
